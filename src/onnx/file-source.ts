@@ -1,0 +1,77 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { TandemError } from '../util/errors.js';
+import type { ByteSource } from './wire.js';
+
+/** Bytes fetched per structural read: large enough for a tensor header, small enough to skip weights. */
+const WINDOW = 16 * 1024;
+
+/**
+ * A model file read on demand with positioned reads: the decoder touches only the bytes of the
+ * structure, and weight payloads are read (or skipped) separately. Keeps one descriptor open until closed.
+ */
+export class FileSource implements ByteSource {
+  readonly inMemory = false;
+  readonly length: number;
+  readonly name: string;
+  #fd: number | undefined;
+  #win = new Uint8Array(0);
+  #winStart = 0;
+
+  constructor(path: string, name = path) {
+    this.name = name;
+    try {
+      this.#fd = openSync(path, 'r');
+      this.length = fstatSync(this.#fd).size;
+    } catch (e) {
+      throw ioError(path, e);
+    }
+  }
+
+  get fd(): number {
+    if (this.#fd === undefined) throw new Error('tandem internal error: FileSource used after close');
+    return this.#fd;
+  }
+
+  window(pos: number, min: number): { buf: Uint8Array; start: number } {
+    if (pos >= this.#winStart && pos + min <= this.#winStart + this.#win.length) return { buf: this.#win, start: this.#winStart };
+    const size = Math.min(Math.max(min, WINDOW), this.length - pos);
+    const buf = new Uint8Array(Math.max(size, 0));
+    this.readInto(buf, pos);
+    this.#win = buf;
+    this.#winStart = pos;
+    return { buf, start: pos };
+  }
+
+  slice(pos: number, len: number): Uint8Array {
+    if (pos >= this.#winStart && pos + len <= this.#winStart + this.#win.length) {
+      const o = pos - this.#winStart;
+      return this.#win.slice(o, o + len);
+    }
+    const out = new Uint8Array(len);
+    this.readInto(out, pos);
+    return out;
+  }
+
+  /** Fills `buf` from absolute offset `pos`. */
+  readInto(buf: Uint8Array, pos: number): void {
+    let done = 0;
+    while (done < buf.length) {
+      const n = readSync(this.fd, buf, done, buf.length - done, pos + done);
+      if (n === 0) throw new TandemError('IO', `${this.name}: file ended at byte ${pos + done} while reading; it changed or was truncated during the read`);
+      done += n;
+    }
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+export function ioError(path: string, e: unknown): TandemError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return new TandemError('FILE_NOT_FOUND', `${path}: no such file; check the path`, { cause: e });
+  if (code === 'EISDIR') return new TandemError('IO', `${path} is a directory, not a file`, { cause: e });
+  if (code === 'EACCES') return new TandemError('IO', `${path}: permission denied`, { cause: e });
+  return new TandemError('IO', `${path}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+}

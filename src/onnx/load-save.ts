@@ -1,0 +1,219 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { TandemError } from '../util/errors.js';
+import type { Model } from '../ir/model.js';
+import type { ExternalDataInfo, Tensor } from '../ir/tensor.js';
+import { decodeFrom, type DecodeOptions } from './decode.js';
+import { encodeModelParts, MAX_PROTOBUF_BYTES, type ExternalPlacer } from './encode.js';
+import { checkExternalLocation, ExternalDataSource, FileRegionSource } from './external-data.js';
+import { FileSource, ioError } from './file-source.js';
+
+export interface LoadOptions {
+  /** 'eager' reads every weight; 'lazy' reads a weight when its `data` is first used. @default 'eager' */
+  weights?: 'eager' | 'lazy';
+  /** @default 64 */
+  maxDepth?: number;
+}
+
+/**
+ * Reads an ONNX model file. Only the structure is parsed from the model file's bytes; weights are
+ * read straight into their own aligned buffers (eager) or left in the file until used (lazy).
+ * External data resolves inside the model's folder only.
+ */
+export function loadModel(path: string, options: LoadOptions = {}): Model {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch (e) {
+    throw ioError(path, e);
+  }
+  if (!stat.isFile()) throw new TandemError('IO', `${path} is not a regular file; give the path of an .onnx model`);
+  const source = new FileSource(path);
+  try {
+    const decode: DecodeOptions = {
+      weights: options.weights ?? 'eager',
+      baseDir: dirname(resolve(path)),
+      filePath: resolve(path),
+      ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
+    };
+    return decodeFrom(source, decode);
+  } finally {
+    source.close();
+  }
+}
+
+export interface SaveOptions {
+  /**
+   * Where tensor data goes: `false` inline; `true` tensors of `externalThreshold` bytes or more into one
+   * external file; 'auto' external when the model already used external data or would pass 2 GiB.
+   * @default 'auto'
+   */
+  externalData?: boolean | 'auto';
+  /** External data file name, relative to the model's folder. @default `<model file name>.data` */
+  externalLocation?: string;
+  /** @default 1024 */
+  externalThreshold?: number;
+  /** Also write inferred shapes as value_info. @default false */
+  writeInferred?: boolean;
+}
+
+export interface SaveResult {
+  path: string;
+  bytes: number;
+  externalPath?: string;
+  externalBytes?: number;
+  externalTensors: number;
+}
+
+/** Offsets of external tensors are aligned so that the data can be mapped or viewed without copying. */
+const ALIGN_SMALL = 64;
+const ALIGN_LARGE = 4096;
+const LARGE = 1 << 20;
+
+/**
+ * Writes a model (and its external data) to temporary files and renames them into place, so a failed
+ * write never leaves a half-written model. Lazily loaded weights that live in the files being replaced
+ * are read first.
+ */
+export function saveModel(model: Model, path: string, options: SaveOptions = {}): SaveResult {
+  const target = resolve(path);
+  const folder = dirname(target);
+  const location = options.externalLocation ?? `${basename(target)}.data`;
+  checkExternalLocation(location, '(external data file)');
+  const dataPath = join(folder, location);
+  const threshold = options.externalThreshold ?? 1024;
+
+  const tensors = allTensors(model);
+  // Weights still in a file we are about to replace must be read before it is replaced.
+  for (const t of tensors) {
+    const src = t.source;
+    if (src instanceof FileRegionSource && resolve(src.path) === target) void t.data;
+    if (src instanceof ExternalDataSource && safeRealPath(src) === resolve(dataPath)) void t.data;
+  }
+
+  const mode = options.externalData ?? 'auto';
+  let external = mode === true;
+  if (mode === 'auto') {
+    const inline = tensors.reduce((n, t) => n + t.byteLength, 0);
+    external = tensors.some((t) => t.storage === 'external') || inline > MAX_PROTOBUF_BYTES - (64 << 20);
+  }
+
+  const placed: { tensor: Tensor; offset: number }[] = [];
+  let dataBytes = 0;
+  const placer: ExternalPlacer | undefined = external
+    ? {
+        place(t: Tensor): ExternalDataInfo | undefined {
+          if (t.dtype === 'string' || t.byteLength < threshold) return undefined;
+          const align = t.byteLength >= LARGE ? ALIGN_LARGE : ALIGN_SMALL;
+          const offset = Math.ceil(dataBytes / align) * align;
+          dataBytes = offset + t.byteLength;
+          placed.push({ tensor: t, offset });
+          return {
+            location,
+            offset,
+            length: t.byteLength,
+            entries: [
+              ['location', location],
+              ['offset', String(offset)],
+              ['length', String(t.byteLength)],
+            ],
+          };
+        },
+      }
+    : undefined;
+
+  const encoded = encodeModelParts(model, { ...(placer ? { external: placer } : {}), writeInferred: options.writeInferred ?? false });
+  if (encoded.length > MAX_PROTOBUF_BYTES) {
+    throw new TandemError(
+      'ONNX_ENCODE',
+      `the model's structure alone encodes to ${encoded.length} bytes, over protobuf's 2 GiB limit, even with external data${external ? '' : ' (external data was off: pass externalData: true)'}`,
+    );
+  }
+
+  const tmpModel = `${target}.tmp-${process.pid}`;
+  const tmpData = `${dataPath}.tmp-${process.pid}`;
+  try {
+    if (placed.length > 0) {
+      writeFileParts(tmpData, function* () {
+        let at = 0;
+        for (const { tensor, offset } of placed) {
+          if (offset > at) yield new Uint8Array(offset - at);
+          const src = tensor.source;
+          yield src ? src.read() : tensor.rawBytes();
+          at = offset + tensor.byteLength;
+        }
+      });
+    }
+    writeFileParts(tmpModel, function* () {
+      yield* encoded.parts;
+    });
+    if (placed.length > 0) renameSync(tmpData, dataPath);
+    renameSync(tmpModel, target);
+  } catch (e) {
+    rmSync(tmpModel, { force: true });
+    rmSync(tmpData, { force: true });
+    if (e instanceof TandemError) throw e;
+    throw new TandemError('IO', `cannot write ${target}: ${(e as Error).message}`, { cause: e });
+  }
+  const result: SaveResult = { path: target, bytes: encoded.length, externalTensors: placed.length };
+  if (placed.length > 0) {
+    result.externalPath = dataPath;
+    result.externalBytes = dataBytes;
+  }
+  return result;
+}
+
+/** Every tensor that can carry weights: initializers and tensor attributes, of every graph. */
+export function allTensors(model: Model): Tensor[] {
+  const out: Tensor[] = [];
+  for (const g of model.graphs()) {
+    out.push(...g.initializers.values());
+    for (const n of g.nodes) {
+      for (const [, a] of n.attrs) {
+        if (a.type === 'tensor') out.push(a.value);
+        else if (a.type === 'tensors') out.push(...a.value);
+      }
+    }
+  }
+  return out;
+}
+
+function safeRealPath(src: ExternalDataSource): string | undefined {
+  try {
+    return src.path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes parts, coalescing small ones into 1 MiB blocks; large parts are written as they are. */
+function writeFileParts(path: string, parts: () => Generator<Uint8Array>): void {
+  const fd = openSync(path, 'w');
+  try {
+    const block = new Uint8Array(1 << 20);
+    let fill = 0;
+    const flush = (): void => {
+      writeAll(fd, block.subarray(0, fill));
+      fill = 0;
+    };
+    for (const p of parts()) {
+      if (p.length >= block.length / 4) {
+        flush();
+        writeAll(fd, p);
+      } else {
+        if (fill + p.length > block.length) flush();
+        block.set(p, fill);
+        fill += p.length;
+      }
+    }
+    flush();
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+}

@@ -1,0 +1,8 @@
+/**
+ * runtime/engines/: execution engines (onnxruntime-node with the cpu, webgpu, cuda and tensorrt
+ * execution providers) behind one Engine/Session interface. Imports ir/, onnx/, util/.
+ */
+export { getEngine, isEngineName } from './registry.js';
+export { OrtEngine } from './ort-engine.js';
+export { toOrtTensor, fromOrtTensor } from './convert.js';
+export * from './types.js';

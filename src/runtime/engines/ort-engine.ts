@@ -1,0 +1,128 @@
+import * as ort from 'onnxruntime-node';
+import { TandemError } from '../../util/errors.js';
+import { Model } from '../../ir/model.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { encodeModel } from '../../onnx/encode.js';
+import { fromOrtTensor, toOrtTensor } from './convert.js';
+import type { Engine, EngineName, EngineOptions, ModelInput, RunOptions, Session } from './types.js';
+
+/** What to tell a user whose engine cannot start. */
+const REMEDY: Record<EngineName, string> = {
+  cpu: 'reinstall onnxruntime-node (npm ci)',
+  webgpu: 'it needs a GPU with a Vulkan driver (libvulkan.so.1 and an ICD); use --engine cpu elsewhere',
+  cuda: 'install onnxruntime-node with its CUDA binaries where their download host is reachable: npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12 (CUDA 12 and cuDNN 9 must be installed)',
+  tensorrt: 'install onnxruntime-node with its CUDA binaries (npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12) and TensorRT 10 on the library path',
+};
+
+/** An engine over onnxruntime-node with one execution provider. */
+export class OrtEngine implements Engine {
+  constructor(readonly name: EngineName) {}
+
+  async open(model: ModelInput, options: EngineOptions = {}): Promise<Session> {
+    const bytesOrPath = model instanceof Model ? encodeModel(model) : model;
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: [this.#provider(options)],
+      graphOptimizationLevel: options.graphOptimization ?? 'all',
+      logSeverityLevel: options.verbose ? 2 : 3,
+    };
+    if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
+    if (options.interOpThreads !== undefined) {
+      sessionOptions.interOpNumThreads = options.interOpThreads;
+      sessionOptions.executionMode = 'parallel';
+    }
+    if (options.outputLocation === 'gpu-buffer') {
+      if (this.name !== 'webgpu') throw new TandemError('USAGE', `outputLocation 'gpu-buffer' is only available on the webgpu engine, not ${this.name}`);
+      sessionOptions.preferredOutputLocation = 'gpu-buffer';
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = typeof bytesOrPath === 'string'
+        ? await ort.InferenceSession.create(bytesOrPath, sessionOptions)
+        : await ort.InferenceSession.create(bytesOrPath, sessionOptions);
+    } catch (e) {
+      throw this.#openError(e);
+    }
+    return new OrtSession(this.name, session);
+  }
+
+  #provider(options: EngineOptions): ort.InferenceSession.ExecutionProviderConfig {
+    switch (this.name) {
+      case 'cpu':
+        return 'cpu';
+      case 'webgpu':
+        return { name: 'webgpu' };
+      case 'cuda':
+        return { name: 'cuda', deviceId: options.deviceId ?? 0 };
+      case 'tensorrt':
+        return { name: 'tensorrt', deviceId: options.deviceId ?? 0 };
+    }
+  }
+
+  #openError(e: unknown): TandemError {
+    const message = (e as Error)?.message ?? String(e);
+    const unavailable = /adapter|Failed to load (shared )?library|providers_shared|not (supported|available|enabled)|AppendExecutionProvider|Vulkan/i.test(message);
+    if (unavailable) {
+      return new TandemError('ENGINE_UNAVAILABLE', `engine ${this.name} cannot start on this machine (${firstLine(message)}); ${REMEDY[this.name]}`, { cause: e });
+    }
+    return new TandemError('ENGINE_RUN', `onnxruntime (${this.name}) refused the model: ${firstLine(message)}`, { cause: e });
+  }
+}
+
+class OrtSession implements Session {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  #session: ort.InferenceSession | undefined;
+
+  constructor(
+    readonly engine: EngineName,
+    session: ort.InferenceSession,
+  ) {
+    this.#session = session;
+    this.inputNames = session.inputNames;
+    this.outputNames = session.outputNames;
+  }
+
+  async run(feeds: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
+    const session = this.#session;
+    if (session === undefined) throw new TandemError('USAGE', 'this session is closed');
+    const missing = this.inputNames.filter((n) => !(n in feeds));
+    const extra = Object.keys(feeds).filter((n) => !this.inputNames.includes(n));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new TandemError(
+        'INPUT_MISMATCH',
+        `inputs do not match the model: ${missing.length ? `missing ${missing.map((n) => `"${n}"`).join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unknown ${extra.map((n) => `"${n}"`).join(', ')}` : ''}; the model takes ${this.inputNames.map((n) => `"${n}"`).join(', ')}`,
+      );
+    }
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(t, name);
+    let result: ort.InferenceSession.ReturnType;
+    try {
+      result = options.outputs ? await session.run(ortFeeds, [...options.outputs]) : await session.run(ortFeeds);
+    } catch (e) {
+      throw new TandemError('ENGINE_RUN', `onnxruntime (${this.engine}) failed to run the model: ${firstLine((e as Error)?.message ?? String(e))}`, { cause: e });
+    }
+    const out: Record<string, Tensor> = {};
+    for (const [name, v] of Object.entries(result)) {
+      if (v.location !== 'cpu' && v.location !== 'cpu-pinned') {
+        const data = await v.getData(true);
+        out[name] = fromOrtTensor(new ort.Tensor(v.type as 'float32', data as Float32Array, v.dims), name);
+      } else out[name] = fromOrtTensor(v, name);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    const s = this.#session;
+    this.#session = undefined;
+    if (s) await s.release();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n').find((l) => l.trim() !== '') ?? s;
+  return line.length > 400 ? `${line.slice(0, 400)}…` : line;
+}

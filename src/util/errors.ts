@@ -1,0 +1,55 @@
+/**
+ * One error family for everything a user can get wrong or a file can hold wrong. `code` is stable:
+ * tests, scripts and the CLI's exit handling key on it; the message says what, where, and what to do.
+ */
+export type ErrorCode =
+  | 'ONNX_PARSE' // a model file that is not valid ONNX protobuf (truncated, crafted, corrupt)
+  | 'ONNX_UNSUPPORTED' // valid protobuf, but something tandem cannot represent (an unknown data type)
+  | 'ONNX_ENCODE' // a model that cannot be written as asked (over 2 GiB inline, bad tensor data)
+  | 'EXTERNAL_DATA_PATH' // an external-data location that escapes the model's folder
+  | 'EXTERNAL_DATA' // external data that is missing, too short, or inconsistent
+  | 'GRAPH_INVALID' // a graph that breaks an IR invariant (undefined input, duplicate producer)
+  | 'GRAPH_CYCLE' // a graph whose nodes form a cycle
+  | 'SHAPE_INFERENCE' // shapes that contradict each other (incompatible broadcast, bad reshape)
+  | 'TENSOR_DATA' // tensor data whose size or type does not match its declaration
+  | 'NPY_PARSE' // a .npy / .npz file that cannot be read
+  | 'ENGINE_UNAVAILABLE' // an execution engine that cannot start on this machine
+  | 'ENGINE_RUN' // an engine that failed while running a model
+  | 'INPUT_MISMATCH' // feeds that do not match the model's inputs
+  | 'UNKNOWN_NAME' // a name that does not exist (model, target, pass, tensor, command)
+  | 'FILE_NOT_FOUND' // a path the user gave that does not exist
+  | 'FILE_EXISTS' // an output that would overwrite an input
+  | 'IO' // reading or writing a file failed for another reason
+  | 'USAGE'; // wrong command-line flags or option values
+
+export interface TandemErrorOptions {
+  cause?: unknown;
+  /** Structured details for machines (byte offset, field path, rule id, ...). */
+  details?: Readonly<Record<string, unknown>>;
+}
+
+export class TandemError extends Error {
+  override readonly name = 'TandemError';
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: TandemErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isTandemError(e: unknown, code?: ErrorCode): e is TandemError {
+  return e instanceof TandemError && (code === undefined || e.code === code);
+}
+
+/** Internal invariant: a failure here is a bug in tandem, not a user error. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`tandem internal error: ${message}`);
+}
+
+/** Exhaustiveness check for discriminated unions. */
+export function unreachable(value: never, what: string): never {
+  throw new Error(`tandem internal error: unexpected ${what}: ${JSON.stringify(value)}`);
+}

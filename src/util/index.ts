@@ -1,0 +1,7 @@
+/**
+ * util/: errors, narrow float formats, seeded randomness, small shared helpers.
+ * Imports nothing from the rest of tandem.
+ */
+export * from './errors.js';
+export * from './float16.js';
+export * from './random.js';
