@@ -4,3 +4,4 @@
  */
 export * from './engines/index.js';
 export * from './verify.js';
+export * from './run-once.js';

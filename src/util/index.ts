@@ -5,3 +5,4 @@
 export * from './errors.js';
 export * from './float16.js';
 export * from './random.js';
+export * from './fs.js';

@@ -123,6 +123,9 @@ class OrtSession implements Session {
 }
 
 function firstLine(s: string): string {
+  // onnxruntime prefixes messages with a source location; keep the sentence a user can act on
+  const adapter = /Failed to get a WebGPU adapter[^\n]*/.exec(s);
+  if (adapter) return adapter[0];
   const line = s.split('\n').find((l) => l.trim() !== '') ?? s;
   return line.length > 400 ? `${line.slice(0, 400)}…` : line;
 }

@@ -1,0 +1,49 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Option parsers: a wrong value is one clear line, never a stack trace. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+export function finiteNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return n;
+}
+
+/** "a,b,c" → ["a","b","c"] (empty entries dropped). */
+export function list(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** Repeatable option collector: --input a=x.npy --input b=y.npy. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** One of a fixed set of choices. */
+export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value: string) => {
+    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got "${value}"`);
+    return value as T;
+  };
+}
+
+/** "name=5,other=3" → { name: 5, other: 3 } (for symbolic dim sizes). */
+export function dimSizes(value: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of list(value)) {
+    const m = /^([^=]+)=(\d+)$/.exec(part);
+    if (!m) throw new InvalidArgumentError(`expected name=size pairs like batch=1,height=512, got "${part}"`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
