@@ -112,10 +112,10 @@ export function tensorFromValues<D extends DataType>(
       break;
     }
     case 'int64':
-      data = BigInt64Array.from({ length: n }, (_, i) => BigInt(Math.trunc(values[i]!)));
+      data = BigInt64Array.from({ length: n }, (_, i) => toInt64(values[i]!));
       break;
     case 'uint64':
-      data = BigUint64Array.from({ length: n }, (_, i) => BigInt(Math.trunc(values[i]!)));
+      data = BigUint64Array.from({ length: n }, (_, i) => (values[i]! >= 2 ** 64 ? 2n ** 64n - 1n : BigInt(Math.max(0, Math.trunc(values[i]!)))));
       break;
     default: {
       const Ctor = info.array as Float32ArrayConstructor;
@@ -123,6 +123,16 @@ export function tensorFromValues<D extends DataType>(
     }
   }
   return new Tensor(dtype, dims, data as TensorDataMap[D], { name });
+}
+
+/**
+ * A JS number as int64, saturating: 9223372036854775807 (INT64_MAX, common in Slice ends) is not
+ * representable as a double and reads as 2^63, which must not wrap to INT64_MIN.
+ */
+function toInt64(v: number): bigint {
+  if (v >= 2 ** 63) return 2n ** 63n - 1n;
+  if (v <= -(2 ** 63)) return -(2n ** 63n);
+  return BigInt(Math.trunc(v));
 }
 
 /** A rank-0 tensor. */

@@ -176,7 +176,7 @@ export function viewRaw(dtype: DataType, bytes: Uint8Array): TensorData {
     throw new TandemError('TENSOR_DATA', `${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
   }
   let source = bytes;
-  if (bytes.byteOffset % width !== 0) source = bytes.slice();
+  if (bytes.byteOffset % width !== 0) source = new Uint8Array(bytes); // copy to align (Buffer.slice would be a view)
   return new Ctor(source.buffer as ArrayBuffer, source.byteOffset, source.byteLength / width) as TensorData;
 }
 

@@ -58,7 +58,7 @@ class Decoder {
   readonly #filePath: string | undefined;
 
   constructor(source: ByteSource, options: DecodeOptions) {
-    this.r = new WireReader(source, { path: () => this.#path.join('.') || 'ModelProto' });
+    this.r = new WireReader(source, { path: () => ['ModelProto', ...this.#path].join('.') });
     this.#maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.#lazy = options.weights === 'lazy' && !source.inMemory;
     this.#threshold = options.lazyThreshold ?? 1024;
@@ -86,11 +86,9 @@ class Decoder {
 
   /** Enters a length-delimited submessage: returns its end offset, checking depth. */
   #enter(segment: string): number {
-    if (this.#path.length >= this.#maxDepth) {
-      this.r.fail(`message nesting deeper than ${this.#maxDepth} levels`);
-    }
-    const len = this.r.length();
     this.#path.push(segment);
+    if (this.#path.length > this.#maxDepth) this.r.fail(`message nesting deeper than ${this.#maxDepth} levels`);
+    const len = this.r.length();
     return this.r.pos + len;
   }
 
@@ -104,7 +102,7 @@ class Decoder {
 
   #unknown(list: PreservedField[], field: number, wt: number, tagStart: number): void {
     this.r.skipValue(wt);
-    list.push({ field, bytes: this.r.source.slice(tagStart, this.r.pos - tagStart).slice() });
+    list.push({ field, bytes: new Uint8Array(this.r.source.slice(tagStart, this.r.pos - tagStart)) });
   }
 
   #preserved(unknown: PreservedField[], presence: number[] = [], repacked: number[] = []): Preserved | undefined {
@@ -132,7 +130,8 @@ class Decoder {
       out.push(this.r.varint());
       if (schemaPacked) markOnce(repacked, num);
     } else if (wt === WIRE.bytes) {
-      const end = this.r.pos + this.r.length();
+      const len = this.r.length(); // read the length before taking pos: the prefix moves it
+      const end = this.r.pos + len;
       while (this.r.pos < end) out.push(this.r.varint());
       if (this.r.pos !== end) this.r.fail(`packed field ${field} is malformed`);
       if (!schemaPacked) markOnce(repacked, num);
@@ -602,7 +601,7 @@ class Decoder {
           break;
         case f.stringData:
           this.#expect(wt, WIRE.bytes, 'string_data', at);
-          typed.strings.push(r.bytes().slice());
+          typed.strings.push(new Uint8Array(r.bytes()));
           break;
         case f.name:
           name = this.#str(wt, 'name', at);
@@ -637,6 +636,10 @@ class Decoder {
     }
     const isExternal = location === DATA_LOCATION_EXTERNAL;
     if (sawLocation && !isExternal) presence.push(f.dataLocation);
+    if (isExternal && external.length === 0) r.fail(`tensor "${name}" says its data is external but has no external_data entries`, start);
+    if (!isExternal && raw === undefined && dtype !== 'string' && elementCount(dims) > 0 && typed.count === 0) {
+      r.fail(`tensor "${name}" declares shape [${dims}] but holds no data`, start);
+    }
     let tensor: Tensor;
     try {
       if (isExternal) tensor = this.#externalTensor(dtype, dims, name, external);
@@ -647,11 +650,6 @@ class Decoder {
     } catch (e) {
       if (isTandemError(e, 'TENSOR_DATA')) r.fail(e.message, start);
       throw e;
-    }
-    if (isExternal && external.length === 0) r.fail(`tensor "${name}" says its data is external but has no external_data entries`, start);
-    if (!isExternal && raw === undefined && dtype !== 'string' && elementCount(dims) > 0 && typed.count === 0) {
-      // no data at all: a declared size with nothing behind it
-      r.fail(`tensor "${name}" declares shape [${dims}] but holds no data`, start);
     }
     if (doc !== undefined) tensor.doc = doc;
     if (segment !== undefined) tensor.segment = segment;
@@ -861,7 +859,7 @@ class Decoder {
     if (denotation !== undefined) t.denotation = denotation;
     // Keep the exact bytes; the encoder reuses them while the decoded content is unchanged. This covers
     // unknown fields at any depth inside the type, unusual field order and presence quirks alike.
-    const bytes = this.r.source.slice(start, end - start).slice();
+    const bytes = new Uint8Array(this.r.source.slice(start, end - start));
     t.extra = { unknown: [], verbatim: { bytes, key: typeKey(t) } };
     void hasUnknown;
     return t;
@@ -1087,7 +1085,7 @@ function rawView(dtype: DataType, dims: number[], bytes: Uint8Array, name: strin
   }
   const Ctor = DATA_TYPES[dtype].array!;
   const width = Ctor.BYTES_PER_ELEMENT;
-  const src = bytes.byteOffset % width === 0 ? bytes : bytes.slice();
+  const src = bytes.byteOffset % width === 0 ? bytes : new Uint8Array(bytes); // a copy (Buffer.slice would be a view)
   return new Ctor(src.buffer as ArrayBuffer, src.byteOffset, src.byteLength / width) as TensorData;
 }
 
@@ -1123,11 +1121,11 @@ class TypedCollector {
     if (wt === WIRE.bytes) {
       const n = r.length();
       if (n % width !== 0) r.fail(`packed ${field} length ${n} is not a multiple of ${width}`, at);
-      this.fixedChunks.push({ width, bytes: r.source.slice(r.pos, n).slice() });
+      this.fixedChunks.push({ width, bytes: new Uint8Array(r.source.slice(r.pos, n)) });
       r.skip(n);
       this.count += n / width;
     } else if (wt === (width === 4 ? WIRE.fixed32 : WIRE.fixed64)) {
-      const b = r.source.slice(r.pos, width).slice();
+      const b = new Uint8Array(r.source.slice(r.pos, width));
       r.skip(width);
       this.fixedChunks.push({ width, bytes: b });
       this.count++;
@@ -1141,7 +1139,8 @@ class TypedCollector {
     const signed = field !== 'uint64_data';
     const values: (number | bigint)[] = [];
     if (wt === WIRE.bytes) {
-      const end = r.pos + r.length();
+      const len = r.length(); // read the length before taking pos: the prefix moves it
+      const end = r.pos + len;
       while (r.pos < end) values.push(big ? r.varintBig(signed) : r.varint());
       if (r.pos !== end) r.fail(`packed ${field} is malformed`, at);
     } else if (wt === WIRE.varint) {

@@ -42,13 +42,16 @@ export function encodeModelParts(model: Model, options: EncodeOptions = {}): Enc
 
 /** Encodes a model into one buffer. Throws TandemError `ONNX_ENCODE` past 2 GiB (use saveModel with external data). */
 export function encodeModel(model: Model, options: EncodeOptions = {}): Uint8Array {
-  const { parts, length } = encodeModelParts(model, options);
-  if (length > MAX_PROTOBUF_BYTES && options.external === undefined) {
-    throw new TandemError(
+  const tooBig = (bytes: number): TandemError =>
+    new TandemError(
       'ONNX_ENCODE',
-      `the model encodes to ${length} bytes, over protobuf's 2 GiB limit; save it with external data (saveModel(model, path, { externalData: true }))`,
+      `the model encodes to ${bytes} bytes or more, over protobuf's 2 GiB limit; save it with external data (saveModel(model, path, { externalData: true }))`,
     );
-  }
+  // Refuse before reading any weight: the tensor payloads alone already tell.
+  const weights = allTensors(model).reduce((n, t) => n + t.byteLength, 0);
+  if (options.external === undefined && weights > MAX_PROTOBUF_BYTES) throw tooBig(weights);
+  const { parts, length } = encodeModelParts(model, options);
+  if (length > MAX_PROTOBUF_BYTES && options.external === undefined) throw tooBig(length);
   const out = new Uint8Array(length);
   let o = 0;
   for (const p of parts) {
@@ -447,6 +450,21 @@ class Encoder {
     u.rest();
     return w;
   }
+}
+
+/** Every tensor that can carry weights: initializers and tensor attributes, of every graph. */
+export function allTensors(model: Model): Tensor[] {
+  const out: Tensor[] = [];
+  for (const g of model.graphs()) {
+    out.push(...g.initializers.values());
+    for (const n of g.nodes) {
+      for (const [, a] of n.attrs) {
+        if (a.type === 'tensor') out.push(a.value);
+        else if (a.type === 'tensors') out.push(...a.value);
+      }
+    }
+  }
+  return out;
 }
 
 function pair(key: string, value: string): WireWriter {

@@ -3,6 +3,6 @@
  * Nothing above this folder sees protobuf. Imports ir/ and util/ only.
  */
 export { decodeModel, decodeFrom, type DecodeOptions } from './decode.js';
-export { encodeModel, encodeModelParts, MAX_PROTOBUF_BYTES, type EncodeOptions, type EncodedModel, type ExternalPlacer } from './encode.js';
+export { allTensors, encodeModel, encodeModelParts, MAX_PROTOBUF_BYTES, type EncodeOptions, type EncodedModel, type ExternalPlacer } from './encode.js';
 export { checkExternalLocation, resolveExternalPath } from './external-data.js';
-export { loadModel, saveModel, allTensors, type LoadOptions, type SaveOptions, type SaveResult } from './load-save.js';
+export { loadModel, saveModel, type LoadOptions, type SaveOptions, type SaveResult } from './load-save.js';

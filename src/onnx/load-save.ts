@@ -4,7 +4,7 @@ import { TandemError } from '../util/errors.js';
 import type { Model } from '../ir/model.js';
 import type { ExternalDataInfo, Tensor } from '../ir/tensor.js';
 import { decodeFrom, type DecodeOptions } from './decode.js';
-import { encodeModelParts, MAX_PROTOBUF_BYTES, type ExternalPlacer } from './encode.js';
+import { allTensors, encodeModelParts, MAX_PROTOBUF_BYTES, type ExternalPlacer } from './encode.js';
 import { checkExternalLocation, ExternalDataSource, FileRegionSource } from './external-data.js';
 import { FileSource, ioError } from './file-source.js';
 
@@ -161,21 +161,6 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
     result.externalBytes = dataBytes;
   }
   return result;
-}
-
-/** Every tensor that can carry weights: initializers and tensor attributes, of every graph. */
-export function allTensors(model: Model): Tensor[] {
-  const out: Tensor[] = [];
-  for (const g of model.graphs()) {
-    out.push(...g.initializers.values());
-    for (const n of g.nodes) {
-      for (const [, a] of n.attrs) {
-        if (a.type === 'tensor') out.push(a.value);
-        else if (a.type === 'tensors') out.push(...a.value);
-      }
-    }
-  }
-  return out;
 }
 
 function safeRealPath(src: ExternalDataSource): string | undefined {

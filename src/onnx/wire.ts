@@ -197,7 +197,7 @@ export class WireReader {
     try {
       return { text: utf8.decode(b) };
     } catch {
-      return { text: utf8Lossy.decode(b), raw: b.slice() };
+      return { text: utf8Lossy.decode(b), raw: new Uint8Array(b) };
     }
   }
 
