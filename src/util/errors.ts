@@ -20,6 +20,9 @@ export type ErrorCode =
   | 'FILE_NOT_FOUND' // a path the user gave that does not exist
   | 'FILE_EXISTS' // an output that would overwrite an input
   | 'IO' // reading or writing a file failed for another reason
+  | 'CALIB_DATA' // calibration data that is missing, empty, or does not fit the model's inputs
+  | 'CALIB_CACHE' // a TensorRT calibration cache that cannot be read, or cannot be written as asked
+  | 'QDQ_MODEL' // a Q/DQ model that breaks TensorRT's rules (non-zero zero point, mismatched Q and DQ scales)
   | 'USAGE'; // wrong command-line flags or option values
 
 export interface TandemErrorOptions {
