@@ -114,7 +114,10 @@ export class GraphBuilder {
     const name = options.name ?? this.#freshNodeName(op);
     const spec = options.outputs ?? 1;
     const outputs = typeof spec === 'number' ? Array.from({ length: spec }, (_, i) => this.graph.freshName(spec === 1 ? `${name}_out` : `${name}_out${i}`)) : [...spec];
-    const node = new Node({ op, name, inputs: inputs.map((i) => i ?? ''), outputs, attrs, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
+    // Omitted optional inputs are '' in ONNX, but trailing ones are dropped: onnxruntime counts them.
+    const names = inputs.map((i) => i ?? '');
+    while (names.length > 0 && names[names.length - 1] === '') names.pop();
+    const node = new Node({ op, name, inputs: names, outputs, attrs, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
     for (const input of node.inputs) {
       if (input !== '' && !this.graph.isDefined(input)) {
         throw new TandemError('GRAPH_INVALID', `builder: ${node.label} reads "${input}", which is not defined yet`);

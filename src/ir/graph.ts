@@ -281,7 +281,14 @@ export class Graph {
     this.replaceUses(oldName, newName);
     const v = this.values.get(oldName);
     if (v) {
-      const entries = [...this.values].map(([k, val]): [string, Value] => (k === oldName ? [newName, { ...val, name: newName }] : [k, val]));
+      // The new name may already carry a declaration (e.g. a graph output's type): merge, the new name's
+      // declaration winning, so neither is silently dropped.
+      const existing = this.values.get(newName);
+      const merged: Value = { ...v, ...existing, name: newName };
+      if (merged.type === undefined && v.type !== undefined) merged.type = v.type;
+      const entries = [...this.values]
+        .filter(([k]) => k !== newName)
+        .map(([k, val]): [string, Value] => (k === oldName ? [newName, merged] : [k, val]));
       this.values.clear();
       for (const [k, val] of entries) this.values.set(k, val);
     }

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'CALIB_DATA' // calibration data that is missing, empty, or does not fit the model's inputs
   | 'CALIB_CACHE' // a TensorRT calibration cache that cannot be read, or cannot be written as asked
   | 'QDQ_MODEL' // a Q/DQ model that breaks TensorRT's rules (non-zero zero point, mismatched Q and DQ scales)
+  | 'VERIFY_FAILED' // a rewritten model whose outputs differ from the original's beyond the tolerance
   | 'USAGE'; // wrong command-line flags or option values
 
 export interface TandemErrorOptions {

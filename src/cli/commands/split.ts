@@ -1,0 +1,58 @@
+import { formatShape } from '../../ir/types.js';
+import { loadModel } from '../../onnx/index.js';
+import { splitModel, writeSplit, type SplitPlan } from '../../passes/index.js';
+import { list } from '../parse.js';
+import type { CliCommand } from './types.js';
+
+interface SplitFlags {
+  out: string;
+  at?: string[];
+  auto?: boolean;
+  postprocess: boolean;
+  json?: boolean;
+}
+
+export const splitCommand: CliCommand = {
+  name: 'split',
+  register(program, ctx) {
+    program
+      .command('split')
+      .description('cut a model into stage models (backbone, one head per output, post-processing) and write split.json')
+      .argument('<model>', 'ONNX model file')
+      .requiredOption('-o, --out <dir>', 'folder for the stage files and split.json (never over the input)')
+      .option('--at <t1,t2,...>', 'cut tensors: the backbone computes them, the heads start from them', list)
+      .option('--auto', 'find the shared trunk: the nodes every output depends on form the backbone')
+      .option('--no-postprocess', 'leave TopK / NonMaxSuppression / ArgMax tails in the heads instead of their own GPU stages')
+      .option('--json', 'print split.json and the files written as JSON')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  tandem split multitask.onnx --auto -o stages/\n  tandem split multitask.onnx --at c1,c2,c3,c4 -o stages/\n  tandem split detector.onnx --at /backbone/out -o stages/ --json',
+      )
+      .action((modelPath: string, flags: SplitFlags) => {
+        const model = loadModel(modelPath, { weights: 'lazy' });
+        const plan = splitModel(model, { ...(flags.at ? { at: flags.at } : {}), auto: flags.auto ?? false, postprocess: flags.postprocess });
+        const written = writeSplit(plan, flags.out, { source: modelPath, protect: [modelPath] });
+        if (flags.json) {
+          ctx.printJson({ ...written.manifest, dir: written.dir, files: written.files });
+          return;
+        }
+        for (const line of formatSplit(plan)) ctx.print(line);
+        ctx.print(`wrote      ${written.files.length - 1} stage files and ${written.files.at(-1)}`);
+      });
+  },
+};
+
+/** Lines describing the stages in run order and the tensors handed between them. */
+export function formatSplit(plan: SplitPlan): string[] {
+  const out = [`stages (in run order)`];
+  const width = Math.max(...plan.stages.map((s) => s.name.length));
+  for (const s of plan.stages) {
+    out.push(`  ${s.name.padEnd(width)}  ${String(s.model.graph.nodes.length).padStart(5)} nodes  ${s.inputs.join(', ')} → ${s.outputs.join(', ')}`);
+  }
+  const between = plan.tensors.filter((t) => t.from !== undefined && t.to.length > 0);
+  if (between.length > 0) {
+    out.push('between stages');
+    for (const t of between) out.push(`  ${t.name}  ${t.dtype ?? '?'}[${formatShape(t.shape)}]  ${t.from} → ${t.to.join(', ')}`);
+  }
+  return out;
+}

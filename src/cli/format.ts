@@ -1,0 +1,41 @@
+/** Number formatting for people (the library returns raw numbers; only the CLI formats). */
+
+export function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function bytes(n: number): string {
+  if (!Number.isFinite(n)) return '?';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let u = 0;
+  let v = n;
+  while (Math.abs(v) >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${u === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
+}
+
+/** 8.21e9 → "8.21 G". */
+export function si(n: number, unit = ''): string {
+  if (!Number.isFinite(n)) return '?';
+  const prefixes: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  for (const [scale, p] of prefixes) if (Math.abs(n) >= scale) return `${(n / scale).toFixed(n / scale >= 100 ? 0 : 2)} ${p}${unit}`;
+  return `${n.toFixed(0)} ${unit}`.trim();
+}
+
+export function percent(part: number, whole: number): string {
+  return whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-';
+}
+
+export function shape(s: readonly (number | string)[] | null): string {
+  return s === null ? '?' : `[${s.join(',')}]`;
+}
+
+/** Left-aligned text table with a header row. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly number[] = []): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}

@@ -1,0 +1,99 @@
+import type { Model } from '../ir/model.js';
+import { GraphEdit } from './graph-edit.js';
+import { GraphFacts } from './graph-facts.js';
+
+/**
+ * What a pass is for. `cleanup` and `fusion` never make a graph worse for any target; `conversion` and
+ * `reconstruction` swap ops for others that a target may or may not prefer (prepare lets the target's
+ * analysis decide for reconstructions).
+ */
+export type PassKind = 'cleanup' | 'fusion' | 'conversion' | 'reconstruction';
+
+/** One planned change. Plain data: it can be printed, compared with a golden file, and replayed. */
+export interface Rewrite {
+  /** The nodes the rewrite replaces or edits, each by the name of its first output (unique in a graph). */
+  readonly nodes: readonly string[];
+  /** One line for people: `BatchNormalization "bn1" folded into Conv "conv1"`. */
+  readonly summary: string;
+}
+
+/** What one pass will change in one model. */
+export interface PassPlan<R extends Rewrite = Rewrite> {
+  readonly pass: string;
+  readonly rewrites: readonly R[];
+}
+
+export interface PassInfo {
+  /** Registry name, kebab-case (`fuse-conv-batchnorm`). */
+  readonly name: string;
+  readonly kind: PassKind;
+  /** One sentence: what it rewrites, and when. */
+  readonly summary: string;
+  /** The recipes of dla-support.md §3 it implements (`R-GATHER`), if any. */
+  readonly recipes: readonly string[];
+}
+
+/** A graph rewrite, split into a plan (what to change) and its application. */
+export interface Pass<R extends Rewrite = Rewrite> extends PassInfo {
+  /** Finds what to rewrite. Infers shapes on `model` (inferred types are a cache) and changes nothing else. */
+  plan(model: Model): PassPlan<R>;
+  /**
+   * A rewritten copy of `model` (the input is not changed; weights are shared). `plan` must come from
+   * this pass on this model or an equal one; an empty plan gives an unchanged copy.
+   */
+  apply(model: Model, plan: PassPlan<R>): Model;
+  /** Plans and applies until nothing is left to do (chains such as Conv→Mul→Add fold one link a round). */
+  run(model: Model, options?: RunPassOptions): PassResult<R>;
+}
+
+export interface RunPassOptions {
+  /** Plan/apply rounds at most. @default 16 */
+  maxRounds?: number;
+}
+
+export interface PassResult<R extends Rewrite = Rewrite> {
+  model: Model;
+  /** Every rewrite applied, in order, over all rounds. */
+  applied: R[];
+}
+
+/** How a pass is written: find on read-only facts, rewrite through an edit. */
+export interface PassSpec<R extends Rewrite> extends PassInfo {
+  find(facts: GraphFacts): R[];
+  rewrite(edit: GraphEdit, rewrite: R): void;
+}
+
+/** Makes a Pass from a spec: planning infers shapes first, applying works on a copy and tidies after. */
+export function definePass<R extends Rewrite>(spec: PassSpec<R>): Pass<R> {
+  const pass: Pass<R> = {
+    name: spec.name,
+    kind: spec.kind,
+    summary: spec.summary,
+    recipes: spec.recipes,
+    plan(model: Model): PassPlan<R> {
+      const facts = GraphFacts.of(model);
+      return { pass: spec.name, rewrites: spec.find(facts) };
+    },
+    apply(model: Model, plan: PassPlan<R>): Model {
+      const copy = model.clone();
+      if (plan.rewrites.length === 0) return copy;
+      const edit = GraphEdit.begin(copy);
+      for (const r of plan.rewrites) spec.rewrite(edit, r);
+      edit.finish();
+      return copy;
+    },
+    run(model: Model, options: RunPassOptions = {}): PassResult<R> {
+      const maxRounds = options.maxRounds ?? 16;
+      let current = model;
+      const applied: R[] = [];
+      for (let round = 0; round < maxRounds; round++) {
+        const plan = pass.plan(current);
+        if (plan.rewrites.length === 0) break;
+        current = pass.apply(current, plan);
+        applied.push(...plan.rewrites);
+      }
+      return { model: current === model ? model.clone() : current, applied };
+    },
+  };
+  return pass;
+}

@@ -1,0 +1,200 @@
+import type { Model } from '../ir/model.js';
+import { analyze, type Analysis, type AnalysisSummary, type Precision } from '../targets/index.js';
+import { TandemError } from '../util/errors.js';
+import type { Pass, PassKind, Rewrite } from './pass.js';
+import { PASS_NAMES, getPass } from './registry.js';
+
+export interface PrepareOptions {
+  /** Target whose coverage the rewrites raise. @default 'orin-dla' */
+  target?: string;
+  /** Build precision for the analysis. @default the target's (INT8 for DLA targets) */
+  precision?: Precision;
+  /** Passes to run, by registry name, in this order. @default every pass of PASSES, in registry order */
+  passes?: readonly string[];
+  /**
+   * Reconstructions are kept where the target's analysis gains (`coverage`: fewer fallback nodes, less
+   * fallback compute or fewer crossings, none of them worse) or wherever their conditions hold (`all`).
+   * Cleanups, fusions and conversions are always applied. @default 'coverage'
+   */
+  keep?: 'coverage' | 'all';
+  /** Sizes for symbolic input dims, for the analysis. @default {} */
+  dims?: Readonly<Record<string, number>>;
+  /** Rounds over the pipeline at most (a round that changes nothing ends it). @default 4 */
+  maxRounds?: number;
+  /** Told after each pass of each round (progress for a CLI; the library prints nothing). */
+  onPass?: (event: PassEvent) => void;
+}
+
+export interface ResolvedPrepareOptions {
+  readonly target: string;
+  readonly precision: Precision | undefined;
+  readonly passes: readonly Pass[];
+  readonly keep: 'coverage' | 'all';
+  readonly dims: Readonly<Record<string, number>>;
+  readonly maxRounds: number;
+  readonly onPass: ((event: PassEvent) => void) | undefined;
+}
+
+export function resolvePrepareOptions(options: PrepareOptions = {}): ResolvedPrepareOptions {
+  const keep = options.keep ?? 'coverage';
+  if (keep !== 'coverage' && keep !== 'all') throw new TandemError('USAGE', `keep must be "coverage" or "all", got "${String(keep)}"`);
+  const maxRounds = options.maxRounds ?? 4;
+  if (!Number.isSafeInteger(maxRounds) || maxRounds < 1) throw new TandemError('USAGE', `maxRounds must be a positive integer, got ${maxRounds}`);
+  return {
+    target: options.target ?? 'orin-dla',
+    precision: options.precision,
+    passes: (options.passes ?? PASS_NAMES).map(getPass),
+    keep,
+    dims: { ...(options.dims ?? {}) },
+    maxRounds,
+    onPass: options.onPass,
+  };
+}
+
+export interface PassEvent {
+  readonly round: number;
+  readonly pass: string;
+  readonly applied: number;
+  readonly rejected: number;
+}
+
+/** A rewrite prepare did not keep, and the numbers that decided it. */
+export interface RejectedRewrite {
+  readonly rewrite: Rewrite;
+  readonly reason: string;
+}
+
+export interface PassRecord {
+  readonly pass: string;
+  readonly kind: PassKind;
+  readonly applied: Rewrite[];
+  readonly rejected: RejectedRewrite[];
+}
+
+export interface PrepareReport {
+  readonly target: string;
+  readonly precision: Precision;
+  readonly before: AnalysisSummary;
+  readonly after: AnalysisSummary;
+  /** One record per pass that was run, in pipeline order. */
+  readonly passes: readonly PassRecord[];
+  readonly rounds: number;
+}
+
+export interface PrepareResult {
+  readonly model: Model;
+  readonly report: PrepareReport;
+  /** The target analysis of the result. */
+  readonly analysis: Analysis;
+}
+
+/**
+ * Rewrites a model to raise its coverage on a target: runs the cleanups, fusions and conversions to a
+ * fixpoint, then tries each reconstruction one rewrite at a time, keeping it where the target's
+ * analysis (of the model after the follow-up cleanups) gains. Returns the new model, what each pass
+ * changed, and the coverage before and after (modelled by the target's rules, not measured).
+ * Verification against onnxruntime is the caller's (runtime/ sits above passes/).
+ */
+export function prepareModel(model: Model, options: PrepareOptions = {}): PrepareResult {
+  const o = resolvePrepareOptions(options);
+  const study = (m: Model): Analysis => analyze(m, { target: o.target, dims: o.dims, ...(o.precision !== undefined ? { precision: o.precision } : {}) });
+  const records = new Map<string, PassRecord>(o.passes.map((p) => [p.name, { pass: p.name, kind: p.kind, applied: [], rejected: [] }]));
+  const gated = (p: Pass): boolean => p.kind === 'reconstruction' && o.keep === 'coverage';
+  const always = o.passes.filter((p) => !gated(p));
+  const tried = new Set<string>();
+
+  const beforeAnalysis = study(model.clone());
+  let current = model.clone();
+  let currentAnalysis = beforeAnalysis;
+  let rounds = 0;
+  for (let round = 1; round <= o.maxRounds; round++) {
+    rounds = round;
+    let changed = false;
+    const settled = settle(current, always, (pass, rewrites) => records.get(pass)!.applied.push(...rewrites));
+    if (settled.changed) {
+      current = settled.model;
+      currentAnalysis = study(current);
+      changed = true;
+    }
+    for (const pass of o.passes) {
+      const record = records.get(pass.name)!;
+      if (!gated(pass)) {
+        o.onPass?.({ round, pass: pass.name, applied: record.applied.length, rejected: 0 });
+        continue;
+      }
+      for (;;) {
+        const candidate = pass.plan(current).rewrites.find((r) => !tried.has(keyOf(pass, r)));
+        if (candidate === undefined) break;
+        tried.add(keyOf(pass, candidate));
+        if (!touchesFallback(current, currentAnalysis, candidate)) {
+          record.rejected.push({ rewrite: candidate, reason: 'its nodes already run on the target' });
+          continue;
+        }
+        const follow: [string, Rewrite[]][] = [];
+        const next = settle(pass.apply(current, { pass: pass.name, rewrites: [candidate] }), always, (p, rs) => follow.push([p, rs]));
+        const nextAnalysis = study(next.model);
+        const verdict = compare(currentAnalysis.summary, nextAnalysis.summary);
+        if (verdict.better) {
+          record.applied.push(candidate);
+          for (const [p, rs] of follow) records.get(p)!.applied.push(...rs);
+          current = next.model;
+          currentAnalysis = nextAnalysis;
+          changed = true;
+        } else record.rejected.push({ rewrite: candidate, reason: verdict.text });
+      }
+      o.onPass?.({ round, pass: pass.name, applied: record.applied.length, rejected: record.rejected.length });
+    }
+    if (!changed) break;
+  }
+  return {
+    model: current,
+    analysis: currentAnalysis,
+    report: {
+      target: beforeAnalysis.target,
+      precision: beforeAnalysis.precision,
+      before: beforeAnalysis.summary,
+      after: currentAnalysis.summary,
+      passes: [...records.values()],
+      rounds,
+    },
+  };
+}
+
+/** Runs passes in order, again and again, until none changes anything. */
+function settle(model: Model, passes: readonly Pass[], log: (pass: string, rewrites: Rewrite[]) => void): { model: Model; changed: boolean } {
+  let current = model;
+  let changed = false;
+  for (let sweep = 0; sweep < 16; sweep++) {
+    let any = false;
+    for (const pass of passes) {
+      const plan = pass.plan(current);
+      if (plan.rewrites.length === 0) continue;
+      current = pass.apply(current, plan);
+      log(pass.name, [...plan.rewrites]);
+      any = true;
+    }
+    if (!any) break;
+    changed = true;
+  }
+  return { model: current, changed };
+}
+
+function keyOf(pass: Pass, r: Rewrite): string {
+  return `${pass.name}:${r.nodes.join('|')}`;
+}
+
+/** Whether any node of the rewrite falls back now: a rewrite of nodes that run on the target cannot gain. */
+function touchesFallback(model: Model, a: Analysis, r: Rewrite): boolean {
+  const nodes = model.graph.nodes;
+  // analyze lists the main graph's nodes in its topological order
+  if (nodes.length !== a.nodes.length) return true;
+  return nodes.some((n, i) => a.nodes[i]!.ok === false && r.nodes.includes(n.outputs[0] ?? ''));
+}
+
+/** Better: none of fallback nodes, fallback FLOPs and crossings worse, and at least one of them better. */
+export function compare(before: AnalysisSummary, after: AnalysisSummary): { better: boolean; text: string } {
+  const d = [after.nodes.fallback - before.nodes.fallback, after.flops.fallback - before.flops.fallback, after.crossings - before.crossings];
+  const better = d.every((x) => x <= 0) && d.some((x) => x < 0);
+  const text = `fallback nodes ${before.nodes.fallback} → ${after.nodes.fallback}, fallback FLOPs ${before.flops.fallback} → ${after.flops.fallback}, crossings ${before.crossings} → ${after.crossings}`;
+  return { better, text: better ? text : `no gain: ${text}` };
+}
