@@ -1,0 +1,80 @@
+import { TARGETS, checkTable, getTarget, opSupportMarkdown, opSupportTable, ruleMarkdown, ruleTable, type RuleRow, type TargetProfile } from '../../targets/index.js';
+import type { CliContext } from '../context.js';
+import type { CliCommand } from './types.js';
+
+interface TargetsFlags {
+  json?: boolean;
+  markdown?: boolean;
+}
+
+export const targetsCommand: CliCommand = {
+  name: 'targets',
+  register(program, ctx) {
+    program
+      .command('targets')
+      .description('list the target profiles, or one target\'s rules (with its limits) and ONNX op support')
+      .argument('[target]', 'a target name; without it, every target')
+      .option('--json', 'print as JSON')
+      .option('--markdown', 'print the rule and op tables as Markdown (what the README shows)')
+      .addHelpText('after', '\nExamples:\n  tandem targets\n  tandem targets orin-dla\n  tandem targets xavier-dla --markdown')
+      .action((name: string | undefined, flags: TargetsFlags) => {
+        const profiles = name === undefined ? [...TARGETS.values()] : [getTarget(name)];
+        if (flags.json) {
+          ctx.printJson(profiles.map((p) => ({ ...describe(p), ...(name === undefined ? {} : { rules: ruleTable(p), checks: checkTable(p), ops: opSupportTable(p) }) })));
+          return;
+        }
+        if (flags.markdown) {
+          for (const p of profiles) {
+            ctx.print(ruleMarkdown(p));
+            ctx.print();
+            ctx.print(opSupportMarkdown(p));
+            ctx.print();
+          }
+          return;
+        }
+        if (name === undefined) printList(ctx, profiles);
+        else printOne(ctx, profiles[0]!);
+      });
+  },
+};
+
+function describe(p: TargetProfile): { name: string; title: string; kind: string; fallback: string; defaultPrecision: string; rules: number; notes: readonly string[] } {
+  return { name: p.name, title: p.title, kind: p.kind, fallback: p.fallback, defaultPrecision: p.defaultPrecision, rules: p.rules.size, notes: p.notes };
+}
+
+function printList(ctx: CliContext, profiles: readonly TargetProfile[]): void {
+  for (const p of profiles) {
+    const onTarget = opSupportTable(p).filter((r) => r.placement === 'target').length;
+    ctx.print(`${p.name.padEnd(15)} ${p.title}`);
+    ctx.print(`${''.padEnd(15)} ${p.rules.size} rules, ${onTarget} ONNX ops can run here, default precision ${p.defaultPrecision}, fallback: ${p.fallback}`);
+  }
+  ctx.print();
+  ctx.print('tandem targets <name> lists a target\'s rules and op support.');
+}
+
+function printOne(ctx: CliContext, p: TargetProfile): void {
+  ctx.print(`${p.name}: ${p.title}`);
+  for (const n of p.notes) ctx.print(`  note: ${n}`);
+  ctx.print();
+  const rows = ruleTable(p);
+  const { op, graph } = checkTable(p);
+  const width = Math.max(...[...rows, ...op, ...graph].map((r) => r.id.length));
+  const print = (title: string, list: readonly RuleRow[]): void => {
+    ctx.print(title);
+    for (const r of list) ctx.print(`  ${r.id.padEnd(width)}  ${r.conf.padEnd(8)} ${r.ref.padEnd(22)} ${r.description}`);
+    ctx.print();
+  };
+  print(`node rules (${rows.length}; CONF = stated in a source, UNCONF = heuristic, CONFLICT = sources disagree)`, rows);
+  print('op-level verdicts', op);
+  print('graph checks', graph);
+  const ops = opSupportTable(p);
+  const groups: [string, string[]][] = [
+    ['runs when its rules hold', ops.filter((r) => r.placement === 'target').map((r) => r.op)],
+    ['folded or removed at build time', ops.filter((r) => r.placement === 'build' || r.placement === 'removed').map((r) => r.op)],
+  ];
+  for (const rule of [...new Set(ops.map((r) => r.rule).filter((x): x is string => x !== undefined))]) {
+    groups.push([`falls back (${rule})`, ops.filter((r) => r.rule === rule).map((r) => (r.recipe ? `${r.op} [${r.recipe}]` : r.op))]);
+  }
+  ctx.print(`ONNX ops (${ops.length} rows of the reference table; other ops: ${p.unknownOp.placement === 'fallback' ? p.unknownOp.rule : 'assumed to run'})`);
+  for (const [title, list] of groups) if (list.length > 0) ctx.print(`  ${title} (${list.length}): ${list.join(', ')}`);
+}
