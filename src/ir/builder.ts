@@ -11,6 +11,8 @@ import type { Shape } from './types.js';
 export interface GraphBuilderOptions {
   /** ai.onnx opset the helpers write for (Squeeze/Unsqueeze/ReduceMean axes as inputs from 13/18). @default 17 */
   opset?: number;
+  /** For a subgraph (If/Loop/Scan body): the enclosing graph, whose names the body may read. */
+  parent?: Graph;
 }
 
 export interface OpOptions {
@@ -62,6 +64,7 @@ export class GraphBuilder {
 
   constructor(name = 'main', options: GraphBuilderOptions = {}) {
     this.graph = new Graph(name);
+    this.graph.parent = options.parent;
     this.opset = options.opset ?? 17;
   }
 

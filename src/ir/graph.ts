@@ -120,7 +120,8 @@ export class Graph {
     if (v?.type?.kind === 'tensor') return v.type;
     const t = this.#initializers.get(name);
     if (t) return { kind: 'tensor', dtype: t.dtype, shape: t.dims };
-    if (v === undefined && !this.#producer.has(name) && !this.#inputs.includes(name)) return this.parent?.tensorType(name);
+    // a Value entry without a type (only a doc, say) must not hide the enclosing graph's type
+    if (!this.#producer.has(name) && !this.#inputs.includes(name)) return this.parent?.tensorType(name);
     return undefined;
   }
 

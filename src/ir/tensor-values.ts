@@ -115,7 +115,7 @@ export function tensorFromValues<D extends DataType>(
       data = BigInt64Array.from({ length: n }, (_, i) => toInt64(values[i]!));
       break;
     case 'uint64':
-      data = BigUint64Array.from({ length: n }, (_, i) => (values[i]! >= 2 ** 64 ? 2n ** 64n - 1n : BigInt(Math.max(0, Math.trunc(values[i]!)))));
+      data = BigUint64Array.from({ length: n }, (_, i) => (values[i]! >= 2 ** 64 ? 2n ** 64n - 1n : Number.isNaN(values[i]) ? 0n : BigInt(Math.max(0, Math.trunc(values[i]!)))));
       break;
     default: {
       const Ctor = info.array as Float32ArrayConstructor;
@@ -130,6 +130,7 @@ export function tensorFromValues<D extends DataType>(
  * representable as a double and reads as 2^63, which must not wrap to INT64_MIN.
  */
 function toInt64(v: number): bigint {
+  if (Number.isNaN(v)) throw new TandemError('TENSOR_DATA', 'NaN cannot be stored in an int64 tensor');
   if (v >= 2 ** 63) return 2n ** 63n - 1n;
   if (v <= -(2 ** 63)) return -(2n ** 63n);
   return BigInt(Math.trunc(v));

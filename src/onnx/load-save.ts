@@ -55,6 +55,8 @@ export interface SaveOptions {
   externalThreshold?: number;
   /** Also write inferred shapes as value_info. @default false */
   writeInferred?: boolean;
+  /** fsync the files before renaming them into place (survives a power cut; slower). @default false */
+  durable?: boolean;
 }
 
 export interface SaveResult {
@@ -82,6 +84,7 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
   checkExternalLocation(location, '(external data file)');
   const dataPath = join(folder, location);
   const threshold = options.externalThreshold ?? 1024;
+  const durable = options.durable ?? false;
 
   const tensors = allTensors(model);
   // Weights still in a file we are about to replace must be read before it is replaced.
@@ -134,7 +137,7 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
   const tmpData = `${dataPath}.tmp-${process.pid}`;
   try {
     if (placed.length > 0) {
-      writeFileParts(tmpData, function* () {
+      writeFileParts(tmpData, durable, function* () {
         let at = 0;
         for (const { tensor, offset } of placed) {
           if (offset > at) yield new Uint8Array(offset - at);
@@ -144,7 +147,7 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
         }
       });
     }
-    writeFileParts(tmpModel, function* () {
+    writeFileParts(tmpModel, durable, function* () {
       yield* encoded.parts;
     });
     if (placed.length > 0) renameSync(tmpData, dataPath);
@@ -172,7 +175,7 @@ function safeRealPath(src: ExternalDataSource): string | undefined {
 }
 
 /** Writes parts, coalescing small ones into 1 MiB blocks; large parts are written as they are. */
-function writeFileParts(path: string, parts: () => Generator<Uint8Array>): void {
+function writeFileParts(path: string, durable: boolean, parts: () => Generator<Uint8Array>): void {
   const fd = openSync(path, 'w');
   try {
     const block = new Uint8Array(1 << 20);
@@ -192,7 +195,7 @@ function writeFileParts(path: string, parts: () => Generator<Uint8Array>): void 
       }
     }
     flush();
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -1,0 +1,35 @@
+/**
+ * ops/: what is known per ONNX op, in one table chosen by opset version: inputs (with their role:
+ * data, weight, config), attributes and defaults, traits (elementwise, hasWeights, quantizable,
+ * shapeOp, movement, category), shape and type inference with symbolic dims and tracked values of
+ * small integer tensors, and cost (MACs, FLOPs, bytes, params). Shared code asks `OPS` / `opInfo`
+ * instead of listing op names. Imports only ir/ and util/.
+ */
+export { OPS, OpRegistry, opInfo } from './registry.js';
+export {
+  inferShapes,
+  resolveInferShapesOptions,
+  type InferShapesOptions,
+  type ResolvedInferShapesOptions,
+  type ShapeInferenceReport,
+  type ShapeIssue,
+} from './infer.js';
+export { constantValue, constantNodeTensor } from './constant.js';
+export { nodeCost, modelCost, type CostOptions, type CostTotals, type ModelCost, type NodeCost } from './cost.js';
+export { MAX_VALUE_ELEMENTS, type SymTensor } from './sym-tensor.js';
+export { addDims, dimsEqual, divDimsExact, evaluateDim, mulDims, productOfDims, subDims } from './symbolic.js';
+export type {
+  AttrDefault,
+  AttrSpec,
+  CostContext,
+  CostFn,
+  InferContext,
+  InferFn,
+  InferredOutput,
+  InputRole,
+  InputSpec,
+  OpCategory,
+  OpInfo,
+  OpTraits,
+  OutputSpec,
+} from './types.js';

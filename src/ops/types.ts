@@ -1,0 +1,148 @@
+import type { AttributeType } from '../ir/attribute.js';
+import type { DataType } from '../ir/dtype.js';
+import type { Graph } from '../ir/graph.js';
+import type { Node } from '../ir/node.js';
+import type { Shape, TensorType } from '../ir/types.js';
+import type { SymTensor } from './sym-tensor.js';
+
+/**
+ * What an input is for: `data` flows through the network; `weight` is a learned parameter (the
+ * filter of a Conv, the scale of a norm); `config` is a small tensor read for its value (a shape,
+ * axes, pads, scales, a quantization scale).
+ */
+export type InputRole = 'data' | 'weight' | 'config';
+
+export interface InputSpec {
+  readonly name: string;
+  readonly optional: boolean;
+  /** The last input may repeat (Concat, Sum, Max ...). */
+  readonly variadic: boolean;
+  readonly role: InputRole;
+}
+
+export interface OutputSpec {
+  readonly name: string;
+  readonly optional: boolean;
+  readonly variadic: boolean;
+}
+
+export type AttrDefault = number | string | readonly number[] | readonly string[];
+
+export interface AttrSpec {
+  readonly type: AttributeType;
+  /** The value the spec defines when the attribute is absent; undefined where there is none. */
+  readonly default: AttrDefault | undefined;
+  readonly required: boolean;
+}
+
+export type OpCategory =
+  | 'conv'
+  | 'pool'
+  | 'normalization'
+  | 'activation'
+  | 'elementwise'
+  | 'linalg'
+  | 'reduce'
+  | 'shape'
+  | 'movement'
+  | 'quantization'
+  | 'control'
+  | 'vision'
+  | 'generator'
+  | 'other';
+
+export interface OpTraits {
+  /** Each output element depends only on the input elements at the same (broadcast) position. */
+  readonly elementwise: boolean;
+  /** Some input holds learned parameters (see `weightInputs`). */
+  readonly hasWeights: boolean;
+  /** Indices of inputs whose role is `weight`. */
+  readonly weightInputs: readonly number[];
+  /** Quantization tools put Q/DQ on its inputs (and weights) so it can run in INT8. */
+  readonly quantizable: boolean;
+  /** Its outputs depend only on the shape of its inputs, not their values (Shape, Size). */
+  readonly shapeOp: boolean;
+  /** Moves, copies or selects elements without arithmetic (Reshape, Transpose, Concat, Gather ...). */
+  readonly movement: boolean;
+  readonly category: OpCategory;
+}
+
+/** What inference found for one output: element type, shape, and (for small tensors) the value. */
+export interface InferredOutput {
+  readonly dtype: DataType | undefined;
+  readonly shape: Shape | undefined;
+  readonly value?: SymTensor;
+}
+
+/** What an op's inference function sees of one node. */
+export interface InferContext {
+  readonly node: Node;
+  readonly graph: Graph;
+  readonly info: OpInfo;
+  /** The opset the model imports for the node's domain (when it imports none: the `since` of the newest row, which is used). */
+  readonly opset: number;
+  /** Whether input `i` is given (not absent, not ''). */
+  has(i: number): boolean;
+  /** Number of input slots the node lists (omitted ones included). */
+  readonly inputCount: number;
+  readonly outputCount: number;
+  /** Whether output `i` is wanted (listed and not ''). */
+  wantsOutput(i: number): boolean;
+  type(i: number): TensorType | undefined;
+  dtype(i: number): DataType | undefined;
+  shape(i: number): Shape | undefined;
+  /** The value of input `i` when statically known. */
+  value(i: number): SymTensor | undefined;
+  /** Attribute with the table's default. */
+  int(name: string): number | undefined;
+  float(name: string): number | undefined;
+  string(name: string): string | undefined;
+  ints(name: string): readonly number[] | undefined;
+  floats(name: string): readonly number[] | undefined;
+  /**
+   * An integer list given as attribute or as input, whichever this op version's spec declares:
+   * the numbers; null when given but not statically known (or not all numbers); undefined when absent.
+   */
+  intsParam(name: string): readonly number[] | null | undefined;
+  /** Like `intsParam`, for float lists (scales). */
+  floatsParam(name: string): readonly number[] | null | undefined;
+  /** Index of the input the spec names `name`, when this op version has one. */
+  inputIndex(name: string): number | undefined;
+  /** Throws TandemError 'SHAPE_INFERENCE' naming the node. */
+  fail(message: string): never;
+  /** Infers a subgraph whose inputs have these types (outer-scope names stay visible); returns its output types. */
+  inferSubgraph(graph: Graph, inputs: readonly (TensorType | undefined)[]): (TensorType | undefined)[];
+}
+
+export type InferFn = (ctx: InferContext) => readonly (InferredOutput | undefined)[];
+
+/** What a cost function sees: every input and output shape as numbers (symbols already evaluated). */
+export interface CostContext {
+  readonly node: Node;
+  readonly info: OpInfo;
+  readonly inputs: readonly (readonly number[] | undefined)[];
+  readonly outputs: readonly (readonly number[] | undefined)[];
+  /** Attribute with the table's default. */
+  int(name: string): number | undefined;
+  string(name: string): string | undefined;
+  ints(name: string): readonly number[] | undefined;
+}
+
+/** MACs and FLOPs of one node; undefined when they cannot be known (a shape it needs is missing). */
+export type CostFn = (c: CostContext) => { macs: number; flops: number } | undefined;
+
+/** One row of the op table: one op, from one opset version on. */
+export interface OpInfo {
+  readonly op: string;
+  /** '' for the default ai.onnx domain. */
+  readonly domain: string;
+  /** The opset version from which this row applies (until the next row of the same op). */
+  readonly since: number;
+  readonly inputs: readonly InputSpec[];
+  readonly outputs: readonly OutputSpec[];
+  readonly attrs: Readonly<Record<string, AttrSpec>>;
+  readonly traits: OpTraits;
+  readonly infer: InferFn;
+  /** Undefined where tandem has no cost model for the op. */
+  readonly cost: CostFn | undefined;
+}
