@@ -4,6 +4,7 @@ import { ELEMENTWISE_OPS } from './elementwise-ops.js';
 import { INDEX_OPS } from './index-ops.js';
 import { LINALG_OPS } from './linalg-ops.js';
 import { NN_OPS } from './nn-ops.js';
+import { RECURRENT_OPS } from './recurrent-ops.js';
 import { REDUCE_OPS } from './reduce-ops.js';
 import { SHAPE_OPS } from './shape-ops.js';
 import { TENSOR_OPS } from './tensor-ops.js';
@@ -99,6 +100,7 @@ export const OPS = new OpRegistry([
   ...ELEMENTWISE_OPS,
   ...NN_OPS,
   ...LINALG_OPS,
+  ...RECURRENT_OPS,
   ...REDUCE_OPS,
   ...SHAPE_OPS,
   ...TENSOR_OPS,

@@ -42,6 +42,7 @@ export type OpCategory =
   | 'activation'
   | 'elementwise'
   | 'linalg'
+  | 'recurrent'
   | 'reduce'
   | 'shape'
   | 'movement'
