@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GraphBuilder, buildModel, Tensor, tensorValues } from '../../src/ir/index.js';
+import { REFERENCE_MODELS } from '../../src/models/index.js';
+import { checkEquivalent, compareTensors, ENGINE_NAMES, getEngine, randomInputs } from '../../src/runtime/index.js';
+import { isTandemError } from '../../src/util/errors.js';
+
+function reluModel() {
+  const b = new GraphBuilder('g');
+  const x = b.input('x', 'float32', [1, 4]);
+  b.output(b.relu(x), 'float32', [1, 4]);
+  return buildModel(b);
+}
+
+/** Whether an engine starts here: the GPU tests below run where it does and are skipped (not passed) elsewhere. */
+async function probe(name: (typeof ENGINE_NAMES)[number]): Promise<string | false> {
+  try {
+    await (await getEngine(name).open(reluModel())).close();
+    return false;
+  } catch (e) {
+    if (isTandemError(e, 'ENGINE_UNAVAILABLE')) return `engine ${name} is not available on this machine`;
+    throw e;
+  }
+}
+
+describe('cpu engine', () => {
+  it('runs a model, honours options and closes idempotently', async () => {
+    const session = await getEngine('cpu').open(reluModel(), { threads: 1, graphOptimization: 'disabled' });
+    const out = await session.run({ x: new Tensor('float32', [1, 4], new Float32Array([-1, 2, -3, 4])) });
+    assert.deepEqual(tensorValues(out[session.outputNames[0]!]!), [0, 2, 0, 4]);
+    await session.close();
+    await session.close();
+    await assert.rejects(session.run({}), (e: unknown) => isTandemError(e, 'USAGE'));
+  });
+
+  it('names missing and unknown inputs', async () => {
+    await using session = await getEngine('cpu').open(reluModel());
+    await assert.rejects(session.run({ y: new Tensor('float32', [1, 4], new Float32Array(4)) }), (e: unknown) => isTandemError(e, 'INPUT_MISMATCH') && /missing "x"; unknown "y"/.test(e.message));
+  });
+
+  it('an unknown engine lists the engines', () => {
+    assert.throws(() => getEngine('tpu'), (e: unknown) => isTandemError(e, 'UNKNOWN_NAME') && /cpu, webgpu, cuda, tensorrt/.test(e.message));
+  });
+
+  it('refuses gpu-buffer outputs off webgpu', async () => {
+    await assert.rejects(getEngine('cpu').open(reluModel(), { outputLocation: 'gpu-buffer' }), (e: unknown) => isTandemError(e, 'USAGE'));
+  });
+});
+
+describe('engines that cannot start say so', () => {
+  for (const name of ['cuda', 'tensorrt', 'webgpu'] as const) {
+    it(`${name}: ENGINE_UNAVAILABLE with what to do, or a working session`, async () => {
+      const skip = await probe(name);
+      if (skip === false) return; // it works here: the GPU tests below cover it
+      await assert.rejects(getEngine(name).open(reluModel()), (e: unknown) => isTandemError(e, 'ENGINE_UNAVAILABLE') && /cannot start on this machine/.test(e.message) && /;/.test(e.message));
+    });
+  }
+});
+
+describe('webgpu engine', async () => {
+  const skip = await probe('webgpu');
+
+  it('runs the multi-task reference like the cpu engine', { skip }, async () => {
+    const model = REFERENCE_MODELS.multitask.build(REFERENCE_MODELS.multitask.smallOptions);
+    const report = await checkEquivalent(model, model, { engine: 'webgpu', tolerance: 1e-3 });
+    assert.ok(report.ok);
+    const feeds = randomInputs(model);
+    await using cpu = await getEngine('cpu').open(model);
+    await using gpu = await getEngine('webgpu').open(model);
+    const [a, b] = [await cpu.run(feeds), await gpu.run(feeds)];
+    for (const k of cpu.outputNames) assert.ok(compareTensors(k, a[k]!, b[k]!).relL2 < 1e-3, k);
+  });
+
+  it('keeps outputs on the GPU and still hands them back', { skip }, async () => {
+    const model = REFERENCE_MODELS.resnet50.build(REFERENCE_MODELS.resnet50.smallOptions);
+    await using gpu = await getEngine('webgpu').open(model, { outputLocation: 'gpu-buffer' });
+    const out = await gpu.run(randomInputs(model));
+    assert.deepEqual(out.logits!.dims, [1, 1000]);
+  });
+});
