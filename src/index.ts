@@ -11,4 +11,5 @@ export * from './models/index.js';
 export * from './inspect/index.js';
 export * from './targets/index.js';
 export * from './passes/index.js';
+export * from './quant/index.js';
 export * from './runtime/index.js';

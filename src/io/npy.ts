@@ -45,7 +45,8 @@ export function decodeNpy(bytes: Uint8Array, where = '<npy>'): Tensor {
   const need = byteSize(dtype, count);
   if (bytes.length - dataStart !== need) fail(`shape (${dims.join(', ')}) of ${descr} needs ${need} data bytes, the file has ${bytes.length - dataStart}`);
   const Ctor = DATA_TYPES[dtype].array!;
-  const copy = bytes.slice(dataStart);
+  // A real copy at offset 0: Buffer#slice (readFileSync gives a Buffer) is a view, not a copy.
+  const copy = new Uint8Array(bytes.subarray(dataStart));
   return new Tensor(dtype, dims, new Ctor(copy.buffer, 0, copy.byteLength / Ctor.BYTES_PER_ELEMENT) as TensorData);
 }
 

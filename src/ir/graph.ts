@@ -81,7 +81,8 @@ export class Graph {
   consumers(name: string): readonly Node[] {
     const list = this.#consumers.get(name);
     if (list === undefined || list.length === 0) return [];
-    if (list.length === 1) return list;
+    // a copy: callers often remove the nodes they iterate over
+    if (list.length === 1) return [list[0]!];
     if (!this.#sorted) this.#sort();
     return [...list].sort((a, b) => this.#position.get(a)! - this.#position.get(b)!);
   }

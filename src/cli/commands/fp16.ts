@@ -1,0 +1,89 @@
+import { Option } from 'commander';
+import { TandemError } from '../../util/errors.js';
+import { assertNotInput } from '../../util/fs.js';
+import { loadModel, saveModel } from '../../onnx/load-save.js';
+import { convertToFloat16, FP16_BLOCK_LIST } from '../../quant/fp16.js';
+import { FidelityAccumulator } from '../../quant/fidelity.js';
+import { getEngine } from '../../runtime/engines/registry.js';
+import { randomInputs } from '../../runtime/verify.js';
+import { tensorFromValues, tensorValues } from '../../ir/tensor-values.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { finiteNumber, list, positiveInt } from '../parse.js';
+import type { CliCommand } from './types.js';
+
+interface Fp16Flags {
+  out: string;
+  keepIoTypes: boolean;
+  block?: string[];
+  blockNodes?: string[];
+  check: boolean;
+  tolerance: number;
+  trials: number;
+  json?: boolean;
+}
+
+export const fp16Command: CliCommand = {
+  name: 'fp16',
+  register(program, ctx) {
+    program
+      .command('fp16')
+      .description('convert a model (a GPU stage) to float16: weights and activations FP16, inputs/outputs kept float32 by default; checked to run in onnxruntime cpu')
+      .argument('<model>', 'ONNX model file')
+      .requiredOption('-o, --out <file>', 'output model file')
+      .option('--no-keep-io-types', 'make graph inputs and outputs float16 too (no Casts at the edges)')
+      .option('--block <ops>', `op types kept in float32 (default: ${Object.keys(FP16_BLOCK_LIST).join(', ')})`, list)
+      .option('--block-nodes <names>', 'node names kept in float32', list)
+      .option('--no-check', 'skip running both models in onnxruntime')
+      .option('--tolerance <relL2>', 'warn when an output\'s relative L2 error exceeds this', finiteNumber, 1e-2)
+      .option('--trials <n>', 'random input sets for the check', positiveInt, 2)
+      .option('--json', 'print the result as JSON')
+      .addHelpText('after', '\nExample:\n  tandem fp16 backbone.onnx -o backbone.fp16.onnx\n  tandem fp16 model.onnx -o model.fp16.onnx --block LayerNormalization,Pow')
+      .addOption(new Option('--seed <n>', 'seed of the random inputs').argParser(positiveInt).default(1))
+      .action(async (modelPath: string, flags: Fp16Flags & { seed: number }) => {
+        assertNotInput(flags.out, [modelPath]);
+        const model = loadModel(modelPath);
+        const r = convertToFloat16(model, { keepIoTypes: flags.keepIoTypes, ...(flags.block ? { blockOps: flags.block } : {}), ...(flags.blockNodes ? { blockNodes: flags.blockNodes } : {}) });
+        saveModel(r.model, flags.out);
+        const checks: { output: string; relL2: number; cosine: number; argmaxAgreement?: number }[] = [];
+        if (flags.check) {
+          const engine = getEngine('cpu');
+          await using a = await engine.open(model);
+          await using b = await engine.open(r.model);
+          const accs = new Map<string, FidelityAccumulator>();
+          for (let t = 0; t < flags.trials; t++) {
+            const feeds = randomInputs(model, { seed: flags.seed + 7919 * t });
+            const ref = await a.run(feeds);
+            const got = await b.run(flags.keepIoTypes ? feeds : halfFeeds(feeds, r.model.graph.runtimeInputs));
+            for (const [name, t32] of Object.entries(ref)) {
+              const t16 = got[name];
+              if (t16 === undefined || (t32.dtype !== 'float32' && t32.dtype !== 'float16')) continue;
+              let acc = accs.get(name);
+              if (acc === undefined) accs.set(name, (acc = new FidelityAccumulator(name)));
+              acc.add(t32, t16);
+            }
+          }
+          for (const acc of accs.values()) checks.push(acc.result());
+        }
+        if (flags.json) {
+          ctx.printJson({ file: flags.out, blocked: r.blocked, casts: r.casts, saturated: r.saturated, untyped: r.untyped, check: flags.check ? { engine: 'cpu', trials: flags.trials, what: 'FP16 model vs input model on seeded random inputs, onnxruntime cpu, this machine', outputs: checks } : undefined });
+          return;
+        }
+        ctx.print(`wrote ${flags.out}: ${r.casts} Casts, ${r.blocked.length} nodes kept float32${r.blocked.length ? ` (${[...new Set(r.blocked.map((b) => b.op))].join(', ')})` : ''}, inputs/outputs ${flags.keepIoTypes ? 'float32' : 'float16'}`);
+        if (r.saturated.length) ctx.note(`${r.saturated.length} constants had values beyond ±65504 and were saturated: ${r.saturated.slice(0, 5).join(', ')}`);
+        if (r.untyped.length) ctx.note(`${r.untyped.length} tensors have no inferred type and were left as they are: ${r.untyped.slice(0, 5).join(', ')}`);
+        for (const c of checks) {
+          const flag = c.relL2 > flags.tolerance ? `  ← above --tolerance ${flags.tolerance}` : '';
+          ctx.print(`  ${c.output}: rel L2 ${c.relL2.toExponential(2)}, cosine ${c.cosine.toFixed(6)}${c.argmaxAgreement !== undefined ? `, argmax agree ${(c.argmaxAgreement * 100).toFixed(2)} %` : ''} (FP16 vs FP32, ${flags.trials} random input sets, onnxruntime cpu)${flag}`);
+        }
+        if (checks.some((c) => c.relL2 > flags.tolerance)) ctx.note('some outputs exceed the tolerance: keep the offending ops in float32 with --block / --block-nodes');
+        if (!flags.check) ctx.note('not checked in onnxruntime (--no-check)');
+        if (flags.check && checks.length === 0) throw new TandemError('ENGINE_RUN', 'the check produced no float outputs to compare');
+      });
+  },
+};
+
+function halfFeeds(feeds: Record<string, Tensor>, names: readonly string[]): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(feeds)) out[k] = t.dtype === 'float32' && names.includes(k) ? tensorFromValues('float16', t.dims, tensorValues(t)) : t;
+  return out;
+}

@@ -1,0 +1,235 @@
+import { basename, join } from 'node:path';
+import { Option } from 'commander';
+import { TandemError } from '../../util/errors.js';
+import { assertNotInput } from '../../util/fs.js';
+import { loadModel } from '../../onnx/load-save.js';
+import { getEngine } from '../../runtime/engines/registry.js';
+import {
+  CACHE_ALGORITHMS,
+  CALIBRATION_METHODS,
+  ENTROPY_VARIANTS,
+  QDQ_PLACEMENTS,
+  artifactPaths,
+  compareFidelity,
+  isCalibrationMethod,
+  isSplitManifestPath,
+  loadSplitStages,
+  modelInputSpecs,
+  openCalibrationFolder,
+  orderStages,
+  quantize,
+  sliceSource,
+  writeStageArtifacts,
+  type CacheAlgorithm,
+  type CalibrationMethod,
+  type EntropyVariant,
+  type FidelityRow,
+  type ImagePreprocessOptions,
+  type QdqPlacement,
+  type QuantProgress,
+  type QuantizeResult,
+} from '../../quant/index.js';
+import type { CliContext, Progress } from '../context.js';
+import { finiteNumber, list, positiveInt } from '../parse.js';
+import type { CliCommand } from './types.js';
+
+interface QuantizeFlags {
+  calib: string;
+  out: string;
+  trtVersion?: string;
+  method: string[];
+  entropyVariant: EntropyVariant;
+  percentile?: number;
+  bins?: number;
+  placement: QdqPlacement;
+  cacheAlgorithm: CacheAlgorithm;
+  outputScales?: boolean;
+  limit?: number;
+  batch: number;
+  stages?: string[];
+  compare?: boolean;
+  holdout: number;
+  compareData?: string;
+  size?: string;
+  resize?: 'stretch' | 'cover' | 'contain';
+  mean?: string[];
+  std?: string[];
+  bgr?: boolean;
+  layout?: 'nchw' | 'nhwc';
+  scale?: number;
+  json?: boolean;
+}
+
+export const quantizeCommand: CliCommand = {
+  name: 'quantize',
+  register(program, ctx) {
+    program
+      .command('quantize')
+      .description('calibrate INT8 scales and write, per stage: TensorRT calibration cache, scales.json, Q/DQ model (numbers measured on the onnxruntime cpu engine of this machine)')
+      .argument('<model>', 'ONNX model, or split.json from tandem split (head stages are calibrated on the features their upstream stages produce)')
+      .requiredOption('--calib <dir>', 'calibration data: a folder of images, of .npz files keyed by input name, or of .npy files (single-input models)')
+      .requiredOption('-o, --out <dir>', 'output folder')
+      .option('--trt-version <x.y.z>', 'TensorRT version that will read the cache, e.g. 8.6.1 (DRIVE OS 6 / JetPack 6.0), 10.3.0 (JetPack 6.1+); a wrong major version makes TensorRT ignore the cache')
+      .option('--method <list>', `calibration methods, comma-separated (${CALIBRATION_METHODS.join(', ')}); several share one calibration run and get a subfolder each`, list, ['entropy'])
+      .addOption(new Option('--entropy-variant <variant>', 'entropy algorithm (trt-gtc: GTC17 EntropyCalibration2)').choices(ENTROPY_VARIANTS).default('trt-gtc'))
+      .option('--percentile <p>', 'percentile of |x| for --method percentile (default 99.99)', finiteNumber)
+      .option('--bins <n>', 'histogram bins (default 2048)', positiveInt)
+      .addOption(new Option('--placement <placement>', 'Q/DQ placement: trt (TensorRT explicit-quantization rules) or dla (every activation tensor)').choices(QDQ_PLACEMENTS).default('trt'))
+      .addOption(new Option('--cache-algorithm <name>', 'calibration cache header word').choices(CACHE_ALGORITHMS).default('EntropyCalibration2'))
+      .option('--output-scales', 'also write cache entries for graph outputs (INT8 outputs)')
+      .option('--limit <n>', 'calibrate on the first n samples (file names in code-point order)', positiveInt)
+      .option('--batch <n>', 'samples per session run (models with a dynamic batch dimension)', positiveInt, 1)
+      .option('--stages <list>', 'split.json only: stages to quantize (default: all)', list)
+      .option('--compare', 'run the FP32 and the Q/DQ models on held-out samples and print the fidelity per output and method')
+      .option('--holdout <n>', 'held-out samples for --compare: the last n of the calibration folder, never used to calibrate', positiveInt, 8)
+      .option('--compare-data <dir>', 'held-out samples for --compare from another folder instead')
+      .option('--size <HxW>', 'images: resize to H x W (default: the model input size)')
+      .addOption(new Option('--resize <mode>', 'images: stretch, cover (scale + centre crop) or contain (letterbox)').choices(['stretch', 'cover', 'contain']))
+      .option('--mean <list>', 'images: per-channel mean after --scale (default ImageNet 0.485,0.456,0.406)', list)
+      .option('--std <list>', 'images: per-channel std after --scale (default ImageNet 0.229,0.224,0.225)', list)
+      .option('--bgr', 'images: feed channels in BGR order')
+      .addOption(new Option('--layout <layout>', 'images: tensor layout').choices(['nchw', 'nhwc']))
+      .option('--scale <s>', 'images: pixel multiplier before mean/std (default 1/255)', finiteNumber)
+      .option('--json', 'print the result as JSON')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Examples:',
+          '  tandem quantize model.onnx --calib images/ --trt-version 8.6.1 -o int8/',
+          '  tandem quantize split/split.json --calib images/ --stages head-segmentation,head-depth --trt-version 10.3.0 -o int8/',
+          '  tandem quantize model.onnx --calib tensors/ --method entropy,max,percentile,mse --compare --trt-version 8.6.1 -o int8/',
+        ].join('\n'),
+      )
+      .action(async (modelPath: string, flags: QuantizeFlags) => {
+        if (flags.trtVersion === undefined) {
+          throw new TandemError('USAGE', 'give --trt-version: the TensorRT version that will read the calibration cache (e.g. 8.6.1 for DRIVE OS 6.0 / JetPack 6.0, 10.3.0 for JetPack 6.1+); TensorRT silently ignores a cache of another major version');
+        }
+        const methods = flags.method.map((m): CalibrationMethod => {
+          if (!isCalibrationMethod(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method "${m}"; methods: ${CALIBRATION_METHODS.join(', ')}`);
+          return m;
+        });
+        const split = isSplitManifestPath(modelPath);
+        const loaded = split ? loadSplitStages(modelPath) : [{ name: basename(modelPath).replace(/\.onnx$/i, ''), file: modelPath, model: loadModel(modelPath) }];
+        if (flags.stages && !split) throw new TandemError('USAGE', '--stages applies to a split.json only');
+        for (const s of flags.stages ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage "${s}" in ${modelPath}; stages: ${loaded.map((l) => l.name).join(', ')}`);
+        const stages = orderStages(loaded).map((l) => ({ ...l, quantize: flags.stages === undefined || flags.stages.includes(l.name) }));
+        const image = imageOptions(flags);
+        const inputs = modelInputSpecs(stages[0]!.model);
+        const all = openCalibrationFolder(flags.calib, inputs, { image });
+        let calib = flags.limit === undefined ? all : sliceSource(all, 0, flags.limit);
+        let held: ReturnType<typeof sliceSource> | undefined;
+        if (flags.compare) {
+          if (flags.compareData !== undefined) held = openCalibrationFolder(flags.compareData, inputs, { image });
+          else {
+            const n = all.ids.length;
+            if (n - flags.holdout < 1) throw new TandemError('CALIB_DATA', `--compare holds out the last ${flags.holdout} of ${n} samples, which leaves none to calibrate; lower --holdout or give --compare-data`);
+            held = sliceSource(all, n - flags.holdout);
+            calib = sliceSource(all, 0, Math.min(flags.limit ?? Infinity, n - flags.holdout));
+          }
+        }
+        const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
+        const inputsPaths = [modelPath, ...loaded.map((l) => l.file)];
+        for (const s of stages.filter((x) => x.quantize)) for (const dir of outDirs.values()) for (const p of Object.values(artifactPaths(dir, s.name))) assertNotInput(p, inputsPaths);
+        const engine = getEngine('cpu');
+        const bars = progressBars(ctx);
+        const result = await quantize(stages, calib, engine, {
+          methods,
+          trtVersion: flags.trtVersion,
+          placement: flags.placement,
+          cacheAlgorithm: flags.cacheAlgorithm,
+          outputScales: flags.outputScales ?? false,
+          batchSize: flags.batch,
+          calibrator: { entropyVariant: flags.entropyVariant, ...(flags.percentile !== undefined ? { percentile: flags.percentile } : {}), ...(flags.bins !== undefined ? { bins: flags.bins } : {}) },
+          onProgress: bars.update,
+        });
+        bars.stop();
+        const written = result.artifacts.map((a) => ({ stage: a.stage, method: a.method, files: writeStageArtifacts(outDirs.get(a.method)!, a) }));
+        let fidelity: FidelityRow[] | undefined;
+        if (held !== undefined) {
+          const cmp = progressBars(ctx);
+          fidelity = await compareFidelity(stages, result.artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), held, engine, cmp.update);
+          cmp.stop();
+        }
+        if (flags.json) {
+          ctx.printJson({
+            calibration: { source: calib.description, samples: result.observation.samples, batchSize: result.observation.batchSize, wallMs: result.calibrationMs, measured: 'wall time of observation and threshold search, onnxruntime cpu engine, this machine' },
+            artifacts: result.artifacts.map((a, i) => ({ stage: a.stage, method: a.method, algorithm: a.scales.algorithm, tensors: a.scales.activations.size, weights: a.scales.weights.size, qdqPairs: a.plan.activations.length + a.plan.weights.length, files: written[i]!.files })),
+            ...(fidelity ? { fidelity: { samples: held!.ids.length, what: 'Q/DQ model vs FP32 model, both on onnxruntime cpu (INT8 emulated by Q/DQ; not measured on a DLA)', rows: fidelity } } : {}),
+          });
+          return;
+        }
+        for (const line of formatQuantizeSummary(result, calib.description)) ctx.print(line);
+        for (const w of written) ctx.print(`  ${w.stage} (${w.method}): ${w.files.cache}, ${w.files.scales}, ${w.files.qdq}`);
+        if (fidelity) {
+          ctx.print('');
+          for (const line of formatFidelityTable(fidelity, `fidelity on ${held!.ids.length} held-out samples (${held!.description}): Q/DQ model vs FP32 model, both on onnxruntime cpu — INT8 emulated by Q/DQ, not measured on a DLA`)) ctx.print(line);
+        }
+        ctx.note(`cache header: ${result.artifacts[0]?.cache.split('\n')[0] ?? ''} (TensorRT ignores a cache of another major version; check the build log for "Missing scale")`);
+      });
+  },
+};
+
+function imageOptions(flags: QuantizeFlags): ImagePreprocessOptions {
+  const o: ImagePreprocessOptions = {};
+  if (flags.size !== undefined) {
+    const m = /^(\d+)x(\d+)$/.exec(flags.size);
+    if (!m) throw new TandemError('USAGE', `--size expects HxW like 512x1024, got "${flags.size}"`);
+    o.height = Number(m[1]);
+    o.width = Number(m[2]);
+  }
+  const nums = (xs: string[], what: string): number[] =>
+    xs.map((x) => {
+      const n = Number(x);
+      if (!Number.isFinite(n)) throw new TandemError('USAGE', `--${what} expects numbers, got "${x}"`);
+      return n;
+    });
+  if (flags.resize !== undefined) o.resize = flags.resize;
+  if (flags.mean !== undefined) o.mean = nums(flags.mean, 'mean');
+  if (flags.std !== undefined) o.std = nums(flags.std, 'std');
+  if (flags.bgr) o.channelOrder = 'bgr';
+  if (flags.layout !== undefined) o.layout = flags.layout;
+  if (flags.scale !== undefined) o.scale = flags.scale;
+  return o;
+}
+
+/** One progress bar per phase, driven by the library's progress callback. */
+export function progressBars(ctx: CliContext): { update: (p: QuantProgress) => void; stop: () => void } {
+  let bar: Progress | undefined;
+  let phase = '';
+  const labels: Record<QuantProgress['phase'], string> = { range: 'calibrate: ranges   ', histogram: 'calibrate: histogram', compare: 'compare             ', features: 'features            ' };
+  return {
+    update: (p) => {
+      if (p.phase !== phase || bar === undefined) {
+        bar?.stop();
+        phase = p.phase;
+        bar = ctx.progress(labels[p.phase], p.total);
+      }
+      bar.update(p.done);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+export function formatQuantizeSummary(result: QuantizeResult, source: string): string[] {
+  const o = result.observation;
+  const tensors = o.stages.reduce((n, s) => n + s.tensors.size, 0);
+  const lines = [
+    `calibrated ${o.samples} samples (${source}) in ${(result.calibrationMs / 1000).toFixed(1)} s wall (measured: onnxruntime cpu engine, this machine; ${o.runs} runs per stage, batch ${o.batchSize})`,
+    `observed ${tensors} activation tensors; statistics held: ${(o.statisticsBytes / 1024).toFixed(0)} KiB (independent of the number of samples)`,
+  ];
+  for (const a of result.artifacts) {
+    lines.push(`${a.stage} · ${a.method}: ${a.scales.activations.size} activation scales, ${a.scales.weights.size} per-channel weights, ${a.plan.activations.length} activation + ${a.plan.weights.length} weight Q/DQ pairs (${a.plan.placement} placement)`);
+  }
+  lines.push(`algorithm: ${result.artifacts[0]?.scales.algorithm ?? ''}`);
+  return lines;
+}
+
+/** The fidelity table: one row per stage, output and method. */
+export function formatFidelityTable(rows: readonly FidelityRow[], title: string): string[] {
+  const header = ['stage', 'output', 'method', 'rel L2', 'cosine', 'argmax agree', 'max |diff|'];
+  const body = rows.map((r) => [r.stage, r.output, r.label, r.relL2.toFixed(4), r.cosine.toFixed(5), r.argmaxAgreement === undefined ? '—' : `${(r.argmaxAgreement * 100).toFixed(2)} %`, r.maxAbs.toPrecision(3)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const fmt = (cells: string[]): string => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [title, fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
+}

@@ -1,0 +1,26 @@
+import type { Model } from '../ir/model.js';
+import type { Tensor } from '../ir/tensor.js';
+
+/**
+ * What quant/ needs to run a model: a session that computes named outputs. quant/ may not import
+ * runtime/; an `Engine` from runtime/engines (e.g. `getEngine('cpu')`) satisfies this structurally.
+ */
+export interface QuantSession {
+  run(feeds: Readonly<Record<string, Tensor>>, options: { outputs: readonly string[] }): Promise<Record<string, Tensor>>;
+  close(): Promise<void>;
+}
+
+export interface SessionOpener {
+  open(model: Model): Promise<QuantSession>;
+}
+
+/** Progress of a long step, for a progress bar: `done` of `total` units of `phase`. */
+export interface QuantProgress {
+  readonly phase: 'range' | 'histogram' | 'compare' | 'features';
+  /** The stage or model being worked on, when there are several. */
+  readonly stage?: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export type ProgressCallback = (progress: QuantProgress) => void;
