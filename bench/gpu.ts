@@ -1,9 +1,8 @@
 /**
  * npm run bench:gpu — the reference models on every engine this machine can start (cpu, webgpu,
  * cuda, tensorrt): session time, warm latency (median, p90 over timed runs after warm-up) and the
- * agreement of each engine's outputs with the cpu engine's (relative L2). For webgpu also with
- * outputs kept on the GPU (outputLocation 'gpu-buffer'). Engines that cannot start are listed with
- * the reason. Everything printed is measured on this machine.
+ * agreement of each engine's outputs with the cpu engine's (relative L2). Engines that cannot start
+ * are listed with the reason. Everything printed is measured on this machine.
  */
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -49,8 +48,7 @@ async function measure(name: string, bytes: Uint8Array, feeds: Record<string, Te
   times.sort((a, b) => a - b);
   const relL2: Record<string, number> = {};
   if (reference) for (const [k, t] of Object.entries(outputs)) relL2[k] = compareTensors(k, reference[k]!, t).relL2;
-  const label = options.outputLocation === 'gpu-buffer' ? `${engine} (gpu-buffer outputs)` : engine;
-  return { row: { model: name, engine: label, openMs, medianMs: times[Math.floor(RUNS / 2)]!, p90Ms: times[Math.floor(RUNS * 0.9)]!, relL2 }, outputs };
+  return { row: { model: name, engine, openMs, medianMs: times[Math.floor(RUNS / 2)]!, p90Ms: times[Math.floor(RUNS * 0.9)]!, relL2 }, outputs };
 }
 
 async function main(): Promise<void> {
@@ -68,16 +66,11 @@ async function main(): Promise<void> {
     rows.push(cpu.row);
     for (const engine of ENGINE_NAMES.filter((e) => e !== 'cpu')) {
       if (unavailable.has(engine)) continue;
-      for (const options of engine === 'webgpu' ? [{}, { outputLocation: 'gpu-buffer' } as const] : [{}]) {
-        try {
-          rows.push((await measure(name, bytes, feeds, engine, options, cpu.outputs)).row);
-        } catch (e) {
-          if (isTandemError(e, 'ENGINE_UNAVAILABLE')) {
-            unavailable.set(engine, e.message);
-            break;
-          }
-          throw e;
-        }
+      try {
+        rows.push((await measure(name, bytes, feeds, engine, {}, cpu.outputs)).row);
+      } catch (e) {
+        if (!isTandemError(e, 'ENGINE_UNAVAILABLE')) throw e;
+        unavailable.set(engine, e.message);
       }
     }
   }

@@ -4,7 +4,8 @@
  * Load (all weights read), inspect (structure only, weights left unread) and save of an ONNX file —
  * by default the fp32 resnet50 reference (~102 MB), built and saved to a temporary folder first.
  * Each operation runs in its own child process, so the peak RSS it reports belongs to that operation:
- * measured as the process's peak RSS after the first run minus its RSS before it. With --peer, runs
+ * measured as the process's peak RSS after the first run minus its RSS before it. Before each timed
+ * run the previous run's model is garbage-collected (python: dropped and gc.collect()), outside the clock. With --peer, runs
  * python's onnx.load/onnx.save on the same file in the same call (bench/io_peer.py) for comparison.
  * Everything printed is measured on this machine.
  */
@@ -49,7 +50,11 @@ function child(op: Op, path: string): void {
   let rssPeakMb = 0;
   const out = mkdtempSync(join(tmpdir(), 'tandem-bench-io-'));
   try {
+    // Each run starts from a process that holds no earlier model (as a fresh `tandem` command would):
+    // the previous run's weights are collected before the clock starts, not during the timed load.
+    const gc = (globalThis as { gc?: () => void }).gc;
     for (let i = 0; i < RUNS; i++) {
+      gc?.();
       if (op === 'save') {
         const model = loadModel(path);
         const t0 = performance.now();
@@ -104,7 +109,7 @@ function main(): void {
     console.log(`bench:io — ${path} (${fileMb.toFixed(1)} MB), ${RUNS} runs each, measured on this machine (Node ${process.version})`);
     const rows: Record<string, ChildResult> = {};
     for (const op of ['load', 'inspect', 'save'] as const) {
-      const out = execFileSync(process.execPath, [self, '--child', op, path], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const out = execFileSync(process.execPath, ['--expose-gc', self, '--child', op, path], { encoding: 'utf8', maxBuffer: 1 << 20 });
       rows[op] = JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult;
     }
     for (const op of ['load', 'inspect', 'save'] as const) {

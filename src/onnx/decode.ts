@@ -708,7 +708,9 @@ class Decoder {
     }
     r.skip(n);
     if (this.#lazy && this.#filePath !== undefined) return new FileRegionSource(this.#filePath, pos, n);
-    const out = new Uint8Array(n);
+    // Not zero-filled (every byte is read over) and aligned at 0: a fresh allocation of its own.
+    const buf = Buffer.allocUnsafeSlow(n);
+    const out = new Uint8Array(buf.buffer, buf.byteOffset, n);
     (source as FileSource).readInto(out, pos);
     return out;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { buildProgram } from '../../src/cli/main.js';
 import { createContext } from '../../src/cli/context.js';
 import { readNpy } from '../../src/io/index.js';
@@ -12,8 +12,11 @@ const quiet = { stdout: { write: () => true }, stderr: { write: () => true } };
 const commandNames = buildProgram(createContext(quiet), quiet).commands.map((c) => c.name());
 
 describe('every command', () => {
-  it('has the commands the README documents', () => {
-    for (const name of ['inspect', 'run', 'demo']) assert.ok(commandNames.includes(name), name);
+  it('are exactly the commands the README documents, each with an example', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const documented = [...readme.matchAll(/^### `tandem ([a-z0-9-]+)/gm)].map((m) => m[1]!);
+    assert.deepEqual([...documented].sort(), [...commandNames].sort());
+    for (const name of commandNames) assert.match(readme, new RegExp(`^\\s+tandem ${name}\\b`, 'm'), `README example for ${name}`);
   });
 
   for (const name of commandNames) {

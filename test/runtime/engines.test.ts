@@ -71,10 +71,11 @@ describe('webgpu engine', async () => {
     for (const k of cpu.outputNames) assert.ok(compareTensors(k, a[k]!, b[k]!).relL2 < 1e-3, k);
   });
 
-  it('keeps outputs on the GPU and still hands them back', { skip }, async () => {
-    const model = REFERENCE_MODELS.resnet50.build(REFERENCE_MODELS.resnet50.smallOptions);
-    await using gpu = await getEngine('webgpu').open(model, { outputLocation: 'gpu-buffer' });
-    const out = await gpu.run(randomInputs(model));
-    assert.deepEqual(out.logits!.dims, [1, 1000]);
+});
+
+describe('gpu-buffer outputs', () => {
+  it('are refused, not crashed on, with onnxruntime-node 1.30', async () => {
+    // onnxruntime-node 1.30 terminates the process when a WebGPU output reaches JavaScript (seen on an H200)
+    await assert.rejects(getEngine('webgpu').open(reluModel(), { outputLocation: 'gpu-buffer' }), (e: unknown) => isTandemError(e, 'ENGINE_UNAVAILABLE') && /aborts the whole process/.test(e.message));
   });
 });

@@ -14,6 +14,19 @@ const REMEDY: Record<EngineName, string> = {
   tensorrt: 'install onnxruntime-node with its CUDA binaries (npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12) and TensorRT 10 on the library path',
 };
 
+/**
+ * The last onnxruntime-node release whose binding cannot return WebGPU buffers to JavaScript: it throws
+ * a C string from native code, which terminates Node (newer sources hold them as external handles).
+ */
+const LAST_BROKEN_GPU_BUFFER = '1.30.0';
+
+function gpuBufferOutputsWork(): boolean {
+  const parse = (v: string): number[] => v.split(/[.-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0);
+  const [a, b] = [parse(ort.env.versions.node ?? '0'), parse(LAST_BROKEN_GPU_BUFFER)];
+  for (let i = 0; i < 3; i++) if (a[i]! !== b[i]!) return a[i]! > b[i]!;
+  return false;
+}
+
 /** An engine over onnxruntime-node with one execution provider. */
 export class OrtEngine implements Engine {
   constructor(readonly name: EngineName) {}
@@ -32,6 +45,12 @@ export class OrtEngine implements Engine {
     }
     if (options.outputLocation === 'gpu-buffer') {
       if (this.name !== 'webgpu') throw new TandemError('USAGE', `outputLocation 'gpu-buffer' is only available on the webgpu engine, not ${this.name}`);
+      if (!gpuBufferOutputsWork()) {
+        throw new TandemError(
+          'ENGINE_UNAVAILABLE',
+          `outputLocation 'gpu-buffer' is not usable with onnxruntime-node ${ort.env.versions.node}: its Node binding aborts the whole process when it hands a WebGPU buffer to JavaScript (seen on an NVIDIA H200, Vulkan); keep outputLocation 'cpu' (the default), or use onnxruntime-node newer than ${LAST_BROKEN_GPU_BUFFER}`,
+        );
+      }
       sessionOptions.preferredOutputLocation = 'gpu-buffer';
     }
     let session: ort.InferenceSession;

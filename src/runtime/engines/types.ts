@@ -12,7 +12,10 @@ export interface EngineOptions {
   interOpThreads?: number;
   /** onnxruntime graph optimisation level. @default 'all' */
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Where outputs live: host memory, or GPU buffers (webgpu) that a next stage can read without a copy. @default 'cpu' */
+  /**
+   * Where outputs live: host memory, or GPU buffers (webgpu) that a next stage can read without a copy.
+   * 'gpu-buffer' is refused with onnxruntime-node ≤ 1.30, whose binding aborts the process on it. @default 'cpu'
+   */
   outputLocation?: 'cpu' | 'gpu-buffer';
   /** GPU index (cuda, tensorrt). @default 0 */
   deviceId?: number;
