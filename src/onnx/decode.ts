@@ -170,35 +170,23 @@ class Decoder {
           m.doc = this.#str(wt, 'doc_string', at);
           break;
         case f.graph: {
-          this.#expect(wt, WIRE.bytes, 'graph', at);
-          const e = this.#enter('graph');
-          m.graph = this.graph(e);
-          this.#leave();
+          m.graph = this.#sub(wt, at, 'graph', (e) => this.graph(e));
           sawGraph = true;
           break;
         }
         case f.opsetImport: {
-          this.#expect(wt, WIRE.bytes, 'opset_import', at);
-          const e = this.#enter(`opset_import[${m.opsetImports.length}]`);
-          m.opsetImports.push(this.opset(e));
-          this.#leave();
+          m.opsetImports.push(this.#sub(wt, at, `opset_import[${m.opsetImports.length}]`, (e) => this.opset(e)));
           break;
         }
         case f.metadata:
           m.metadata.push(this.#pair(wt, 'metadata_props', at));
           break;
         case f.trainingInfo: {
-          this.#expect(wt, WIRE.bytes, 'training_info', at);
-          const e = this.#enter(`training_info[${m.trainingInfo.length}]`);
-          m.trainingInfo.push(this.training(e));
-          this.#leave();
+          m.trainingInfo.push(this.#sub(wt, at, `training_info[${m.trainingInfo.length}]`, (e) => this.training(e)));
           break;
         }
         case f.functions: {
-          this.#expect(wt, WIRE.bytes, 'functions', at);
-          const e = this.#enter(`functions[${m.functions.length}]`);
-          m.functions.push(this.function(e));
-          this.#leave();
+          m.functions.push(this.#sub(wt, at, `functions[${m.functions.length}]`, (e) => this.function(e)));
           break;
         }
         default:
@@ -258,10 +246,7 @@ class Decoder {
     this.#fields(end, (field, wt, at) => {
       switch (field) {
         case f.node: {
-          this.#expect(wt, WIRE.bytes, 'node', at);
-          const e = this.#enter(`node[${nodes.length}]`);
-          nodes.push(this.node(e));
-          this.#leave();
+          nodes.push(this.#sub(wt, at, `node[${nodes.length}]`, (e) => this.node(e)));
           break;
         }
         case f.name:
@@ -269,17 +254,11 @@ class Decoder {
           if (g.name === '') presence.push(f.name);
           break;
         case f.initializer: {
-          this.#expect(wt, WIRE.bytes, 'initializer', at);
-          const e = this.#enter(`initializer[${inits.length}]`);
-          inits.push(this.tensor(e));
-          this.#leave();
+          inits.push(this.#sub(wt, at, `initializer[${inits.length}]`, (e) => this.tensor(e)));
           break;
         }
         case f.sparseInitializer: {
-          this.#expect(wt, WIRE.bytes, 'sparse_initializer', at);
-          const e = this.#enter(`sparse_initializer[${g.sparseInitializers.length}]`);
-          g.sparseInitializers.push(this.sparse(e));
-          this.#leave();
+          g.sparseInitializers.push(this.#sub(wt, at, `sparse_initializer[${g.sparseInitializers.length}]`, (e) => this.sparse(e)));
           break;
         }
         case f.doc:
@@ -297,10 +276,7 @@ class Decoder {
           break;
         }
         case f.quantAnnotation: {
-          this.#expect(wt, WIRE.bytes, 'quantization_annotation', at);
-          const e = this.#enter(`quantization_annotation[${g.quantizationAnnotations.length}]`);
-          g.quantizationAnnotations.push(this.annotation(e));
-          this.#leave();
+          g.quantizationAnnotations.push(this.#sub(wt, at, `quantization_annotation[${g.quantizationAnnotations.length}]`, (e) => this.annotation(e)));
           break;
         }
         case f.metadata:
@@ -374,10 +350,7 @@ class Decoder {
           overload = this.#str(wt, 'overload', at);
           break;
         case f.attribute: {
-          this.#expect(wt, WIRE.bytes, 'attribute', at);
-          const e = this.#enter(`attribute[${attrs.length}]`);
-          attrs.push(this.attribute(e));
-          this.#leave();
+          attrs.push(this.#sub(wt, at, `attribute[${attrs.length}]`, (e) => this.attribute(e)));
           break;
         }
         case f.doc:
@@ -441,20 +414,16 @@ class Decoder {
           v.s = this.r.stringOrBytes();
           break;
         case f.t:
-          this.#expect(wt, WIRE.bytes, 't', at);
-          v.t = this.#sub('t', (e) => this.tensor(e));
+          v.t = this.#sub(wt, at, 't', (e) => this.tensor(e));
           break;
         case f.g:
-          this.#expect(wt, WIRE.bytes, 'g', at);
-          v.g = this.#sub('g', (e) => this.graph(e));
+          v.g = this.#sub(wt, at, 'g', (e) => this.graph(e));
           break;
         case f.sparseTensor:
-          this.#expect(wt, WIRE.bytes, 'sparse_tensor', at);
-          v.sparse = this.#sub('sparse_tensor', (e) => this.sparse(e));
+          v.sparse = this.#sub(wt, at, 'sparse_tensor', (e) => this.sparse(e));
           break;
         case f.tp:
-          this.#expect(wt, WIRE.bytes, 'tp', at);
-          v.tp = this.#sub('tp', (e) => this.type(e));
+          v.tp = this.#sub(wt, at, 'tp', (e) => this.type(e));
           break;
         case f.floats:
           if (wt === WIRE.fixed32) v.floats.push(this.r.float());
@@ -473,20 +442,16 @@ class Decoder {
           v.strings.push(this.r.stringOrBytes());
           break;
         case f.tensors:
-          this.#expect(wt, WIRE.bytes, 'tensors', at);
-          v.tensors.push(this.#sub(`tensors[${v.tensors.length}]`, (e) => this.tensor(e)));
+          v.tensors.push(this.#sub(wt, at, `tensors[${v.tensors.length}]`, (e) => this.tensor(e)));
           break;
         case f.graphs:
-          this.#expect(wt, WIRE.bytes, 'graphs', at);
-          v.graphs.push(this.#sub(`graphs[${v.graphs.length}]`, (e) => this.graph(e)));
+          v.graphs.push(this.#sub(wt, at, `graphs[${v.graphs.length}]`, (e) => this.graph(e)));
           break;
         case f.sparseTensors:
-          this.#expect(wt, WIRE.bytes, 'sparse_tensors', at);
-          v.sparses.push(this.#sub(`sparse_tensors[${v.sparses.length}]`, (e) => this.sparse(e)));
+          v.sparses.push(this.#sub(wt, at, `sparse_tensors[${v.sparses.length}]`, (e) => this.sparse(e)));
           break;
         case f.typeProtos:
-          this.#expect(wt, WIRE.bytes, 'type_protos', at);
-          v.tps.push(this.#sub(`type_protos[${v.tps.length}]`, (e) => this.type(e)));
+          v.tps.push(this.#sub(wt, at, `type_protos[${v.tps.length}]`, (e) => this.type(e)));
           break;
         default:
           seen.pop();
@@ -537,8 +502,9 @@ class Decoder {
     return [name, a];
   }
 
-  /** Decodes a nested message whose length prefix is next. */
-  #sub<T>(segment: string, fn: (end: number) => T): T {
+  /** Decodes a nested message field: checks its wire type, enters it (path, depth), decodes, leaves. */
+  #sub<T>(wt: number, at: number, segment: string, fn: (end: number) => T): T {
+    this.#expect(wt, WIRE.bytes, segment.replace(/[[(].*$/, ''), at);
     const end = this.#enter(segment);
     const out = fn(end);
     this.#leave();
@@ -752,8 +718,7 @@ class Decoder {
           name = this.#str(wt, 'name', at);
           break;
         case F.valueInfo.type: {
-          this.#expect(wt, WIRE.bytes, 'type', at);
-          type = this.#sub('type', (e) => this.type(e));
+          type = this.#sub(wt, at, 'type', (e) => this.type(e));
           break;
         }
         case F.valueInfo.doc:
@@ -803,8 +768,7 @@ class Decoder {
           let elem: ValueType | undefined;
           this.#fields(e, (f2, wt2, at2) => {
             if (f2 === 1) {
-              this.#expect(wt2, WIRE.bytes, 'elem_type', at2);
-              elem = this.#sub('elem_type', (e) => this.type(e));
+              elem = this.#sub(wt2, at2, 'elem_type', (e) => this.type(e));
             } else {
               hasUnknown = true;
               this.r.skipValue(wt2);
@@ -822,8 +786,7 @@ class Decoder {
           this.#fields(e, (f2, wt2, at2) => {
             if (f2 === 1) keyType = dataTypeFromCode(this.#int(wt2, 'key_type', at2));
             else if (f2 === 2) {
-              this.#expect(wt2, WIRE.bytes, 'value_type', at2);
-              valueType = this.#sub('value_type', (e) => this.type(e));
+              valueType = this.#sub(wt2, at2, 'value_type', (e) => this.type(e));
             } else {
               hasUnknown = true;
               this.r.skipValue(wt2);
@@ -994,34 +957,22 @@ class Decoder {
           fn.attributes.push(this.#str(wt, 'attribute', at));
           break;
         case f.attributeProto: {
-          this.#expect(wt, WIRE.bytes, 'attribute_proto', at);
-          const e = this.#enter(`attribute_proto[${fn.attributeDefaults.length}]`);
-          fn.attributeDefaults.push(this.attribute(e));
-          this.#leave();
+          fn.attributeDefaults.push(this.#sub(wt, at, `attribute_proto[${fn.attributeDefaults.length}]`, (e) => this.attribute(e)));
           break;
         }
         case f.node: {
-          this.#expect(wt, WIRE.bytes, 'node', at);
-          const e = this.#enter(`node[${nodes.length}]`);
-          nodes.push(this.node(e));
-          this.#leave();
+          nodes.push(this.#sub(wt, at, `node[${nodes.length}]`, (e) => this.node(e)));
           break;
         }
         case f.doc:
           fn.doc = this.#str(wt, 'doc_string', at);
           break;
         case f.opsetImport: {
-          this.#expect(wt, WIRE.bytes, 'opset_import', at);
-          const e = this.#enter(`opset_import[${fn.opsetImports.length}]`);
-          fn.opsetImports.push(this.opset(e));
-          this.#leave();
+          fn.opsetImports.push(this.#sub(wt, at, `opset_import[${fn.opsetImports.length}]`, (e) => this.opset(e)));
           break;
         }
         case f.valueInfo: {
-          this.#expect(wt, WIRE.bytes, 'value_info', at);
-          const e = this.#enter('value_info');
-          const v = this.valueInfo(e);
-          this.#leave();
+          const v = this.#sub(wt, at, 'value_info', (e) => this.valueInfo(e));
           body.values.set(v.name, v);
           break;
         }

@@ -2,7 +2,7 @@ import { isFloatType } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, type Rewrite } from './pass.js';
+import { definePass, findEachNode, type Rewrite } from './pass.js';
 
 export interface LogReductionRewrite extends Rewrite {
   readonly op: 'LogSoftmax' | 'ReduceLogSum' | 'ReduceLogSumExp';
@@ -22,14 +22,7 @@ export const DECOMPOSE_LOG_REDUCTIONS = definePass<LogReductionRewrite>({
   kind: 'reconstruction',
   summary: 'writes LogSoftmax, ReduceLogSum and ReduceLogSumExp out as ReduceMax, Sub, Exp, ReduceSum and Log',
   recipes: ['R-NORM'],
-  find(facts) {
-    const out: LogReductionRewrite[] = [];
-    for (const node of facts.nodes) {
-      const r = plan(facts, node);
-      if (r !== undefined && facts.claim([node])) out.push(r);
-    }
-    return out;
-  },
+  find: findEachNode(plan),
   rewrite(edit, r) {
     const node = edit.node(r.nodes[0]!);
     const e = edit.emitter(node.name || node.op);

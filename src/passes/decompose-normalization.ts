@@ -3,7 +3,7 @@ import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import type { Emitter } from './graph-edit.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, type Rewrite } from './pass.js';
+import { definePass, findEachNode, type Rewrite } from './pass.js';
 
 export interface NormalizationRewrite extends Rewrite {
   readonly op: 'LayerNormalization' | 'GroupNormalization' | 'InstanceNormalization' | 'MeanVarianceNormalization';
@@ -34,14 +34,7 @@ export const DECOMPOSE_NORMALIZATION = definePass<NormalizationRewrite>({
   kind: 'reconstruction',
   summary: 'writes Layer/Group/Instance/MeanVariance normalization out as ReduceMean, Sub, Mul, Add, Sqrt and Div',
   recipes: ['R-NORM'],
-  find(facts) {
-    const out: NormalizationRewrite[] = [];
-    for (const node of facts.nodes) {
-      const r = plan(facts, node);
-      if (r !== undefined && facts.claim([node])) out.push(r);
-    }
-    return out;
-  },
+  find: findEachNode(plan),
   rewrite(edit, r) {
     const node = edit.node(r.nodes[0]!);
     const e = edit.emitter(node.name || node.op);

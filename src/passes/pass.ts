@@ -1,4 +1,5 @@
 import type { Model } from '../ir/model.js';
+import type { Node } from '../ir/node.js';
 import { GraphEdit } from './graph-edit.js';
 import { GraphFacts } from './graph-facts.js';
 
@@ -61,6 +62,21 @@ export interface PassResult<R extends Rewrite = Rewrite> {
 export interface PassSpec<R extends Rewrite> extends PassInfo {
   find(facts: GraphFacts): R[];
   rewrite(edit: GraphEdit, rewrite: R): void;
+}
+
+/**
+ * A `find` for passes that rewrite one node at a time: `plan` each node, keep what it returns, and claim
+ * the node so no other rewrite of the same pass touches it.
+ */
+export function findEachNode<R extends Rewrite>(plan: (facts: GraphFacts, node: Node) => R | undefined): (facts: GraphFacts) => R[] {
+  return (facts) => {
+    const out: R[] = [];
+    for (const node of facts.nodes) {
+      const r = plan(facts, node);
+      if (r !== undefined && facts.claim([node])) out.push(r);
+    }
+    return out;
+  };
 }
 
 /** Makes a Pass from a spec: planning infers shapes first, applying works on a copy and tidies after. */

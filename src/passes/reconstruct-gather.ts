@@ -4,7 +4,7 @@ import type { Node } from '../ir/node.js';
 import { tensorValues } from '../ir/tensor-values.js';
 import { onChannelAxis, selectionWeights } from './channel-axis.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, type Rewrite } from './pass.js';
+import { definePass, findEachNode, type Rewrite } from './pass.js';
 
 export interface GatherRewrite extends Rewrite {
   readonly axis: number;
@@ -26,14 +26,7 @@ export const RECONSTRUCT_GATHER = definePass<GatherRewrite>({
   kind: 'reconstruction',
   summary: 'turns Gather/GatherElements with constant index lists on axis 1-3 of 4-D tensors into one-hot 1×1 Convs',
   recipes: ['R-GATHER'],
-  find(facts) {
-    const out: GatherRewrite[] = [];
-    for (const node of facts.nodes) {
-      const r = plan(facts, node);
-      if (r !== undefined && facts.claim([node])) out.push(r);
-    }
-    return out;
-  },
+  find: findEachNode(plan),
   rewrite(edit, r) {
     const node = edit.node(r.nodes[0]!);
     const e = edit.emitter(node.name || node.op);

@@ -4,7 +4,7 @@ import type { Node } from '../ir/node.js';
 import { tensorValues } from '../ir/tensor-values.js';
 import { onChannelAxis, selectionWeights } from './channel-axis.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, type Rewrite } from './pass.js';
+import { definePass, findEachNode, type Rewrite } from './pass.js';
 import { broadcastList } from './reconstruct-gather.js';
 
 export interface ScatterRewrite extends Rewrite {
@@ -27,14 +27,7 @@ export const RECONSTRUCT_SCATTER = definePass<ScatterRewrite>({
   kind: 'reconstruction',
   summary: 'turns ScatterElements with constant broadcast index lists into a masked Mul, a 1×1 Conv and an Add',
   recipes: ['R-SCATTER'],
-  find(facts) {
-    const out: ScatterRewrite[] = [];
-    for (const node of facts.nodes) {
-      const r = plan(facts, node);
-      if (r !== undefined && facts.claim([node])) out.push(r);
-    }
-    return out;
-  },
+  find: findEachNode(plan),
   rewrite(edit, r) {
     const node = edit.node(r.nodes[0]!);
     const e = edit.emitter(node.name || node.op);

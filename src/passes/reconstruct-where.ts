@@ -4,7 +4,7 @@ import type { Node } from '../ir/node.js';
 import { tensorValues } from '../ir/tensor-values.js';
 import { broadcastAxis, onChannelAxis } from './channel-axis.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, type Rewrite } from './pass.js';
+import { definePass, findEachNode, type Rewrite } from './pass.js';
 import { shapesEqual } from './remove-no-ops.js';
 
 export interface WhereRewrite extends Rewrite {
@@ -24,14 +24,7 @@ export const RECONSTRUCT_WHERE = definePass<WhereRewrite>({
   kind: 'reconstruction',
   summary: 'turns Where with a constant per-channel/row/column condition into Concat and a 1×1 Conv',
   recipes: ['R-WHERE'],
-  find(facts) {
-    const out: WhereRewrite[] = [];
-    for (const node of facts.nodes) {
-      const r = plan(facts, node);
-      if (r !== undefined && facts.claim([node])) out.push(r);
-    }
-    return out;
-  },
+  find: findEachNode(plan),
   rewrite(edit, r) {
     const node = edit.node(r.nodes[0]!);
     const e = edit.emitter(node.name || node.op);

@@ -3,7 +3,7 @@ import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import type { Emitter } from './graph-edit.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, type Rewrite } from './pass.js';
+import { definePass, findEachNode, type Rewrite } from './pass.js';
 
 export type RecurrentCell = 'GRU' | 'LSTM' | 'RNN';
 
@@ -40,14 +40,7 @@ export const UNROLL_RECURRENT = definePass<UnrollRewrite>({
   kind: 'reconstruction',
   summary: 'unrolls forward GRU/LSTM/RNN with constant weights into per-step 1×1 Convs and elementwise ops',
   recipes: ['R-GRU'],
-  find(facts) {
-    const out: UnrollRewrite[] = [];
-    for (const node of facts.nodes) {
-      const r = plan(facts, node);
-      if (r !== undefined && facts.claim([node])) out.push(r);
-    }
-    return out;
-  },
+  find: findEachNode(plan),
   rewrite(edit, r) {
     const node = edit.node(r.nodes[0]!);
     const e = edit.emitter(node.name || node.op);
