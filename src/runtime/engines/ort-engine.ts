@@ -32,6 +32,9 @@ export class OrtEngine implements Engine {
   constructor(readonly name: EngineName) {}
 
   async open(model: ModelInput, options: EngineOptions = {}): Promise<Session> {
+    // onnxruntime's process-wide logger prints its own errors (a provider library it cannot load) before
+    // tandem reports them as one line; it is read once, when the first session starts.
+    ort.env.logLevel = options.verbose ? 'warning' : 'fatal';
     const bytesOrPath = model instanceof Model ? encodeModel(model) : model;
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [this.#provider(options)],
