@@ -47,6 +47,28 @@ describe('cpu engine', () => {
   });
 });
 
+describe('dla-emulated engine', () => {
+  function qdqModel() {
+    const b = new GraphBuilder('q');
+    const x = b.input('x', 'float32', [1, 4]);
+    const scale = b.scalar(0.5);
+    const zero = b.constant('zp', 'int8', [], [0]);
+    const q = b.op('QuantizeLinear', [x, scale, zero]);
+    b.output(b.op('DequantizeLinear', [q, scale, zero]), 'float32', [1, 4]);
+    return buildModel(b, { opsetImports: [{ domain: '', version: 13 }] });
+  }
+
+  it('runs INT8 Q/DQ numerics: rounding to the scale, saturating at ±127/128 steps', async () => {
+    await using s = await getEngine('dla-emulated').open(qdqModel());
+    const out = await s.run({ x: new Tensor('float32', [1, 4], new Float32Array([0.26, -0.74, 100, -100])) });
+    assert.deepEqual(tensorValues(out[s.outputNames[0]!]!), [0.5, -0.5, 63.5, -64]);
+  });
+
+  it('refuses a float model, which would run in FP32', async () => {
+    await assert.rejects(getEngine('dla-emulated').open(reluModel()), (e: unknown) => isTandemError(e, 'USAGE') && /tandem quantize/.test(e.message));
+  });
+});
+
 describe('engines that cannot start say so', () => {
   for (const name of ['cuda', 'tensorrt', 'webgpu'] as const) {
     it(`${name}: ENGINE_UNAVAILABLE with what to do, or a working session`, async () => {

@@ -36,7 +36,7 @@ export const runCommand: CliCommand = {
       .option('--seed <n>', 'seed for random inputs', positiveInt, 1)
       .option('--threads <n>', 'intra-op threads (cpu)', positiveInt)
       .option('--json', 'print the result as JSON')
-      .addHelpText('after', '\nExample:\n  tandem run model.onnx --engine cpu --input images=batch.npy --out outputs/')
+      .addHelpText('after', '\nExamples:\n  tandem run model.onnx --engine cpu --input images=batch.npy --out outputs/\n  tandem run int8/head-depth.qdq.onnx --engine dla-emulated')
       .action(async (modelPath: string, flags: RunFlags) => {
         const model = loadModel(modelPath, { weights: 'lazy' });
         const inputs: Record<string, Tensor> = {};
@@ -74,7 +74,8 @@ export const runCommand: CliCommand = {
         for (const [name, t] of Object.entries(result.outputs)) {
           ctx.print(`${name}: ${t.dtype}[${formatShape(t.dims)}]${files[name] ? ` → ${files[name]}` : ''}`);
         }
-        ctx.print(`engine ${result.engine}: session ${result.openMs.toFixed(1)} ms, run ${result.runMs.toFixed(1)} ms (measured on this machine, one cold run)`);
+        const what = result.engine === 'dla-emulated' ? 'measured on this machine\'s CPU running the INT8 Q/DQ model: DLA numerics are emulated, DLA speed is not' : 'measured on this machine, one cold run';
+        ctx.print(`engine ${result.engine}: session ${result.openMs.toFixed(1)} ms, run ${result.runMs.toFixed(1)} ms (${what})`);
       });
   },
 };

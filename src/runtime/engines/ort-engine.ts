@@ -2,13 +2,16 @@ import * as ort from 'onnxruntime-node';
 import { TandemError } from '../../util/errors.js';
 import { Model } from '../../ir/model.js';
 import type { Tensor } from '../../ir/tensor.js';
+import { decodeModel } from '../../onnx/decode.js';
 import { encodeModel } from '../../onnx/encode.js';
+import { loadModel } from '../../onnx/load-save.js';
 import { fromOrtTensor, toOrtTensor } from './convert.js';
 import type { Engine, EngineName, EngineOptions, ModelInput, RunOptions, Session } from './types.js';
 
 /** What to tell a user whose engine cannot start. */
 const REMEDY: Record<EngineName, string> = {
   cpu: 'reinstall onnxruntime-node (npm ci)',
+  'dla-emulated': 'reinstall onnxruntime-node (npm ci)',
   webgpu: 'it needs a GPU with a Vulkan driver (libvulkan.so.1 and an ICD); use --engine cpu elsewhere',
   cuda: 'install onnxruntime-node with its CUDA binaries where their download host is reachable: npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12 (CUDA 12 and cuDNN 9 must be installed)',
   tensorrt: 'install onnxruntime-node with its CUDA binaries (npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12) and TensorRT 10 on the library path',
@@ -35,6 +38,7 @@ export class OrtEngine implements Engine {
     // onnxruntime's process-wide logger prints its own errors (a provider library it cannot load) before
     // tandem reports them as one line; it is read once, when the first session starts.
     ort.env.logLevel = options.verbose ? 'warning' : 'fatal';
+    if (this.name === 'dla-emulated') assertQdqModel(model);
     const bytesOrPath = model instanceof Model ? encodeModel(model) : model;
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [this.#provider(options)],
@@ -70,6 +74,7 @@ export class OrtEngine implements Engine {
   #provider(options: EngineOptions): ort.InferenceSession.ExecutionProviderConfig {
     switch (this.name) {
       case 'cpu':
+      case 'dla-emulated':
         return 'cpu';
       case 'webgpu':
         return { name: 'webgpu' };
@@ -141,6 +146,21 @@ class OrtSession implements Session {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/**
+ * dla-emulated runs INT8 numerics only if the model carries them: a float model would silently run in
+ * FP32 and be reported as DLA-like.
+ */
+function assertQdqModel(input: ModelInput): void {
+  const model = input instanceof Model ? input : typeof input === 'string' ? loadModel(input, { weights: 'lazy' }) : decodeModel(input);
+  const qdq = model.graph.nodes.some((n) => n.op === 'QuantizeLinear' || n.op === 'DequantizeLinear');
+  if (!qdq) {
+    throw new TandemError(
+      'USAGE',
+      'engine dla-emulated runs INT8 Q/DQ models, and this model has no QuantizeLinear/DequantizeLinear nodes; make one with tandem quantize (<stage>.qdq.onnx) and run that',
+    );
   }
 }
 

@@ -1,8 +1,12 @@
 import type { Model } from '../../ir/model.js';
 import type { Tensor } from '../../ir/tensor.js';
 
-/** Engines tandem can open a session on (all through onnxruntime-node today). */
-export const ENGINE_NAMES = ['cpu', 'webgpu', 'cuda', 'tensorrt'] as const;
+/**
+ * Engines tandem can open a session on (all through onnxruntime-node today). `dla-emulated` runs a
+ * stage's INT8 Q/DQ model on the CPU: DLA numerics (per-tensor INT8 activations, per-channel INT8
+ * weights, saturating), not DLA speed.
+ */
+export const ENGINE_NAMES = ['cpu', 'webgpu', 'cuda', 'tensorrt', 'dla-emulated'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export interface EngineOptions {
