@@ -1,7 +1,8 @@
 /**
  * npm run bench:io [-- <model.onnx>] [-- --peer]
  *
- * Load (all weights read), inspect (structure only, weights left unread) and save of an ONNX file —
+ * Load (all weights read), inspect (structure only, weights left unread; and in full, with shape
+ * inference and FLOPs as `tandem inspect` does) and save of an ONNX file —
  * by default the fp32 resnet50 reference (~102 MB), built and saved to a temporary folder first.
  * Each operation runs in its own child process, so the peak RSS it reports belongs to that operation:
  * measured as the process's peak RSS after the first run minus its RSS before it. Before each timed
@@ -19,7 +20,7 @@ import { loadModel, saveModel } from '../src/onnx/index.js';
 import { inspectModel } from '../src/inspect/index.js';
 import { buildResNet50 } from '../src/models/index.js';
 
-type Op = 'load' | 'inspect' | 'save';
+type Op = 'load' | 'inspect' | 'inspect-full' | 'save';
 const RUNS = 7;
 
 interface ChildResult {
@@ -68,8 +69,9 @@ function child(op: Op, path: string): void {
         seconds.push((performance.now() - t0) / 1000);
         if (bytes === 0) throw new Error('no weights read');
       } else {
+        // 'inspect': the structure only; 'inspect-full': what `tandem inspect` does (shapes, FLOPs too)
         const t0 = performance.now();
-        const summary = inspectModel(path, { shapes: false });
+        const summary = inspectModel(path, { shapes: op === 'inspect-full' });
         seconds.push((performance.now() - t0) / 1000);
         if (summary.weightsRead) throw new Error('inspect read weights');
       }
@@ -108,16 +110,16 @@ function main(): void {
     const self = fileURLToPath(import.meta.url);
     console.log(`bench:io — ${path} (${fileMb.toFixed(1)} MB), ${RUNS} runs each, measured on this machine (Node ${process.version})`);
     const rows: Record<string, ChildResult> = {};
-    for (const op of ['load', 'inspect', 'save'] as const) {
+    for (const op of ['load', 'inspect', 'inspect-full', 'save'] as const) {
       const out = execFileSync(process.execPath, ['--expose-gc', self, '--child', op, path], { encoding: 'utf8', maxBuffer: 1 << 20 });
       rows[op] = JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult;
     }
-    for (const op of ['load', 'inspect', 'save'] as const) {
+    for (const op of ['load', 'inspect', 'inspect-full', 'save'] as const) {
       const r = rows[op]!;
       const t = stats(r.seconds);
       const grown = r.rssPeakMb - r.rssBeforeMb;
       console.log(
-        `tandem ${op.padEnd(7)} min ${(t.min * 1000).toFixed(1).padStart(7)} ms  median ${(t.median * 1000).toFixed(1).padStart(7)} ms  ` +
+        `tandem ${op.padEnd(12)} min ${(t.min * 1000).toFixed(1).padStart(7)} ms  median ${(t.median * 1000).toFixed(1).padStart(7)} ms  ` +
           `peak RSS ${r.rssPeakMb.toFixed(0)} MB (+${grown.toFixed(0)} MB over ${r.rssBeforeMb.toFixed(0)} MB before = ${((grown * 2 ** 20) / (fileMb * 1e6)).toFixed(2)}x the file)`,
       );
     }
@@ -131,7 +133,7 @@ function main(): void {
       console.log(`${py.tool}: onnx.load min ${(py.load_s.min * 1000).toFixed(1)} ms median ${(py.load_s.median * 1000).toFixed(1)} ms; onnx.save min ${(py.save_s.min * 1000).toFixed(1)} ms median ${(py.save_s.median * 1000).toFixed(1)} ms; peak RSS ${py.rss_mb.peak_after_load.toFixed(0)} MB (+${(py.rss_mb.peak_after_load - py.rss_mb.baseline).toFixed(0)} MB)`);
       const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}x`;
       console.log(
-        `speed-up over python onnx (median): load ${ratio(py.load_s.median, stats(rows.load!.seconds).median)}, inspect ${ratio(py.load_s.median, stats(rows.inspect!.seconds).median)} (vs onnx.load), save ${ratio(py.save_s.median, stats(rows.save!.seconds).median)}`,
+        `speed-up over python onnx (median): load ${ratio(py.load_s.median, stats(rows.load!.seconds).median)}, inspect ${ratio(py.load_s.median, stats(rows.inspect!.seconds).median)} (full: ${ratio(py.load_s.median, stats(rows['inspect-full']!.seconds).median)}) (vs onnx.load), save ${ratio(py.save_s.median, stats(rows.save!.seconds).median)}`,
       );
     }
   } finally {
