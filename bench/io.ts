@@ -11,7 +11,7 @@
  * Everything printed is measured on this machine.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel, saveModel } from '../src/onnx/index.js';
 import { inspectModel } from '../src/inspect/index.js';
 import { buildResNet50 } from '../src/models/index.js';
+import { peakRssMiB } from './peak-rss.js';
 
 type Op = 'load' | 'inspect' | 'inspect-full' | 'save';
 const RUNS = 7;
@@ -30,23 +31,9 @@ interface ChildResult {
   rssPeakMb: number;
 }
 
-/**
- * Peak RSS of this process in MB: VmHWM from /proc (reset by exec, unlike getrusage's maxrss, which a
- * child inherits from the parent that spawned it), else getrusage.
- */
-function peakRssMb(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) / 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS / 1024;
-}
-
 /** Runs one operation `RUNS` times in this process and prints its timings and peak RSS as JSON. */
 function child(op: Op, path: string): void {
-  const rssBeforeMb = peakRssMb();
+  const rssBeforeMb = peakRssMiB();
   const seconds: number[] = [];
   let rssPeakMb = 0;
   const out = mkdtempSync(join(tmpdir(), 'tandem-bench-io-'));
@@ -75,7 +62,7 @@ function child(op: Op, path: string): void {
         seconds.push((performance.now() - t0) / 1000);
         if (summary.weightsRead) throw new Error('inspect read weights');
       }
-      if (i === 0) rssPeakMb = peakRssMb();
+      if (i === 0) rssPeakMb = peakRssMiB();
       rmSync(join(out, `copy${i}.onnx`), { force: true });
     }
   } finally {

@@ -17,11 +17,24 @@ import time
 import onnx
 
 
+
+def peak_rss_kib():
+    """Peak RSS of this process: VmHWM from /proc, which exec resets (getrusage's ru_maxrss is inherited
+    from the parent that spawned this process); elsewhere ru_maxrss."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 def main():
     path = sys.argv[1]
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     size = os.path.getsize(path)
-    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base_rss = peak_rss_kib() / 1024
     loads = []
     model = None
     for _ in range(runs):
@@ -31,7 +44,7 @@ def main():
         model = onnx.load(path)
         loads.append(time.perf_counter() - t0)
         if len(loads) == 1:
-            peak_after_one_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            peak_after_one_load = peak_rss_kib() / 1024
     saves = []
     with tempfile.TemporaryDirectory() as d:
         for i in range(runs):

@@ -4,7 +4,7 @@
  * INT8 calibration of the multi-task reference model (MiT-B0 + SegFormer head + depth head) at a reduced
  * input size (default 128x256 instead of 512x1024, same weights and graph), on generated image-like inputs
  * written as .npy files. Each calibration runs in its own child process, so its wall time and peak RSS
- * (process.resourceUsage().maxRSS) belong to calibration alone. Writes <dir>/tandem.json (amax per tensor,
+ * (VmHWM, see peak-rss.ts) belong to calibration alone. Writes <dir>/tandem.json (amax per tensor,
  * time, RSS, fidelity) for bench/quant_peer.py, which runs onnxruntime's calibrators on the SAME model and
  * sample files (on the device machine: python3 bench/quant_peer.py <dir>). Everything printed is measured
  * on this machine with onnxruntime-node's cpu engine.
@@ -23,6 +23,7 @@ import { loadModel, saveModel } from '../src/onnx/load-save.js';
 import { applyQdqPlan, compareFidelity, modelInputSpecs, planQdq, qdqScales, openCalibrationFolder, quantize, type CalibrationMethod, type CalibratorOptions, type FidelityRow, type SessionOpener } from '../src/quant/index.js';
 import { getEngine } from '../src/runtime/engines/registry.js';
 import { createRng } from '../src/util/random.js';
+import { peakRssMiB } from './peak-rss.js';
 
 interface Config {
   model: string;
@@ -80,7 +81,7 @@ async function child(runId: string, dir: string, qdqDir: string, threads: number
   // Calibration only (sessions, passes, threshold search), as onnxruntime's create_calibrator → compute_data;
   // building the cache, scales.json and the Q/DQ model comes after and is not counted.
   const wallMs = r.calibrationMs;
-  const maxRssKiB = process.resourceUsage().maxRSS;
+  const maxRssKiB = peakRssMiB() * 1024;
   const out: ChildResult = { id: run.id, wallMs, maxRssKiB, samples: r.observation.samples, tensors: r.observation.stages[0]!.tensors.size, amax: {}, algorithm: {}, qdq: {} };
   for (const a of r.artifacts) {
     out.amax[a.method] = Object.fromEntries(a.scales.activations);

@@ -15,7 +15,7 @@ holdout/*.npy and tandem.json. Steps (default: all three, in order):
                          (99.99 as tandem's default; ORT's own default is 99.999)
            The calibration session is rebuilt as ORT builds it (graph optimisations disabled, CPU EP) but
            with intra_op_num_threads = --threads (default: bench-config.json's ortThreads, as tandem used).
-           Wall time: create_calibrator → collect_data → compute_data. Peak RSS: getrusage ru_maxrss.
+           Wall time: create_calibrator → collect_data → compute_data. Peak RSS: VmHWM (peak_rss_kib).
   static   quantize_static(QuantFormat.QDQ, per_channel=True, QInt8/QInt8, ActivationSymmetric=True,
            WeightSymmetric=True, CalibTensorRangeSymmetric=True, CalibPercentile=99.99) per method, same
            calibration samples; then fidelity of each Q/DQ model vs FP32 on the held-out samples (and of
@@ -44,6 +44,19 @@ CALIBRATORS = {
     "Percentile": {"num_bins": 2048, "percentile": 99.99, "symmetric": True},
 }
 
+
+
+def peak_rss_kib():
+    """Peak RSS of this process: VmHWM from /proc, which exec resets (getrusage's ru_maxrss is inherited
+    from the parent that spawned this process); elsewhere ru_maxrss."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 def config(d):
     with open(os.path.join(d, "bench-config.json")) as f:
@@ -148,7 +161,7 @@ def child_calib(d, method, threads):
         "method": method,
         "settings": CALIBRATORS[method],
         "wall_s": wall,
-        "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "maxrss_kib": peak_rss_kib(),
         "threads": threads if threads_set else "onnxruntime default (session could not be rebuilt)",
         "tensors": len(amax),
         "amax": amax,
