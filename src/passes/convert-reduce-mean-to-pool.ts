@@ -3,7 +3,7 @@ import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import type { Emitter } from './graph-edit.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, type Rewrite } from './pass.js';
+import { definePass, replaceEachNode, type Rewrite } from './pass.js';
 import { averageFactors, averageSteps } from './pool-steps.js';
 
 export interface ReduceToPoolRewrite extends Rewrite {
@@ -95,12 +95,9 @@ export const CONVERT_REDUCE_MEAN_TO_POOL = definePass<ReduceToPoolRewrite>({
     }
     return out;
   },
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r) => {
     emitMeanAsPool(e, r, node.inputs[0]!, node.outputs[0]!);
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 /** ReduceMean / GlobalAveragePool → AveragePool chains and 1×1 Convs. */

@@ -1,6 +1,6 @@
 import type { Model } from '../ir/model.js';
 import { nodeKey, nodeLabel } from './graph-facts.js';
-import { definePass, type Rewrite } from './pass.js';
+import { definePass, replaceEachNode, type Rewrite } from './pass.js';
 
 export interface SqueezeToReshapeRewrite extends Rewrite {
   readonly shape: readonly number[];
@@ -27,12 +27,9 @@ export const CONVERT_SQUEEZE_TO_RESHAPE = definePass<SqueezeToReshapeRewrite>({
     }
     return out;
   },
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r) => {
     e.reshape(node.inputs[0]!, r.shape, node.outputs[0]!);
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 /** Squeeze/Unsqueeze/Flatten with static results → Reshape. */

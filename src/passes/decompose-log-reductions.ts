@@ -2,7 +2,7 @@ import { isFloatType } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, findEachNode, type Rewrite } from './pass.js';
+import { definePass, replaceEachNode, findEachNode, type Rewrite } from './pass.js';
 
 export interface LogReductionRewrite extends Rewrite {
   readonly op: 'LogSoftmax' | 'ReduceLogSum' | 'ReduceLogSumExp';
@@ -23,9 +23,7 @@ export const DECOMPOSE_LOG_REDUCTIONS = definePass<LogReductionRewrite>({
   summary: 'writes LogSoftmax, ReduceLogSum and ReduceLogSumExp out as ReduceMax, Sub, Exp, ReduceSum and Log',
   recipes: ['R-NORM'],
   find: findEachNode(plan),
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r) => {
     const x = node.inputs[0]!;
     const y = node.outputs[0]!;
     if (r.op === 'ReduceLogSum') {
@@ -36,8 +34,7 @@ export const DECOMPOSE_LOG_REDUCTIONS = definePass<LogReductionRewrite>({
       if (r.op === 'LogSoftmax') e.binary('Sub', shifted, logSum, y);
       else e.binary('Add', logSum, e.reduce('ReduceMax', x, r.axes, r.keepdims), y);
     }
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 function plan(f: GraphFacts, node: Node): LogReductionRewrite | undefined {

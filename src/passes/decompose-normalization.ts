@@ -3,7 +3,7 @@ import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import type { Emitter } from './graph-edit.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, findEachNode, type Rewrite } from './pass.js';
+import { definePass, replaceEachNode, findEachNode, type Rewrite } from './pass.js';
 
 export interface NormalizationRewrite extends Rewrite {
   readonly op: 'LayerNormalization' | 'GroupNormalization' | 'InstanceNormalization' | 'MeanVarianceNormalization';
@@ -35,9 +35,7 @@ export const DECOMPOSE_NORMALIZATION = definePass<NormalizationRewrite>({
   summary: 'writes Layer/Group/Instance/MeanVariance normalization out as ReduceMean, Sub, Mul, Add, Sqrt and Div',
   recipes: ['R-NORM'],
   find: findEachNode(plan),
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r, edit) => {
     const x = node.inputs[0]!;
     const y = node.outputs[0]!;
     const rank = r.rank;
@@ -67,8 +65,7 @@ export const DECOMPOSE_NORMALIZATION = definePass<NormalizationRewrite>({
         normalize(e, x, r.axes, r.epsilon, r.dtype, true, y);
         break;
     }
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 /** (x − mean) / sqrt(var + ε), or (x − mean) / (sqrt(var) + ε) as MeanVarianceNormalization's function body has it. */

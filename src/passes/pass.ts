@@ -1,6 +1,6 @@
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
-import { GraphEdit } from './graph-edit.js';
+import { GraphEdit, type Emitter } from './graph-edit.js';
 import { GraphFacts } from './graph-facts.js';
 
 /**
@@ -76,6 +76,19 @@ export function findEachNode<R extends Rewrite>(plan: (facts: GraphFacts, node: 
       if (r !== undefined && facts.claim([node])) out.push(r);
     }
     return out;
+  };
+}
+
+/**
+ * A `rewrite` for passes that replace one node by new ones: looks the node up, gives `build` an emitter
+ * named after it, and swaps the node for what was emitted.
+ */
+export function replaceEachNode<R extends Rewrite>(build: (e: Emitter, node: Node, r: R, edit: GraphEdit) => void): (edit: GraphEdit, r: R) => void {
+  return (edit, r) => {
+    const node = edit.node(r.nodes[0]!);
+    const e = edit.emitter(node.name || node.op);
+    build(e, node, r, edit);
+    edit.replace([node], e.nodes);
   };
 }
 

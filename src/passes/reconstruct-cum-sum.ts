@@ -2,7 +2,7 @@ import { isFloatType, type DataType } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
 import { onChannelAxis } from './channel-axis.js';
 import { nodeKey, nodeLabel } from './graph-facts.js';
-import { definePass, type Rewrite } from './pass.js';
+import { definePass, replaceEachNode, type Rewrite } from './pass.js';
 
 export interface CumSumRewrite extends Rewrite {
   readonly axis: number;
@@ -40,9 +40,7 @@ export const RECONSTRUCT_CUM_SUM = definePass<CumSumRewrite>({
     }
     return out;
   },
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r) => {
     const n = r.extent;
     const w = new Array<number>(n * n).fill(0);
     for (let k = 0; k < n; k++) {
@@ -53,8 +51,7 @@ export const RECONSTRUCT_CUM_SUM = definePass<CumSumRewrite>({
     }
     const wName = e.floats('prefix', [n, n, 1, 1], w, r.dtype);
     onChannelAxis(e, r.axis, [node.inputs[0]!], node.outputs[0]!, ([x], out) => e.conv(x!, wName, undefined, { kernel: [1, 1] }, out));
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 /** CumSum along axis 1-3 → triangular 1×1 Conv. */

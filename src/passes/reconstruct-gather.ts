@@ -4,7 +4,7 @@ import type { Node } from '../ir/node.js';
 import { tensorValues } from '../ir/tensor-values.js';
 import { onChannelAxis, selectionWeights } from './channel-axis.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, findEachNode, type Rewrite } from './pass.js';
+import { definePass, replaceEachNode, findEachNode, type Rewrite } from './pass.js';
 
 export interface GatherRewrite extends Rewrite {
   readonly axis: number;
@@ -27,13 +27,10 @@ export const RECONSTRUCT_GATHER = definePass<GatherRewrite>({
   summary: 'turns Gather/GatherElements with constant index lists on axis 1-3 of 4-D tensors into one-hot 1×1 Convs',
   recipes: ['R-GATHER'],
   find: findEachNode(plan),
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r) => {
     const w = e.floats('select', [r.indices.length, r.extent, 1, 1], selectionWeights(r.indices.length, r.extent, (o) => r.indices[o]!), r.dtype);
     onChannelAxis(e, r.axis, [node.inputs[0]!], node.outputs[0]!, ([x], out) => e.conv(x!, w, undefined, { kernel: [1, 1] }, out));
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 function plan(f: GraphFacts, node: Node): GatherRewrite | undefined {

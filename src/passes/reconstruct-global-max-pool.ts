@@ -1,6 +1,6 @@
 import type { Model } from '../ir/model.js';
 import { nodeKey, nodeLabel } from './graph-facts.js';
-import { definePass, type Rewrite } from './pass.js';
+import { definePass, replaceEachNode, type Rewrite } from './pass.js';
 import { maxPoolSteps, maxSteps, type PoolStep } from './pool-steps.js';
 
 export interface GlobalMaxPoolRewrite extends Rewrite {
@@ -29,15 +29,12 @@ export const RECONSTRUCT_GLOBAL_MAX_POOL = definePass<GlobalMaxPoolRewrite>({
     }
     return out;
   },
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r) => {
     let cur = node.inputs[0]!;
     r.steps.forEach((s, i) => {
       cur = e.pool('MaxPool', cur, s.kernel, s.strides, i === r.steps.length - 1 ? node.outputs[0]! : undefined);
     });
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 /** GlobalMaxPool → MaxPool chain. */

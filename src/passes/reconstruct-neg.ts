@@ -1,7 +1,7 @@
 import { isFloatType, type DataType } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
 import { nodeKey, nodeLabel } from './graph-facts.js';
-import { definePass, type Rewrite } from './pass.js';
+import { definePass, replaceEachNode, type Rewrite } from './pass.js';
 
 export interface NegRewrite extends Rewrite {
   readonly dtype: DataType;
@@ -23,12 +23,9 @@ export const RECONSTRUCT_NEG = definePass<NegRewrite>({
     }
     return out;
   },
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r) => {
     e.binary('Mul', node.inputs[0]!, e.scalar('minus_one', -1, r.dtype), node.outputs[0]!);
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 /** Neg → Mul by −1. */

@@ -1,6 +1,6 @@
 import type { Model } from '../ir/model.js';
 import { emitMeanAsPool, planMeanAsPool, type ReduceToPoolRewrite } from './convert-reduce-mean-to-pool.js';
-import { definePass } from './pass.js';
+import { definePass, replaceEachNode } from './pass.js';
 
 /**
  * R-RSUM: ReduceSum over C, H and/or W of a static 4-D float tensor: a 1×1 Conv with all-ones weights
@@ -24,12 +24,9 @@ export const RECONSTRUCT_REDUCE_SUM = definePass<ReduceToPoolRewrite>({
     }
     return out;
   },
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r) => {
     emitMeanAsPool(e, r, node.inputs[0]!, node.outputs[0]!);
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 /** ReduceSum over C/H/W → ones 1×1 Conv and AveragePools times the count. */

@@ -4,7 +4,7 @@ import type { Node } from '../ir/node.js';
 import { tensorValues } from '../ir/tensor-values.js';
 import { onChannelAxis, selectionWeights } from './channel-axis.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, findEachNode, type Rewrite } from './pass.js';
+import { definePass, replaceEachNode, findEachNode, type Rewrite } from './pass.js';
 import { broadcastList } from './reconstruct-gather.js';
 
 export interface ScatterRewrite extends Rewrite {
@@ -28,9 +28,7 @@ export const RECONSTRUCT_SCATTER = definePass<ScatterRewrite>({
   summary: 'turns ScatterElements with constant broadcast index lists into a masked Mul, a 1×1 Conv and an Add',
   recipes: ['R-SCATTER'],
   find: findEachNode(plan),
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r) => {
     const n = r.indices.length;
     const c = r.extent;
     const mask = new Array<number>(c).fill(1);
@@ -40,8 +38,7 @@ export const RECONSTRUCT_SCATTER = definePass<ScatterRewrite>({
     onChannelAxis(e, r.axis, [node.inputs[0]!, node.inputs[2]!], node.outputs[0]!, ([data, updates], out) =>
       e.binary('Add', e.binary('Mul', data!, m), e.conv(updates!, w, undefined, { kernel: [1, 1] }), out),
     );
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 function plan(f: GraphFacts, node: Node): ScatterRewrite | undefined {

@@ -4,7 +4,7 @@ import type { Node } from '../ir/node.js';
 import { tensorValues } from '../ir/tensor-values.js';
 import { broadcastAxis, onChannelAxis } from './channel-axis.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, findEachNode, type Rewrite } from './pass.js';
+import { definePass, replaceEachNode, findEachNode, type Rewrite } from './pass.js';
 import { shapesEqual } from './remove-no-ops.js';
 
 export interface WhereRewrite extends Rewrite {
@@ -25,9 +25,7 @@ export const RECONSTRUCT_WHERE = definePass<WhereRewrite>({
   summary: 'turns Where with a constant per-channel/row/column condition into Concat and a 1×1 Conv',
   recipes: ['R-WHERE'],
   find: findEachNode(plan),
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r) => {
     const c = r.condition.length;
     const w = new Array<number>(c * 2 * c).fill(0);
     r.condition.forEach((on, o) => {
@@ -37,8 +35,7 @@ export const RECONSTRUCT_WHERE = definePass<WhereRewrite>({
     onChannelAxis(e, r.axis, [node.inputs[1]!, node.inputs[2]!], node.outputs[0]!, ([x, y], out) =>
       e.conv(e.concat([x!, y!], 1), wName, undefined, { kernel: [1, 1] }, out),
     );
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 function plan(f: GraphFacts, node: Node): WhereRewrite | undefined {

@@ -3,7 +3,7 @@ import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import type { Emitter } from './graph-edit.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { definePass, findEachNode, type Rewrite } from './pass.js';
+import { definePass, replaceEachNode, findEachNode, type Rewrite } from './pass.js';
 
 export type RecurrentCell = 'GRU' | 'LSTM' | 'RNN';
 
@@ -41,16 +41,13 @@ export const UNROLL_RECURRENT = definePass<UnrollRewrite>({
   summary: 'unrolls forward GRU/LSTM/RNN with constant weights into per-step 1×1 Convs and elementwise ops',
   recipes: ['R-GRU'],
   find: findEachNode(plan),
-  rewrite(edit, r) {
-    const node = edit.node(r.nodes[0]!);
-    const e = edit.emitter(node.name || node.op);
+  rewrite: replaceEachNode((e, node, r, edit) => {
     new Unroller(e, r, node, {
       w: edit.values(node.inputs[1]!),
       r: edit.values(node.inputs[2]!),
       b: node.input(3) === undefined ? new Array<number>(2 * GATES[r.cell] * r.hidden).fill(0) : edit.values(node.inputs[3]!),
     }).emit();
-    edit.replace([node], e.nodes);
-  },
+  }),
 });
 
 function plan(f: GraphFacts, node: Node): UnrollRewrite | undefined {
