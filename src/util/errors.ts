@@ -24,7 +24,9 @@ export type ErrorCode =
   | 'CALIB_CACHE' // a TensorRT calibration cache that cannot be read, or cannot be written as asked
   | 'QDQ_MODEL' // a Q/DQ model that breaks TensorRT's rules (non-zero zero point, mismatched Q and DQ scales)
   | 'VERIFY_FAILED' // a rewritten model whose outputs differ from the original's beyond the tolerance
-  | 'USAGE'; // wrong command-line flags or option values
+  | 'USAGE' // wrong command-line flags or option values
+  | 'PLAN_COST' // a latency parameter file or a plan the latency model cannot cost (bad schema, missing parameter)
+  | 'TRT_LOG'; // a trtexec log or --exportTimes/--exportProfile JSON that cannot be read (tandem import)
 
 export interface TandemErrorOptions {
   cause?: unknown;
