@@ -106,7 +106,7 @@ function peakMacs(r: Resolved, engine: CostEngineKind, precision: CostPrecision)
 
 function efficiency(r: Resolved, engine: CostEngineKind, precision: CostPrecision, l: WorkLayer): number {
   if (engine === 'dla') return param(r.p, 'dlaConvEff');
-  return param(r.p, precision === 'int8' ? 'gpuConvEffInt8' : 'gpuConvEffFp16');
+  return param(r.p, l.cls === 'matmul' ? 'gpuMatmulEff' : 'gpuConvEff');
 }
 
 function layerTime(r: Resolved, engine: CostEngineKind, precision: CostPrecision, l: WorkLayer): LayerTime {

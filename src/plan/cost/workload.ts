@@ -111,7 +111,7 @@ export function modelWorkload(model: Model, options: WorkloadOptions = {}): Work
   for (const { node, name } of kept) {
     const info = OPS.get(node.op, node.domain, opset);
     const category = info?.traits.category;
-    if (VIEW_OPS.has(node.op) || category === 'shape') {
+    if (VIEW_OPS.has(node.op) || category === 'shape' || category === 'quantization') {
       if (node.inputs[0] !== undefined && node.outputs[0] !== undefined) alias.set(node.outputs[0], node.inputs[0]);
       continue;
     }
