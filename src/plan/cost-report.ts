@@ -4,7 +4,7 @@ import type { Model } from '../ir/model.js';
 import { loadModel } from '../onnx/load-save.js';
 import { TandemError } from '../util/errors.js';
 import { ORIN_PARAMS } from './cost/orin.js';
-import { stageCost, type CostEngineKind, type CostPrecision, type StageCost } from './cost/latency.js';
+import { stageLatency, type CostEngineKind, type CostPrecision, type StageLatency } from './cost/latency.js';
 import type { LatencyParams, PowerMode } from './cost/params.js';
 import { pipelineCost, type PipelineCostResult, type PipelineEngine } from './cost/pipeline.js';
 import { modelWorkload, type Workload } from './cost/workload.js';
@@ -51,7 +51,7 @@ export interface StageCostRow {
   /** batch × 1000 / latencyMs (modelled). */
   readonly fps: number;
   /** The stage alone on the SoC. */
-  readonly cost: StageCost;
+  readonly cost: StageLatency;
   /** The same stage on each engine kind and precision, alone (ms, modelled). */
   readonly alternatives: readonly { readonly engine: CostEngineKind; readonly precision: CostPrecision; readonly latencyMs: number }[];
   readonly notes: readonly string[];
@@ -81,7 +81,7 @@ function kindOf(e: PipelineEngine): CostEngineKind {
 
 function report(inputs: readonly StageInput[], o: ResolvedCostOptions): CostReport {
   const settings = { params: o.params, batch: o.batch, power: o.power, platform: o.platform };
-  const costs = inputs.map((s) => stageCost(s.workload, undefined, kindOf(s.engine), s.precision, settings));
+  const costs = inputs.map((s) => stageLatency(s.workload, undefined, kindOf(s.engine), s.precision, settings));
   const dram = (o.params.power[o.power]?.dram ?? 1) * (o.params.platforms[o.platform]?.dram ?? 1);
   const pipeline = pipelineCost(
     inputs.map((s, i) => ({ name: s.name, engine: s.engine, cost: costs[i]!, after: s.after })),
@@ -91,7 +91,7 @@ function report(inputs: readonly StageInput[], o: ResolvedCostOptions): CostRepo
   const stages = inputs.map((s, i): StageCostRow => {
     const p = pipeline.stages[i]!;
     const alternatives = (['gpu', 'dla'] as const).flatMap((engine) =>
-      (['int8', 'fp16'] as const).map((precision) => ({ engine, precision, latencyMs: stageCost(s.workload, undefined, engine, precision, settings).latencyMs })),
+      (['int8', 'fp16'] as const).map((precision) => ({ engine, precision, latencyMs: stageLatency(s.workload, undefined, engine, precision, settings).latencyMs })),
     );
     return { name: s.name, engine: s.engine, precision: s.precision, latencyMs: p.latencyMs, fps: p.fps, cost: costs[i]!, alternatives, notes: s.notes };
   });

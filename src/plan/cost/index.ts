@@ -5,7 +5,7 @@
  * targets/ and util/; never runtime/.
  */
 export { ORIN_PARAMS } from './orin.js';
-export { stageCost, type CostEngineKind, type CostPrecision, type CostSettings, type EngineLoad, type LayerSet, type StageCost } from './latency.js';
+export { stageLatency, type CostEngineKind, type CostPrecision, type CostSettings, type EngineLoad, type LayerSet, type StageLatency } from './latency.js';
 export { PIPELINE_ENGINES, pipelineCost, type EngineUse, type PipelineCostResult, type PipelineEngine, type PipelineStage } from './pipeline.js';
 export {
   PARAM_NAMES,

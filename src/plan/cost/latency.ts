@@ -41,7 +41,7 @@ export interface EngineLoad {
 }
 
 /** What one stage costs on one engine, alone on the SoC. All figures modelled. */
-export interface StageCost {
+export interface StageLatency {
   readonly engine: CostEngineKind;
   readonly precision: CostPrecision;
   readonly batch: number;
@@ -152,7 +152,7 @@ export type LayerSet = readonly number[] | undefined;
  * on the SoC. On a DLA, layers analyze keeps off the DLA run on the GPU (at the stage's precision) and
  * each tensor crossing between the two pays a GPU reformat (read at one width, written at the other).
  */
-export function stageCost(w: Workload, layers: LayerSet, engine: CostEngineKind, precision: CostPrecision, settings: CostSettings): StageCost {
+export function stageLatency(w: Workload, layers: LayerSet, engine: CostEngineKind, precision: CostPrecision, settings: CostSettings): StageLatency {
   const r = resolve(settings);
   const set = layers ?? w.layers.map((_, i) => i);
   const member = new Set(set);

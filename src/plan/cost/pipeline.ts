@@ -1,5 +1,5 @@
 import { TandemError } from '../../util/errors.js';
-import type { StageCost } from './latency.js';
+import type { StageLatency } from './latency.js';
 import { param, type LatencyParams } from './params.js';
 
 /**
@@ -19,7 +19,7 @@ export interface PipelineStage {
   readonly name: string;
   /** Where the stage runs: a DLA stage's fallback nodes and reformats load the GPU too. */
   readonly engine: PipelineEngine;
-  readonly cost: StageCost;
+  readonly cost: StageLatency;
   /** Stages whose outputs it reads. */
   readonly after: readonly string[];
 }

@@ -1,5 +1,5 @@
 import data from './fit-workloads.json' with { type: 'json' };
-import { stageCost, type CostSettings } from './latency.js';
+import { stageLatency, type CostSettings } from './latency.js';
 import type { LatencyParams } from './params.js';
 import { partitionAt } from './partition.js';
 import { pipelineCost } from './pipeline.js';
@@ -43,7 +43,7 @@ function webinar(params: LatencyParams): CostSettings {
 
 /** Throughput of one model on both DLA cores at once (two frames in flight, DRAM shared). */
 function twoDlaFps(w: Workload, batch: number, params: LatencyParams): number {
-  const cost = stageCost(w, undefined, 'dla', 'int8', { params, batch });
+  const cost = stageLatency(w, undefined, 'dla', 'int8', { params, batch });
   const r = pipelineCost(
     [
       { name: 'a', engine: 'dla0', cost, after: [] },
@@ -61,7 +61,7 @@ function yolo(engine: 'gpu' | 'dla', batch: number, value: number): PublishedRow
     source: CUDLA,
     value,
     unit: 'ms',
-    predict: (params) => stageCost(FIT_DATA.workloads.yolov5s, undefined, engine, 'int8', { params, batch }).latencyMs,
+    predict: (params) => stageLatency(FIT_DATA.workloads.yolov5s, undefined, engine, 'int8', { params, batch }).latencyMs,
   };
 }
 
@@ -72,7 +72,7 @@ export const PUBLISHED_ROWS: readonly PublishedRow[] = [
     source: WEBINAR,
     value: 38.923,
     unit: 'ms',
-    predict: (params) => stageCost(multitask, undefined, 'gpu', 'fp16', webinar(params)).latencyMs,
+    predict: (params) => stageLatency(multitask, undefined, 'gpu', 'fp16', webinar(params)).latencyMs,
   },
   {
     id: 'webinar.backbone.gpu-fp16',
@@ -80,7 +80,7 @@ export const PUBLISHED_ROWS: readonly PublishedRow[] = [
     source: WEBINAR,
     value: 28.136,
     unit: 'ms',
-    predict: (params) => stageCost(multitask, parts.trunk, 'gpu', 'fp16', webinar(params)).latencyMs,
+    predict: (params) => stageLatency(multitask, parts.trunk, 'gpu', 'fp16', webinar(params)).latencyMs,
   },
   {
     id: 'webinar.seg-head.dla-int8',
@@ -88,7 +88,7 @@ export const PUBLISHED_ROWS: readonly PublishedRow[] = [
     source: WEBINAR,
     value: 20.749,
     unit: 'ms',
-    predict: (params) => stageCost(multitask, segHead, 'dla', 'int8', webinar(params)).latencyMs,
+    predict: (params) => stageLatency(multitask, segHead, 'dla', 'int8', webinar(params)).latencyMs,
   },
   {
     id: 'webinar.depth-head.dla-int8',
@@ -96,7 +96,7 @@ export const PUBLISHED_ROWS: readonly PublishedRow[] = [
     source: WEBINAR,
     value: 17.555,
     unit: 'ms',
-    predict: (params) => stageCost(multitask, depthHead, 'dla', 'int8', webinar(params)).latencyMs,
+    predict: (params) => stageLatency(multitask, depthHead, 'dla', 'int8', webinar(params)).latencyMs,
   },
   {
     id: 'webinar.pipelined.fps',
@@ -143,9 +143,9 @@ export function webinarPipeline(params: LatencyParams): ReturnType<typeof pipeli
   const s = webinar(params);
   return pipelineCost(
     [
-      { name: 'backbone', engine: 'gpu', cost: stageCost(multitask, parts.trunk, 'gpu', 'fp16', s), after: [] },
-      { name: 'seg_head', engine: 'dla0', cost: stageCost(multitask, segHead, 'dla', 'int8', s), after: ['backbone'] },
-      { name: 'depth_head', engine: 'dla1', cost: stageCost(multitask, depthHead, 'dla', 'int8', s), after: ['backbone'] },
+      { name: 'backbone', engine: 'gpu', cost: stageLatency(multitask, parts.trunk, 'gpu', 'fp16', s), after: [] },
+      { name: 'seg_head', engine: 'dla0', cost: stageLatency(multitask, segHead, 'dla', 'int8', s), after: ['backbone'] },
+      { name: 'depth_head', engine: 'dla1', cost: stageLatency(multitask, depthHead, 'dla', 'int8', s), after: ['backbone'] },
     ],
     params,
   );
