@@ -7,3 +7,4 @@
  */
 export * from './cost/index.js';
 export { COST_BASIS, costModel, costStageFile, resolveCostOptions, type CostOptions, type CostReport, type ResolvedCostOptions, type StageCostRow } from './cost-report.js';
+export { paretoSet, searchPlacement, type ScoredPlacement, type SearchObjective, type SearchOptions, type SearchResult, type SegmentPlacement } from './search.js';
