@@ -188,6 +188,11 @@ export interface TargetProfile {
   readonly unknownOp: OpSupport;
   /** Caveats of the whole profile (version notes). */
   readonly notes: readonly string[];
+  /**
+   * How INT8 reaches the engine: `implicit` (a calibration cache of per-tensor ranges, TensorRT ≤ 10.x on
+   * the DLA) or `explicit` (Q/DQ nodes in a strongly typed network, TensorRT ≥ 11.4). @default implicit
+   */
+  readonly quantization?: 'implicit' | 'explicit';
 }
 
 /** An op as one profile treats it, resolved from its row. */
