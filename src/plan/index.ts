@@ -8,3 +8,5 @@
 export * from './cost/index.js';
 export { COST_BASIS, costModel, costStageFile, resolveCostOptions, type CostOptions, type CostReport, type ResolvedCostOptions, type StageCostRow } from './cost-report.js';
 export { paretoSet, searchPlacement, type ScoredPlacement, type SearchObjective, type SearchOptions, type SearchResult, type SegmentPlacement } from './search.js';
+export * from './export/index.js';
+export { orinPlanPath, writeOrinPlan, type StagePlacement } from './orin-plan.js';
