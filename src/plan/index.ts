@@ -10,3 +10,5 @@ export { COST_BASIS, costModel, costStageFile, resolveCostOptions, type CostOpti
 export { paretoSet, searchPlacement, type ScoredPlacement, type SearchObjective, type SearchOptions, type SearchResult, type SegmentPlacement } from './search.js';
 export * from './export/index.js';
 export { orinPlanPath, writeOrinPlan, type StagePlacement } from './orin-plan.js';
+export * from './import/index.js';
+export { fitLatencyParams, type FitOptions, type FitResult, type FitRow } from './cost/fit.js';

@@ -1,6 +1,7 @@
 import { analyzeCommand } from './analyze.js';
 import { costCommand } from './cost.js';
 import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { demoCommand } from './demo.js';
 import { fp16Command } from './fp16.js';
 import { inspectCommand } from './inspect.js';
@@ -13,6 +14,6 @@ import { translateQdqCommand } from './translate-qdq.js';
 import type { CliCommand } from './types.js';
 
 /** Every command, in the order `tandem --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [inspectCommand, analyzeCommand, targetsCommand, prepareCommand, splitCommand, runCommand, quantizeCommand, translateQdqCommand, fp16Command, costCommand, exportCommand, demoCommand];
+export const COMMANDS: readonly CliCommand[] = [inspectCommand, analyzeCommand, targetsCommand, prepareCommand, splitCommand, runCommand, quantizeCommand, translateQdqCommand, fp16Command, costCommand, exportCommand, importCommand, demoCommand];
 
 export type { CliCommand };

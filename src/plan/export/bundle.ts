@@ -59,7 +59,7 @@ export interface BundleManifest {
     readonly inputFormats: readonly string[];
     readonly outputFormats: readonly string[];
     readonly fp16Layers: readonly string[];
-    readonly predicted: { readonly latencyMs: number; readonly fps: number; readonly basis: 'modelled' };
+    readonly predicted: { readonly aloneMs: number; readonly latencyMs: number; readonly fps: number; readonly basis: 'modelled' };
   }[];
   readonly predicted: { readonly fps: number; readonly latencyMs: number; readonly power: PowerMode; readonly basis: string };
   readonly files: readonly BundleFile[];
@@ -189,6 +189,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
       outputFormats,
       fp16Layers,
       predictedMs: predicted.latencyMs,
+      predictedAloneMs: predicted.cost.latencyMs,
       predictedFps: predicted.fps,
     });
   }
@@ -220,7 +221,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
       inputFormats: b.inputFormats,
       outputFormats: b.outputFormats,
       fp16Layers: b.fp16Layers,
-      predicted: { latencyMs: b.predictedMs, fps: b.predictedFps, basis: 'modelled' },
+      predicted: { aloneMs: b.predictedAloneMs, latencyMs: b.predictedMs, fps: b.predictedFps, basis: 'modelled' },
     })),
     predicted: { fps: report.pipeline.fps, latencyMs: report.pipeline.latencyMs, power: report.power, basis: report.basis },
     files,

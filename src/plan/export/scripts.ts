@@ -16,7 +16,10 @@ export interface StageBuild {
   readonly inputFormats: readonly string[];
   readonly outputFormats: readonly string[];
   readonly fp16Layers: readonly string[];
+  /** Modelled latency in the pipeline (other engines busy). */
   readonly predictedMs: number;
+  /** Modelled latency alone on the SoC. */
+  readonly predictedAloneMs: number;
   readonly predictedFps: number;
 }
 
@@ -70,7 +73,7 @@ export function buildArgs(b: StageBuild, f: TrtexecFlags, sparsity: boolean, sta
 export function buildScript(builds: readonly StageBuild[], f: TrtexecFlags, sparsity: boolean): string {
   const out = [HEADER, 'mkdir -p engines results', ''];
   for (const b of builds) {
-    out.push(`# ${b.stage.name}: ${b.stage.engine} ${b.stage.precision.toUpperCase()} (modelled ${b.predictedMs.toFixed(2)} ms alone)`);
+    out.push(`# ${b.stage.name}: ${b.stage.engine} ${b.stage.precision.toUpperCase()} (modelled ${b.predictedAloneMs.toFixed(2)} ms alone)`);
     out.push(`${lines(buildArgs(b, f, sparsity, false))} \\\n  2>&1 | tee ${q(`results/build-${b.stage.name}.log`)}`);
     if (b.loadable !== null) {
       out.push(`# ${b.stage.name} runs 100% on the DLA: also a standalone loadable for cuDLA`);
@@ -112,7 +115,7 @@ export function benchScript(builds: readonly StageBuild[], f: TrtexecFlags): str
 
 export function bundleReadme(builds: readonly StageBuild[], f: TrtexecFlags, report: CostReport): string {
   const rows = builds.map(
-    (b) => `| ${b.stage.name} | ${b.stage.engine} | ${b.stage.precision.toUpperCase()} | ${b.onnx} | ${b.calib ?? (f.quantization === 'typed-qdq' && b.stage.precision === 'int8' ? '(typed Q/DQ in the ONNX)' : '–')} | ${b.inputFormats.join(', ')} → ${b.outputFormats.join(', ')} | ${b.predictedMs.toFixed(2)} ms |`,
+    (b) => `| ${b.stage.name} | ${b.stage.engine} | ${b.stage.precision.toUpperCase()} | ${b.onnx} | ${b.calib ?? (f.quantization === 'typed-qdq' && b.stage.precision === 'int8' ? '(typed Q/DQ in the ONNX)' : '–')} | ${b.inputFormats.join(', ')} → ${b.outputFormats.join(', ')} | ${b.predictedAloneMs.toFixed(2)} ms |`,
   );
   return `# tandem bundle for NVIDIA Orin, TensorRT ${f.version}
 
