@@ -55,7 +55,7 @@ export function orinLayout(stages: readonly OrinStageFacts[], pins: Readonly<Rec
     } else if (s.dlaFlopShare > DLA_MIN_FLOP_SHARE) {
       onDla.push(s);
     } else {
-      const why = s.cost.flops === 0 ? 'its FLOPs are unknown to the cost table' : `only ${pct(s.dlaFlopShare)} of its FLOPs run on the DLA (${s.fallbackNodes} node${s.fallbackNodes === 1 ? '' : 's'} fall back: ${s.fallbackRules.slice(0, 3).join(', ') || 'see tandem analyze'})`;
+      const why = s.cost.flops === 0 ? 'its FLOPs are unknown to the cost table' : `only ${pct(s.dlaFlopShare)} of its FLOPs run on the DLA (${s.fallbackNodes} node${s.fallbackNodes === 1 ? ' falls' : 's fall'} back: ${s.fallbackRules.slice(0, 3).join(', ') || 'see tandem analyze'})`;
       out.set(s.name, { name: s.name, engine: 'gpu', precision: 'fp16', choice: { how: 'layout', reason: `FP16 on the GPU: ${why}; a head stays on a DLA only if more than ${pct(DLA_MIN_FLOP_SHARE)} of its FLOPs run there`, timingsMs: timings(s) } });
     }
   }
@@ -69,7 +69,7 @@ export function orinLayout(stages: readonly OrinStageFacts[], pins: Readonly<Rec
     placed.push({ s, engine });
   }
   for (const { s, engine } of placed) {
-    const fallback = s.fallbackNodes === 0 ? 'no node falls back' : `${s.fallbackNodes} node${s.fallbackNodes === 1 ? '' : 's'} fall back to the GPU (${s.fallbackRules.slice(0, 3).join(', ')})`;
+    const fallback = s.fallbackNodes === 0 ? 'no node falls back' : `${s.fallbackNodes} node${s.fallbackNodes === 1 ? ' falls' : 's fall'} back to the GPU (${s.fallbackRules.slice(0, 3).join(', ')})`;
     out.set(s.name, {
       name: s.name,
       engine,

@@ -2,7 +2,7 @@ import { GraphBuilder, buildModel } from '../../ir/builder.js';
 import type { HostEngine, Plan } from '../../io/stage-file/types.js';
 import { loadModel } from '../../onnx/load-save.js';
 import { planDeployment, type Deployment, type HostEngines, type PlanProgress, type PlanSource } from '../../plan/index.js';
-import { CALIBRATION_METHODS, isCalibrationMethod, isSplitManifestPath, modelInputSpecs, openCalibrationFolder, type CalibrationMethod } from '../../quant/index.js';
+import { CALIBRATION_METHODS, isCalibrationMethod, isSplitManifestPath, modelInputSpecs, openCalibrationFolder, type CalibrationMethod, type SessionOpener } from '../../quant/index.js';
 import { getEngine } from '../../runtime/engines/registry.js';
 import { TandemError, isTandemError } from '../../util/errors.js';
 import type { CliContext, Progress } from '../context.js';
@@ -66,6 +66,7 @@ export const planCommand: CliCommand = {
           generatedSamples: flags.samples,
           method: flags.method as CalibrationMethod,
           opener: getEngine('cpu'),
+          verifyOpener: semanticsOpener,
           ...(engines !== undefined ? { engines } : {}),
           timing: { iterations: flags.iterations },
           pins,
@@ -82,7 +83,7 @@ export const planCommand: CliCommand = {
             files: d.files,
             timings: d.timings.map((t) => ({ ...t, what: `measured: ${t.engine}, this machine, median of ${t.runs} runs` })),
             ...(d.assignment ? { assignment: d.assignment } : {}),
-            ...(d.boundary ? { boundary: { ...d.boundary, what: 'INT8 hand-off vs the unsplit Q/DQ path, onnxruntime cpu, fresh random inputs' } } : {}),
+            ...(d.boundary ? { boundary: { ...d.boundary, what: 'INT8 hand-off vs the unsplit Q/DQ path, onnxruntime cpu with graph optimizations off, fresh random inputs' } } : {}),
             notes: d.notes,
           });
           return;
@@ -92,6 +93,9 @@ export const planCommand: CliCommand = {
       });
   },
 };
+
+/** onnxruntime cpu with graph optimizations off: the boundary check compares ONNX semantics (see PlanOptions.verifyOpener). */
+export const semanticsOpener: SessionOpener = { open: (m) => getEngine('cpu').open(m, { graphOptimization: 'disabled' }) };
 
 function parsePins(entries: readonly string[]): Record<string, string> {
   const pins: Record<string, string> = {};
@@ -105,7 +109,7 @@ function parsePins(entries: readonly string[]): Record<string, string> {
 }
 
 /** The engines that start here: cpu and its DLA emulation always; webgpu where an adapter opens. */
-async function hostEngines(ctx: CliContext): Promise<HostEngines> {
+export async function hostEngines(ctx: CliContext): Promise<HostEngines> {
   const available: HostEngine[] = ['cpu'];
   const b = new GraphBuilder('probe', { opset: 17 });
   b.output(b.relu(b.input('x', 'float32', [1, 4])), 'float32', [1, 4]);
@@ -172,7 +176,7 @@ export function formatDeployment(d: Deployment): string[] {
   const q = p.tensors.filter((t) => t.quantization !== undefined);
   if (q.length > 0) {
     lines.push('', `INT8 hand-offs (quantized in the producer, a quarter of the FP32 bytes): ${q.map((t) => `${t.name} ${t.from} → ${t.to.join(', ')} (scale ${t.quantization!.scale.toPrecision(4)})`).join('; ')}`);
-    if (d.boundary) lines.push(`  checked: max |difference| ${d.boundary.maxAbsDiff === 0 ? '0 (identical)' : d.boundary.maxAbsDiff.toPrecision(3)} against the unsplit Q/DQ path on ${d.boundary.samples} fresh random inputs (onnxruntime cpu)`);
+    if (d.boundary) lines.push(`  checked: max |difference| ${d.boundary.maxAbsDiff === 0 ? '0 (identical)' : d.boundary.maxAbsDiff.toPrecision(3)} against the unsplit Q/DQ path on ${d.boundary.samples} fresh random inputs (onnxruntime cpu, graph optimizations off: ONNX semantics)`);
   }
   return lines;
 }
