@@ -104,7 +104,7 @@ class InferState {
 
   report(): ShapeInferenceReport {
     const unresolved = [...this.#unresolved];
-    for (const names of this.#subgraphUnresolved.values()) unresolved.push(...names);
+    for (const names of this.#subgraphUnresolved.values()) for (const n of names) unresolved.push(n);
     return { unknownOps: [...this.#unknownOps].sort(), unresolved, issues: [...this.#issues] };
   }
 

@@ -119,7 +119,7 @@ export function definePass<R extends Rewrite>(spec: PassSpec<R>): Pass<R> {
         const plan = pass.plan(current);
         if (plan.rewrites.length === 0) break;
         current = pass.apply(current, plan);
-        applied.push(...plan.rewrites);
+        for (const r of plan.rewrites) applied.push(r);
       }
       return { model: current === model ? model.clone() : current, applied };
     },

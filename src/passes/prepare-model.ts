@@ -110,7 +110,9 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
   for (let round = 1; round <= o.maxRounds; round++) {
     rounds = round;
     let changed = false;
-    const settled = settle(current, always, (pass, rewrites) => records.get(pass)!.applied.push(...rewrites));
+    const settled = settle(current, always, (pass, rewrites) => {
+      for (const r of rewrites) records.get(pass)!.applied.push(r);
+    });
     if (settled.changed) {
       current = settled.model;
       currentAnalysis = study(current);
@@ -136,7 +138,7 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
         const verdict = compare(currentAnalysis.summary, nextAnalysis.summary);
         if (verdict.better) {
           record.applied.push(candidate);
-          for (const [p, rs] of follow) records.get(p)!.applied.push(...rs);
+          for (const [p, rs] of follow) for (const r of rs) records.get(p)!.applied.push(r);
           current = next.model;
           currentAnalysis = nextAnalysis;
           changed = true;

@@ -62,7 +62,7 @@ class Regions {
 
   merge(home: number, other: number): void {
     this.parent[other] = home;
-    this.members[home]!.push(...this.members[other]!);
+    for (const m of this.members[other]!) this.members[home]!.push(m);
     this.members[other] = [];
     this.external[home] = this.external[home]!.union(this.external[other]!);
   }
