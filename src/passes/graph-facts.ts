@@ -20,6 +20,7 @@ export class GraphFacts {
   readonly #constants = new Map<string, Tensor | undefined>();
   readonly #claimed = new Set<Node>();
   #reaches: Map<Node, string> | undefined;
+  #nodes: readonly Node[] | undefined;
 
   private constructor(model: Model) {
     this.model = model;
@@ -34,8 +35,14 @@ export class GraphFacts {
     return new GraphFacts(model);
   }
 
+  /**
+   * The nodes that compute something: those with at least one named output. A node whose outputs are
+   * all omitted ('') has no key for a plan to name it by and nothing to rewrite; remove-dead-nodes
+   * drops it (it reads graph.nodes).
+   */
   get nodes(): readonly Node[] {
-    return this.graph.nodes;
+    this.#nodes ??= this.graph.nodes.filter((n) => n.firstOutput !== undefined);
+    return this.#nodes;
   }
 
   dtype(name: string): DataType | undefined {
@@ -186,10 +193,10 @@ export function defaultOpset(model: Model): number {
 
 /** A node's first output: how plans name nodes. */
 export function nodeKey(node: Node): string {
-  return node.outputs[0] ?? node.name;
+  return node.firstOutput ?? node.name;
 }
 
 /** How plans and reports show a node: `Conv "conv1"` or `Conv (→ y)`. */
 export function nodeLabel(node: Node): string {
-  return node.name ? `${node.op} "${node.name}"` : `${node.op} (→ ${node.outputs[0] ?? ''})`;
+  return node.name ? `${node.op} "${node.name}"` : `${node.op} (→ ${node.firstOutput ?? 'nothing'})`;
 }

@@ -231,7 +231,7 @@ export function findRegions(graph: Graph, checks: readonly NodeCheck[], facts: B
 
 /** Node name for reports: its name, else its first output. */
 export function nodeName(node: Node): string {
-  return node.name !== '' ? node.name : (node.outputs[0] ?? node.op);
+  return node.name !== '' ? node.name : (node.firstOutput ?? node.op);
 }
 
 /**
