@@ -111,8 +111,12 @@ export interface InferContext {
   inputIndex(name: string): number | undefined;
   /** Throws TandemError 'SHAPE_INFERENCE' naming the node. */
   fail(message: string): never;
-  /** Infers a subgraph whose inputs have these types (outer-scope names stay visible); returns its output types. */
-  inferSubgraph(graph: Graph, inputs: readonly (TensorType | undefined)[]): (TensorType | undefined)[];
+  /**
+   * Infers a subgraph whose inputs have these types (outer-scope names stay visible); returns its output
+   * types. `unreachable`: the subgraph never runs (an If branch whose condition is known to pick the
+   * other), so contradictions in it leave its types unknown and are neither thrown nor reported.
+   */
+  inferSubgraph(graph: Graph, inputs: readonly (TensorType | undefined)[], unreachable?: boolean): (TensorType | undefined)[];
 }
 
 export type InferFn = (ctx: InferContext) => readonly (InferredOutput | undefined)[];
