@@ -7,6 +7,7 @@ import { tensorValues } from '../ir/tensor-values.js';
 import { isStaticShape, type Shape } from '../ir/types.js';
 import { constantValue, inferShapes } from '../ops/index.js';
 import { TandemError } from '../util/errors.js';
+import type { Rewrite } from './pass.js';
 
 /**
  * What planning may know about a model's main graph: inferred types, statically known values, who reads
@@ -19,6 +20,8 @@ export class GraphFacts {
   readonly opset: number;
   readonly #constants = new Map<string, Tensor | undefined>();
   readonly #claimed = new Set<Node>();
+  /** Rewrites `find` saw and will not make, with the reason (the plan reports them). */
+  readonly refused: { rewrite: Rewrite; reason: string }[] = [];
   #reaches: Map<Node, string> | undefined;
   #nodes: readonly Node[] | undefined;
 
@@ -134,6 +137,11 @@ export class GraphFacts {
    * Reserves nodes for one rewrite of a plan so that rewrites of one plan never overlap; false (and
    * nothing reserved) when one is taken already.
    */
+  /** Records a rewrite the pass will not make, and why; prepare's report shows it as rejected. */
+  refuse(rewrite: Rewrite, reason: string): void {
+    this.refused.push({ rewrite, reason });
+  }
+
   claim(nodes: readonly Node[]): boolean {
     if (nodes.some((n) => this.#claimed.has(n))) return false;
     for (const n of nodes) this.#claimed.add(n);
