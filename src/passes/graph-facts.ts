@@ -5,7 +5,7 @@ import type { Node } from '../ir/node.js';
 import type { Tensor } from '../ir/tensor.js';
 import { tensorValues } from '../ir/tensor-values.js';
 import { isStaticShape, type Shape } from '../ir/types.js';
-import { constantValue, inferShapes } from '../ops/index.js';
+import { OPS, constantValue, inferShapes } from '../ops/index.js';
 import { TandemError } from '../util/errors.js';
 import type { Rewrite } from './pass.js';
 
@@ -112,6 +112,17 @@ export class GraphFacts {
 
   isConstant(name: string | undefined): boolean {
     return this.constant(name) !== undefined;
+  }
+
+  /**
+   * Whether every config input the node has (axes, shape, pads ... by the op table's roles) is a
+   * constant: only then does the node's result follow from its data input alone, and a rewrite may
+   * write the result's shape in its place. False for ops the table does not know at this opset.
+   */
+  configIsConstant(node: Node): boolean {
+    const row = OPS.get(node.op, node.domain, this.model.opset(node.domain));
+    if (row === undefined) return false;
+    return node.inputs.every((name, i) => name === '' || (row.inputs[Math.min(i, row.inputs.length - 1)]?.role ?? 'data') !== 'config' || this.isConstant(name));
   }
 
   producer(name: string): Node | undefined {
