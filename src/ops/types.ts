@@ -150,4 +150,12 @@ export interface OpInfo {
   readonly infer: InferFn;
   /** Undefined where tandem has no cost model for the op. */
   readonly cost: CostFn | undefined;
+  /**
+   * Per input, the range to draw random test values from where the op is not defined everywhere
+   * (Log, Sqrt: positive); none where any real value will do.
+   */
+  readonly inputDomains: readonly (ValueRange | undefined)[];
 }
+
+/** A closed range of real values, [low, high]. */
+export type ValueRange = readonly [number, number];
