@@ -5,3 +5,4 @@
 export * from './engines/index.js';
 export * from './verify.js';
 export * from './run-once.js';
+export * from './pipeline/index.js';

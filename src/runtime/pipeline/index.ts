@@ -1,0 +1,6 @@
+/**
+ * runtime/pipeline/: the pipeline scheduler (engine-independent), plans run as pipelines over engines,
+ * bench statistics and Chrome traces. Imports runtime/engines, io/, ir/, util/.
+ */
+export * from './schedule-graph.js';
+export * from './scheduler.js';
