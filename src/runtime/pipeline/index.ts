@@ -4,3 +4,4 @@
  */
 export * from './schedule-graph.js';
 export * from './scheduler.js';
+export * from './stats.js';
