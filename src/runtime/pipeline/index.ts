@@ -5,3 +5,6 @@
 export * from './schedule-graph.js';
 export * from './scheduler.js';
 export * from './stats.js';
+export * from './pipeline.js';
+export * from './trace.js';
+export * from './bench.js';
