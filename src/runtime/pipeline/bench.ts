@@ -5,14 +5,17 @@ import { isFloatType } from '../../ir/dtype.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { tensorFromValues } from '../../ir/tensor-values.js';
 import type { FrameRecord, StageFrameRecord } from './scheduler.js';
-import type { Pipeline, PipelineInput, PipelineMode } from './pipeline.js';
+import type { PipelineInput, PipelineMode, PipelineRunOptions } from './pipeline.js';
 import { mean, summarize, type SampleStats } from './stats.js';
 import { buildTrace, type ChromeTrace } from './trace.js';
 
-/** What benchPipeline needs of a pipeline (an opened plan, or a fake one in tests). */
-export type BenchTarget = Pick<Pipeline, 'streams' | 'inputs' | 'run'> & {
+/** What benchPipeline needs of a pipeline: an opened plan, or a function pipeline. */
+export interface BenchTarget {
   readonly stages: readonly { readonly name: string; readonly stream: string; readonly engine: string }[];
-};
+  readonly streams: readonly string[];
+  readonly inputs: readonly PipelineInput[];
+  run(frames: Iterable<Readonly<Record<string, Tensor>>>, options?: PipelineRunOptions): AsyncIterable<{ readonly latencyMs: number }>;
+}
 
 export interface BenchOptions {
   /** @default ['sequential', 'pipelined'] */

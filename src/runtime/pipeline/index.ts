@@ -8,3 +8,4 @@ export * from './stats.js';
 export * from './pipeline.js';
 export * from './trace.js';
 export * from './bench.js';
+export * from './function-pipeline.js';

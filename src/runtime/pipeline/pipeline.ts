@@ -6,7 +6,7 @@ import type { Plan, PlanStage } from '../../io/stage-file/types.js';
 import { getEngine, isEngineName } from '../engines/registry.js';
 import type { EngineName, EngineOptions, OutputLocation, Session, StageValue } from '../engines/types.js';
 import { buildScheduleGraph, type ScheduleGraph, type ScheduleStage } from './schedule-graph.js';
-import { Scheduler, type FrameRecord, type StageFrameRecord } from './scheduler.js';
+import { Scheduler, type FrameRecord, type StageFrameRecord, type StageRunner } from './scheduler.js';
 
 /** How frames move: `pipelined` (each stream works on its own frame) or `sequential` (one stage at a time, one frame at a time). */
 export type PipelineMode = 'pipelined' | 'sequential';
@@ -157,17 +157,8 @@ class OrtPipeline implements Pipeline {
     const sessions = this.#sessions;
     if (sessions === undefined) throw new TandemError('USAGE', 'this pipeline is closed');
     if (this.#active !== undefined) throw new TandemError('USAGE', 'this pipeline is already running frames; one run at a time');
-    const sequential = options.mode === 'sequential';
-    const graph = sequential ? buildScheduleGraph(this.graph.stages.map((s): ScheduleStage => ({ ...s, stream: 'sequential' })), this.graph.outputs) : this.graph;
-    const maxInFlight = sequential ? 1 : (options.maxInFlight ?? this.streams.length + 1);
-    const scheduler = new Scheduler<StageValue>(graph, (stage, feeds) => sessions.get(stage.name)!.runStage(feeds), {
-      maxInFlight,
-      release: (value) => {
-        if (!(value instanceof Tensor)) value.dispose();
-      },
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onStageFrame ? { onStageFrame: options.onStageFrame } : {}),
-      ...(options.onFrame ? { onFrame: options.onFrame } : {}),
+    const scheduler = scheduleRun<StageValue>(this.graph, (stage, feeds) => sessions.get(stage.name)!.runStage(feeds), options, (value) => {
+      if (!(value instanceof Tensor)) value.dispose();
     });
     this.#active = scheduler;
     try {
@@ -195,7 +186,24 @@ class OrtPipeline implements Pipeline {
   }
 }
 
-async function* toAsync<T>(frames: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+/**
+ * A scheduler for one run of `graph` in a mode: pipelined (its streams, `maxInFlight` frames) or
+ * sequential (one stream, one frame at a time). Shared by plan pipelines and function pipelines.
+ */
+export function scheduleRun<V>(graph: ScheduleGraph, runStage: StageRunner<V>, options: PipelineRunOptions, release?: (value: V) => void): Scheduler<V> {
+  const sequential = options.mode === 'sequential';
+  const g = sequential ? buildScheduleGraph(graph.stages.map((s): ScheduleStage => ({ ...s, stream: 'sequential' })), graph.outputs) : graph;
+  const maxInFlight = sequential ? 1 : (options.maxInFlight ?? graph.streams.length + 1);
+  return new Scheduler<V>(g, runStage, {
+    maxInFlight,
+    ...(release ? { release } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onStageFrame ? { onStageFrame: options.onStageFrame } : {}),
+    ...(options.onFrame ? { onFrame: options.onFrame } : {}),
+  });
+}
+
+export async function* toAsync<T>(frames: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
   for await (const f of frames) yield f;
 }
 
