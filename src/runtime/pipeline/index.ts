@@ -9,3 +9,4 @@ export * from './pipeline.js';
 export * from './trace.js';
 export * from './bench.js';
 export * from './function-pipeline.js';
+export * from './frame-source.js';
