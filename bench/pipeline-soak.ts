@@ -55,20 +55,30 @@ function* source(): Generator<Record<string, Value>> {
 
 global.gc?.();
 const rss0 = process.memoryUsage().rss;
+const heap0 = process.memoryUsage().heapUsed;
+let heapTenth = 0;
 const t0 = performance.now();
 let expect = 0;
+let rssTenth = 0;
 for await (const r of pipeline.run(source(), { maxInFlight: 4 })) {
   if (r.frame !== expect) throw new Error(`frame ${r.frame} arrived where ${expect} was due (lost, reordered or duplicated)`);
   for (const v of Object.values(r.outputs)) if (v.frame !== expect) throw new Error(`frame ${expect} carried an output of frame ${v.frame}`);
   live -= 2; // the consumer owns the two outputs
   expect++;
+  if (expect === Math.floor(FRAMES / 10)) {
+    global.gc?.();
+    rssTenth = process.memoryUsage().rss;
+    heapTenth = process.memoryUsage().heapUsed;
+  }
 }
 const wallS = (performance.now() - t0) / 1000;
 global.gc?.();
 const rss1 = process.memoryUsage().rss;
+const heap1 = process.memoryUsage().heapUsed;
 if (expect !== FRAMES) throw new Error(`${expect} of ${FRAMES} frames came back`);
 if (releases !== FRAMES) throw new Error(`${releases} hand-offs released, expected ${FRAMES} (one per frame)`);
 if (live !== 0) throw new Error(`${live} values neither released nor delivered`);
 console.log(`bench:pipeline-soak — measured on this machine (${cpus().length} × ${cpus()[0]?.model}; Node ${process.version})`);
 console.log(`  ${FRAMES} frames in ${wallS.toFixed(1)} s (${(FRAMES / wallS).toFixed(0)} frames/s): none lost, reordered or duplicated; ${releases} hand-offs released once each; 0 left`);
-console.log(`  RSS start ${mib(rss0)} MiB, end ${mib(rss1)} MiB, peak ${peakRssMiB().toFixed(1)} MiB${global.gc ? ' (after gc)' : ''}`);
+console.log(`  RSS start ${mib(rss0)} MiB, after ${Math.floor(FRAMES / 10)} frames ${mib(rssTenth)} MiB, end ${mib(rss1)} MiB, peak ${peakRssMiB().toFixed(1)} MiB${global.gc ? ' (after gc)' : ''}`);
+console.log(`  JS heap used: start ${mib(heap0)} MiB, after ${Math.floor(FRAMES / 10)} frames ${mib(heapTenth)} MiB, end ${mib(heap1)} MiB`);
