@@ -4,8 +4,8 @@
  */
 export * from './schedule-graph.js';
 export * from './scheduler.js';
-export * from './stats.js';
-export * from './pipeline.js';
+export { median, percentile, summarize, type SampleStats } from './stats.js';
+export { openPipeline, type FrameResult, type Pipeline, type PipelineInput, type PipelineMode, type PipelineOptions, type PipelineRunOptions, type PipelineStageInfo } from './pipeline.js';
 export * from './trace.js';
 export * from './bench.js';
 export * from './function-pipeline.js';
