@@ -186,6 +186,35 @@ describe('pipeline scheduler (fake engines, random DAGs)', () => {
     assert.deepEqual(got, [0, 1, 2]);
   });
 
+  it('an engine error reaches the caller at once, while another stream is still inside a long call', async () => {
+    const graph = buildScheduleGraph([{ name: 'slow', stream: 'a', inputs: ['x'], outputs: ['y'] }, { name: 'bad', stream: 'b', inputs: ['x'], outputs: ['z'] }], ['y', 'z']);
+    let slowDone = false;
+    const scheduler = new Scheduler<number>(graph, async (stage, feeds) => {
+      if (stage.name === 'slow') {
+        await new Promise((r) => setTimeout(r, 1500));
+        slowDone = true;
+        return { y: feeds.x! };
+      }
+      await new Promise((r) => setTimeout(r, 10));
+      throw new Error('device lost');
+    }, { maxInFlight: 2 });
+    const t0 = Date.now();
+    await assert.rejects(
+      (async () => {
+        async function* two(): AsyncGenerator<Record<string, number>> {
+          yield { x: 1 };
+          yield { x: 2 };
+        }
+        for await (const _ of scheduler.run(two())) void _;
+      })(),
+      (e: unknown) => isTandemError(e, 'ENGINE_RUN') && /frame 0, stage "bad" \(stream b\): device lost/.test((e as Error).message),
+    );
+    assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+    assert.equal(scheduler.running, 1);
+    await scheduler.whenIdle();
+    assert.ok(slowDone);
+  });
+
   it('refuses cycles, double producers and outputs nobody makes', () => {
     assert.throws(() => buildScheduleGraph([{ name: 'a', stream: 'q', inputs: ['b'], outputs: ['a'] }, { name: 'b', stream: 'q', inputs: ['a'], outputs: ['b'] }], ['a']), (e: unknown) => isTandemError(e, 'GRAPH_CYCLE'));
     assert.throws(() => buildScheduleGraph([{ name: 'a', stream: 'q', inputs: ['x', 'b'], outputs: ['a'] }, { name: 'b', stream: 'q', inputs: ['a'], outputs: ['b'] }], ['a']), (e: unknown) => isTandemError(e, 'GRAPH_CYCLE') && /"a", "b"/.test((e as Error).message));

@@ -138,7 +138,9 @@ class OrtPipeline implements Pipeline {
   readonly streams: readonly string[];
   readonly outputs: readonly string[];
   #sessions: Map<string, Session> | undefined;
-  #active: Scheduler<StageValue> | undefined;
+  #running = false;
+  #current: Scheduler<StageValue> | undefined;
+  #draining: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -156,24 +158,32 @@ class OrtPipeline implements Pipeline {
   async *run(frames: AsyncIterable<Readonly<Record<string, Tensor>>> | Iterable<Readonly<Record<string, Tensor>>>, options: PipelineRunOptions = {}): AsyncGenerator<FrameResult, void, undefined> {
     const sessions = this.#sessions;
     if (sessions === undefined) throw new TandemError('USAGE', 'this pipeline is closed');
-    if (this.#active !== undefined) throw new TandemError('USAGE', 'this pipeline is already running frames; one run at a time');
+    if (this.#running) throw new TandemError('USAGE', 'this pipeline is already running frames; one run at a time');
+    this.#running = true;
+    // engine calls a stopped run left behind finish before the sessions are used again
+    await this.#draining;
     const scheduler = scheduleRun<StageValue>(this.graph, (stage, feeds) => sessions.get(stage.name)!.runStage(feeds), options, (value) => {
       if (!(value instanceof Tensor)) value.dispose();
     });
-    this.#active = scheduler;
+    this.#current = scheduler;
     try {
       for await (const r of scheduler.run(toAsync(frames))) {
         yield { frame: r.frame, outputs: r.outputs as Record<string, Tensor>, latencyMs: r.latencyMs };
       }
     } finally {
-      await scheduler.whenIdle();
-      this.#active = undefined;
+      // a stop (engine error, abort) reaches the caller at once; close() waits for the calls still out
+      this.#draining = scheduler.whenIdle();
+      this.#current = undefined;
+      this.#running = false;
     }
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#active?.whenIdle();
+      const current = this.#current;
+      current?.stop('the pipeline was closed while frames were running');
+      await current?.whenIdle();
+      await this.#draining;
       const sessions = this.#sessions;
       this.#sessions = undefined;
       for (const s of sessions?.values() ?? []) await s.close();

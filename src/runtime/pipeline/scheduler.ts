@@ -134,6 +134,11 @@ export class Scheduler<V> {
     });
   }
 
+  /** Stops the run as an abort does: no new stage-frame starts; `run` ends with TandemError `ABORTED`. */
+  stop(reason: string): void {
+    this.#fail(new TandemError('ABORTED', `pipeline stopped: ${reason}`, { details: { framesDone: this.#yielded } }));
+  }
+
   /** Runs every frame of `frames` through the graph; yields results in frame order. One run per scheduler. */
   async *run(frames: AsyncIterable<Readonly<Record<string, V>>>): AsyncGenerator<ScheduledFrame<V>, void, undefined> {
     if (this.#used) throw new TandemError('USAGE', 'a pipeline runs one frame source at a time; wait for the previous run to finish');
