@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Tensor } from '../../src/ir/tensor.js';
 import { compareTensors, getEngine, openPipeline, randomInputs } from '../../src/runtime/index.js';
+import { pipelineStages } from '../../src/runtime/pipeline/pipeline.js';
 import { isTandemError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { smallMultitaskPlan } from './plan-helpers.js';
@@ -27,6 +28,20 @@ describe('openPipeline over a host plan (cpu engines)', () => {
       }
       await pipeline.close();
       await pipeline.close();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('keeps a hand-off on the GPU only where its producer and every consumer are webgpu stages', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const all = pipelineStages(smallMultitaskPlan(dir, { backbone: 'webgpu', 'head-segmentation': 'webgpu', 'head-depth': 'webgpu' }).plan);
+      assert.deepEqual(all.map((s) => [s.name, s.stream, s.residentOutputs]), [['backbone', 'webgpu', ['c1', 'c2', 'c3', 'c4']], ['head-segmentation', 'webgpu', []], ['head-depth', 'webgpu', []]]);
+      const mixed = pipelineStages(smallMultitaskPlan(dir, { backbone: 'webgpu', 'head-segmentation': 'webgpu', 'head-depth': 'cpu' }).plan);
+      assert.deepEqual(mixed[0]!.residentOutputs, []);
+      const off = pipelineStages(smallMultitaskPlan(dir, { backbone: 'webgpu', 'head-segmentation': 'webgpu', 'head-depth': 'webgpu' }).plan, { residentHandoff: false });
+      assert.deepEqual(off[0]!.residentOutputs, []);
     } finally {
       cleanup();
     }

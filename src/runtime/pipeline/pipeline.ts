@@ -80,7 +80,6 @@ const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'de
  * each). Throws TandemError `USAGE` for an orin plan, `ENGINE_UNAVAILABLE` where an engine cannot start.
  */
 export async function openPipeline(plan: Plan, options: PipelineOptions = {}): Promise<Pipeline> {
-  const resident = options.residentHandoff ?? true;
   const targetStages = plan.stages.filter((s) => !isEngineName(s.engine));
   if (targetStages.length > 0) {
     throw new TandemError(
@@ -88,20 +87,8 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
       `plan ${plan.dir} is for target "${plan.target}": stage${targetStages.length > 1 ? 's' : ''} ${targetStages.map((s) => `"${s.name}" (${s.engine})`).join(', ')} run on that device, not here; make a plan for this machine with tandem plan <model> --target host -o <dir>`,
     );
   }
+  const infos = pipelineStages(plan, options);
   const tensorByName = new Map(plan.tensors.map((t) => [t.name, t]));
-  const stageByName = new Map(plan.stages.map((s) => [s.name, s]));
-  const infos: PipelineStageInfo[] = plan.stages.map((s) => {
-    const engine = s.engine as EngineName;
-    const stageOptions = stageEngineOptions(s);
-    const deviceId = stageOptions.deviceId ?? options.engineOptions?.deviceId;
-    const stream = stageOptions.stream ?? (deviceId !== undefined && (engine === 'cuda' || engine === 'tensorrt') ? `${engine}:${deviceId}` : engine);
-    const residentOutputs = !resident || engine !== 'webgpu' ? [] : s.outputs.filter((o) => {
-      const t = tensorByName.get(o);
-      const consumers = t?.to ?? plan.stages.filter((c) => c.inputs.includes(o)).map((c) => c.name);
-      return !(t?.modelOutput ?? false) && consumers.length > 0 && consumers.every((c) => stageByName.get(c)?.engine === 'webgpu');
-    });
-    return { name: s.name, engine, stream, precision: s.precision, inputs: s.inputs, outputs: s.outputs, residentOutputs };
-  });
   const outputs = plan.tensors.filter((t) => t.modelOutput).map((t) => t.name);
   const graph = buildScheduleGraph(infos, outputs);
   const inputs = graph.inputs.map((name): PipelineInput => {
@@ -132,6 +119,29 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
     throw e;
   }
   return new OrtPipeline(plan, infos, graph, inputs, sessions);
+}
+
+/**
+ * Each stage's engine, stream and GPU-resident outputs, decided from the plan alone: an output stays on
+ * the GPU where its producer and every consumer are webgpu stages (one device) and it is not a model
+ * output; everything else goes through host memory.
+ */
+export function pipelineStages(plan: Plan, options: Pick<PipelineOptions, 'residentHandoff' | 'engineOptions'> = {}): PipelineStageInfo[] {
+  const resident = options.residentHandoff ?? true;
+  const tensorByName = new Map(plan.tensors.map((t) => [t.name, t]));
+  const stageByName = new Map(plan.stages.map((s) => [s.name, s]));
+  return plan.stages.map((s) => {
+    const engine = s.engine as EngineName;
+    const stageOptions = stageEngineOptions(s);
+    const deviceId = stageOptions.deviceId ?? options.engineOptions?.deviceId;
+    const stream = stageOptions.stream ?? (deviceId !== undefined && (engine === 'cuda' || engine === 'tensorrt') ? `${engine}:${deviceId}` : engine);
+    const residentOutputs = !resident || engine !== 'webgpu' ? [] : s.outputs.filter((o) => {
+      const t = tensorByName.get(o);
+      const consumers = t?.to ?? plan.stages.filter((c) => c.inputs.includes(o)).map((c) => c.name);
+      return !(t?.modelOutput ?? false) && consumers.length > 0 && consumers.every((c) => stageByName.get(c)?.engine === 'webgpu');
+    });
+    return { name: s.name, engine, stream, precision: s.precision, inputs: s.inputs, outputs: s.outputs, residentOutputs };
+  });
 }
 
 class OrtPipeline implements Pipeline {
