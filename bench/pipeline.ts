@@ -121,6 +121,9 @@ function planOf(config: string): { plan: Plan; hostHandoff: boolean } {
 
 async function main(): Promise<void> {
   console.log(`bench:pipeline — measured on this machine (${machine()})`);
+  let weights = 0;
+  for (const t of model.graph.initializers.values()) if (t.dtype === 'float32' && t.dims.length > 0) weights += t.dims.reduce((a, b) => a * b, 1);
+  console.log(`model: ${model.graph.nodes.length} nodes, ${weights} float weights in non-scalar initializers (parameters + BatchNorm statistics)`);
   console.log(`multi-task ${height}x${width}, batch 1; webgpu stages ${precision}; cpu stages fp32, ${threads} thread(s) each; warm-up ${warmupS} s + ${durationS} s per mode`);
   const all: Record<string, Omit<BenchResult, 'trace'> | { error: string }> = {};
   try {

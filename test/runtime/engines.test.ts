@@ -42,6 +42,15 @@ describe('cpu engine', () => {
     assert.throws(() => getEngine('tpu'), (e: unknown) => isTandemError(e, 'UNKNOWN_NAME') && /cpu, webgpu, cuda, tensorrt/.test(e.message));
   });
 
+  it('takes output locations per output name (the form the pipeline uses) and names a wrong one', async () => {
+    const model = reluModel();
+    const out = model.graph.outputs[0]!;
+    await using s = await getEngine('cpu').open(model, { outputLocation: { [out]: 'cpu' } });
+    const r = await s.runStage({ x: new Tensor('float32', [1, 4], new Float32Array([-1, 2, -3, 4])) });
+    assert.ok(r[out] instanceof Tensor);
+    await assert.rejects(getEngine('cpu').open(model, { outputLocation: { nope: 'cpu' } }), (e: unknown) => isTandemError(e, 'ENGINE_RUN') && /"nope" is not a valid output name/.test((e as Error).message));
+  });
+
   it('refuses gpu-buffer outputs off webgpu', async () => {
     await assert.rejects(getEngine('cpu').open(reluModel(), { outputLocation: 'gpu-buffer' }), (e: unknown) => isTandemError(e, 'USAGE'));
   });
