@@ -1,4 +1,5 @@
 import { analyzeCommand } from './analyze.js';
+import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { fp16Command } from './fp16.js';
 import { inspectCommand } from './inspect.js';
@@ -12,6 +13,19 @@ import { translateQdqCommand } from './translate-qdq.js';
 import type { CliCommand } from './types.js';
 
 /** Every command, in the order `tandem --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [inspectCommand, analyzeCommand, targetsCommand, prepareCommand, splitCommand, runCommand, quantizeCommand, planCommand, translateQdqCommand, fp16Command, demoCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  inspectCommand,
+  analyzeCommand,
+  targetsCommand,
+  prepareCommand,
+  splitCommand,
+  quantizeCommand,
+  planCommand,
+  runCommand,
+  benchCommand,
+  translateQdqCommand,
+  fp16Command,
+  demoCommand,
+];
 
 export type { CliCommand };
