@@ -12,7 +12,7 @@ import { modelWorkload, type Workload } from './cost/workload.js';
 /** What every figure of a cost report is. */
 export const COST_BASIS = 'modelled by tandem\'s Orin latency model (src/plan/cost, fitted on published NVIDIA measurements), not measured';
 
-export interface CostOptions {
+export interface OrinCostOptions {
   /** Engine for a single model, or for every stage of a split (a plan's stages keep theirs). @default 'gpu' */
   engine?: CostEngineKind;
   /** @default 'fp16' on the GPU, 'int8' on a DLA */
@@ -27,7 +27,7 @@ export interface CostOptions {
   params?: LatencyParams;
 }
 
-export interface ResolvedCostOptions {
+export interface ResolvedOrinCostOptions {
   readonly engine: CostEngineKind | undefined;
   readonly precision: CostPrecision | undefined;
   readonly batch: number;
@@ -36,7 +36,7 @@ export interface ResolvedCostOptions {
   readonly params: LatencyParams;
 }
 
-export function resolveCostOptions(o: CostOptions = {}): ResolvedCostOptions {
+export function resolveOrinCostOptions(o: OrinCostOptions = {}): ResolvedOrinCostOptions {
   const batch = o.batch ?? 1;
   if (!Number.isSafeInteger(batch) || batch < 1 || batch > 4096) throw new TandemError('USAGE', `--batch must be an integer in 1..4096, got ${batch}`);
   return { engine: o.engine, precision: o.precision, batch, power: o.power ?? 'maxn', platform: o.platform ?? 'agx-orin-64gb', params: o.params ?? ORIN_PARAMS };
@@ -79,7 +79,7 @@ function kindOf(e: PipelineEngine): CostEngineKind {
   return e === 'gpu' ? 'gpu' : 'dla';
 }
 
-function report(inputs: readonly StageInput[], o: ResolvedCostOptions): CostReport {
+function report(inputs: readonly StageInput[], o: ResolvedOrinCostOptions): CostReport {
   const settings = { params: o.params, batch: o.batch, power: o.power, platform: o.platform };
   const costs = inputs.map((s) => stageLatency(s.workload, undefined, kindOf(s.engine), s.precision, settings));
   const dram = (o.params.power[o.power]?.dram ?? 1) * (o.params.platforms[o.platform]?.dram ?? 1);
@@ -99,8 +99,8 @@ function report(inputs: readonly StageInput[], o: ResolvedCostOptions): CostRepo
 }
 
 /** Modelled cost of a whole model as one stage on one engine (GPU by default). */
-export function costModel(model: Model, options: CostOptions = {}): CostReport {
-  const o = resolveCostOptions(options);
+export function costModel(model: Model, options: OrinCostOptions = {}): CostReport {
+  const o = resolveOrinCostOptions(options);
   const engine = o.engine ?? 'gpu';
   const precision = o.precision ?? (engine === 'gpu' ? 'fp16' : 'int8');
   const workload = modelWorkload(model, { name: model.graph.name || 'model' });
@@ -113,8 +113,8 @@ export function costModel(model: Model, options: CostOptions = {}): CostReport {
  * GPU; fp32 is costed as fp16, which TensorRT would pick on Orin); a split's stages run on `engine`, or
  * by default the backbone on the GPU and the heads on the DLA cores in turn.
  */
-export function costStageFile(file: StageFile, options: CostOptions = {}): CostReport {
-  const o = resolveCostOptions(options);
+export function costStageFile(file: StageFile, options: OrinCostOptions = {}): CostReport {
+  const o = resolveOrinCostOptions(options);
   const producer = new Map<string, string>();
   for (const t of file.tensors) if (t.from !== null) producer.set(t.name, t.from);
   let nextDla = 0;

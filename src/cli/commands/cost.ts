@@ -5,7 +5,7 @@ import type { Model } from '../../ir/model.js';
 import { buildMultitask, getReferenceModel, isReferenceModelName, MULTITASK_IO, REFERENCE_MODEL_NAMES } from '../../models/index.js';
 import { prepareModel } from '../../passes/index.js';
 import { loadModel } from '../../onnx/load-save.js';
-import { costModel, costStageFile, readLatencyParams, searchPlacement, type CostOptions, type CostReport, type PowerMode, type SearchResult } from '../../plan/index.js';
+import { costModel, costStageFile, readLatencyParams, searchPlacement, type OrinCostOptions, type CostReport, type PowerMode, type SearchResult } from '../../plan/index.js';
 import { TandemError } from '../../util/errors.js';
 import { finiteNumber, positiveInt } from '../parse.js';
 import type { CliContext } from '../context.js';
@@ -67,7 +67,7 @@ export const costCommand: CliCommand = {
       .addHelpText('after', '\nExamples:\n  tandem cost model.onnx --target orin --engine dla --precision int8\n  tandem cost out/plan.json --target orin --power 30w --json\n  tandem cost multitask --batch 4')
       .action((subject: string, flags: CostFlags) => {
         checkOrinTarget(flags.target);
-        const options: CostOptions = {
+        const options: OrinCostOptions = {
           ...(flags.engine ? { engine: flags.engine } : {}),
           ...(flags.precision ? { precision: flags.precision } : {}),
           ...(flags.batch !== undefined ? { batch: flags.batch } : {}),

@@ -5,7 +5,7 @@ import { TandemError } from '../../util/errors.js';
 import { quote, stageFileError, type StageFileProblem } from './problems.js';
 import { HEADER, PLAN_V2, SPLIT_V1, SPLIT_V2 } from './schema.js';
 import type { Plan, PlanDocument, SplitDocument, StageDocument, StageEntry, StageKind } from './types.js';
-import { checkStageDocument, checkStageFiles, deriveTensors, type FileCheckOptions } from './validate.js';
+import { checkRawStageFiles, checkStageDocument, checkStageFiles, deriveTensors, type FileCheckOptions } from './validate.js';
 
 /** A split.json read from disk: the document plus the absolute folder its files are relative to. */
 export interface LoadedSplit extends SplitDocument {
@@ -28,11 +28,11 @@ const MAX_BYTES = 16 << 20;
 export function readStageFile(path: string, options: ReadStageFileOptions = {}): StageFile {
   const raw = readJson(path);
   const parsed = parseStageDocument(raw);
-  if (!parsed.ok) throw stageFileError(path, parsed.problems, 'stage file (split.json or plan.json)');
+  const dir = resolve(dirname(path));
+  if (!parsed.ok) throw stageFileError(path, sortProblems([...parsed.problems, ...checkRawStageFiles(raw, dir)]), 'stage file (split.json or plan.json)');
   const doc = parsed.doc;
   const what = doc.kind === 'plan' ? 'plan.json' : 'split.json';
   const problems = checkStageDocument(doc);
-  const dir = resolve(dirname(path));
   problems.push(...checkStageFiles(doc, dir, options));
   if (problems.length > 0) throw stageFileError(path, problems, what);
   return { ...doc, dir } as StageFile;
@@ -87,6 +87,23 @@ export function parseStageDocument(raw: unknown): ParsedStageDocument {
 function guessKind(s: { name: string; outputs: readonly string[] }, all: readonly { inputs: readonly string[] }[]): StageKind {
   if (s.name.startsWith('post')) return 'postprocess';
   return s.outputs.some((o) => all.some((x) => x.inputs.includes(o))) ? 'backbone' : 'head';
+}
+
+/** Problems in document order (by path, array indices numerically), the order a reader scans the file. */
+function sortProblems(problems: StageFileProblem[]): StageFileProblem[] {
+  const key = (p: string): (string | number)[] => p.split(/[.[\]]+/).filter((x) => x !== '').map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+  return problems
+    .map((p, i) => ({ p, i, k: key(p.path) }))
+    .sort((a, b) => {
+      for (let j = 0; j < Math.min(a.k.length, b.k.length); j++) {
+        const [x, y] = [a.k[j]!, b.k[j]!];
+        if (x === y) continue;
+        if (typeof x === 'number' && typeof y === 'number') return x - y;
+        return a.i - b.i;
+      }
+      return a.k.length - b.k.length || a.i - b.i;
+    })
+    .map((x) => x.p);
 }
 
 function issues(error: z.ZodError): StageFileProblem[] {
