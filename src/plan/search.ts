@@ -50,6 +50,8 @@ export interface SegmentPlacement {
   readonly precision: CostPrecision;
   /** Node names of the segment's layers. */
   readonly nodes: readonly string[];
+  /** The model output a head segment leads to (absent for the trunk). */
+  readonly modelOutput?: string;
   /** Modelled latency of the segment alone (ms). */
   readonly aloneMs: number;
   readonly loadables: number;
@@ -85,6 +87,7 @@ export interface SearchResult {
 
 interface Segment {
   name: string;
+  modelOutput?: string;
   layers: number[];
   macs: number;
   /** Alone cost per engine kind and precision. */
@@ -166,6 +169,7 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
   const macsOf = (ls: readonly number[]): number => ls.reduce((s, i) => s + w.layers[i]!.macs, 0);
   const totalMacs = macsOf(w.layers.map((_, i) => i)) || 1;
   const cache = new Map<string, Segment>();
+  const outputOfName = new Map(headNames.map((n, i) => [n, model.graph.outputs[i]!]));
   const segment = (name: string, layers: number[]): Segment => {
     const key = `${name}:${layers[0]}:${layers.length}`;
     const hit = cache.get(key);
@@ -174,7 +178,8 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
       const [e, p] = k.split('-') as [CostEngineKind, CostPrecision];
       return [k, stageLatency(w, layers, e, p, settings)];
     })) as Segment['cost'];
-    const s = { name, layers, macs: macsOf(layers), cost };
+    const out = outputOfName.get(name.replace(/_pre$/, ''));
+    const s: Segment = { name, layers, macs: macsOf(layers), cost, ...(out === undefined ? {} : { modelOutput: out }) };
     cache.set(key, s);
     return s;
   };
@@ -270,7 +275,7 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
     const segments = segs.map((s, i): SegmentPlacement => {
       const c = choices[pick[i]!]!;
       const cost = s.cost[`${c.engine === 'gpu' ? 'gpu' : 'dla'}-${c.precision}`];
-      return { name: s.name, engine: c.engine, precision: c.precision, nodes: s.layers.map((l) => w.layers[l]!.name), aloneMs: cost.latencyMs, loadables: cost.counts.loadables, fallbackLayers: c.engine === 'gpu' ? 0 : cost.counts.fallbackLayers };
+      return { name: s.name, engine: c.engine, precision: c.precision, nodes: s.layers.map((l) => w.layers[l]!.name), ...(s.modelOutput === undefined ? {} : { modelOutput: s.modelOutput }), aloneMs: cost.latencyMs, loadables: cost.counts.loadables, fallbackLayers: c.engine === 'gpu' ? 0 : cost.counts.fallbackLayers };
     });
     const engineLoadMs = { gpu: r[3]!, dla0: r[4]!, dla1: r[5]! };
     const bottleneck = PIPELINE_ENGINES.reduce((a, b) => (engineLoadMs[b] > engineLoadMs[a] ? b : a));
