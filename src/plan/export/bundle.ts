@@ -6,7 +6,7 @@ import type { Model } from '../../ir/model.js';
 import { loadModel, saveModel } from '../../onnx/load-save.js';
 import { artifactPaths, convertToFloat16, readCalibrationCache, translateQdq, writeCalibrationCache } from '../../quant/index.js';
 import { floatBoundaries } from './float-boundaries.js';
-import { analyze } from '../../targets/index.js';
+import { analyze, convSparsity } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { costStageFile, type CostReport } from '../cost-report.js';
@@ -206,6 +206,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
       inputFormats,
       outputFormats,
       fp16Layers,
+      sparseConvs: convSparsity(written).filter((c) => c.qualifies && c.follows === true && (c.zeroShare ?? 0) < 1).length,
       predictedMs: predicted.latencyMs,
       predictedAloneMs: predicted.cost.latencyMs,
       predictedFps: predicted.fps,
