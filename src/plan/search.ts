@@ -371,6 +371,7 @@ export function paretoSet(all: readonly ScoredPlacement[]): ScoredPlacement[] {
 }
 
 const f1 = (x: number): string => x.toFixed(1);
+const pctChange = (a: number, b: number): string => `${a >= b ? '+' : ''}${((a / b - 1) * 100).toFixed(0)}%`;
 
 function explain(pareto: readonly ScoredPlacement[], chosen: ScoredPlacement, gpuOnly: ScoredPlacement, hand: ScoredPlacement | undefined, objective: SearchObjective, maxLatency: number | undefined, eligible: number): string[] {
   const why: string[] = [];
@@ -380,8 +381,8 @@ function explain(pareto: readonly ScoredPlacement[], chosen: ScoredPlacement, gp
       ? `highest modelled throughput on the Pareto set${maxLatency === undefined ? '' : ` within ${maxLatency} ms`}: ${f1(chosen.fps)} fps, bottleneck ${chosen.bottleneck} at ${f1(chosen.engineLoadMs[chosen.bottleneck])} ms per frame (gpu ${f1(chosen.engineLoadMs.gpu)}, dla0 ${f1(chosen.engineLoadMs.dla0)}, dla1 ${f1(chosen.engineLoadMs.dla1)} ms with DRAM contention)`
       : `lowest modelled latency on the Pareto set: ${f1(chosen.latencyMs)} ms along the critical path, ${f1(chosen.fps)} fps`,
   );
-  why.push(`vs GPU-only (FP16): ${f1(gpuOnly.fps)} fps, ${f1(gpuOnly.latencyMs)} ms → ${((chosen.fps / gpuOnly.fps - 1) * 100).toFixed(0)}% throughput`);
-  if (hand !== undefined) why.push(`vs the webinar's hand placement (trunk GPU FP16, heads INT8 on dla0 / dla1): ${f1(hand.fps)} fps, ${f1(hand.latencyMs)} ms → ${((chosen.fps / hand.fps - 1) * 100).toFixed(0)}% throughput`);
+  why.push(`vs GPU-only (FP16): ${f1(gpuOnly.fps)} fps, ${f1(gpuOnly.latencyMs)} ms → ${pctChange(chosen.fps, gpuOnly.fps)} throughput`);
+  if (hand !== undefined) why.push(`vs the webinar's hand placement (trunk GPU FP16, heads INT8 on dla0 / dla1): ${f1(hand.fps)} fps, ${f1(hand.latencyMs)} ms → ${pctChange(chosen.fps, hand.fps)} throughput`);
   const fp16Trunk = pareto.filter((p) => p.segments.filter((s) => s.name.startsWith('trunk')).every((s) => s.precision === 'fp16'));
   if (chosen.segments.some((s) => s.name.startsWith('trunk') && s.precision !== 'fp16') && fp16Trunk[0] !== undefined) {
     const b = fp16Trunk[0];

@@ -8,6 +8,7 @@ import { saveModel } from '../../onnx/load-save.js';
 import { writeSplit } from '../../passes/index.js';
 import { runOnce } from '../../runtime/run-once.js';
 import { analyzeStep } from '../demo-steps/analyze-step.js';
+import { orinStep } from '../demo-steps/orin-step.js';
 import { planStep } from '../demo-steps/plan-step.js';
 import { prepareSplitStep } from '../demo-steps/prepare-split-step.js';
 import { quantizeStep } from '../demo-steps/quantize-step.js';
@@ -56,7 +57,7 @@ export const demoCommand: CliCommand = {
         await analyzeStep(model, ctx);
         ctx.print('');
 
-        const { plan } = await prepareSplitStep(model, ctx);
+        const { plan, prepared } = await prepareSplitStep(model, ctx);
         const written = writeSplit(plan, join(out, 'stages'), { source: modelPath, protect: [modelPath] });
         ctx.print(`  wrote ${written.files.length - 1} stage models and ${join(out, 'stages', 'split.json')}`);
         ctx.print('');
@@ -64,11 +65,14 @@ export const demoCommand: CliCommand = {
         await quantizeStep(model, ctx, { workDir: out, splitManifest: join(out, 'stages', 'split.json'), samples: flags.samples });
         ctx.print('');
 
-        await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
+        const { orin } = await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
+        ctx.print('');
+
+        orinStep(prepared, orin, ctx, { workDir: out });
         ctx.print('');
         ctx.print(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; everything is in ${out}`);
         ctx.print('Measured: the cpu run time above (this machine). Emulated: INT8 fidelity (Q/DQ models on onnxruntime cpu).');
-        ctx.print('Modelled: DLA coverage, regions and crossings (from the DLA rules of the reference; no DLA runs here).');
+        ctx.print('Modelled: DLA coverage, regions and crossings (from the DLA rules of the reference; no DLA runs here); Orin latencies and throughputs (the fitted latency model).');
       });
   },
 };
