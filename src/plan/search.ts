@@ -289,6 +289,9 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
 
   // a running Pareto front of raw scores; placements are built only for its members
   let front: { v: Variant; pick: number[]; r: number[] }[] = [];
+  // the best placement that keeps the whole trunk in FP16 (the webinar's accuracy choice), for the explanation
+  let bestFp16Trunk: { v: Variant; pick: number[]; r: number[] } | undefined;
+  const beats = (a: readonly number[], b: readonly number[]): boolean => (objective === 'throughput' ? a[0]! > b[0]! || (a[0] === b[0] && a[1]! < b[1]!) : a[1]! < b[1]! || (a[1] === b[1] && a[0]! > b[0]!));
   const dominatesRaw = (a: readonly number[], b: readonly number[]): boolean =>
     a[0]! >= b[0]! && a[1]! <= b[1]! && a[2]! <= b[2]! && (a[0]! > b[0]! || a[1]! < b[1]! || a[2]! < b[2]!);
   const sameRaw = (a: readonly number[], b: readonly number[]): boolean => a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
@@ -309,6 +312,11 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
       if (firstDla !== 2 && !redundant) {
         scored++;
         const r = evaluate(v, tabs, pick);
+        if (r !== undefined && (options.maxLatencyMs === undefined || r[1]! <= options.maxLatencyMs)) {
+          let fp16 = true;
+          for (let i = 0; i < v.trunk.length; i++) if (choices[pick[i]!]!.precision !== 'fp16') fp16 = false;
+          if (fp16 && (bestFp16Trunk === undefined || beats(r, bestFp16Trunk.r))) bestFp16Trunk = { v, pick: [...pick], r };
+        }
         if (r === undefined) infeasible++;
         else if (!front.some((f) => dominatesRaw(f.r, r) || sameRaw(f.r, r))) {
           front = front.filter((f) => !dominatesRaw(r, f.r));
@@ -339,7 +347,8 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
     const pick = [idx('gpu', 'fp16'), idx('dla0', 'int8'), idx('dla1', 'int8')];
     if (pick.every((p) => p >= 0) && base.trunk.length === 1) handPlacement = score(base, pick);
   }
-  const why = explain([...pareto].sort((a, b) => b.fps - a.fps), chosen, gpuOnly, handPlacement, objective, options.maxLatencyMs, eligible.length);
+  const fp16Best = bestFp16Trunk === undefined ? undefined : build(bestFp16Trunk.v, bestFp16Trunk.pick, bestFp16Trunk.r);
+  const why = explain(fp16Best, chosen, gpuOnly, handPlacement, objective, options.maxLatencyMs, eligible.length);
   return {
     basis: 'modelled by the Orin latency model (src/plan/cost), not measured',
     scored,
@@ -373,7 +382,7 @@ export function paretoSet(all: readonly ScoredPlacement[]): ScoredPlacement[] {
 const f1 = (x: number): string => x.toFixed(1);
 const pctChange = (a: number, b: number): string => `${a >= b ? '+' : ''}${((a / b - 1) * 100).toFixed(0)}%`;
 
-function explain(pareto: readonly ScoredPlacement[], chosen: ScoredPlacement, gpuOnly: ScoredPlacement, hand: ScoredPlacement | undefined, objective: SearchObjective, maxLatency: number | undefined, eligible: number): string[] {
+function explain(fp16Best: ScoredPlacement | undefined, chosen: ScoredPlacement, gpuOnly: ScoredPlacement, hand: ScoredPlacement | undefined, objective: SearchObjective, maxLatency: number | undefined, eligible: number): string[] {
   const why: string[] = [];
   if (eligible === 0) why.push(`no Pareto placement meets --max-latency ${maxLatency} ms: the one with the lowest latency is shown`);
   why.push(
@@ -383,9 +392,8 @@ function explain(pareto: readonly ScoredPlacement[], chosen: ScoredPlacement, gp
   );
   why.push(`vs GPU-only (FP16): ${f1(gpuOnly.fps)} fps, ${f1(gpuOnly.latencyMs)} ms → ${pctChange(chosen.fps, gpuOnly.fps)} throughput`);
   if (hand !== undefined) why.push(`vs the webinar's hand placement (trunk GPU FP16, heads INT8 on dla0 / dla1): ${f1(hand.fps)} fps, ${f1(hand.latencyMs)} ms → ${pctChange(chosen.fps, hand.fps)} throughput`);
-  const fp16Trunk = pareto.filter((p) => p.segments.filter((s) => s.name.startsWith('trunk')).every((s) => s.precision === 'fp16'));
-  if (chosen.segments.some((s) => s.name.startsWith('trunk') && s.precision !== 'fp16') && fp16Trunk[0] !== undefined) {
-    const b = fp16Trunk[0];
+  if (chosen.segments.some((s) => s.name.startsWith('trunk') && s.precision !== 'fp16') && fp16Best !== undefined) {
+    const b = fp16Best;
     why.push(`keeping the trunk in FP16 (the webinar's choice for feature accuracy), the best is ${f1(b.fps)} fps, ${f1(b.latencyMs)} ms: ${b.label}`);
   }
   why.push(`INT8 runs ${(chosen.int8Share * 100).toFixed(0)}% of the MACs (placements with less INT8 are kept on the Pareto set for accuracy)`);
