@@ -24,7 +24,8 @@ export type ErrorCode =
   | 'CALIB_CACHE' // a TensorRT calibration cache that cannot be read, or cannot be written as asked
   | 'QDQ_MODEL' // a Q/DQ model that breaks TensorRT's rules (non-zero zero point, mismatched Q and DQ scales)
   | 'VERIFY_FAILED' // a rewritten model whose outputs differ from the original's beyond the tolerance
-  | 'USAGE'; // wrong command-line flags or option values
+  | 'USAGE' // wrong command-line flags or option values
+  | 'REPORT_INPUT'; // a file given to report that is not a tandem result, or a result that does not match its format
 
 export interface TandemErrorOptions {
   cause?: unknown;
