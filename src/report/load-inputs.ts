@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
-import type { StageDocument } from '../io/stage-file/types.js';
+import { parseStageDocument, type StageDocument } from '../io/stage-file/index.js';
 import { TandemError } from '../util/errors.js';
 import {
   AnalysisSchema,
@@ -12,7 +12,6 @@ import {
   PrepareSchema,
   QuantizeSchema,
   ScalesSchema,
-  StageHeaderSchema,
   TraceSchema,
   type AnalysisFile,
   type BenchFile,
@@ -153,7 +152,6 @@ function readOne(file: string, label: string, out: ReportInputs, strict: boolean
   }
   const kind = kindOf(raw);
   if (kind === undefined) return skip(strict, file, 'not a result tandem writes (expected the JSON of analyze, prepare, split, plan, quantize, scales.json, bench, a trace, cost or eval)');
-  const o = raw as Record<string, unknown>;
   const add = <S extends z.ZodType>(schema: S, list: Loaded<z.infer<S>>[]): undefined => {
     list.push({ file, label, data: check(schema, raw, file, kind) });
     return undefined;
@@ -163,10 +161,15 @@ function readOne(file: string, label: string, out: ReportInputs, strict: boolean
       return add(AnalysisSchema, out.analyses);
     case 'prepare':
       return add(PrepareSchema, out.prepares);
-    case 'stages':
-      check(StageHeaderSchema, raw, file, kind);
-      out.stages.push({ file, label, data: (o['kind'] === undefined ? { ...o, kind: 'split' } : o) as unknown as StageDocument });
+    case 'stages': {
+      const parsed = parseStageDocument(raw);
+      if (!parsed.ok) {
+        const problems = parsed.problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`);
+        throw new TandemError('REPORT_INPUT', `${file} looks like a split.json or plan.json but does not match the stage-file schema: ${problems.join('; ')}; write it again with \`${COMMANDS.stages}\``);
+      }
+      out.stages.push({ file, label, data: parsed.doc });
       return undefined;
+    }
     case 'scales':
       return add(ScalesSchema, out.scales);
     case 'quantize':

@@ -202,9 +202,6 @@ export const EvalSchema = z.looseObject({
 });
 export type EvalFile = z.infer<typeof EvalSchema>;
 
-/** split.json / plan.json, enough to tell them apart; the full check is io/stage-file's. */
-export const StageHeaderSchema = z.looseObject({ version: num, kind: z.enum(['split', 'plan']).optional(), stages: z.array(z.unknown()), tensors: z.array(z.unknown()) });
-
 /** A shape key per kind: how the report tells one result file from another by its content. */
 export const KIND_KEYS = {
   analysis: (o: Record<string, unknown>) => 'nodes' in o && 'regions' in o && 'crossings' in o && 'summary' in o,

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'QDQ_MODEL' // a Q/DQ model that breaks TensorRT's rules (non-zero zero point, mismatched Q and DQ scales)
   | 'VERIFY_FAILED' // a rewritten model whose outputs differ from the original's beyond the tolerance
   | 'USAGE' // wrong command-line flags or option values
+  | 'STAGE_FILE' // a split.json or plan.json that breaks the stage-file schema (every problem listed at once)
   | 'REPORT_INPUT'; // a file given to report that is not a tandem result, or a result that does not match its format
 
 export interface TandemErrorOptions {
