@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { badge, esc, formatBytes, formatFlops, pct, table } from './html.js';
 import type { Loaded } from './load-inputs.js';
 import type { PrepareFile } from './schemas.js';
@@ -9,7 +10,7 @@ function bars(label: string, before: number, after: number, whole: number, befor
   const w = 360;
   const b = whole > 0 ? (w * before) / whole : 0;
   const a = whole > 0 ? (w * after) / whole : 0;
-  return `<div class="barpair"><div class="bl">${esc(label)}</div><svg width="${w + 150}" height="44" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(label)}">
+  return `<div class="barpair"><div class="bl">${esc(label)}</div><svg width="${w + 260}" height="44" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(label)}">
 <rect x="0" y="2" width="${w}" height="16" class="track"/><rect x="0" y="2" width="${b.toFixed(1)}" height="16" class="before"/><text x="${w + 8}" y="15">before ${esc(beforeText)}</text>
 <rect x="0" y="24" width="${w}" height="16" class="track"/><rect x="0" y="24" width="${a.toFixed(1)}" height="16" class="after"/><text x="${w + 8}" y="37">after ${esc(afterText)}</text></svg></div>`;
 }
@@ -20,7 +21,7 @@ export function coverageSection(p: Loaded<PrepareFile>): string {
   const counted = (s: Summary): number => s.nodes.total - s.nodes.build;
   const b = d.before;
   const a = d.after;
-  const head = `<h3>${esc(p.label)}: ${esc(d.input ?? 'model')} → ${esc(d.output ?? 'prepared model')} for ${esc(d.target)} ${esc(d.precision.toUpperCase())} ${badge('modelled', d.basis ?? a.basis)}</h3>`;
+  const head = `<h3>${esc(p.label)}: ${esc(d.input === undefined ? 'model' : basename(d.input))} → ${esc(d.output === undefined ? 'prepared model' : basename(d.output))} for ${esc(d.target)} ${esc(d.precision.toUpperCase())} ${badge('modelled', d.basis ?? a.basis)}</h3>`;
   const charts =
     bars('nodes on the DLA', b.nodes.onTarget, a.nodes.onTarget, Math.max(counted(b), counted(a)), `${b.nodes.onTarget} (${pct(b.nodes.onTarget, counted(b))})`, `${a.nodes.onTarget} (${pct(a.nodes.onTarget, counted(a))})`) +
     bars('FLOPs on the DLA', b.flops.onTarget, a.flops.onTarget, Math.max(b.flops.total, a.flops.total), `${formatFlops(b.flops.onTarget)} (${pct(b.flops.onTarget, b.flops.total)})`, `${formatFlops(a.flops.onTarget)} (${pct(a.flops.onTarget, a.flops.total)})`);

@@ -31,16 +31,24 @@ export function planDiagram(l: Loaded<StageDocument>, index: number): string {
   }
   const outBox = outputs.length > 0 ? boxes.length : -1;
   if (outputs.length > 0) boxes.push({ label: 'outputs', kind: 'io' });
-  const edges: { from: number; to: number; tensor: PlanTensor }[] = [];
+  // One arrow per pair of boxes, carrying every tensor between them.
+  const byPair = new Map<string, { from: number; to: number; tensors: PlanTensor[] }>();
+  const link = (from: number, to: number, t: PlanTensor): void => {
+    const key = `${from}>${to}`;
+    const e = byPair.get(key);
+    if (e === undefined) byPair.set(key, { from, to, tensors: [t] });
+    else e.tensors.push(t);
+  };
   for (const t of tensors) {
     const from = t.from === null ? 0 : ids.get(t.from);
     if (from === undefined) continue;
     for (const c of t.to) {
       const to = ids.get(c);
-      if (to !== undefined) edges.push({ from, to, tensor: t });
+      if (to !== undefined) link(from, to, t);
     }
-    if (t.modelOutput && outBox >= 0) edges.push({ from, to: outBox, tensor: t });
+    if (t.modelOutput && outBox >= 0) link(from, outBox, t);
   }
+  const edges = [...byPair.values()];
   // Stages are written in an order that runs; layoutGraph wants edges forward in the box order.
   const layout = layoutGraph(
     boxes.map((b) => (b.kind === 'io' ? { width: 110, height: 44 } : { width: BOX_W, height: BOX_H })),
@@ -51,16 +59,22 @@ export function planDiagram(l: Loaded<StageDocument>, index: number): string {
   edges.forEach((e, k) => {
     const route = layout.routes[k];
     if (route === undefined) return;
-    const q = e.tensor.quantization;
-    parts.push(`<path class="edge${q ? ' int8' : ''}" d="${routePath(route)}" marker-end="url(#arrow-${index})"/>`);
+    const quantized = e.tensors.filter((t) => t.quantization !== undefined);
+    parts.push(`<path class="edge${quantized.length > 0 ? ' int8' : ''}" d="${routePath(route)}" marker-end="url(#arrow-${index})"/>`);
     const line = route[route.length - 1]!;
     const last = line[line.length - 1]!;
     const prev = line[line.length - 2] ?? line[0]!;
     const x = (prev.x + last.x) / 2;
     const y = (prev.y + last.y) / 2;
-    const line1 = e.tensor.name.length > 28 ? `${e.tensor.name.slice(0, 27)}…` : e.tensor.name;
-    const line2 = `${e.tensor.dtype ?? '?'} ${shapeText(e.tensor.shape)}${q ? ` · INT8 s=${q.scale.toPrecision(3)}` : ''}`;
-    parts.push(`<g class="tlabel" transform="translate(${r1(x)},${r1(y)})"><title>${esc(`${e.tensor.name}: ${line2}`)}</title><text text-anchor="middle" y="-14">${esc(line1)}</text><text text-anchor="middle" y="-2" class="${q ? 'q' : ''}">${esc(line2)}</text></g>`);
+    const names = e.tensors.map((t) => t.name).join(', ');
+    const line1 = names.length > 30 ? `${names.slice(0, 29)}…` : names;
+    const one = e.tensors.length === 1 ? e.tensors[0]! : undefined;
+    const dtypes = [...new Set(e.tensors.map((t) => t.dtype ?? '?'))].join('/');
+    const line2 = one !== undefined ? `${one.dtype ?? '?'} ${shapeText(one.shape)}` : `${e.tensors.length} tensors · ${dtypes}`;
+    const scales = quantized.map((t) => t.quantization!.scale);
+    const line3 = scales.length === 0 ? '' : scales.length === 1 ? `INT8 hand-off, scale ${scales[0]!.toPrecision(3)}` : `INT8 hand-off, scales ${Math.min(...scales).toPrecision(2)}–${Math.max(...scales).toPrecision(2)}`;
+    const full = e.tensors.map((t) => `${t.name}: ${t.dtype ?? '?'} ${shapeText(t.shape)}${t.quantization ? `, INT8 scale ${t.quantization.scale}` : ''}`).join('\n');
+    parts.push(`<g class="tlabel" transform="translate(${r1(x)},${r1(y)})"><title>${esc(full)}</title><text text-anchor="middle" y="${line3 ? -26 : -14}">${esc(line1)}</text><text text-anchor="middle" y="${line3 ? -14 : -2}">${esc(line2)}</text>${line3 ? `<text text-anchor="middle" y="-2" class="q">${esc(line3)}</text>` : ''}</g>`);
   });
   boxes.forEach((b, k) => {
     const p = layout.positions[k]!;

@@ -25,6 +25,18 @@ function frameOf(e: TraceEvent): number {
   return -1;
 }
 
+/** A slice's queue wait in µs from its args (`queueWaitUs`, or `queueWaitMs` / `waitMs` in ms); 0 when none. */
+function waitOf(e: TraceEvent): number {
+  const a = e.args ?? {};
+  const us = a['queueWaitUs'];
+  if (typeof us === 'number' && us > 0) return us;
+  for (const k of ['queueWaitMs', 'waitMs']) {
+    const v = a[k];
+    if (typeof v === 'number' && v > 0) return v * 1000;
+  }
+  return 0;
+}
+
 const isWait = (e: TraceEvent): boolean => /wait|queue/i.test(`${e.cat ?? ''} ${e.name ?? ''}`);
 
 /** Turns trace events into tracks (one per pid/tid stream) and slices; B/E pairs become slices too. */
@@ -55,7 +67,12 @@ export function timelineData(trace: TraceFile): { data: TimelineData; dropped: n
   const open = new Map<string, TraceEvent[]>();
   for (const e of events) {
     if (e.ts === undefined) continue;
-    if (e.ph === 'X' && e.dur !== undefined) raw.push({ track: track(e), ts: e.ts, dur: e.dur, frame: frameOf(e), wait: isWait(e) ? 1 : 0, name: e.name ?? '' });
+    if (e.ph === 'X' && e.dur !== undefined) {
+      raw.push({ track: track(e), ts: e.ts, dur: e.dur, frame: frameOf(e), wait: isWait(e) ? 1 : 0, name: e.name ?? '' });
+      // A queue wait recorded as an argument of the slice is drawn as a hatched slice just before it.
+      const waitUs = waitOf(e);
+      if (waitUs > 0) raw.push({ track: track(e), ts: e.ts - waitUs, dur: waitUs, frame: frameOf(e), wait: 1, name: `${e.name ?? ''} queue wait` });
+    }
     else if (e.ph === 'B') {
       const key = `${e.pid}:${e.tid}`;
       open.set(key, [...(open.get(key) ?? []), e]);

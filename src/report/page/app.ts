@@ -113,10 +113,8 @@ function setupGraph(svg: SVGSVGElement): void {
     if (fitScale >= 0.6) return fit();
     view.w = svg.clientWidth / 0.9;
     view.h = view.w * a;
-    const first = svg.querySelector<SVGGElement>('g.node');
-    const m = first?.getAttribute('transform')?.match(/translate\(([-\d.]+),([-\d.]+)\)/);
     view.x = 0;
-    view.y = m ? Number(m[2]) - view.h / 2 : 0;
+    view.y = 0;
     apply();
   };
   const toSvg = (clientX: number, clientY: number): [number, number] => {
@@ -179,7 +177,7 @@ function setupGraph(svg: SVGSVGElement): void {
 }
 
 const FRAME_HUES = [210, 30, 130, 280, 0, 180, 55, 320, 95, 240];
-const LABEL_W = 170;
+const LABEL_W = 210;
 const TRACK_H = 30;
 
 function escapeXml(s: string): string {
@@ -228,7 +226,10 @@ function setupTimeline(div: HTMLElement): void {
       const colour = frame < 0 ? '#7a8ca3' : `hsl(${hue} 62% ${wait ? 45 : 58}%)`;
       const fill = wait ? `url(#${div.id}-hatch)` : colour;
       const label = `${data.names[name] ?? ''}${frame >= 0 ? ` · frame ${frame}` : ''} · ${timeText(dur)}${wait ? ' (queue wait)' : ''}`;
-      const text = w > 60 ? `<text x="${x0 + 4}" y="${y + 16}" class="slabel">${escapeXml(frame >= 0 ? `f${frame} ${data.names[name] ?? ''}` : (data.names[name] ?? ''))}</text>` : '';
+      const full = frame >= 0 ? `f${frame} ${data.names[name] ?? ''}` : (data.names[name] ?? '');
+      const fits = Math.floor((w - 8) / 6.4);
+      const shown = fits >= full.length ? full : fits >= 4 ? `${full.slice(0, fits - 1)}…` : '';
+      const text = shown === '' ? '' : `<text x="${x0 + 4}" y="${y + 16}" class="slabel">${escapeXml(shown)}</text>`;
       rows[track]?.push(`<g class="slice${wait ? ' wait' : ''}"><title>${escapeXml(label)}</title><rect x="${x0}" y="${y}" width="${w}" height="${TRACK_H - 6}" fill="${fill}" stroke="${colour}"/>${text}</g>`);
     }
     data.tracks.forEach((_, i) => parts.push(`<g class="track" data-track="${i}"><rect class="lane" x="${LABEL_W}" y="${26 + i * TRACK_H}" width="${width}" height="${TRACK_H}"/>${rows[i]!.join('')}</g>`));
@@ -237,7 +238,7 @@ function setupTimeline(div: HTMLElement): void {
       parts.push(`<line class="flow" x1="${x(a)}" y1="${26 + ta * TRACK_H + TRACK_H / 2}" x2="${x(b)}" y2="${26 + tb * TRACK_H + TRACK_H / 2}"/>`);
     }
     parts.push('</g>');
-    data.tracks.forEach((t, i) => parts.push(`<text class="tracklabel" x="6" y="${26 + i * TRACK_H + 19}">${escapeXml(t.length > 24 ? `${t.slice(0, 23)}…` : t)}<title>${escapeXml(t)}</title></text>`));
+    data.tracks.forEach((t, i) => parts.push(`<text class="tracklabel" x="6" y="${26 + i * TRACK_H + 19}">${escapeXml(t.length > 28 ? `${t.slice(0, 27)}…` : t)}<title>${escapeXml(t)}</title></text>`));
     div.innerHTML = `<svg width="${LABEL_W + width + 10}" height="${height}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
   };
   const redraw = (): void => {
@@ -334,4 +335,4 @@ document.querySelectorAll<SVGSVGElement>('svg.pan-zoom').forEach(setupGraph);
 document.querySelectorAll<HTMLElement>('div.timeline').forEach(setupTimeline);
 setupZoomBars();
 setupCopy();
-document.documentElement.dataset['ready'] = '1';
+document.documentElement.dataset['ready'] = String(Math.round(performance.now()));
