@@ -13,3 +13,4 @@ export * from './targets/index.js';
 export * from './passes/index.js';
 export * from './quant/index.js';
 export * from './runtime/index.js';
+export * from './report/index.js';
