@@ -13,7 +13,7 @@ function ms(v: number | { median: number } | undefined): string {
 }
 
 /** Histogram of per-frame latencies, inline SVG. */
-function histogram(samples: readonly number[], label: string): string {
+export function histogram(samples: readonly number[], label: string): string {
   const finite = samples.filter((v) => Number.isFinite(v));
   if (finite.length === 0) return '';
   let lo = Infinity;
@@ -62,20 +62,21 @@ export function benchSection(l: Loaded<BenchFile>): string {
     String(m.frames),
     `<b>${m.throughputFps.toFixed(2)}</b>`,
     ...(['min', 'mean', 'median', 'p90', 'p95', 'p99', 'max'] as const).map((k) => esc(formatMs(m.latencyMs[k]))),
-    m.cv === undefined ? '–' : `${(m.cv * 100).toFixed(1)}%`,
+    (m.latencyCv ?? m.cv) === undefined ? '–' : `${((m.latencyCv ?? m.cv)! * 100).toFixed(1)}%`,
+    m.hostOverheadMs === undefined ? '–' : esc(formatMs(m.hostOverheadMs)),
   ]);
   const seq = modes.find((m) => m.mode === 'sequential');
   const pipe = modes.find((m) => m.mode === 'pipelined');
   const speedup = top.speedup ?? (seq && pipe ? pipe.throughputFps / seq.throughputFps : undefined);
   const kpis: string[] = [];
   if (speedup !== undefined) kpis.push(`<span>speed-up <b>${speedup.toFixed(2)}×</b> (pipelined fps ÷ sequential fps)</span>`);
-  if (top.efficiency !== undefined) kpis.push(`<span>pipeline efficiency <b>${top.efficiency.toFixed(3)}</b> (pipelined fps ÷ the slowest stream's rate alone)</span>`);
+  if (top.efficiency !== undefined) kpis.push(`<span>pipeline efficiency <b>${top.efficiency.toFixed(3)}</b> (pipelined fps ÷ the slowest stream's rate alone${top.slowestStream ? `: ${esc(top.slowestStream.name)}, ${top.slowestStream.fps.toFixed(1)} fps` : ''})</span>`);
   const charts = [percentileStrip(modes), ...modes.filter((m) => m.samplesMs !== undefined).map((m) => histogram(m.samplesMs!, `${m.mode}: latency histogram over ${m.samplesMs!.length} frames`))].join('');
   const stageTables = modes
     .filter((m) => (m.stages ?? []).length > 0)
-    .map((m) => `<h4>${esc(m.mode)}: per stage</h4>${table(['stage', 'engine', 'compute', 'queue wait', 'host overhead'], (m.stages ?? []).map((s) => [esc(s.name), esc(s.engine ?? '–'), ms(s.computeMs), ms(s.queueWaitMs), ms(s.hostOverheadMs)]), [2, 3, 4])}`)
+    .map((m) => `<h4>${esc(m.mode)}: per stage (median compute, mean queue wait)</h4>${table(['stage', 'engine', 'stream', 'compute', 'queue wait'], (m.stages ?? []).map((s) => [esc(s.name), esc(s.engine ?? '–'), esc(s.stream ?? '–'), ms(s.computeMs), ms(s.queueWaitMs)]), [3, 4])}`)
     .join('');
-  return `<h3>${esc(l.label)} ${badge('measured', measured)}</h3><p class="basis">${esc(measured)}</p>${kpis.length > 0 ? `<p class="kpis">${kpis.join('')}</p>` : ''}${table(['mode', 'frames', 'fps', 'min', 'mean', 'median', 'p90', 'p95', 'p99', 'max', 'CV'], rows, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])}<div class="charts">${charts}</div>${stageTables}`;
+  return `<h3>${esc(l.label)} ${badge('measured', measured)}</h3><p class="basis">${esc(measured)}</p>${kpis.length > 0 ? `<p class="kpis">${kpis.join('')}</p>` : ''}${table(['mode', 'frames', 'fps', 'min', 'mean', 'median', 'p90', 'p95', 'p99', 'max', 'CV', 'host/frame'], rows, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])}<div class="charts">${charts}</div>${stageTables}`;
 }
 
 /** Predicted target numbers (cost --json, modelled) beside the measured per-stage times where a bench names the same stages. */
@@ -84,8 +85,20 @@ export function costSection(c: Loaded<CostFile>, benches: readonly Loaded<BenchF
   for (const b of benches) for (const m of benchModes(b.data)) for (const s of m.stages ?? []) if (!measured.has(s.name) && s.computeMs !== undefined) measured.set(s.name, { engine: s.engine ?? m.mode, ms: ms(s.computeMs) });
   const rows = c.data.stages.map((s) => {
     const got = measured.get(s.name);
-    return [esc(s.name), esc(s.engine), esc(s.precision.toUpperCase()), esc(formatMs(s.latencyMs)), s.fps === undefined ? '–' : s.fps.toFixed(1), got === undefined ? '–' : esc(`${got.ms} on ${got.engine}`)];
+    const b = s.breakdown;
+    return [
+      esc(s.name),
+      esc(s.engine),
+      esc(s.precision.toUpperCase()),
+      `<b>${esc(formatMs(s.latencyMs))}</b>`,
+      s.fps === undefined ? '–' : s.fps.toFixed(1),
+      b === undefined ? '–' : esc([b.computeMs, b.memoryMs, b.overheadMs, b.submissionMs, b.fallbackMs, b.crossingMs].map((v) => v.toFixed(2)).join(' / ')),
+      got === undefined ? '–' : esc(`${got.ms} on ${got.engine}`),
+    ];
   });
   const p = c.data.pipeline;
-  return `<h3>${esc(c.label)}: predicted for ${esc(c.data.target ?? 'the target')} ${badge('modelled', 'tandem cost: latency model fitted on published Orin measurements; no Orin ran')}</h3><p class="kpis"><span>pipeline <b>${p.fps.toFixed(1)} fps</b> (modelled)</span><span>latency <b>${esc(formatMs(p.latencyMs))}</b> (modelled)</span></p>${table(['stage', 'engine', 'precision', 'latency (modelled)', 'fps (modelled)', 'compute measured here (host engine)'], rows, [3, 4])}`;
+  const d = c.data;
+  const where = [d.target, d.platform, d.power, d.batch === undefined ? undefined : `batch ${d.batch}`].filter((x) => x !== undefined).join(', ') || 'the target';
+  const basis = d.basis ?? 'tandem cost: latency model fitted on published Orin measurements; no Orin ran';
+  return `<h3>${esc(c.label)}: predicted for ${esc(where)} ${badge('modelled', basis)}</h3><p class="basis">${esc(basis)}</p><p class="kpis"><span>pipeline <b>${p.fps.toFixed(1)} fps</b> (modelled)</span><span>latency <b>${esc(formatMs(p.latencyMs))}</b> (modelled)</span>${p.bottleneck ? `<span>bottleneck <b>${esc(p.bottleneck)}</b>${p.contentionMs ? `, DRAM contention ${esc(formatMs(p.contentionMs))}` : ''}</span>` : ''}</p>${table(['stage', 'engine', 'precision', 'latency (modelled)', 'fps (modelled)', 'compute / memory / overhead / DLA submit / GPU fallback / crossings, ms (modelled)', 'measured here (host engine)'], rows, [3, 4])}`;
 }

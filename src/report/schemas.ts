@@ -130,12 +130,16 @@ export const BenchModeSchema = z.looseObject({
   latencyMs: latency,
   /** Per-frame latencies, where the bench writes them: drawn as a histogram. */
   samplesMs: z.array(num).optional(),
+  latencyCv: num.optional(),
   cv: num.optional(),
+  hostOverheadMs: num.optional(),
+  wallS: num.optional(),
   stages: z
     .array(
       z.looseObject({
         name: str,
         engine: str.optional(),
+        stream: str.optional(),
         computeMs: z.union([num, latency]).optional(),
         queueWaitMs: z.union([num, latency]).optional(),
         hostOverheadMs: z.union([num, latency]).optional(),
@@ -150,6 +154,10 @@ const BenchModesSchema = z.looseObject({
   speedup: num.optional(),
   efficiency: num.optional(),
   measured: str.optional(),
+  /** tandem bench: what was measured where. */
+  what: str.optional(),
+  source: str.optional(),
+  slowestStream: z.looseObject({ name: str, msPerFrame: num, fps: num }).optional(),
 });
 
 /** `tandem bench --json`, either form, as the report uses it: the modes, and speed-up and efficiency when both ran. */
@@ -159,13 +167,24 @@ export interface BenchFile {
   readonly efficiency?: number;
   /** What was measured where, in the bench's words. */
   readonly measured?: string;
+  /** The plan or model benchmarked. */
+  readonly source?: string;
+  readonly slowestStream?: { readonly name: string; readonly msPerFrame: number; readonly fps: number };
 }
 
 /** `tandem bench --json`: one mode, or several under `modes` (with `speedup` and `efficiency` when both ran). */
 export const BenchSchema = z.union([BenchModesSchema, BenchModeSchema]).transform((v): BenchFile => {
   if (!('modes' in v) || !Array.isArray(v.modes)) return { modes: [v as BenchMode] };
   const m = v as z.infer<typeof BenchModesSchema>;
-  return { modes: m.modes, ...(m.speedup === undefined ? {} : { speedup: m.speedup }), ...(m.efficiency === undefined ? {} : { efficiency: m.efficiency }), ...(m.measured === undefined ? {} : { measured: m.measured }) };
+  const measured = m.what ?? m.measured;
+  return {
+    modes: m.modes,
+    ...(m.speedup === undefined ? {} : { speedup: m.speedup }),
+    ...(m.efficiency === undefined ? {} : { efficiency: m.efficiency }),
+    ...(measured === undefined ? {} : { measured }),
+    ...(m.source === undefined ? {} : { source: m.source }),
+    ...(m.slowestStream === undefined ? {} : { slowestStream: m.slowestStream }),
+  };
 });
 
 const traceEvent = z.looseObject({
@@ -186,10 +205,15 @@ export const TraceSchema = z.union([z.looseObject({ traceEvents: z.array(traceEv
 export type TraceFile = z.infer<typeof TraceSchema>;
 
 /** `tandem cost --json` (issue 11): predicted latency per stage and for the pipeline, modelled. */
+const breakdown = z.looseObject({ computeMs: num, memoryMs: num, overheadMs: num, submissionMs: num, fallbackMs: num, crossingMs: num });
 export const CostSchema = z.looseObject({
   target: str.optional(),
-  stages: z.array(z.looseObject({ name: str, engine: str, precision: str, latencyMs: num, fps: num.optional() })).min(1),
-  pipeline: z.looseObject({ fps: num, latencyMs: num }),
+  basis: str.optional(),
+  platform: str.optional(),
+  power: str.optional(),
+  batch: num.optional(),
+  stages: z.array(z.looseObject({ name: str, engine: str, precision: str, latencyMs: num, fps: num.optional(), breakdown: breakdown.optional() })).min(1),
+  pipeline: z.looseObject({ fps: num, latencyMs: num, bottleneck: str.optional(), contentionMs: num.optional() }),
 });
 export type CostFile = z.infer<typeof CostSchema>;
 

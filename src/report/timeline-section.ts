@@ -1,3 +1,4 @@
+import { histogram } from './bench-section.js';
 import { badge, esc, jsonBlock } from './html.js';
 import type { Loaded } from './load-inputs.js';
 import type { TraceEvent, TraceFile } from './schemas.js';
@@ -23,18 +24,6 @@ function frameOf(e: TraceEvent): number {
     if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
   }
   return -1;
-}
-
-/** A slice's queue wait in µs from its args (`queueWaitUs`, or `queueWaitMs` / `waitMs` in ms); 0 when none. */
-function waitOf(e: TraceEvent): number {
-  const a = e.args ?? {};
-  const us = a['queueWaitUs'];
-  if (typeof us === 'number' && us > 0) return us;
-  for (const k of ['queueWaitMs', 'waitMs']) {
-    const v = a[k];
-    if (typeof v === 'number' && v > 0) return v * 1000;
-  }
-  return 0;
 }
 
 const isWait = (e: TraceEvent): boolean => /wait|queue/i.test(`${e.cat ?? ''} ${e.name ?? ''}`);
@@ -65,13 +54,20 @@ export function timelineData(trace: TraceFile): { data: TimelineData; dropped: n
   };
   const raw: { track: number; ts: number; dur: number; frame: number; wait: number; name: string }[] = [];
   const open = new Map<string, TraceEvent[]>();
+  const asyncOpen = new Map<string, TraceEvent>();
+  // Tracks in the order the trace names its threads, then any others in order of appearance.
+  for (const e of events) if (e.ph === 'M' && e.name === 'thread_name' && e.tid !== undefined) track(e);
   for (const e of events) {
     if (e.ts === undefined) continue;
     if (e.ph === 'X' && e.dur !== undefined) {
       raw.push({ track: track(e), ts: e.ts, dur: e.dur, frame: frameOf(e), wait: isWait(e) ? 1 : 0, name: e.name ?? '' });
-      // A queue wait recorded as an argument of the slice is drawn as a hatched slice just before it.
-      const waitUs = waitOf(e);
-      if (waitUs > 0) raw.push({ track: track(e), ts: e.ts - waitUs, dur: waitUs, frame: frameOf(e), wait: 1, name: `${e.name ?? ''} queue wait` });
+    } else if (e.ph === 'b' && e.id !== undefined) asyncOpen.set(`${e.cat ?? ''}:${e.id}`, e);
+    else if (e.ph === 'e' && e.id !== undefined) {
+      // async slices (tandem bench writes each queue wait as one) on the track of their begin event
+      const key = `${e.cat ?? ''}:${e.id}`;
+      const b = asyncOpen.get(key);
+      asyncOpen.delete(key);
+      if (b?.ts !== undefined) raw.push({ track: track(b), ts: b.ts, dur: e.ts - b.ts, frame: frameOf(b), wait: isWait(b) ? 1 : 0, name: b.name ?? '' });
     }
     else if (e.ph === 'B') {
       const key = `${e.pid}:${e.tid}`;
@@ -121,7 +117,15 @@ export function timelineSection(l: Loaded<TraceFile>, index: number): string {
   const frames = new Set(data.slices.map((s) => s[3]).filter((f) => f >= 0)).size;
   const waits = data.slices.filter((s) => s[4] === 1).length;
   const id = `timeline-${index}`;
+  const spans = new Map<number, [number, number]>();
+  for (const [, ts, dur, frame] of data.slices) {
+    if (frame < 0) continue;
+    const s = spans.get(frame);
+    spans.set(frame, s === undefined ? [ts, ts + dur] : [Math.min(s[0], ts), Math.max(s[1], ts + dur)]);
+  }
+  const spanMs = [...spans.values()].map(([a, b]) => (b - a) / 1000);
+  const hist = spanMs.length >= 3 ? histogram(spanMs, `frame span in this trace (${spanMs.length} frames): its first slice's start (or queue wait) to its last slice's end`) : '';
   return `<h3>${esc(l.label)} ${badge('measured', 'a trace recorded by tandem bench on this machine')}</h3><p class="basis">${data.tracks.length} streams, ${data.slices.length} slices${frames > 0 ? ` over ${frames} frames (colour = frame)` : ''}${waits > 0 ? `, ${waits} queue waits (hatched)` : ''}${data.flows.length > 0 ? `, ${data.flows.length} hand-offs (lines)` : ''}, ${((data.end - data.start) / 1000).toFixed(1)} ms.${dropped > 0 ? ` The first ${data.slices.length} slices are drawn; ${dropped} later ones are left out (open the trace in Perfetto for all).` : ''}</p>
 <div class="zoom-bar" data-for="${id}"><button data-zoom="in" title="zoom in">+</button><button data-zoom="out" title="zoom out">−</button><button data-zoom="fit" title="whole trace">fit</button><span class="hint">drag to pan · wheel to zoom · hover a slice</span></div>
-<div class="timeline" id="${id}" data-tracks="${data.tracks.length}"><noscript>The timeline is drawn by the page's script.</noscript></div>${jsonBlock(`${id}-data`, data)}`;
+<div class="timeline" id="${id}" data-tracks="${data.tracks.length}"><noscript>The timeline is drawn by the page's script.</noscript></div>${jsonBlock(`${id}-data`, data)}${hist}`;
 }

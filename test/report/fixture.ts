@@ -46,52 +46,59 @@ export async function makeResults(): Promise<string> {
  * readers and drawings: the numbers are made up and never reported as results.
  */
 export async function addFormatFixtures(dir: string): Promise<void> {
+  // The trace as tandem bench writes it (runtime/pipeline/trace.ts): one thread per stream, a slice per
+  // stage-frame, queue waits as async b/e slices, hand-offs as s/f flows, a frames-in-flight counter.
   const streams = [
-    { tid: 1, name: 'webgpu (backbone)', stage: 'backbone', ms: 9 },
-    { tid: 2, name: 'cpu (head-segmentation)', stage: 'head-segmentation', ms: 6 },
-    { tid: 3, name: 'dla-emulated (head-depth)', stage: 'head-depth', ms: 7 },
+    { tid: 1, stream: 'webgpu', stage: 'backbone', engine: 'webgpu', ms: 9 },
+    { tid: 2, stream: 'cpu', stage: 'head-segmentation', engine: 'cpu', ms: 6 },
+    { tid: 3, stream: 'dla-emulated', stage: 'head-depth', engine: 'dla-emulated', ms: 7 },
   ];
-  const events: unknown[] = [{ ph: 'M', name: 'process_name', pid: 1, tid: 0, args: { name: 'tandem pipeline' } }];
-  for (const s of streams) events.push({ ph: 'M', name: 'thread_name', pid: 1, tid: s.tid, args: { name: s.name } });
+  const events: unknown[] = [{ name: 'process_name', ph: 'M', pid: 1, args: { name: 'tandem bench pipelined' } }];
+  for (const s of streams) events.push({ name: 'thread_name', ph: 'M', pid: 1, tid: s.tid, args: { name: `stream ${s.stream}` } }, { name: 'thread_sort_index', ph: 'M', pid: 1, tid: s.tid, args: { sort_index: s.tid - 1 } });
   for (let f = 0; f < 8; f++) {
-    const t0 = 1000 + f * 9000;
-    events.push({ ph: 'X', name: 'backbone', cat: 'stage', pid: 1, tid: 1, ts: t0, dur: 9000, args: { frame: f } });
-    events.push({ ph: 's', name: 'hand-off', cat: 'flow', id: f, pid: 1, tid: 1, ts: t0 + 9000 });
-    events.push({ ph: 'X', name: 'head-segmentation', cat: 'stage', pid: 1, tid: 2, ts: t0 + 9100, dur: 6000, args: { frame: f, queueWaitUs: 100 } });
-    events.push({ ph: 'f', name: 'hand-off', cat: 'flow', id: f, pid: 1, tid: 2, ts: t0 + 9100, bp: 'e' });
-    events.push({ ph: 'X', name: 'head-depth', cat: 'stage', pid: 1, tid: 3, ts: t0 + 9100, dur: 7000, args: { frame: f } });
+    const t0 = f * 9000;
+    events.push({ name: 'backbone', ph: 'X', cat: 'stage', pid: 1, tid: 1, ts: t0, dur: 9000, args: { frame: f, stream: 'webgpu', engine: 'webgpu', queueWaitMs: 0, computeMs: 9 } });
+    for (const s of streams.slice(1)) {
+      events.push({ name: `wait ${s.stage}`, ph: 'b', cat: 'queue', id: `wait:${s.stage}:${f}`, pid: 1, tid: s.tid, ts: t0 + 9000, args: { frame: f } });
+      events.push({ name: `wait ${s.stage}`, ph: 'e', cat: 'queue', id: `wait:${s.stage}:${f}`, pid: 1, tid: s.tid, ts: t0 + 9400 });
+      events.push({ name: s.stage, ph: 'X', cat: 'stage', pid: 1, tid: s.tid, ts: t0 + 9400, dur: s.ms * 1000, args: { frame: f, stream: s.stream, engine: s.engine, queueWaitMs: 0.4, computeMs: s.ms } });
+      events.push({ name: 'hand-off', ph: 's', cat: 'handoff', id: `handoff:${2 * f + s.tid}`, pid: 1, tid: 1, ts: t0 + 8999.999, args: { frame: f, from: 'backbone', to: s.stage } });
+      events.push({ name: 'hand-off', ph: 'f', bp: 'e', cat: 'handoff', id: `handoff:${2 * f + s.tid}`, pid: 1, tid: s.tid, ts: t0 + 9400 });
+    }
+    events.push({ name: 'frames in flight', ph: 'C', pid: 1, ts: t0, args: { frames: 2 } });
   }
-  writeFileSync(join(dir, 'trace.json'), JSON.stringify({ traceEvents: events }));
-  const samples = (base: number, n: number): number[] => Array.from({ length: n }, (_, i) => base + ((i * 37) % 11) * 0.3);
-  const latency = (xs: number[]): Record<string, number> => {
-    const s = [...xs].sort((a, b) => a - b);
-    const q = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-    return { min: s[0]!, mean: xs.reduce((a, b) => a + b, 0) / xs.length, median: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), max: s[s.length - 1]! };
-  };
-  const seq = samples(22, 40);
-  const pipe = samples(16.5, 60);
-  const stages = streams.map((s) => ({ name: s.stage, engine: s.name.split(' ')[0], computeMs: s.ms, queueWaitMs: 0.1, hostOverheadMs: 0.05 }));
+  writeFileSync(join(dir, 'trace.json'), JSON.stringify({ traceEvents: events, displayTimeUnit: 'ms' }));
+  const latency = (base: number): Record<string, number> => ({ min: base, mean: base + 1.1, median: base + 1, p90: base + 2.2, p95: base + 2.6, p99: base + 3.1, max: base + 3.5 });
+  const stages = streams.map((s) => ({ name: s.stage, engine: s.engine, stream: s.stream, computeMs: latency(s.ms), queueWaitMs: 0.4 }));
+  // bench --json as tandem bench prints it (runtime/pipeline/bench.ts BenchResult without the trace)
   writeFileSync(
     join(dir, 'bench.json'),
     JSON.stringify({
+      source: 'plan-host/plan.json',
       modes: [
-        { mode: 'sequential', frames: 40, throughputFps: 45.2, latencyMs: latency(seq), samplesMs: seq, cv: 0.04, stages },
-        { mode: 'pipelined', frames: 60, throughputFps: 108.9, latencyMs: latency(pipe), samplesMs: pipe, cv: 0.05, stages },
+        { mode: 'sequential', frames: 40, wallS: 0.9, throughputFps: 45.2, latencyMs: latency(21), latencyCv: 0.04, hostOverheadMs: 0.06, stages, streams: [] },
+        { mode: 'pipelined', frames: 60, wallS: 0.55, throughputFps: 108.9, latencyMs: latency(16), latencyCv: 0.05, hostOverheadMs: 0.07, stages, streams: [] },
       ],
       speedup: 2.41,
       efficiency: 0.98,
+      slowestStream: { name: 'webgpu', msPerFrame: 9, fps: 111.1 },
+      what: 'measured on this machine: onnxruntime-node webgpu + cpu + dla-emulated (dla-emulated runs INT8 Q/DQ numerics on the CPU: not DLA speed)',
+      traceFile: 'trace.json',
     }),
   );
   writeFileSync(
     join(dir, 'cost.json'),
     JSON.stringify({
-      target: 'orin',
+      basis: 'modelled: latency model fitted on published Orin measurements; no Orin ran',
+      batch: 1,
+      power: 'maxn',
+      platform: 'Jetson AGX Orin 64GB',
       stages: [
-        { name: 'backbone', engine: 'gpu', precision: 'fp16', latencyMs: 28.1, fps: 35.6 },
+        { name: 'backbone', engine: 'gpu', precision: 'fp16', latencyMs: 28.1, fps: 35.6, breakdown: { computeMs: 20, memoryMs: 5, overheadMs: 1.1, submissionMs: 0, fallbackMs: 0, crossingMs: 2 } },
         { name: 'head-segmentation', engine: 'dla0', precision: 'int8', latencyMs: 20.7, fps: 48.3 },
         { name: 'head-depth', engine: 'dla1', precision: 'int8', latencyMs: 17.6, fps: 56.8 },
       ],
-      pipeline: { fps: 34.2, latencyMs: 48.9 },
+      pipeline: { fps: 34.2, latencyMs: 48.9, bottleneck: 'gpu', contentionMs: 3.1 },
     }),
   );
   const bundle = join(dir, 'bundle');

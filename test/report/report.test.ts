@@ -56,9 +56,9 @@ describe('report from real tandem results of the small multi-task model', () => 
   it('gives the timeline one track per stream, with queue waits', () => {
     const inputs = loadReportInputs([join(dir, 'trace.json')]);
     const { data } = timelineData(inputs.traces[0]!.data);
-    assert.deepEqual(data.tracks, ['webgpu (backbone)', 'cpu (head-segmentation)', 'dla-emulated (head-depth)']);
-    assert.equal(data.slices.filter((s) => s[4] === 1).length, 8);
-    assert.equal(data.flows.length, 8);
+    assert.deepEqual(data.tracks, ['stream webgpu', 'stream cpu', 'stream dla-emulated']);
+    assert.equal(data.slices.filter((s) => s[4] === 1).length, 16);
+    assert.equal(data.flows.length, 16);
   });
 
   it('refuses to write over an input', async () => {
