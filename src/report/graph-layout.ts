@@ -33,6 +33,8 @@ export interface LayoutOptions {
   wrapWidth?: number;
   /** Vertical space between bands. @default 60 */
   bandGap?: number;
+  /** Dummy points on long edges, at most; edges past the budget are drawn straight. @default 200000 */
+  maxDummies?: number;
 }
 
 export interface Point {
@@ -95,9 +97,17 @@ export function layoutGraph(nodes: readonly LayoutNode[], edges: readonly Layout
     rows[layer[v]!]!.push(it);
   }
   const chains: (Item[] | undefined)[] = edges.map(() => undefined);
+  let budget = options.maxDummies ?? 200_000;
   edges.forEach((e, k) => {
     if (!(e.from < e.to && e.from >= 0 && e.to < n)) return;
     const chain: Item[] = [items[e.from]!];
+    const span = layer[e.to]! - layer[e.from]! - 1;
+    if (span > budget) {
+      chain.push(items[e.to]!);
+      chains[k] = chain;
+      return;
+    }
+    budget -= span;
     for (let l = layer[e.from]! + 1; l < layer[e.to]!; l++) {
       const d: Item = { node: -1, height: 2, pos: 0, y: 0, up: [], down: [] };
       rows[l]!.push(d);

@@ -7,6 +7,8 @@ const NODE_W = 156;
 const NODE_H = 38;
 /** Room between layers for a crossing's label (size, I/O format). */
 const LAYER_GAP = 92;
+/** Boxes drawn at most: a larger graph gets its tables only (the page must stay quick to open). */
+export const MAX_BOXES = 4000;
 /** Deep graphs wrap into bands (read like lines of text) between these widths. */
 const MIN_WRAP = 1800;
 const MAX_WRAP = 7000;
@@ -130,6 +132,9 @@ export function placementGraph(a: Loaded<AnalysisFile>, index: number): string {
     else had.tensors.push(...tensors);
   }
   const edgeList = [...gEdges.values()];
+  if (groups.length > MAX_BOXES) {
+    return `<h3>${esc(a.label)}: ${esc(data.target)} ${esc(data.precision.toUpperCase())} ${badge('modelled', data.summary.basis)}</h3><p class="missing">${groups.length} boxes (${drawn.length} nodes) are more than the ${MAX_BOXES} the page draws; the tables below list the regions, crossings and fallbacks.</p>${tablesOf(data)}`;
+  }
   const boxesIn = groups.map(() => ({ width: NODE_W, height: NODE_H }));
   // Wrap into bands so that the whole drawing is about as wide as a screen is, relative to its height.
   const strip = layoutGraph(boxesIn, edgeList, { layerGap: LAYER_GAP });
