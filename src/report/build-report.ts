@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { benchModes, benchSection, costSection } from './bench-section.js';
+import { benchModes, benchSection, costSection, searchSection } from './bench-section.js';
 import { coverageSection } from './coverage-section.js';
 import { exportSection } from './export-section.js';
 import { badge, esc, formatBytes, formatFlops, missing, pct, section } from './html.js';
@@ -61,6 +61,7 @@ function summarySection(i: ReportInputs): string {
     modelled.push(`${esc(a.data.target)} ${esc(a.data.precision.toUpperCase())}: <b>${pct(s.nodes.onTarget, n)}</b> of nodes and <b>${pct(s.flops.onTarget, s.flops.total)}</b> of ${formatFlops(s.flops.total)} on the DLA, ${s.regions} regions, ${s.crossings} crossings (${formatBytes(s.crossingBytes.int8)} at INT8)`);
   }
   for (const p of i.prepares) modelled.push(`prepare: DLA nodes ${p.data.before.nodes.onTarget} → ${p.data.after.nodes.onTarget}, regions ${p.data.before.regions} → ${p.data.after.regions}`);
+  for (const s of i.searches) modelled.push(`placement search: chosen <b>${s.data.chosen.fps.toFixed(1)} fps</b> vs GPU only ${s.data.gpuOnly.fps.toFixed(1)} fps${s.data.handPlacement ? `, hand placement ${s.data.handPlacement.fps.toFixed(1)} fps` : ''}`);
   for (const c of i.costs) modelled.push(`${esc(c.data.target ?? 'target')} pipeline: <b>${c.data.pipeline.fps.toFixed(1)} fps</b>, ${c.data.pipeline.latencyMs.toFixed(1)} ms latency`);
   const card = (basis: 'measured' | 'emulated' | 'modelled', what: string, lines: string[]): string =>
     `<div class="card ${basis}"><h3>${badge(basis)} ${esc(what)}</h3>${lines.length > 0 ? `<ul>${lines.map((l) => `<li>${l}</li>`).join('')}</ul>` : '<p class="muted">nothing of this kind in the files given</p>'}</div>`;
@@ -74,6 +75,7 @@ function summarySection(i: ReportInputs): string {
     ...i.benches.map((f) => ['bench', f.label]),
     ...i.traces.map((f) => ['trace', f.label]),
     ...i.costs.map((f) => ['cost', f.label]),
+    ...i.searches.map((f) => ['cost --search', f.label]),
     ...i.evals.map((f) => ['eval', f.label]),
     ...i.scripts.map((f) => ['export script', f.label]),
   ];
@@ -92,7 +94,8 @@ export function buildReport(inputs: ReportInputs, options: ReportOptions = {}): 
     plan: i.stages.length === 0 ? missing('split or plan', ['stages']) : [...i.stages].sort((a, b) => (a.data.kind === b.data.kind ? 0 : a.data.kind === 'plan' ? -1 : 1)).map((s, k) => planDiagram(s, k)).join(''),
     bench:
       (i.benches.length === 0 ? missing('bench results', ['bench']) : i.benches.map(benchSection).join('')) +
-      (i.costs.length === 0 ? missing('predicted target numbers', ['cost']) : i.costs.map((c) => costSection(c, i.benches)).join('')),
+      (i.costs.length === 0 ? missing('predicted target numbers', ['cost']) : i.costs.map((c) => costSection(c, i.benches)).join('')) +
+      i.searches.map(searchSection).join(''),
     timeline: i.traces.length === 0 ? missing('trace', ['trace']) : i.traces.map((t, k) => timelineSection(t, k)).join(''),
     int8: int8Section(i.quantizes, i.scales, i.evals),
     pictures: '',

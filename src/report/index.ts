@@ -23,7 +23,7 @@ export interface WrittenReport {
 /** Reads the result files and folders, builds the page and writes it (through a temporary name) to `out`. */
 export function writeReport(paths: readonly string[], out: string, options: ReportOptions = {}): WrittenReport {
   const inputs = loadReportInputs(paths);
-  const files = [...inputs.analyses, ...inputs.prepares, ...inputs.stages, ...inputs.quantizes, ...inputs.scales, ...inputs.benches, ...inputs.traces, ...inputs.costs, ...inputs.evals, ...inputs.scripts].map((l) => l.file);
+  const files = [...inputs.analyses, ...inputs.prepares, ...inputs.stages, ...inputs.quantizes, ...inputs.scales, ...inputs.benches, ...inputs.traces, ...inputs.costs, ...inputs.searches, ...inputs.evals, ...inputs.scripts].map((l) => l.file);
   assertNotInput(out, [...paths, ...files]);
   const html = buildReport(inputs, options);
   writeFileAtomic(out, html);

@@ -12,6 +12,7 @@ import {
   PrepareSchema,
   QuantizeSchema,
   ScalesSchema,
+  SearchSchema,
   TraceSchema,
   type AnalysisFile,
   type BenchFile,
@@ -20,6 +21,7 @@ import {
   type PrepareFile,
   type QuantizeFile,
   type ScalesFile,
+  type SearchFile,
   type TraceFile,
 } from './schemas.js';
 
@@ -42,6 +44,7 @@ export interface ReportInputs {
   readonly benches: Loaded<BenchFile>[];
   readonly traces: Loaded<TraceFile>[];
   readonly costs: Loaded<CostFile>[];
+  readonly searches: Loaded<SearchFile>[];
   readonly evals: Loaded<EvalFile>[];
   /** Shell scripts holding trtexec lines (an export bundle's build.sh, bench.sh). */
   readonly scripts: Loaded<string>[];
@@ -67,6 +70,7 @@ const COMMANDS: Record<InputKind, string> = {
   bench: 'tandem bench plan.json --mode both --json > bench.json',
   trace: 'tandem bench plan.json --trace trace.json',
   cost: 'tandem cost plan.json --target orin --json > cost.json',
+  search: 'tandem cost model.onnx --target orin --search --json > search.json',
   eval: 'tandem eval plan.json --dataset synthetic --reference model.onnx --save 4 --json > eval.json',
 };
 
@@ -76,7 +80,7 @@ export function commandFor(kind: InputKind): string {
 }
 
 function empty(): ReportInputs {
-  return { analyses: [], prepares: [], stages: [], scales: [], quantizes: [], benches: [], traces: [], costs: [], evals: [], scripts: [], ignored: [] };
+  return { analyses: [], prepares: [], stages: [], scales: [], quantizes: [], benches: [], traces: [], costs: [], searches: [], evals: [], scripts: [], ignored: [] };
 }
 
 /**
@@ -151,7 +155,7 @@ function readOne(file: string, label: string, out: ReportInputs, strict: boolean
     return skip(strict, file, `not valid JSON (${(e as Error).message})`);
   }
   const kind = kindOf(raw);
-  if (kind === undefined) return skip(strict, file, 'not a result tandem writes (expected the JSON of analyze, prepare, split, plan, quantize, scales.json, bench, a trace, cost or eval)');
+  if (kind === undefined) return skip(strict, file, 'not a result tandem writes (expected the JSON of analyze, prepare, split, plan, quantize, scales.json, bench, a trace, cost, cost --search or eval)');
   const add = <S extends z.ZodType>(schema: S, list: Loaded<z.infer<S>>[]): undefined => {
     list.push({ file, label, data: check(schema, raw, file, kind) });
     return undefined;
@@ -180,6 +184,8 @@ function readOne(file: string, label: string, out: ReportInputs, strict: boolean
       return add(TraceSchema, out.traces);
     case 'cost':
       return add(CostSchema, out.costs);
+    case 'search':
+      return add(SearchSchema, out.searches);
     case 'eval':
       return add(EvalSchema, out.evals);
   }

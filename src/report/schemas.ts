@@ -217,6 +217,29 @@ export const CostSchema = z.looseObject({
 });
 export type CostFile = z.infer<typeof CostSchema>;
 
+const scored = z.looseObject({
+  label: str.optional(),
+  fps: num,
+  latencyMs: num,
+  bottleneck: str.optional(),
+  int8Share: num.optional(),
+  segments: z.array(z.looseObject({ name: str, engine: str, precision: str, aloneMs: num.optional(), nodes: z.union([num, z.array(str)]).optional() })),
+});
+export type ScoredPlacement = z.infer<typeof scored>;
+
+/** `tandem cost --search --json` (issue 11): the Pareto set of placements, the choice and why, GPU-only and the hand placement. */
+export const SearchSchema = z.looseObject({
+  basis: str.optional(),
+  scored: num.optional(),
+  elapsedMs: num.optional(),
+  pareto: z.array(scored),
+  chosen: scored,
+  why: z.array(str).optional(),
+  gpuOnly: scored,
+  handPlacement: scored.nullable().optional(),
+});
+export type SearchFile = z.infer<typeof SearchSchema>;
+
 /** `tandem eval --json` (issue 10): metrics per task, deltas to a reference, sensitivity, saved pictures. */
 export const EvalSchema = z.looseObject({
   dataset: z.union([str, z.looseObject({})]),
@@ -237,5 +260,6 @@ export const KIND_KEYS = {
   bench: (o: Record<string, unknown>) => 'modes' in o || ('throughputFps' in o && 'latencyMs' in o),
   trace: (o: Record<string, unknown>) => 'traceEvents' in o,
   cost: (o: Record<string, unknown>) => 'pipeline' in o && 'stages' in o && !('kind' in o),
+  search: (o: Record<string, unknown>) => 'pareto' in o && 'chosen' in o && 'gpuOnly' in o,
   eval: (o: Record<string, unknown>) => 'metrics' in o && 'dataset' in o,
 } as const;

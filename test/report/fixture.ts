@@ -101,6 +101,21 @@ export async function addFormatFixtures(dir: string): Promise<void> {
       pipeline: { fps: 34.2, latencyMs: 48.9, bottleneck: 'gpu', contentionMs: 3.1 },
     }),
   );
+  // cost --search --json (plan/search.ts SearchResult, node lists as counts)
+  const placement = (label: string, fps: number, latencyMs: number, segments: [string, string, string][]): unknown => ({
+    label,
+    fps,
+    latencyMs,
+    int8Share: 0.4,
+    bottleneck: segments[0]![1],
+    engineLoadMs: {},
+    modelled: true,
+    segments: segments.map(([name, engine, precision]) => ({ name, engine, precision, nodes: 10, aloneMs: 5, loadables: 1, fallbackLayers: 0 })),
+  });
+  const gpuOnly = placement('gpu-only', 25.7, 38.9, [['all', 'gpu', 'fp16']]);
+  const hand = placement('webinar', 34.2, 48.9, [['backbone', 'gpu', 'fp16'], ['head-segmentation', 'dla0', 'int8'], ['head-depth', 'dla1', 'int8']]);
+  const chosen = placement('searched', 36.0, 45.0, [['backbone', 'gpu', 'int8'], ['head-segmentation', 'dla0', 'int8'], ['head-depth', 'dla1', 'int8']]);
+  writeFileSync(join(dir, 'search.json'), JSON.stringify({ basis: 'modelled', scored: 120, infeasible: 3, elapsedMs: 800, chosen, why: ['highest modelled throughput of the Pareto set'], gpuOnly, handPlacement: hand, pareto: [chosen, gpuOnly] }));
   const bundle = join(dir, 'bundle');
   mkdirSync(bundle);
   writeFileSync(

@@ -53,6 +53,12 @@ describe('report from real tandem results of the small multi-task model', () => 
     assert.match(html, /int8:chw32/);
   });
 
+  it('shows the predicted numbers and the placement search as modelled', () => {
+    assert.match(html, /cost\.json: predicted for Jetson AGX Orin 64GB, maxn, batch 1 <span class="badge modelled"/);
+    assert.match(html, /search\.json: placement search <span class="badge modelled"/);
+    assert.match(html, /chosen by the search<\/td><td class="num"><b>36\.0<\/b>/);
+  });
+
   it('gives the timeline one track per stream, with queue waits', () => {
     const inputs = loadReportInputs([join(dir, 'trace.json')]);
     const { data } = timelineData(inputs.traces[0]!.data);
