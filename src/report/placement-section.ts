@@ -32,6 +32,7 @@ interface NodeInfo {
   readonly rule?: string;
   readonly reason?: string;
   readonly fix?: string;
+  /** Failing rules after the first (which is `rule` and `reason`). */
   readonly problems?: readonly { rule: string; reason: string }[];
   readonly notes?: readonly string[];
 }
@@ -73,7 +74,8 @@ function info(n: AnalysisNode): NodeInfo {
     ...(n.rule === undefined ? {} : { rule: n.rule }),
     ...(n.reason === undefined ? {} : { reason: n.reason }),
     ...(n.fix === undefined ? {} : { fix: `${n.fix.kind}: ${n.fix.text}` }),
-    ...(n.problems === undefined ? {} : { problems: n.problems.map((p) => ({ rule: p.rule, reason: p.reason })) }),
+    // the first problem is rule + reason already
+    ...((n.problems ?? []).length <= 1 ? {} : { problems: n.problems!.slice(1).map((p) => ({ rule: p.rule, reason: p.reason })) }),
     ...(n.notes === undefined ? {} : { notes: n.notes }),
   };
 }

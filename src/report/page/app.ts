@@ -71,7 +71,7 @@ function verdictBlock(n: NodeInfo): HTMLElement {
   if (n.rule !== undefined) row('rule', n.rule);
   if (n.reason !== undefined) row('reason', n.reason);
   if (n.fix !== undefined) row('fix', n.fix);
-  for (const p of (n.problems ?? []).slice(1)) row('also', `${p.rule}: ${p.reason}`);
+  for (const p of n.problems ?? []) row('also', `${p.rule}: ${p.reason}`);
   for (const note of n.notes ?? []) row('note', note);
   if (dl.childElementCount > 0) box.append(dl);
   return box;
