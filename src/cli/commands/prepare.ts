@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { loadModel, saveModel } from '../../onnx/index.js';
-import { PASS_NAMES, prepareModel, type PrepareReport, type PrepareResult } from '../../passes/index.js';
+import { PASS_NAMES, prepareModel, type PrepareReport } from '../../passes/index.js';
 import { checkEquivalent, type EquivalenceReport } from '../../runtime/verify.js';
 import { TARGETS, getTarget, type AnalysisSummary } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
@@ -66,7 +66,7 @@ export const prepareCommand: CliCommand = {
         }
         const saved = saveModel(result.model, flags.out);
         if (flags.json) {
-          ctx.printJson(toJson(modelPath, saved.path, saved.bytes, result, verification));
+          ctx.printJson(prepareJson(modelPath, saved.path, saved.bytes, result.report, verification));
           return;
         }
         for (const line of formatPrepare(modelPath, result.report, { rewrites: flags.rewrites ?? false })) ctx.print(line);
@@ -76,7 +76,9 @@ export const prepareCommand: CliCommand = {
   },
 };
 
-function toJson(input: string, output: string, bytes: number, r: PrepareResult, v: EquivalenceReport | undefined): unknown {
+/** What `prepare --json` prints (and the demo writes as prepare.json for the report). */
+export function prepareJson(input: string, output: string, bytes: number, report: PrepareReport, v: EquivalenceReport | undefined): unknown {
+  const r = { report };
   return {
     input,
     output,
