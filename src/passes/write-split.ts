@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataType } from '../ir/dtype.js';
 import type { Dim } from '../ir/types.js';
-import { saveModel } from '../onnx/index.js';
-import { assertNotInput, writeFileAtomic } from '../util/fs.js';
+import { saveModel, savedModelFiles } from '../onnx/index.js';
+import { assertOutputsFree, writeFileAtomic, writeFolder } from '../util/fs.js';
 import type { SplitPlan, StageKind } from './split-model.js';
 
 /** Version of split.json's layout; readers check it. */
@@ -45,15 +44,18 @@ export function splitManifest(plan: SplitPlan, source?: string): SplitManifest {
 }
 
 /**
- * Writes one ONNX file per stage and split.json into `dir` (created if missing). Each file goes
- * through a temporary name and a rename; nothing is written when a target is a protected path.
+ * Writes one ONNX file per stage and split.json into `dir` (created if missing) as one set: all files
+ * appear together or none does; nothing is written when a target's real path is a protected path.
  */
 export function writeSplit(plan: SplitPlan, dir: string, options: WriteSplitOptions = {}): WrittenSplit {
   const manifest = splitManifest(plan, options.source);
-  const targets = [...manifest.stages.map((s) => join(dir, s.file)), join(dir, 'split.json')];
-  for (const t of targets) assertNotInput(t, options.protect ?? []);
-  mkdirSync(dir, { recursive: true });
-  plan.stages.forEach((s, i) => saveModel(s.model, targets[i]!));
-  writeFileAtomic(targets.at(-1)!, `${JSON.stringify(manifest, null, 2)}\n`);
+  const names = [...manifest.stages.map((s) => s.file), 'split.json'];
+  const targets = names.map((n) => join(dir, n));
+  assertOutputsFree([...manifest.stages.flatMap((s) => savedModelFiles(join(dir, s.file))), targets.at(-1)!], options.protect ?? []);
+  // The set is written into a staging folder and renamed at the end: a failure leaves no final-named file.
+  writeFolder(dir, (out) => {
+    plan.stages.forEach((s, i) => saveModel(s.model, out.at(names[i]!)));
+    writeFileAtomic(out.at('split.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  });
   return { dir, files: targets, manifest };
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TandemError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { writeFileAtomic, writeFolder } from '../util/fs.js';
 import type { Model } from '../ir/model.js';
 import { saveModel } from '../onnx/load-save.js';
 import { applyQdqPlan } from './apply-qdq.js';
@@ -152,6 +152,20 @@ export function orderStages<T extends { readonly name: string; readonly model: M
 export function artifactPaths(dir: string, stage: string): { cache: string; scales: string; qdq: string; plan: string } {
   const base = join(dir, stage);
   return { cache: `${base}.cache`, scales: `${base}.scales.json`, qdq: `${base}.qdq.onnx`, plan: `${base}.qdq-plan.json` };
+}
+
+/**
+ * Writes every stage's artifacts into `dir` as one set (a subfolder per method when `byMethod`): all files
+ * appear together at the end or, on a failure, none does. Returns the final paths.
+ */
+export function writeQuantizeArtifacts(dir: string, artifacts: readonly StageArtifacts[], options: { byMethod: boolean }): { stage: string; method: string; files: ReturnType<typeof artifactPaths> }[] {
+  return writeFolder(dir, (out) =>
+    artifacts.map((a) => {
+      const rel = options.byMethod ? a.method : '';
+      writeStageArtifacts(out.at(rel), a);
+      return { stage: a.stage, method: a.method, files: artifactPaths(join(dir, rel), a.stage) };
+    }),
+  );
 }
 
 /** Writes one stage's artifacts atomically into `dir` (created if needed); returns the paths. */

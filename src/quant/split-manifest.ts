@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { TandemError } from '../util/errors.js';
+import { readTextFile } from '../util/fs.js';
+import { printable, quote } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import { loadModel } from '../onnx/load-save.js';
 import { SPLIT_FILE_VERSION } from '../passes/write-split.js';
@@ -27,15 +28,15 @@ export interface LoadedStage {
 
 /** Reads split.json (written by `tandem split`); throws `USAGE` naming the field that is wrong. */
 export function readSplitManifest(path: string): SplitStagesManifest {
+  const text = readTextFile(path, { maxBytes: 64 << 20, what: 'split.json' });
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TandemError('FILE_NOT_FOUND', `${path} does not exist`, { cause: e });
-    throw new TandemError('USAGE', `${path} is not a readable JSON file: ${(e as Error).message}`, { cause: e });
+    throw new TandemError('USAGE', `${printable(path)} is not a readable JSON file: ${printable((e as Error).message)}`, { cause: e });
   }
   const bad = (what: string): never => {
-    throw new TandemError('USAGE', `${path}: ${what}; expected split.json as written by tandem split: { version, stages: [{ name, file, inputs, outputs }] }`);
+    throw new TandemError('USAGE', `${printable(path)}: ${what}; expected split.json as written by tandem split: { version, stages: [{ name, file, inputs, outputs }] }`);
   };
   if (typeof doc !== 'object' || doc === null) return bad('not a JSON object');
   const d = doc as Record<string, unknown>;
@@ -47,13 +48,13 @@ export function readSplitManifest(path: string): SplitStagesManifest {
     const e = s as Record<string, unknown>;
     if (typeof e.name !== 'string' || e.name === '') return bad(`stages[${i}].name is missing`);
     if (typeof e.file !== 'string' || e.file === '') return bad(`stages[${i}].file is missing`);
-    if (isAbsolute(e.file) || normalize(e.file).split(sep).includes('..')) return bad(`stages[${i}].file "${e.file}" leaves the manifest's folder`);
+    if (isAbsolute(e.file) || normalize(e.file).split(sep).includes('..')) return bad(`stages[${i}].file ${quote(e.file)} leaves the manifest's folder`);
     if (!strings(e.inputs) || !strings(e.outputs)) return bad(`stages[${i}].inputs / outputs must be arrays of tensor names`);
     return { name: e.name, file: e.file, inputs: e.inputs, outputs: e.outputs };
   });
   const names = new Set<string>();
   for (const s of stages) {
-    if (names.has(s.name)) bad(`stage name "${s.name}" appears twice`);
+    if (names.has(s.name)) bad(`stage name ${quote(s.name)} appears twice`);
     names.add(s.name);
   }
   return { version: d.version as number, stages };

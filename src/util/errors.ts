@@ -24,7 +24,9 @@ export type ErrorCode =
   | 'CALIB_CACHE' // a TensorRT calibration cache that cannot be read, or cannot be written as asked
   | 'QDQ_MODEL' // a Q/DQ model that breaks TensorRT's rules (non-zero zero point, mismatched Q and DQ scales)
   | 'VERIFY_FAILED' // a rewritten model whose outputs differ from the original's beyond the tolerance
-  | 'USAGE'; // wrong command-line flags or option values
+  | 'USAGE' // wrong command-line flags or option values
+  | 'OUTPUT_PATH' // an output path of the wrong kind (an existing file where a folder is written, a folder where a file is)
+  | 'TOO_LARGE'; // a tensor tandem would allocate has more elements than its limit (declared dims, --dims, image sizes)
 
 export interface TandemErrorOptions {
   cause?: unknown;

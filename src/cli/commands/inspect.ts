@@ -2,6 +2,7 @@ import { inspectModel, type ModelSummary } from '../../inspect/index.js';
 import type { CliContext } from '../context.js';
 import { bytes, count, shape, si, table } from '../format.js';
 import { dimSizes } from '../parse.js';
+import { unusedDimsNotes } from '../dims.js';
 import type { CliCommand } from './types.js';
 
 interface InspectFlags {
@@ -23,6 +24,7 @@ export const inspectCommand: CliCommand = {
       .addHelpText('after', '\nExamples:\n  tandem inspect model.onnx\n  tandem inspect model.onnx --nodes --dims batch=1\n  tandem inspect model.onnx --json > summary.json')
       .action((modelPath: string, flags: InspectFlags) => {
         const summary = inspectModel(modelPath, { nodes: flags.nodes === true, ...(flags.dims ? { dims: flags.dims } : {}) });
+        if (flags.dims) for (const line of unusedDimsNotes(summary.inputs.map((i) => i.shape ?? undefined), flags.dims)) ctx.note(line);
         if (flags.json) ctx.printJson(summary);
         else printSummary(summary, ctx);
       });

@@ -1,8 +1,8 @@
 import { basename, join } from 'node:path';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { assertNotInput } from '../../util/fs.js';
-import { loadModel } from '../../onnx/load-save.js';
+import { assertOutputsFree, checkOutputDir } from '../../util/fs.js';
+import { loadModel, modelFiles, savedModelFiles } from '../../onnx/load-save.js';
 import { getEngine } from '../../runtime/engines/registry.js';
 import {
   CACHE_ALGORITHMS,
@@ -19,7 +19,7 @@ import {
   orderStages,
   quantize,
   sliceSource,
-  writeStageArtifacts,
+  writeQuantizeArtifacts,
   type CacheAlgorithm,
   type CalibrationMethod,
   type EntropyVariant,
@@ -29,6 +29,7 @@ import {
   type QuantProgress,
   type QuantizeResult,
 } from '../../quant/index.js';
+import { trtVersionNumber } from '../../quant/calibration-cache.js';
 import type { CliContext, Progress } from '../context.js';
 import { finiteNumber, list, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
@@ -105,6 +106,8 @@ export const quantizeCommand: CliCommand = {
         if (flags.trtVersion === undefined) {
           throw new TandemError('USAGE', 'give --trt-version: the TensorRT version that will read the calibration cache (e.g. 8.6.1 for DRIVE OS 6.0 / JetPack 6.0, 10.3.0 for JetPack 6.1+); TensorRT silently ignores a cache of another major version');
         }
+        trtVersionNumber(flags.trtVersion);
+        checkOutputDir(flags.out);
         const methods = flags.method.map((m): CalibrationMethod => {
           if (!isCalibrationMethod(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method "${m}"; methods: ${CALIBRATION_METHODS.join(', ')}`);
           return m;
@@ -129,8 +132,11 @@ export const quantizeCommand: CliCommand = {
           }
         }
         const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
-        const inputsPaths = [modelPath, ...loaded.map((l) => l.file)];
-        for (const s of stages.filter((x) => x.quantize)) for (const dir of outDirs.values()) for (const p of Object.values(artifactPaths(dir, s.name))) assertNotInput(p, inputsPaths);
+        for (const dir of outDirs.values()) checkOutputDir(dir);
+        // Every file read: the model or split.json, each stage's model and external data, the samples.
+        const read = [modelPath, ...loaded.flatMap((l) => modelFiles(l.model, l.file)), ...all.ids.map((id) => join(flags.calib, id)), ...(flags.compareData !== undefined && held !== undefined ? held.ids.map((id) => join(flags.compareData!, id)) : [])];
+        const outputs = stages.filter((x) => x.quantize).flatMap((s) => [...outDirs.values()].flatMap((dir) => Object.values(artifactPaths(dir, s.name)).flatMap((p) => (p.endsWith('.onnx') ? savedModelFiles(p) : [p]))));
+        assertOutputsFree(outputs, read);
         const engine = getEngine('cpu');
         const bars = progressBars(ctx);
         const result = await quantize(stages, calib, engine, {
@@ -144,7 +150,7 @@ export const quantizeCommand: CliCommand = {
           onProgress: bars.update,
         });
         bars.stop();
-        const written = result.artifacts.map((a) => ({ stage: a.stage, method: a.method, files: writeStageArtifacts(outDirs.get(a.method)!, a) }));
+        const written = writeQuantizeArtifacts(flags.out, result.artifacts, { byMethod: methods.length > 1 });
         let fidelity: FidelityRow[] | undefined;
         if (held !== undefined) {
           const cmp = progressBars(ctx);
