@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TandemError } from '../util/errors.js';
 import { printable } from '../util/text.js';
@@ -152,6 +152,7 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
   const tmpModel = `${target}.tmp-${process.pid}`;
   const tmpData = `${dataPath}.tmp-${process.pid}`;
   try {
+    mkdirSync(folder, { recursive: true });
     if (placed.length > 0) {
       writeFileParts(tmpData, durable, function* () {
         let at = 0;

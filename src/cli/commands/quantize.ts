@@ -112,6 +112,8 @@ export const quantizeCommand: CliCommand = {
           if (!isCalibrationMethod(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method "${m}"; methods: ${CALIBRATION_METHODS.join(', ')}`);
           return m;
         });
+        const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
+        for (const dir of outDirs.values()) checkOutputDir(dir);
         const split = isSplitManifestPath(modelPath);
         const loaded = split ? loadSplitStages(modelPath) : [{ name: basename(modelPath).replace(/\.onnx$/i, ''), file: modelPath, model: loadModel(modelPath) }];
         if (flags.stages && !split) throw new TandemError('USAGE', '--stages applies to a split.json only');
@@ -131,8 +133,6 @@ export const quantizeCommand: CliCommand = {
             calib = sliceSource(all, 0, Math.min(flags.limit ?? Infinity, n - flags.holdout));
           }
         }
-        const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
-        for (const dir of outDirs.values()) checkOutputDir(dir);
         // Every file read: the model or split.json, each stage's model and external data, the samples.
         const read = [modelPath, ...loaded.flatMap((l) => modelFiles(l.model, l.file)), ...all.ids.map((id) => join(flags.calib, id)), ...(flags.compareData !== undefined && held !== undefined ? held.ids.map((id) => join(flags.compareData!, id)) : [])];
         const outputs = stages.filter((x) => x.quantize).flatMap((s) => [...outDirs.values()].flatMap((dir) => Object.values(artifactPaths(dir, s.name)).flatMap((p) => (p.endsWith('.onnx') ? savedModelFiles(p) : [p]))));
