@@ -14,8 +14,8 @@ export function inputShapes(model: Model): (Shape | undefined)[] {
  * Warnings for --dims entries that change nothing: a name no input dim has, or any --dims on a model
  * whose inputs are all static. Silence here would let a typo pass as a setting.
  */
-export function unusedDimsNotes(source: Model | readonly (Shape | undefined)[], dims: Readonly<Record<string, number>>): string[] {
-  const shapes = Array.isArray(source) ? (source as readonly (Shape | undefined)[]) : inputShapes(source as Model);
+export function unusedDimsNotes(model: Model, dims: Readonly<Record<string, number>>): string[] {
+  const shapes = inputShapes(model);
   const names = new Set<string>();
   for (const s of shapes) for (const d of s ?? []) if (typeof d === 'string') names.add(d);
   const given = Object.keys(dims);

@@ -179,7 +179,7 @@ describe('item 22: a failed write leaves no final-named files', () => {
     assert.ok(plan.stages.length >= 3);
     const broken = plan.stages[1]!.model.graph;
     const [name, t] = [...broken.initializers].find(([, x]) => x.dims.length === 4)!;
-    broken.initializers.set(name, Object.assign(unreadable([...t.dims]), { name }));
+    broken.setInitializer(name, Object.assign(unreadable([...t.dims]), { name }));
     const d = join(tmp.dir, 'split-fail');
     assert.throws(() => writeSplit(plan, d));
     assert.deepEqual(tree(d), []);
@@ -192,7 +192,7 @@ describe('item 22: a failed write leaves no final-named files', () => {
     const ok = twoHeadModel();
     const bad = twoHeadModel();
     const [name, t] = [...bad.graph.initializers][0]!;
-    bad.graph.initializers.set(name, Object.assign(unreadable([...t.dims]), { name }));
+    bad.graph.setInitializer(name, Object.assign(unreadable([...t.dims]), { name }));
     const artifact = (stage: string, qdqModel: typeof ok): StageArtifacts =>
       ({ stage, method: 'max', cache: 'TRT-8601-EntropyCalibration2\n', scalesDocument: {}, plan: { placement: 'trt', activations: [], weights: [] }, qdqModel }) as unknown as StageArtifacts;
     const d = join(tmp.dir, 'quant-fail');
