@@ -49,13 +49,13 @@ export function resolveImagePreprocess(o: ImagePreprocessOptions, inputShape: re
   const height = o.height ?? (rank4 ? dim(layout === 'nchw' ? 2 : 1) : undefined);
   const width = o.width ?? (rank4 ? dim(layout === 'nchw' ? 3 : 2) : undefined);
   if (inputShape !== undefined && !rank4) {
-    throw new TandemError('CALIB_DATA', `input "${inputName}" has rank ${inputShape.length}; images need a rank-4 input ([N, C, H, W] or [N, H, W, C]); give .npy/.npz tensors instead`);
+    throw new TandemError('CALIB_DATA', `input ${quote(inputName)} has rank ${inputShape.length}; images need a rank-4 input ([N, C, H, W] or [N, H, W, C]); give .npy/.npz tensors instead`);
   }
   if (width === undefined || height === undefined) {
-    throw new TandemError('CALIB_DATA', `input "${inputName}" has no static height and width; give the image size (--size HxW)`);
+    throw new TandemError('CALIB_DATA', `input ${quote(inputName)} has no static height and width; give the image size (--size HxW)`);
   }
   const channels = c ?? 3;
-  if (channels !== 1 && channels !== 3) throw new TandemError('CALIB_DATA', `input "${inputName}" has ${channels} channels; images give 1 (grey) or 3 (colour)`);
+  if (channels !== 1 && channels !== 3) throw new TandemError('CALIB_DATA', `input ${quote(inputName)} has ${channels} channels; images give 1 (grey) or 3 (colour)`);
   const mean = o.mean ?? (channels === 3 ? [0.485, 0.456, 0.406] : [0.449]);
   const std = o.std ?? (channels === 3 ? [0.229, 0.224, 0.225] : [0.226]);
   if (mean.length !== channels || std.length !== channels) throw new TandemError('USAGE', `mean and std need ${channels} values each (one per channel), got ${mean.length} and ${std.length}`);

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -54,7 +55,7 @@ export interface ResolvedQuantizeOptions {
 
 export function resolveQuantizeOptions(o: QuantizeOptions): ResolvedQuantizeOptions {
   const methods = [...new Set<CalibrationMethod>(o.methods ?? ['entropy'])];
-  for (const m of methods) if (!CALIBRATION_METHODS.includes(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method "${m}"; methods: ${CALIBRATION_METHODS.join(', ')}`);
+  for (const m of methods) if (!CALIBRATION_METHODS.includes(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(m)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
   if (methods.length === 0) throw new TandemError('USAGE', `give at least one calibration method (${CALIBRATION_METHODS.join(', ')})`);
   const batchSize = o.batchSize ?? 1;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new TandemError('USAGE', `batch size must be a positive integer, got ${batchSize}`);

@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { basename, join } from 'node:path';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
@@ -109,7 +110,7 @@ export const quantizeCommand: CliCommand = {
         trtVersionNumber(flags.trtVersion);
         checkOutputDir(flags.out);
         const methods = flags.method.map((m): CalibrationMethod => {
-          if (!isCalibrationMethod(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method "${m}"; methods: ${CALIBRATION_METHODS.join(', ')}`);
+          if (!isCalibrationMethod(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(m)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
           return m;
         });
         const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
@@ -117,7 +118,7 @@ export const quantizeCommand: CliCommand = {
         const split = isSplitManifestPath(modelPath);
         const loaded = split ? loadSplitStages(modelPath) : [{ name: basename(modelPath).replace(/\.onnx$/i, ''), file: modelPath, model: loadModel(modelPath) }];
         if (flags.stages && !split) throw new TandemError('USAGE', '--stages applies to a split.json only');
-        for (const s of flags.stages ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage "${s}" in ${modelPath}; stages: ${loaded.map((l) => l.name).join(', ')}`);
+        for (const s of flags.stages ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage ${quote(s)} in ${modelPath}; stages: ${loaded.map((l) => l.name).join(', ')}`);
         const stages = orderStages(loaded).map((l) => ({ ...l, quantize: flags.stages === undefined || flags.stages.includes(l.name) }));
         const image = imageOptions(flags);
         const inputs = modelInputSpecs(stages[0]!.model);
@@ -180,14 +181,14 @@ function imageOptions(flags: QuantizeFlags): ImagePreprocessOptions {
   const o: ImagePreprocessOptions = {};
   if (flags.size !== undefined) {
     const m = /^(\d+)x(\d+)$/.exec(flags.size);
-    if (!m) throw new TandemError('USAGE', `--size expects HxW like 512x1024, got "${flags.size}"`);
+    if (!m) throw new TandemError('USAGE', `--size expects HxW like 512x1024, got ${quote(flags.size)}`);
     o.height = Number(m[1]);
     o.width = Number(m[2]);
   }
   const nums = (xs: string[], what: string): number[] =>
     xs.map((x) => {
       const n = Number(x);
-      if (!Number.isFinite(n)) throw new TandemError('USAGE', `--${what} expects numbers, got "${x}"`);
+      if (!Number.isFinite(n)) throw new TandemError('USAGE', `--${what} expects numbers, got ${quote(x)}`);
       return n;
     });
   if (flags.resize !== undefined) o.resize = flags.resize;

@@ -120,7 +120,7 @@ class OrtSession implements Session {
     if (missing.length > 0 || extra.length > 0) {
       throw new TandemError(
         'INPUT_MISMATCH',
-        `inputs do not match the model: ${missing.length ? `missing ${missing.map((n) => `"${n}"`).join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unknown ${extra.map((n) => `"${n}"`).join(', ')}` : ''}; the model takes ${this.inputNames.map((n) => `"${n}"`).join(', ')}`,
+        `inputs do not match the model: ${missing.length ? `missing ${missing.map((n) => `${quote(n)}`).join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unknown ${extra.map((n) => `${quote(n)}`).join(', ')}` : ''}; the model takes ${this.inputNames.map((n) => `${quote(n)}`).join(', ')}`,
       );
     }
     const ortFeeds: Record<string, ort.Tensor> = {};
