@@ -160,7 +160,7 @@ function cliTarget(sb: Sandbox): FuzzTarget {
   const watched = resolve(sb.cliDir, '..', '..');
   const pristine = join(sb.root, 'pristine');
   cpSync(watched, pristine, { recursive: true, verbatimSymlinks: true, filter: (src) => !lstatSync(src).isFIFO() });
-  let before = snapshot(watched);
+  let before: ReturnType<typeof snapshot>;
   return {
     name: 'cli',
     kind: 'command',
@@ -177,6 +177,8 @@ function cliTarget(sb: Sandbox): FuzzTarget {
       }
       // The demo writes a whole tandem-demo folder for minutes; paths that leave the sandbox are never run.
       if (argv[0] === 'demo' || argv.some(leavesSandbox)) return { class: 'skipped' };
+      // Other targets write their scratch files into the same sandbox: compare against now, not the last run.
+      before = snapshot(watched);
       let stderr = '';
       const here = process.cwd();
       process.chdir(sb.cliDir);
@@ -191,7 +193,7 @@ function cliTarget(sb: Sandbox): FuzzTarget {
       const outside: string[] = [];
       for (const [p, e] of after) if (!allowed(p, outputs) && before.get(p)?.key !== e.key && !(e.dir && before.get(p)?.dir)) outside.push(relative(sb.cliDir, p));
       for (const p of before.keys()) if (!after.has(p) && !allowed(p, outputs)) outside.push(`${relative(sb.cliDir, p)} (removed)`);
-      if (restore(watched, pristine, before, after)) before = snapshot(watched);
+      restore(watched, pristine, before, after);
       if (outside.length > 0) return { class: 'failure', reason: `wrote outside the output paths: ${outside.slice(0, 3).join(', ')}`, detail: `argv: ${JSON.stringify(argv)}\n${stderr}` };
       if (code === 0) return OK;
       const lines = stderr.trimEnd().split('\n');

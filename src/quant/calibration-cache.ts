@@ -1,5 +1,5 @@
 import { TandemError } from '../util/errors.js';
-import { quote } from '../util/text.js';
+import { quote, quoteCut } from '../util/text.js';
 import { float32Hex, hexFloat32 } from './arithmetic.js';
 
 /**
@@ -80,7 +80,7 @@ export function readCalibrationCache(text: string, where = '<cache>'): Calibrati
   const first = lines[0]?.trim() ?? '';
   const h = /^TRT-(\d+)-([A-Za-z0-9]+)$/.exec(first);
   if (!h) {
-    throw new TandemError('CALIB_CACHE', `${where}: line 1 is ${quote(first, 80)}, expected a header like "TRT-8601-EntropyCalibration2"; is this a TensorRT calibration cache?`);
+    throw new TandemError('CALIB_CACHE', `${where}: line 1 is ${quoteCut(first, 80)}, expected a header like "TRT-8601-EntropyCalibration2"; is this a TensorRT calibration cache?`);
   }
   const scales = new Map<string, number>();
   for (let i = 1; i < lines.length; i++) {
@@ -89,7 +89,7 @@ export function readCalibrationCache(text: string, where = '<cache>'): Calibrati
     const cut = line.lastIndexOf(': ');
     const value = cut > 0 ? hexFloat32(line.slice(cut + 2).trim()) : undefined;
     if (value === undefined) {
-      throw new TandemError('CALIB_CACHE', `${where}: line ${i + 1} is ${quote(line, 80)}, expected "tensorName: 3c010204" (the scale as float32 hex)`);
+      throw new TandemError('CALIB_CACHE', `${where}: line ${i + 1} is ${quoteCut(line, 80)}, expected "tensorName: 3c010204" (the scale as float32 hex)`);
     }
     const name = line.slice(0, cut);
     if (!(value > 0) || !Number.isFinite(value)) {

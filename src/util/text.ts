@@ -34,7 +34,15 @@ export function printable(text: string, max = MAX_SHOWN): string {
   return cut.replace(UNSAFE, escapeChar);
 }
 
-/** A name from a file in double quotes, control characters and quotes escaped: `"a\x1b[31m"`. */
-export function quote(name: string, max = MAX_SHOWN): string {
+/**
+ * A name from a file in double quotes, control characters and quotes escaped: `"a\x1b[31m"`. One
+ * parameter, so that `names.map(quote)` is safe; `quoteCut` cuts at another length.
+ */
+export function quote(name: string): string {
+  return quoteCut(name, MAX_SHOWN);
+}
+
+/** `quote`, cut to `max` characters. */
+export function quoteCut(name: string, max: number): string {
   return `"${printable(name, max).replace(/"/g, '\\"')}"`;
 }
