@@ -8,6 +8,7 @@ import { saveModel } from '../../onnx/load-save.js';
 import { writeSplit } from '../../passes/index.js';
 import { runOnce } from '../../runtime/run-once.js';
 import { analyzeStep } from '../demo-steps/analyze-step.js';
+import { pipelineStep } from '../demo-steps/pipeline-step.js';
 import { planStep } from '../demo-steps/plan-step.js';
 import { prepareSplitStep } from '../demo-steps/prepare-split-step.js';
 import { quantizeStep } from '../demo-steps/quantize-step.js';
@@ -64,7 +65,10 @@ export const demoCommand: CliCommand = {
         await quantizeStep(model, ctx, { workDir: out, splitManifest: join(out, 'stages', 'split.json'), samples: flags.samples });
         ctx.print('');
 
-        await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
+        const plans = await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
+        ctx.print('');
+
+        await pipelineStep(plans.host.plan, ctx, { workDir: out });
         ctx.print('');
         ctx.print(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; everything is in ${out}`);
         ctx.print('Measured: the cpu run time above (this machine). Emulated: INT8 fidelity (Q/DQ models on onnxruntime cpu).');
