@@ -8,6 +8,7 @@ import { saveModel } from '../../onnx/load-save.js';
 import { writeSplit } from '../../passes/index.js';
 import { runOnce } from '../../runtime/run-once.js';
 import { analyzeStep } from '../demo-steps/analyze-step.js';
+import { pipelineStep } from '../demo-steps/pipeline-step.js';
 import { planStep } from '../demo-steps/plan-step.js';
 import { prepareSplitStep } from '../demo-steps/prepare-split-step.js';
 import { quantizeStep } from '../demo-steps/quantize-step.js';
@@ -65,7 +66,10 @@ export const demoCommand: CliCommand = {
         await quantizeStep(model, ctx, { workDir: out, splitManifest: join(out, 'stages', 'split.json'), samples: flags.samples });
         ctx.print('');
 
-        await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
+        const plans = await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
+        ctx.print('');
+
+        await pipelineStep(plans.host.plan, ctx, { workDir: out });
         ctx.print('');
         reportStep(ctx, { workDir: out, modelPath, prepared, prepareReport: report, verification });
         ctx.print('');
