@@ -209,6 +209,9 @@ export interface NodeVerdict {
   /** Node name, or its first output's name where the node has none. */
   readonly name: string;
   readonly op: string;
+  /** Tensor names the node reads ('' for an omitted optional input) and writes: the graph's edges, for drawing it. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
   /** False when the node falls back; true when it runs on the target or vanishes at build time. */
   readonly ok: boolean;
   readonly placement: Placement;

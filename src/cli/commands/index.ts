@@ -9,6 +9,7 @@ import { inspectCommand } from './inspect.js';
 import { planCommand } from './plan.js';
 import { prepareCommand } from './prepare.js';
 import { quantizeCommand } from './quantize.js';
+import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 import { splitCommand } from './split.js';
 import { targetsCommand } from './targets.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CliCommand[] = [
   costCommand,
   exportCommand,
   importCommand,
+  reportCommand,
   demoCommand,
 ];
 

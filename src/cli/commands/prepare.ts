@@ -1,11 +1,12 @@
 import { Option } from 'commander';
 import type { Model } from '../../ir/model.js';
-import { loadModel, saveModel } from '../../onnx/index.js';
+import { loadModel, modelFiles, saveModel, savedModelFiles } from '../../onnx/index.js';
 import { PASS_NAMES, prepareModel, pruneTwoFour, type PrepareReport, type PrepareResult } from '../../passes/index.js';
 import { checkEquivalent, type EquivalenceReport } from '../../runtime/verify.js';
 import { TARGETS, convSparsity, getTarget, type AnalysisSummary } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
-import { assertNotInput } from '../../util/fs.js';
+import { assertOutputsFree, checkOutputFile } from '../../util/fs.js';
+import { unusedDimsNotes } from '../dims.js';
 import { dimSizes, list } from '../parse.js';
 import { formatFlops } from './analyze.js';
 import type { CliCommand } from './types.js';
@@ -48,9 +49,11 @@ export const prepareCommand: CliCommand = {
         '\nExamples:\n  tandem prepare model.onnx --target orin-dla -o model.dla.onnx\n  tandem prepare model.onnx -o out.onnx --passes fuse-conv-batchnorm,convert-matmul-to-conv --rewrites\n  tandem prepare model.onnx -o out.onnx --dims batch=1 --json',
       )
       .action(async (modelPath: string, flags: PrepareFlags) => {
-        assertNotInput(flags.out, [modelPath]);
+        checkOutputFile(flags.out);
         getTarget(flags.target);
         const model = loadModel(modelPath, { weights: 'lazy' });
+        assertOutputsFree(savedModelFiles(flags.out), modelFiles(model, modelPath));
+        if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
         const result = prepareModel(model, {
           target: flags.target,
           keep: flags.applyAll ? 'all' : 'coverage',
@@ -69,7 +72,7 @@ export const prepareCommand: CliCommand = {
         const prune = (flags as unknown as Record<string, unknown>)['prune2:4'] === true ? await pruneForTests(result.model) : undefined;
         const saved = saveModel(prune?.model ?? result.model, flags.out);
         if (flags.json) {
-          ctx.printJson({ ...(toJson(modelPath, saved.path, saved.bytes, result, verification) as object), ...(prune ? { prune: prune.report } : {}) });
+          ctx.printJson({ ...(prepareJson(modelPath, saved.path, saved.bytes, result.report, verification) as object), ...(prune ? { prune: prune.report } : {}) });
           return;
         }
         for (const line of formatPrepare(modelPath, result.report, { rewrites: flags.rewrites ?? false })) ctx.print(line);
@@ -80,7 +83,9 @@ export const prepareCommand: CliCommand = {
   },
 };
 
-function toJson(input: string, output: string, bytes: number, r: PrepareResult, v: EquivalenceReport | undefined): unknown {
+/** What `prepare --json` prints (and the demo writes as prepare.json for the report). */
+export function prepareJson(input: string, output: string, bytes: number, report: PrepareReport, v: EquivalenceReport | undefined): unknown {
+  const r = { report };
   return {
     input,
     output,
