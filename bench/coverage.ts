@@ -5,13 +5,14 @@
  * orin-dla at INT8, per stage of its split into backbone and heads (--auto), before and after
  * `prepare`. Coverage is modelled from the DLA rules of the support reference (what TensorRT would
  * place on the DLA), not measured: no DLA runs here. Also checks on onnxruntime cpu that prepare kept
- * the outputs (that part is measured). --light writes every float weight of more than one element as a
+ * the outputs (that part is measured). --light writes every float weight (a weight input by the op table) as a
  * ConstantOfShape (one uniform value), as ONNX's light_* zoo test models do: what TensorRT folds at build
  * must count as constant weights.
  */
 import { performance } from 'node:perf_hooks';
 import { Node, Tensor, tensorFromValues, type Model } from '../src/ir/index.js';
 import { getReferenceModel } from '../src/models/index.js';
+import { OPS } from '../src/ops/index.js';
 import { compareStageCoverage, prepareModel, type CoverageChange } from '../src/passes/index.js';
 import { checkEquivalent } from '../src/runtime/verify.js';
 import type { AnalysisSummary } from '../src/targets/index.js';
@@ -77,11 +78,14 @@ function flops(s: AnalysisSummary | undefined): string {
   return `${(s.flops.onTarget / 1e9).toFixed(3)} / ${(s.flops.total / 1e9).toFixed(3)} GFLOP (${((100 * s.flops.onTarget) / s.flops.total).toFixed(1)}%)`;
 }
 
-/** Every float initializer of more than one element becomes ConstantOfShape(its dims) of one value (0.01). */
+/** Every float weight (an input of role weight in the op table) becomes ConstantOfShape(its dims) of one value (0.01). */
 function withConstantOfShapeWeights(m: Model): Model {
   const g = m.graph;
+  const opset = m.opset('');
+  const isWeight = (name: string): boolean =>
+    g.consumers(name).length > 0 && g.consumers(name).every((n) => n.inputs.every((input, i) => input !== name || (OPS.get(n.op, n.domain, opset)?.traits.weightInputs.includes(i) ?? false)));
   for (const [name, t] of [...g.initializers]) {
-    if (t.dtype !== 'float32' || t.size <= 1 || g.isGraphInput(name) || g.isGraphOutput(name)) continue;
+    if (t.dtype !== 'float32' || t.size <= 1 || g.isGraphInput(name) || g.isGraphOutput(name) || !isWeight(name)) continue;
     g.removeInitializer(name);
     const dims = g.freshName(`${name}/dims`);
     g.setInitializer(dims, tensorFromValues('int64', [t.dims.length], t.dims));
