@@ -12,6 +12,7 @@ import { pipelineStep } from '../demo-steps/pipeline-step.js';
 import { planStep } from '../demo-steps/plan-step.js';
 import { prepareSplitStep } from '../demo-steps/prepare-split-step.js';
 import { quantizeStep } from '../demo-steps/quantize-step.js';
+import { reportStep } from '../demo-steps/report-step.js';
 import { positiveInt } from '../parse.js';
 import { printSummary } from './inspect.js';
 import type { CliCommand } from './types.js';
@@ -57,7 +58,7 @@ export const demoCommand: CliCommand = {
         await analyzeStep(model, ctx);
         ctx.print('');
 
-        const { plan } = await prepareSplitStep(model, ctx);
+        const { plan, prepared, report, verification } = await prepareSplitStep(model, ctx);
         const written = writeSplit(plan, join(out, 'stages'), { source: modelPath, protect: [modelPath] });
         ctx.print(`  wrote ${written.files.length - 1} stage models and ${join(out, 'stages', 'split.json')}`);
         ctx.print('');
@@ -65,10 +66,12 @@ export const demoCommand: CliCommand = {
         await quantizeStep(model, ctx, { workDir: out, splitManifest: join(out, 'stages', 'split.json'), samples: flags.samples });
         ctx.print('');
 
-        const { host } = await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
+        const plans = await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
         ctx.print('');
 
-        await pipelineStep(host.plan, ctx, { workDir: out, durationS: flags.small ? 2 : 5 });
+        await pipelineStep(plans.host.plan, ctx, { workDir: out, durationS: flags.small ? 2 : 5 });
+        ctx.print('');
+        reportStep(ctx, { workDir: out, modelPath, prepared, prepareReport: report, verification });
         ctx.print('');
         ctx.print(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; everything is in ${out}:`);
         for (const [what, where] of [
@@ -80,6 +83,7 @@ export const demoCommand: CliCommand = {
           ['bench numbers', join(out, 'bench', 'bench.json')],
           ['Chrome trace (open in https://ui.perfetto.dev)', join(out, 'bench', 'trace.json')],
           ['colour-mapped outputs', join(out, 'outputs')],
+          ['HTML report', join(out, 'report.html')],
         ] as const) ctx.print(`  ${what.padEnd(48)} ${where}`);
         ctx.print('Measured: the cpu run time, the host plan timings and the bench above (this machine). Emulated: INT8 fidelity (Q/DQ models on onnxruntime cpu).');
         ctx.print('Modelled: DLA coverage, regions and crossings (from the DLA rules of the reference; no DLA runs here).');

@@ -1,4 +1,7 @@
 import { analyzeCommand } from './analyze.js';
+import { costCommand } from './cost.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { fp16Command } from './fp16.js';
@@ -6,6 +9,7 @@ import { inspectCommand } from './inspect.js';
 import { planCommand } from './plan.js';
 import { prepareCommand } from './prepare.js';
 import { quantizeCommand } from './quantize.js';
+import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 import { splitCommand } from './split.js';
 import { targetsCommand } from './targets.js';
@@ -25,6 +29,10 @@ export const COMMANDS: readonly CliCommand[] = [
   benchCommand,
   translateQdqCommand,
   fp16Command,
+  costCommand,
+  exportCommand,
+  importCommand,
+  reportCommand,
   demoCommand,
 ];
 
