@@ -16,5 +16,5 @@ for configs in whole-webgpu@fp32,whole-webgpu@fp16,webgpu-host@fp32,webgpu-host@
 done
 echo "### python3 bench/pipeline_peer.py --size "$SIZE" --modes eager-fp32,eager-fp16,compile-default --duration $DURATION" >> "$OUT/peer.log"
 timeout 240 python3 bench/pipeline_peer.py --size "$SIZE" --modes eager-fp32,eager-fp16,compile-default --duration "$DURATION" > "$OUT/peer.json" 2>> "$OUT/peer.log" || echo "### exited with $?" >> "$OUT/peer.log"
-echo "### timeout 150 python3 bench/pipeline_peer.py --size "$SIZE" --modes compile-max-autotune --duration $DURATION" >> "$OUT/peer.log"
-timeout 150 python3 bench/pipeline_peer.py --size "$SIZE" --modes compile-max-autotune --duration "$DURATION" > "$OUT/peer-max.json" 2>> "$OUT/peer.log" || echo "### exited with $? (150 s cap on max-autotune)" >> "$OUT/peer.log"
+echo "### timeout ${AUTOTUNE_CAP:-100} python3 bench/pipeline_peer.py --size "$SIZE" --modes compile-max-autotune --duration $DURATION" >> "$OUT/peer.log"
+timeout ${AUTOTUNE_CAP:-100} python3 bench/pipeline_peer.py --size "$SIZE" --modes compile-max-autotune --duration "$DURATION" > "$OUT/peer-max.json" 2>> "$OUT/peer.log" || echo "### exited with $? (cap of ${AUTOTUNE_CAP:-100} s on max-autotune: the shared device-time budget)" >> "$OUT/peer.log"
