@@ -28,7 +28,7 @@ export const demoCommand: CliCommand = {
   register(program, ctx) {
     program
       .command('demo')
-      .description("the whole path on the built-in multi-task model (the webinar's MiT-B0 network): build, inspect, run, analyze, prepare, split, quantize, plan")
+      .description("the whole path on the built-in multi-task model (the webinar's MiT-B0 network): build, inspect, run, analyze, prepare, split, quantize, plan, bench, run the pipeline")
       .option('--out <dir>', 'folder for the model, the stages and the quantization artifacts', 'tandem-demo')
       .option('--small', 'use a 64x128 input instead of 512x1024 (seconds instead of minutes)')
       .option('--samples <n>', 'generated calibration samples', positiveInt, 16)
@@ -69,12 +69,23 @@ export const demoCommand: CliCommand = {
         const plans = await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
         ctx.print('');
 
-        await pipelineStep(plans.host.plan, ctx, { workDir: out });
+        await pipelineStep(plans.host.plan, ctx, { workDir: out, durationS: flags.small ? 2 : 5 });
         ctx.print('');
         reportStep(ctx, { workDir: out, modelPath, prepared, prepareReport: report, verification });
         ctx.print('');
-        ctx.print(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; everything is in ${out}`);
-        ctx.print('Measured: the cpu run time above (this machine). Emulated: INT8 fidelity (Q/DQ models on onnxruntime cpu).');
+        ctx.print(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; everything is in ${out}:`);
+        for (const [what, where] of [
+          ['model', modelPath],
+          ['stages + split.json', join(out, 'stages')],
+          ['INT8 calibration caches, scales.json, Q/DQ heads', join(out, 'quantize')],
+          ['orin plan (written for the target; modelled)', join(out, 'plan-orin', 'plan.json')],
+          ['host plan (run here)', join(out, 'plan-host', 'plan.json')],
+          ['bench numbers', join(out, 'bench', 'bench.json')],
+          ['Chrome trace (open in https://ui.perfetto.dev)', join(out, 'bench', 'trace.json')],
+          ['colour-mapped outputs', join(out, 'outputs')],
+          ['HTML report', join(out, 'report.html')],
+        ] as const) ctx.print(`  ${what.padEnd(48)} ${where}`);
+        ctx.print('Measured: the cpu run time, the host plan timings and the bench above (this machine). Emulated: INT8 fidelity (Q/DQ models on onnxruntime cpu).');
         ctx.print('Modelled: DLA coverage, regions and crossings (from the DLA rules of the reference; no DLA runs here).');
       });
   },
