@@ -24,7 +24,9 @@ export type ErrorCode =
   | 'CALIB_CACHE' // a TensorRT calibration cache that cannot be read, or cannot be written as asked
   | 'QDQ_MODEL' // a Q/DQ model that breaks TensorRT's rules (non-zero zero point, mismatched Q and DQ scales)
   | 'VERIFY_FAILED' // a rewritten model whose outputs differ from the original's beyond the tolerance
-  | 'USAGE'; // wrong command-line flags or option values
+  | 'USAGE' // wrong command-line flags or option values
+  | 'DATASET' // an evaluation dataset folder with missing, undecodable or mismatched files
+  | 'EVAL_RESULT'; // a partial eval result (--merge) that cannot be read or does not fit the others
 
 export interface TandemErrorOptions {
   cause?: unknown;

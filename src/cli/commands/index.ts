@@ -5,12 +5,13 @@ import { inspectCommand } from './inspect.js';
 import { prepareCommand } from './prepare.js';
 import { quantizeCommand } from './quantize.js';
 import { runCommand } from './run.js';
+import { scenesCommand } from './scenes.js';
 import { splitCommand } from './split.js';
 import { targetsCommand } from './targets.js';
 import { translateQdqCommand } from './translate-qdq.js';
 import type { CliCommand } from './types.js';
 
 /** Every command, in the order `tandem --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [inspectCommand, analyzeCommand, targetsCommand, prepareCommand, splitCommand, runCommand, quantizeCommand, translateQdqCommand, fp16Command, demoCommand];
+export const COMMANDS: readonly CliCommand[] = [inspectCommand, analyzeCommand, targetsCommand, prepareCommand, splitCommand, runCommand, quantizeCommand, translateQdqCommand, fp16Command, scenesCommand, demoCommand];
 
 export type { CliCommand };

@@ -1,0 +1,12 @@
+/**
+ * eval/: what a model or plan is worth in task metrics. Datasets (generated street scenes with exact
+ * ground truth, Cityscapes-style and generic folders), streaming metric accumulators, image I/O and
+ * colour maps, and the evaluation of a model or plan against ground truth and a reference. Sits above
+ * runtime/ (it runs engines) and below report/ and cli/; it never prints.
+ */
+export * from './datasets/cityscapes-classes.js';
+export * from './datasets/scene-generator.js';
+export * from './datasets/types.js';
+export * from './datasets/views.js';
+export * from './datasets/write-scenes.js';
+export * from './image-io.js';
