@@ -10,3 +10,7 @@ export * from './datasets/types.js';
 export * from './datasets/views.js';
 export * from './datasets/write-scenes.js';
 export * from './image-io.js';
+export * from './metrics/classification.js';
+export * from './metrics/depth.js';
+export * from './metrics/segmentation.js';
+export * from './datasets/folder-datasets.js';
