@@ -80,10 +80,12 @@ export interface RuleContext {
   /** Inferred (else declared) shape of a tensor. */
   shape(name: string): Shape | undefined;
   dtype(name: string): DataType | undefined;
-  /** A build-time constant: a fixed initializer, a Constant output, or a value folded from static shapes. */
+  /**
+   * A build-time constant, the one notion every rule uses: an initializer, a Constant output, or the
+   * output of a node TensorRT folds at build (findBuildFacts: every input a build-time constant, as
+   * Identity, Cast, Reshape, DequantizeLinear or arithmetic of constants; Shape of a static shape).
+   */
   isConstant(name: string): boolean;
-  /** What the TensorRT ONNX parser reads as weights: a fixed initializer or a Constant node's output. */
-  isWeights(name: string): boolean;
   /** The constant's tensor, when known. */
   constant(name: string): Tensor | undefined;
   /** The constant's values as numbers (undefined when not constant, or when too large to read). */

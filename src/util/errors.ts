@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'QDQ_MODEL' // a Q/DQ model that breaks TensorRT's rules (non-zero zero point, mismatched Q and DQ scales)
   | 'VERIFY_FAILED' // a rewritten model whose outputs differ from the original's beyond the tolerance
   | 'USAGE' // wrong command-line flags or option values
+  | 'STAGE_FILE' // a split.json or plan.json that breaks the stage-file schema (every problem listed at once)
+  | 'ABORTED' // a run stopped on request (Ctrl-C, an AbortSignal) before it finished
   | 'DATASET' // an evaluation dataset folder with missing, undecodable or mismatched files
   | 'EVAL_RESULT'; // a partial eval result (--merge) that cannot be read or does not fit the others
 

@@ -1,7 +1,9 @@
 import { analyzeCommand } from './analyze.js';
+import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { fp16Command } from './fp16.js';
 import { inspectCommand } from './inspect.js';
+import { planCommand } from './plan.js';
 import { prepareCommand } from './prepare.js';
 import { quantizeCommand } from './quantize.js';
 import { runCommand } from './run.js';
@@ -12,6 +14,23 @@ import { translateQdqCommand } from './translate-qdq.js';
 import type { CliCommand } from './types.js';
 
 /** Every command, in the order `tandem --help` lists them. */
+<<<<<<< HEAD
 export const COMMANDS: readonly CliCommand[] = [inspectCommand, analyzeCommand, targetsCommand, prepareCommand, splitCommand, runCommand, quantizeCommand, translateQdqCommand, fp16Command, scenesCommand, demoCommand];
+=======
+export const COMMANDS: readonly CliCommand[] = [
+  inspectCommand,
+  analyzeCommand,
+  targetsCommand,
+  prepareCommand,
+  splitCommand,
+  quantizeCommand,
+  planCommand,
+  runCommand,
+  benchCommand,
+  translateQdqCommand,
+  fp16Command,
+  demoCommand,
+];
+>>>>>>> main
 
 export type { CliCommand };

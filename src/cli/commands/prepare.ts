@@ -122,7 +122,7 @@ export function formatPrepare(label: string, r: PrepareReport, options: { rewrit
   const width = Math.max(...r.passes.map((p) => p.pass.length));
   for (const p of r.passes) {
     if (p.applied.length === 0 && p.rejected.length === 0) continue;
-    const kept = p.kind === 'reconstruction' ? `${p.applied.length} kept, ${p.rejected.length} not kept` : `${p.applied.length} rewrite${p.applied.length === 1 ? '' : 's'}`;
+    const kept = p.kind === 'reconstruction' || p.rejected.length > 0 ? `${p.applied.length} kept, ${p.rejected.length} not kept` : `${p.applied.length} rewrite${p.applied.length === 1 ? '' : 's'}`;
     out.push(`  ${p.pass.padEnd(width)}  ${kept}`);
     const shown = options.rewrites ? p.applied : p.applied.slice(0, 2);
     for (const rw of shown) out.push(`      ${rw.summary}`);

@@ -1,0 +1,29 @@
+import { TandemError } from '../../util/errors.js';
+
+/** One thing wrong in a stage file: where (a JSON path such as `stages[2].file`) and what. */
+export interface StageFileProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * A name from a file, quoted for a message: control characters, DEL, C1 controls and bidirectional
+ * overrides are written as escapes so that a crafted name cannot rewrite the user's terminal.
+ */
+export function quote(name: string): string {
+  return JSON.stringify(name).replace(/[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The most problems one error message lists; the rest are counted (all of them are in `details`). */
+const MAX_LISTED = 50;
+
+/** One error for every problem found in a stage file. */
+export function stageFileError(file: string, problems: readonly StageFileProblem[], what: string): TandemError {
+  const listed = problems.slice(0, MAX_LISTED).map((p) => `  ${p.path === '' ? '(document)' : p.path}: ${p.message}`);
+  if (problems.length > MAX_LISTED) listed.push(`  ... and ${problems.length - MAX_LISTED} more`);
+  return new TandemError(
+    'STAGE_FILE',
+    `${quote(file)} is not a valid ${what} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${listed.join('\n')}\nfix these, or write the file again with tandem split / tandem plan`,
+    { details: { file, problems } },
+  );
+}
