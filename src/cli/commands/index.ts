@@ -1,6 +1,7 @@
 import { analyzeCommand } from './analyze.js';
 import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
+import { evalCommand } from './eval.js';
 import { fp16Command } from './fp16.js';
 import { inspectCommand } from './inspect.js';
 import { planCommand } from './plan.js';
@@ -14,9 +15,6 @@ import { translateQdqCommand } from './translate-qdq.js';
 import type { CliCommand } from './types.js';
 
 /** Every command, in the order `tandem --help` lists them. */
-<<<<<<< HEAD
-export const COMMANDS: readonly CliCommand[] = [inspectCommand, analyzeCommand, targetsCommand, prepareCommand, splitCommand, runCommand, quantizeCommand, translateQdqCommand, fp16Command, scenesCommand, demoCommand];
-=======
 export const COMMANDS: readonly CliCommand[] = [
   inspectCommand,
   analyzeCommand,
@@ -29,8 +27,9 @@ export const COMMANDS: readonly CliCommand[] = [
   benchCommand,
   translateQdqCommand,
   fp16Command,
+  scenesCommand,
+  evalCommand,
   demoCommand,
 ];
->>>>>>> main
 
 export type { CliCommand };

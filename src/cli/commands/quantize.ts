@@ -17,6 +17,7 @@ import {
   modelInputSpecs,
   openCalibrationFolder,
   orderStages,
+  preprocessFromMetadata,
   quantize,
   sliceSource,
   writeStageArtifacts,
@@ -114,7 +115,8 @@ export const quantizeCommand: CliCommand = {
         if (flags.stages && !split) throw new TandemError('USAGE', '--stages applies to a split.json only');
         for (const s of flags.stages ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage "${s}" in ${modelPath}; stages: ${loaded.map((l) => l.name).join(', ')}`);
         const stages = orderStages(loaded).map((l) => ({ ...l, quantize: flags.stages === undefined || flags.stages.includes(l.name) }));
-        const image = imageOptions(flags);
+        // The model's own metadata (tandem.preprocess) gives the defaults; flags override them.
+        const image = { ...preprocessFromMetadata(stages[0]!.model.metadata), ...imageOptions(flags) };
         const inputs = modelInputSpecs(stages[0]!.model);
         const all = openCalibrationFolder(flags.calib, inputs, { image });
         let calib = flags.limit === undefined ? all : sliceSource(all, 0, flags.limit);
