@@ -21,3 +21,5 @@ export * from './eval-target.js';
 export * from './evaluate.js';
 export * from './merge.js';
 export * from './dataset-spec.js';
+export * from './reference-model.js';
+export * from './mixed-precision.js';

@@ -9,6 +9,7 @@ import {
   SegmentationAccumulator,
   TRAIN_ID,
   evaluate,
+  type EvalPart,
   mergeEvalParts,
   readModelTasks,
   resolveShard,
@@ -54,14 +55,14 @@ describe('the trained reference model', () => {
   it('gives exactly the unsharded result from 4 merged shards', async () => {
     const dataset = syntheticDataset({ seed: 1001, count: 6, height: 128, width: 256 });
     const whole = await evaluate(MODEL, { dataset, datasetName: 'synthetic:1001,6', target: { threads: 2 } });
-    const parts = [];
+    const parts: EvalPart[] = [];
     for (let i = 3; i >= 0; i--) parts.push(JSON.parse(JSON.stringify(await evaluate(MODEL, { dataset, datasetName: 'synthetic:1001,6', shard: { index: i, count: 4 }, target: { threads: 2 } }))));
     const merged = mergeEvalParts(parts);
     const { shards: _m, complete: mergedComplete, ...mergedNumbers } = summarizeEval(merged);
     const { shards: _w, ...wholeNumbers } = summarizeEval(whole);
     assert.deepEqual({ ...mergedNumbers, complete: mergedComplete }, wholeNumbers);
     assert.deepEqual(merged.metrics, JSON.parse(JSON.stringify(whole.metrics)));
-    assert.throws(() => mergeEvalParts([parts[0], parts[0]]), (e) => isTandemError(e, 'EVAL_RESULT') && /shard 3 is in more than one part/.test(e.message));
+    assert.throws(() => mergeEvalParts([parts[0]!, parts[0]!]), (e) => isTandemError(e, 'EVAL_RESULT') && /shard 3 is in more than one part/.test(e.message));
     assert.equal(summarizeEval(mergeEvalParts(parts.slice(1))).complete, false);
   });
 

@@ -1,4 +1,8 @@
-import { basename, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../util/fs.js';
+import { readSplit } from '../../io/stage-file/index.js';
+import { keepFp16Heads, openDatasetSpec, parseBudgets, readModelTasks } from '../../eval/index.js';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
 import { assertNotInput } from '../../util/fs.js';
@@ -58,6 +62,9 @@ interface QuantizeFlags {
   bgr?: boolean;
   layout?: 'nchw' | 'nhwc';
   scale?: number;
+  keepFp16?: string;
+  budget: string;
+  evalData: string;
   json?: boolean;
 }
 
@@ -91,6 +98,9 @@ export const quantizeCommand: CliCommand = {
       .option('--bgr', 'images: feed channels in BGR order')
       .addOption(new Option('--layout <layout>', 'images: tensor layout').choices(['nchw', 'nhwc']))
       .option('--scale <s>', 'images: pixel multiplier before mean/std (default 1/255)', finiteNumber)
+      .option('--keep-fp16 <auto>', 'split.json: find the fewest head tensors to keep in FP16 (float in the Q/DQ model, left out of the cache, --layerPrecisions for trtexec) so the task loss stays within --budget: sensitivity ranking, then bisection')
+      .option('--budget <metric=loss,...>', 'with --keep-fp16: allowed loss per task, miou=<points> and absrel=<percent>% (relative to FP32)', 'miou=0.5,absrel=2%')
+      .option('--eval-data <dataset>', 'with --keep-fp16: held-out frames with ground truth: synthetic[:seed,count], cityscapes:<dir>, folder:<dir>', 'synthetic:1000,16')
       .option('--json', 'print the result as JSON')
       .addHelpText(
         'after',
@@ -98,6 +108,7 @@ export const quantizeCommand: CliCommand = {
           '',
           'Examples:',
           '  tandem quantize model.onnx --calib images/ --trt-version 8.6.1 -o int8/',
+          '  tandem quantize split/split.json --calib images/ --placement dla --keep-fp16 auto --budget miou=0.5,absrel=2% --trt-version 8.6.1 -o int8/',
           '  tandem quantize split/split.json --calib images/ --stages head-segmentation,head-depth --trt-version 10.3.0 -o int8/',
           '  tandem quantize model.onnx --calib tensors/ --method entropy,max,percentile,mse --compare --trt-version 8.6.1 -o int8/',
         ].join('\n'),
@@ -146,23 +157,51 @@ export const quantizeCommand: CliCommand = {
           onProgress: bars.update,
         });
         bars.stop();
-        const written = result.artifacts.map((a) => ({ stage: a.stage, method: a.method, files: writeStageArtifacts(outDirs.get(a.method)!, a) }));
+        let artifacts = result.artifacts;
+        let precision: Awaited<ReturnType<typeof keepFp16Heads>>['results'] | undefined;
+        if (flags.keepFp16 !== undefined) {
+          if (flags.keepFp16 !== 'auto') throw new TandemError('USAGE', `--keep-fp16 takes "auto", got "${flags.keepFp16}"`);
+          if (!split) throw new TandemError('USAGE', '--keep-fp16 auto needs a split.json (the heads are bisected on the backbone\'s features); run tandem split first');
+          const source = readSplit(modelPath).source;
+          const sourcePath = source === undefined ? undefined : [resolve(dirname(modelPath), source), resolve(source)].find((p) => existsSync(p));
+          if (sourcePath === undefined) throw new TandemError('USAGE', `--keep-fp16 auto reads the task metadata of the split's source model (${source ?? 'none recorded'}), which is not there`);
+          const tasks = readModelTasks(loadModel(sourcePath, { weights: 'lazy' }), { preprocess: image });
+          const note = ctx.progress('keep-fp16', 1);
+          const done = await keepFp16Heads({ stages: loaded, artifacts, tasks, dataset: openDatasetSpec(flags.evalData, { height: tasks.preprocess.height, width: tasks.preprocess.width }), budgets: parseBudgets(flags.budget) });
+          note.stop();
+          artifacts = done.artifacts;
+          precision = done.results;
+        }
+        const written = artifacts.map((a) => ({ stage: a.stage, method: a.method, files: writeStageArtifacts(outDirs.get(a.method)!, a) }));
         let fidelity: FidelityRow[] | undefined;
         if (held !== undefined) {
           const cmp = progressBars(ctx);
-          fidelity = await compareFidelity(stages, result.artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), held, engine, cmp.update);
+          fidelity = await compareFidelity(stages, artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), held, engine, cmp.update);
           cmp.stop();
         }
         if (flags.json) {
           ctx.printJson({
             calibration: { source: calib.description, samples: result.observation.samples, batchSize: result.observation.batchSize, wallMs: result.calibrationMs, measured: 'wall time of observation and threshold search, onnxruntime cpu engine, this machine' },
-            artifacts: result.artifacts.map((a, i) => ({ stage: a.stage, method: a.method, algorithm: a.scales.algorithm, tensors: a.scales.activations.size, weights: a.scales.weights.size, qdqPairs: a.plan.activations.length + a.plan.weights.length, files: written[i]!.files })),
+            ...(precision ? { keepFp16: precision.map(({ plan: _plan, ...r }) => r) } : {}),
+            artifacts: artifacts.map((a, i) => ({ stage: a.stage, method: a.method, algorithm: a.scales.algorithm, tensors: a.scales.activations.size, weights: a.scales.weights.size, qdqPairs: a.plan.activations.length + a.plan.weights.length, files: written[i]!.files })),
             ...(fidelity ? { fidelity: { samples: held!.ids.length, what: 'Q/DQ model vs FP32 model, both on onnxruntime cpu (INT8 emulated by Q/DQ; not measured on a DLA)', rows: fidelity } } : {}),
           });
           return;
         }
         for (const line of formatQuantizeSummary(result, calib.description)) ctx.print(line);
         for (const w of written) ctx.print(`  ${w.stage} (${w.method}): ${w.files.cache}, ${w.files.scales}, ${w.files.qdq}`);
+        for (const r of precision ?? []) {
+          const unit = (v: number): string => (r.metric === 'miou' ? `${v.toFixed(2)} mIoU points` : `${(100 * v).toFixed(2)}% AbsRel`);
+          const dir = outDirs.get(r.method as CalibrationMethod)!;
+          const file = join(dir, `${r.stage}.keep-fp16.json`);
+          writeFileAtomic(file, `${JSON.stringify({ ...r, plan: undefined }, null, 2)}\n`);
+          ctx.print('');
+          ctx.print(`keep-fp16 ${r.stage} (${r.method}), task metric ${r.metric} on ${flags.evalData} (emulated INT8, onnxruntime cpu): FP32 ${r.fp32.toFixed(4)}, INT8 ${r.int8.toFixed(4)} (loss ${unit(r.int8Loss)}), mixed ${r.mixed.toFixed(4)} (loss ${unit(r.mixedLoss)}) — ${r.withinBudget ? 'within' : 'NOT within'} budget`);
+          ctx.print(`  keep in FP16: ${r.keep.length === 0 ? 'nothing (INT8 is within budget)' : r.keep.map((k) => `${k.tensor} (${k.kind}, layer ${k.layer})`).join(', ')}; ${r.sensitivity.length} sensitivity runs + ${r.bisectionSteps} bisection steps`);
+          ctx.print(`  most sensitive: ${r.sensitivity.slice(0, 5).map((s) => `${s.tensor} ${unit(s.recovers)}`).join(', ')}`);
+          if (r.trtexecArgs) ctx.print(`  trtexec: ${r.trtexecArgs}`);
+          ctx.print(`  wrote ${file}`);
+        }
         if (fidelity) {
           ctx.print('');
           for (const line of formatFidelityTable(fidelity, `fidelity on ${held!.ids.length} held-out samples (${held!.description}): Q/DQ model vs FP32 model, both on onnxruntime cpu — INT8 emulated by Q/DQ, not measured on a DLA`)) ctx.print(line);
