@@ -14,3 +14,4 @@ export * from './passes/index.js';
 export * from './quant/index.js';
 export * from './plan/index.js';
 export * from './runtime/index.js';
+export * from './report/index.js';

@@ -139,7 +139,8 @@ class InferState {
     const unresolved = inputs === undefined ? this.#unresolved : [];
     const store = valueStore(graph).values;
     for (const node of graph.nodes) this.#inferNode(graph, node, unresolved, store);
-    if (inputs !== undefined) this.#subgraphUnresolved.set(graph, unresolved);
+    // a branch that never runs leaves nothing unresolved that matters
+    if (inputs !== undefined) this.#subgraphUnresolved.set(graph, this.#unreachable > 0 ? [] : unresolved);
   }
 
   inferSubgraph(graph: Graph, inputs: readonly (TensorType | undefined)[]): (TensorType | undefined)[] {

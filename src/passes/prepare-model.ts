@@ -135,8 +135,11 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
         o.onPass?.({ round, pass: pass.name, applied: record.applied.length, rejected: 0 });
         continue;
       }
+      // a plan is data about one model: planned again only once a candidate was kept (current changed)
+      let planned: { model: Model; plan: PassPlan } | undefined;
       for (;;) {
-        const plan = pass.plan(current);
+        if (planned?.model !== current) planned = { model: current, plan: pass.plan(current) };
+        const plan = planned.plan;
         noteRefused(plan);
         const candidate = plan.rewrites.find((r) => !tried.has(keyOf(pass, r)));
         if (candidate === undefined) break;

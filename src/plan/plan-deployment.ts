@@ -146,7 +146,6 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
         notes.push(`${c.engine} could not run stage "${c.stage}": ${e.message.split('\n')[0]}`);
       }
     }
-    options.onProgress?.({ phase: 'time', stage: '', engine: 'cpu', done: candidates.length, total: candidates.length });
     assignment = chooseHostAssignment(order.map((s) => s.name), timings, pins as Record<string, HostEngine>);
     assignments = order.map((s) => hostChoice(s.name, assignment!, timings, pins[s.name] !== undefined));
   }

@@ -1,5 +1,7 @@
 import { TandemError } from '../util/errors.js';
+import { checkedElementCount } from '../util/limits.js';
 import { createRng } from '../util/random.js';
+import { printable, quote } from '../util/text.js';
 import { DATA_TYPES, isFloatType, type DataType } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
@@ -31,17 +33,18 @@ export function randomInputs(model: Model, options: RandomInputOptions = {}): Re
   for (const name of model.graph.runtimeInputs) {
     const type = model.graph.value(name)?.type;
     if (type?.kind !== 'tensor' || type.dtype === undefined || type.shape === undefined) {
-      throw new TandemError('INPUT_MISMATCH', `input "${name}" has no declared tensor type and shape; cannot make random data for it`);
+      throw new TandemError('INPUT_MISMATCH', `input ${quote(name)} has no declared tensor type and shape; cannot make random data for it`);
     }
     const dims = type.shape.map((d: Dim) => (typeof d === 'number' ? d : (typeof d === 'string' ? options.dims?.[d] : undefined) ?? 1));
-    const count = dims.reduce((a, b) => a * b, 1);
+    const declared = `[${type.shape.map((d) => (d === null ? '?' : typeof d === 'string' ? printable(d, 40) : d)).join(', ')}]`;
+    const count = checkedElementCount(dims, `random data for input ${quote(name)} (declared shape ${declared})`);
     const dtype: DataType = type.dtype;
     const values = new Float64Array(count);
     const [flo, fhi] = domains.get(name) ?? [lo, hi];
     if (isFloatType(dtype)) for (let i = 0; i < count; i++) values[i] = rng.uniform(flo, fhi);
     else if (dtype === 'bool') for (let i = 0; i < count; i++) values[i] = rng.int(0, 2);
     else if (DATA_TYPES[dtype].kind === 'int' || DATA_TYPES[dtype].kind === 'uint') for (let i = 0; i < count; i++) values[i] = rng.int(ilo, ihi);
-    else throw new TandemError('INPUT_MISMATCH', `cannot make random data of type ${dtype} for input "${name}"`);
+    else throw new TandemError('INPUT_MISMATCH', `cannot make random data of type ${dtype} for input ${quote(name)}`);
     feeds[name] = tensorFromValues(dtype, dims, values, name);
   }
   return feeds;

@@ -188,6 +188,11 @@ export interface TargetProfile {
   readonly unknownOp: OpSupport;
   /** Caveats of the whole profile (version notes). */
   readonly notes: readonly string[];
+  /**
+   * How INT8 reaches the engine: `implicit` (a calibration cache of per-tensor ranges, TensorRT ≤ 10.x on
+   * the DLA) or `explicit` (Q/DQ nodes in a strongly typed network, TensorRT ≥ 11.4). @default implicit
+   */
+  readonly quantization?: 'implicit' | 'explicit';
 }
 
 /** An op as one profile treats it, resolved from its row. */
@@ -204,6 +209,9 @@ export interface NodeVerdict {
   /** Node name, or its first output's name where the node has none. */
   readonly name: string;
   readonly op: string;
+  /** Tensor names the node reads ('' for an omitted optional input) and writes: the graph's edges, for drawing it. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
   /** False when the node falls back; true when it runs on the target or vanishes at build time. */
   readonly ok: boolean;
   readonly placement: Placement;

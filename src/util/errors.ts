@@ -27,6 +27,11 @@ export type ErrorCode =
   | 'USAGE' // wrong command-line flags or option values
   | 'STAGE_FILE' // a split.json or plan.json that breaks the stage-file schema (every problem listed at once)
   | 'ABORTED' // a run stopped on request (Ctrl-C, an AbortSignal) before it finished
+  | 'PLAN_COST' // a latency parameter file or a plan the latency model cannot cost (bad schema, missing parameter)
+  | 'TRT_LOG' // a trtexec log or --exportTimes/--exportProfile JSON that cannot be read (tandem import)
+  | 'REPORT_INPUT' // a file given to report that is not a tandem result, or a result that does not match its format
+  | 'OUTPUT_PATH' // an output path of the wrong kind (an existing file where a folder is written, a folder where a file is)
+  | 'TOO_LARGE' // a tensor tandem would allocate has more elements than its limit (declared dims, --dims, image sizes)
   | 'DATASET' // an evaluation dataset folder with missing, undecodable or mismatched files
   | 'EVAL_RESULT'; // a partial eval result (--merge) that cannot be read or does not fit the others
 

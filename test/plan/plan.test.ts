@@ -124,6 +124,11 @@ describe('tandem plan: host', () => {
     assert.ok(d.plan.stages.every((s) => s.engine === 'cpu' && s.precision === 'fp32'));
     assert.ok(d.timings.every((t) => t.medianMs > 0));
     assert.equal(d.plan.source, 'multitask.onnx');
+    // planned into the split's own folder, a stage model would be written over its input
+    await assert.rejects(
+      planDeployment({ splitPath: join(stages, 'split.json') }, { ...quick, target: 'host', out: stages, engines }),
+      (e) => isTandemError(e, 'FILE_EXISTS') && /backbone.onnx would overwrite the input .*backbone.onnx; tandem never writes over its input/.test(e.message),
+    );
   });
 });
 

@@ -17,9 +17,9 @@ describe('options', () => {
   it('an unknown target is a TandemError UNKNOWN_NAME that lists the targets', () => {
     assert.throws(
       () => getTarget('orin-gpu'),
-      (e) => isTandemError(e, 'UNKNOWN_NAME') && e.message === 'unknown target "orin-gpu"; targets: orin-dla, orin-dla-trt10, xavier-dla, gpu, cpu (see tandem targets)',
+      (e) => isTandemError(e, 'UNKNOWN_NAME') && e.message === 'unknown target "orin-gpu"; targets: orin-dla, orin-dla-trt10, orin-dla-trt11, xavier-dla, gpu, cpu (see tandem targets)',
     );
-    assert.deepEqual([...TARGETS.keys()], ['orin-dla', 'orin-dla-trt10', 'xavier-dla', 'gpu', 'cpu']);
+    assert.deepEqual([...TARGETS.keys()], ['orin-dla', 'orin-dla-trt10', 'orin-dla-trt11', 'xavier-dla', 'gpu', 'cpu']);
   });
 
   it('precision defaults to INT8 on DLA targets and FP16 elsewhere', () => {

@@ -11,9 +11,11 @@ import { evalStep } from '../demo-steps/eval-step.js';
 import { writeSplit } from '../../passes/index.js';
 import { runOnce } from '../../runtime/run-once.js';
 import { analyzeStep } from '../demo-steps/analyze-step.js';
+import { pipelineStep } from '../demo-steps/pipeline-step.js';
 import { planStep } from '../demo-steps/plan-step.js';
 import { prepareSplitStep } from '../demo-steps/prepare-split-step.js';
 import { quantizeStep } from '../demo-steps/quantize-step.js';
+import { reportStep } from '../demo-steps/report-step.js';
 import { positiveInt } from '../parse.js';
 import { printSummary } from './inspect.js';
 import type { CliCommand } from './types.js';
@@ -74,7 +76,7 @@ export const demoCommand: CliCommand = {
         await analyzeStep(model, ctx);
         ctx.print('');
 
-        const { plan } = await prepareSplitStep(model, ctx);
+        const { plan, prepared, report, verification } = await prepareSplitStep(model, ctx);
         const written = writeSplit(plan, join(out, 'stages'), { source: modelPath, protect: [modelPath] });
         ctx.print(`  wrote ${written.files.length - 1} stage models and ${join(out, 'stages', 'split.json')}`);
         ctx.print('');
@@ -82,7 +84,12 @@ export const demoCommand: CliCommand = {
         await quantizeStep(model, ctx, { workDir: out, splitManifest: join(out, 'stages', 'split.json'), samples: flags.samples });
         ctx.print('');
 
-        await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
+        const plans = await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
+        ctx.print('');
+
+        await pipelineStep(plans.host.plan, ctx, { workDir: out });
+        ctx.print('');
+        reportStep(ctx, { workDir: out, modelPath, prepared, prepareReport: report, verification });
         ctx.print('');
         ctx.print(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; everything is in ${out}`);
         ctx.print('Measured: the cpu run time above (this machine). Emulated: INT8 fidelity (Q/DQ models on onnxruntime cpu).');

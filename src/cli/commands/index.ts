@@ -1,4 +1,7 @@
 import { analyzeCommand } from './analyze.js';
+import { costCommand } from './cost.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
@@ -7,6 +10,7 @@ import { inspectCommand } from './inspect.js';
 import { planCommand } from './plan.js';
 import { prepareCommand } from './prepare.js';
 import { quantizeCommand } from './quantize.js';
+import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 import { scenesCommand } from './scenes.js';
 import { splitCommand } from './split.js';
@@ -27,6 +31,10 @@ export const COMMANDS: readonly CliCommand[] = [
   benchCommand,
   translateQdqCommand,
   fp16Command,
+  costCommand,
+  exportCommand,
+  importCommand,
+  reportCommand,
   scenesCommand,
   evalCommand,
   demoCommand,

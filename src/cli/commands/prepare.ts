@@ -1,10 +1,11 @@
 import { Option } from 'commander';
-import { loadModel, saveModel } from '../../onnx/index.js';
+import { loadModel, modelFiles, saveModel, savedModelFiles } from '../../onnx/index.js';
 import { PASS_NAMES, prepareModel, type PrepareReport, type PrepareResult } from '../../passes/index.js';
 import { checkEquivalent, type EquivalenceReport } from '../../runtime/verify.js';
 import { TARGETS, getTarget, type AnalysisSummary } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
-import { assertNotInput } from '../../util/fs.js';
+import { assertOutputsFree, checkOutputFile } from '../../util/fs.js';
+import { unusedDimsNotes } from '../dims.js';
 import { dimSizes, list } from '../parse.js';
 import { formatFlops } from './analyze.js';
 import type { CliCommand } from './types.js';
@@ -46,9 +47,11 @@ export const prepareCommand: CliCommand = {
         '\nExamples:\n  tandem prepare model.onnx --target orin-dla -o model.dla.onnx\n  tandem prepare model.onnx -o out.onnx --passes fuse-conv-batchnorm,convert-matmul-to-conv --rewrites\n  tandem prepare model.onnx -o out.onnx --dims batch=1 --json',
       )
       .action(async (modelPath: string, flags: PrepareFlags) => {
-        assertNotInput(flags.out, [modelPath]);
+        checkOutputFile(flags.out);
         getTarget(flags.target);
         const model = loadModel(modelPath, { weights: 'lazy' });
+        assertOutputsFree(savedModelFiles(flags.out), modelFiles(model, modelPath));
+        if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
         const result = prepareModel(model, {
           target: flags.target,
           keep: flags.applyAll ? 'all' : 'coverage',
@@ -66,7 +69,7 @@ export const prepareCommand: CliCommand = {
         }
         const saved = saveModel(result.model, flags.out);
         if (flags.json) {
-          ctx.printJson(toJson(modelPath, saved.path, saved.bytes, result, verification));
+          ctx.printJson(prepareJson(modelPath, saved.path, saved.bytes, result.report, verification));
           return;
         }
         for (const line of formatPrepare(modelPath, result.report, { rewrites: flags.rewrites ?? false })) ctx.print(line);
@@ -76,7 +79,9 @@ export const prepareCommand: CliCommand = {
   },
 };
 
-function toJson(input: string, output: string, bytes: number, r: PrepareResult, v: EquivalenceReport | undefined): unknown {
+/** What `prepare --json` prints (and the demo writes as prepare.json for the report). */
+export function prepareJson(input: string, output: string, bytes: number, report: PrepareReport, v: EquivalenceReport | undefined): unknown {
+  const r = { report };
   return {
     input,
     output,

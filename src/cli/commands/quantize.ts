@@ -1,12 +1,12 @@
+import { quote } from '../../util/text.js';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../../util/fs.js';
-import { readSplit } from '../../io/stage-file/index.js';
-import { keepFp16Heads, openDatasetSpec, parseBudgets, readModelTasks } from '../../eval/index.js';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { assertNotInput } from '../../util/fs.js';
-import { loadModel } from '../../onnx/load-save.js';
+import { assertOutputsFree, checkOutputDir, writeFileAtomic } from '../../util/fs.js';
+import { readSplit } from '../../io/stage-file/index.js';
+import { keepFp16Heads, openDatasetSpec, parseBudgets, readModelTasks } from '../../eval/index.js';
+import { loadModel, modelFiles, savedModelFiles } from '../../onnx/load-save.js';
 import { getEngine } from '../../runtime/engines/registry.js';
 import {
   CACHE_ALGORITHMS,
@@ -24,7 +24,7 @@ import {
   preprocessFromMetadata,
   quantize,
   sliceSource,
-  writeStageArtifacts,
+  writeQuantizeArtifacts,
   type CacheAlgorithm,
   type CalibrationMethod,
   type EntropyVariant,
@@ -34,6 +34,7 @@ import {
   type QuantProgress,
   type QuantizeResult,
 } from '../../quant/index.js';
+import { trtVersionNumber } from '../../quant/calibration-cache.js';
 import type { CliContext, Progress } from '../context.js';
 import { finiteNumber, list, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
@@ -117,14 +118,18 @@ export const quantizeCommand: CliCommand = {
         if (flags.trtVersion === undefined) {
           throw new TandemError('USAGE', 'give --trt-version: the TensorRT version that will read the calibration cache (e.g. 8.6.1 for DRIVE OS 6.0 / JetPack 6.0, 10.3.0 for JetPack 6.1+); TensorRT silently ignores a cache of another major version');
         }
+        trtVersionNumber(flags.trtVersion);
+        checkOutputDir(flags.out);
         const methods = flags.method.map((m): CalibrationMethod => {
-          if (!isCalibrationMethod(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method "${m}"; methods: ${CALIBRATION_METHODS.join(', ')}`);
+          if (!isCalibrationMethod(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(m)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
           return m;
         });
+        const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
+        for (const dir of outDirs.values()) checkOutputDir(dir);
         const split = isSplitManifestPath(modelPath);
         const loaded = split ? loadSplitStages(modelPath) : [{ name: basename(modelPath).replace(/\.onnx$/i, ''), file: modelPath, model: loadModel(modelPath) }];
         if (flags.stages && !split) throw new TandemError('USAGE', '--stages applies to a split.json only');
-        for (const s of flags.stages ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage "${s}" in ${modelPath}; stages: ${loaded.map((l) => l.name).join(', ')}`);
+        for (const s of flags.stages ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage ${quote(s)} in ${modelPath}; stages: ${loaded.map((l) => l.name).join(', ')}`);
         const stages = orderStages(loaded).map((l) => ({ ...l, quantize: flags.stages === undefined || flags.stages.includes(l.name) }));
         // The model's own metadata (tandem.preprocess) gives the defaults; flags override them.
         const image = { ...preprocessFromMetadata(stages[0]!.model.metadata), ...imageOptions(flags) };
@@ -141,9 +146,10 @@ export const quantizeCommand: CliCommand = {
             calib = sliceSource(all, 0, Math.min(flags.limit ?? Infinity, n - flags.holdout));
           }
         }
-        const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
-        const inputsPaths = [modelPath, ...loaded.map((l) => l.file)];
-        for (const s of stages.filter((x) => x.quantize)) for (const dir of outDirs.values()) for (const p of Object.values(artifactPaths(dir, s.name))) assertNotInput(p, inputsPaths);
+        // Every file read: the model or split.json, each stage's model and external data, the samples.
+        const read = [modelPath, ...loaded.flatMap((l) => modelFiles(l.model, l.file)), ...all.ids.map((id) => join(flags.calib, id)), ...(flags.compareData !== undefined && held !== undefined ? held.ids.map((id) => join(flags.compareData!, id)) : [])];
+        const outputs = stages.filter((x) => x.quantize).flatMap((s) => [...outDirs.values()].flatMap((dir) => Object.values(artifactPaths(dir, s.name)).flatMap((p) => (p.endsWith('.onnx') ? savedModelFiles(p) : [p]))));
+        assertOutputsFree(outputs, read);
         const engine = getEngine('cpu');
         const bars = progressBars(ctx);
         const result = await quantize(stages, calib, engine, {
@@ -160,19 +166,22 @@ export const quantizeCommand: CliCommand = {
         let artifacts = result.artifacts;
         let precision: Awaited<ReturnType<typeof keepFp16Heads>>['results'] | undefined;
         if (flags.keepFp16 !== undefined) {
-          if (flags.keepFp16 !== 'auto') throw new TandemError('USAGE', `--keep-fp16 takes "auto", got "${flags.keepFp16}"`);
-          if (!split) throw new TandemError('USAGE', '--keep-fp16 auto needs a split.json (the heads are bisected on the backbone\'s features); run tandem split first');
+          if (flags.keepFp16 !== 'auto') throw new TandemError('USAGE', `--keep-fp16 takes "auto", got ${quote(flags.keepFp16)}`);
+          if (!split) throw new TandemError('USAGE', "--keep-fp16 auto needs a split.json (the heads are bisected on the backbone's features); run tandem split first");
           const source = readSplit(modelPath).source;
           const sourcePath = source === undefined ? undefined : [resolve(dirname(modelPath), source), resolve(source)].find((p) => existsSync(p));
           if (sourcePath === undefined) throw new TandemError('USAGE', `--keep-fp16 auto reads the task metadata of the split's source model (${source ?? 'none recorded'}), which is not there`);
           const tasks = readModelTasks(loadModel(sourcePath, { weights: 'lazy' }), { preprocess: image });
-          const note = ctx.progress('keep-fp16', 1);
           const done = await keepFp16Heads({ stages: loaded, artifacts, tasks, dataset: openDatasetSpec(flags.evalData, { height: tasks.preprocess.height, width: tasks.preprocess.width }), budgets: parseBudgets(flags.budget) });
-          note.stop();
           artifacts = done.artifacts;
           precision = done.results;
         }
-        const written = artifacts.map((a) => ({ stage: a.stage, method: a.method, files: writeStageArtifacts(outDirs.get(a.method)!, a) }));
+        const written = writeQuantizeArtifacts(flags.out, artifacts, { byMethod: methods.length > 1 });
+        const precisionFiles = (precision ?? []).map((r) => {
+          const file = join(flags.out, methods.length > 1 ? r.method : '', `${r.stage}.keep-fp16.json`);
+          writeFileAtomic(file, `${JSON.stringify({ ...r, plan: undefined }, null, 2)}\n`);
+          return file;
+        });
         let fidelity: FidelityRow[] | undefined;
         if (held !== undefined) {
           const cmp = progressBars(ctx);
@@ -180,28 +189,21 @@ export const quantizeCommand: CliCommand = {
           cmp.stop();
         }
         if (flags.json) {
-          ctx.printJson({
-            calibration: { source: calib.description, samples: result.observation.samples, batchSize: result.observation.batchSize, wallMs: result.calibrationMs, measured: 'wall time of observation and threshold search, onnxruntime cpu engine, this machine' },
-            ...(precision ? { keepFp16: precision.map(({ plan: _plan, ...r }) => r) } : {}),
-            artifacts: artifacts.map((a, i) => ({ stage: a.stage, method: a.method, algorithm: a.scales.algorithm, tensors: a.scales.activations.size, weights: a.scales.weights.size, qdqPairs: a.plan.activations.length + a.plan.weights.length, files: written[i]!.files })),
-            ...(fidelity ? { fidelity: { samples: held!.ids.length, what: 'Q/DQ model vs FP32 model, both on onnxruntime cpu (INT8 emulated by Q/DQ; not measured on a DLA)', rows: fidelity } } : {}),
-          });
+          const doc = quantizeJson(result, calib.description, written.map((w) => w.files), fidelity === undefined ? undefined : { samples: held!.ids.length, rows: fidelity }) as Record<string, unknown>;
+          ctx.printJson(precision ? { ...doc, keepFp16: precision.map(({ plan: _plan, ...r }) => r) } : doc);
           return;
         }
         for (const line of formatQuantizeSummary(result, calib.description)) ctx.print(line);
         for (const w of written) ctx.print(`  ${w.stage} (${w.method}): ${w.files.cache}, ${w.files.scales}, ${w.files.qdq}`);
-        for (const r of precision ?? []) {
+        (precision ?? []).forEach((r, i) => {
           const unit = (v: number): string => (r.metric === 'miou' ? `${v.toFixed(2)} mIoU points` : `${(100 * v).toFixed(2)}% AbsRel`);
-          const dir = outDirs.get(r.method as CalibrationMethod)!;
-          const file = join(dir, `${r.stage}.keep-fp16.json`);
-          writeFileAtomic(file, `${JSON.stringify({ ...r, plan: undefined }, null, 2)}\n`);
           ctx.print('');
           ctx.print(`keep-fp16 ${r.stage} (${r.method}), task metric ${r.metric} on ${flags.evalData} (emulated INT8, onnxruntime cpu): FP32 ${r.fp32.toFixed(4)}, INT8 ${r.int8.toFixed(4)} (loss ${unit(r.int8Loss)}), mixed ${r.mixed.toFixed(4)} (loss ${unit(r.mixedLoss)}) — ${r.withinBudget ? 'within' : 'NOT within'} budget`);
           ctx.print(`  keep in FP16: ${r.keep.length === 0 ? 'nothing (INT8 is within budget)' : r.keep.map((k) => `${k.tensor} (${k.kind}, layer ${k.layer})`).join(', ')}; ${r.sensitivity.length} sensitivity runs + ${r.bisectionSteps} bisection steps`);
-          ctx.print(`  most sensitive: ${r.sensitivity.slice(0, 5).map((s) => `${s.tensor} ${unit(s.recovers)}`).join(', ')}`);
+          ctx.print(`  most sensitive: ${r.sensitivity.slice(0, 5).map((x) => `${x.tensor} ${unit(x.recovers)}`).join(', ')}`);
           if (r.trtexecArgs) ctx.print(`  trtexec: ${r.trtexecArgs}`);
-          ctx.print(`  wrote ${file}`);
-        }
+          ctx.print(`  wrote ${precisionFiles[i]}`);
+        });
         if (fidelity) {
           ctx.print('');
           for (const line of formatFidelityTable(fidelity, `fidelity on ${held!.ids.length} held-out samples (${held!.description}): Q/DQ model vs FP32 model, both on onnxruntime cpu — INT8 emulated by Q/DQ, not measured on a DLA`)) ctx.print(line);
@@ -211,18 +213,27 @@ export const quantizeCommand: CliCommand = {
   },
 };
 
+/** What `quantize --json` prints (and the demo writes as quantize.json for the report); `files` per artifact, in order. */
+export function quantizeJson(result: QuantizeResult, source: string, files: readonly Record<string, string>[], fidelity?: { samples: number; rows: readonly FidelityRow[] }): unknown {
+  return {
+    calibration: { source, samples: result.observation.samples, batchSize: result.observation.batchSize, wallMs: result.calibrationMs, measured: 'wall time of observation and threshold search, onnxruntime cpu engine, this machine' },
+    artifacts: result.artifacts.map((a, i) => ({ stage: a.stage, method: a.method, algorithm: a.scales.algorithm, tensors: a.scales.activations.size, weights: a.scales.weights.size, qdqPairs: a.plan.activations.length + a.plan.weights.length, files: files[i] })),
+    ...(fidelity ? { fidelity: { samples: fidelity.samples, what: 'Q/DQ model vs FP32 model, both on onnxruntime cpu (INT8 emulated by Q/DQ; not measured on a DLA)', rows: fidelity.rows } } : {}),
+  };
+}
+
 function imageOptions(flags: QuantizeFlags): ImagePreprocessOptions {
   const o: ImagePreprocessOptions = {};
   if (flags.size !== undefined) {
     const m = /^(\d+)x(\d+)$/.exec(flags.size);
-    if (!m) throw new TandemError('USAGE', `--size expects HxW like 512x1024, got "${flags.size}"`);
+    if (!m) throw new TandemError('USAGE', `--size expects HxW like 512x1024, got ${quote(flags.size)}`);
     o.height = Number(m[1]);
     o.width = Number(m[2]);
   }
   const nums = (xs: string[], what: string): number[] =>
     xs.map((x) => {
       const n = Number(x);
-      if (!Number.isFinite(n)) throw new TandemError('USAGE', `--${what} expects numbers, got "${x}"`);
+      if (!Number.isFinite(n)) throw new TandemError('USAGE', `--${what} expects numbers, got ${quote(x)}`);
       return n;
     });
   if (flags.resize !== undefined) o.resize = flags.resize;

@@ -1,15 +1,16 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { assertOutputsFree, checkOutputDir, writeFileAtomic, writeFolder } from '../../util/fs.js';
+import { quote } from '../../util/text.js';
 import { formatShape } from '../../ir/types.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { loadModel } from '../../onnx/load-save.js';
+import { loadModel, modelFiles } from '../../onnx/load-save.js';
 import { encodeNpy, readNpy } from '../../io/npy.js';
 import { ENGINE_NAMES } from '../../runtime/engines/types.js';
 import { runOnce } from '../../runtime/run-once.js';
 import { collect, dimSizes, positiveInt } from '../parse.js';
+import { unusedDimsNotes } from '../dims.js';
 import type { CliCommand } from './types.js';
 import type { PipelineMode } from '../../runtime/pipeline/pipeline.js';
 import { isPlanPath } from '../pipeline-args.js';
@@ -51,13 +52,20 @@ export const runCommand: CliCommand = {
           await runPlanCommand(modelPath, flags, ctx);
           return;
         }
+        if (flags.out !== undefined) checkOutputDir(flags.out, '--out');
         const model = loadModel(modelPath, { weights: 'lazy' });
+        if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
+        const read = modelFiles(model, modelPath);
         const inputs: Record<string, Tensor> = {};
         for (const spec of flags.input) {
           const eq = spec.indexOf('=');
-          if (eq <= 0) throw new TandemError('USAGE', `--input expects name=file.npy, got "${spec}"`);
+          if (eq <= 0) throw new TandemError('USAGE', `--input expects name=file.npy, got ${quote(spec)}`);
           inputs[spec.slice(0, eq)] = readNpy(spec.slice(eq + 1));
+          read.push(spec.slice(eq + 1));
         }
+        // Output file names are known from the graph: checked against every file read before the run.
+        const names = outputFileNames(model.graph.outputs);
+        if (flags.out !== undefined) assertOutputsFree([...names.values()].map((f) => join(flags.out!, f)), read);
         const result = await runOnce(model, modelPath, {
           engine: flags.engine,
           inputs,
@@ -67,12 +75,17 @@ export const runCommand: CliCommand = {
         });
         const files: Record<string, string> = {};
         if (flags.out !== undefined) {
-          mkdirSync(flags.out, { recursive: true });
-          for (const [name, t] of Object.entries(result.outputs)) {
-            const file = join(flags.out, `${safeFileName(name)}.npy`);
-            writeFileAtomic(file, encodeNpy(t));
-            files[name] = file;
-          }
+          writeFolder(
+            flags.out,
+            (out) => {
+              for (const [name, t] of Object.entries(result.outputs)) {
+                const file = names.get(name) ?? `${safeFileName(name)}.npy`;
+                writeFileAtomic(out.at(file), encodeNpy(t));
+                files[name] = out.final(file);
+              }
+            },
+            '--out',
+          );
         }
         if (flags.json) {
           ctx.printJson({
@@ -95,5 +108,19 @@ export const runCommand: CliCommand = {
 
 /** Output names can hold '/' or ':' (exporters write "/model/conv/Conv_output_0"). */
 export function safeFileName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+/, '') || 'output';
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[_.]+/, '') || 'output';
+}
+
+/** A distinct .npy file name per output (two names that sanitise alike get a numeric suffix). */
+function outputFileNames(outputs: readonly string[]): Map<string, string> {
+  const used = new Set<string>();
+  const out = new Map<string, string>();
+  for (const name of outputs) {
+    const base = safeFileName(name);
+    let file = `${base}.npy`;
+    for (let i = 2; used.has(file.toLowerCase()); i++) file = `${base}-${i}.npy`;
+    used.add(file.toLowerCase());
+    out.set(name, file);
+  }
+  return out;
 }

@@ -1,8 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { TandemError } from '../../util/errors.js';
-import { quote, stageFileError, type StageFileProblem } from './problems.js';
+import { readTextFile } from '../../util/fs.js';
+import { quote } from '../../util/text.js';
+import { stageFileError, type StageFileProblem } from './problems.js';
 import { HEADER, PLAN_V2, SPLIT_V1, SPLIT_V2 } from './schema.js';
 import type { Plan, PlanDocument, SplitDocument, StageDocument, StageEntry, StageKind } from './types.js';
 import { checkRawStageFiles, checkStageDocument, checkStageFiles, deriveTensors, type FileCheckOptions } from './validate.js';
@@ -122,23 +123,8 @@ function stripUndefined<T>(v: T): T {
 }
 
 function readJson(path: string): unknown {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new TandemError('IO', `${quote(path)} is not a regular file; give a split.json or plan.json`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof TandemError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TandemError('FILE_NOT_FOUND', `${quote(path)} does not exist`, { cause: e });
-    throw new TandemError('IO', `cannot read ${quote(path)}: ${(e as Error).message}`, { cause: e });
-  }
-  if (size > MAX_BYTES) throw new TandemError('STAGE_FILE', `${quote(path)} is ${size} bytes; a split.json or plan.json is at most ${MAX_BYTES} bytes — is this the right file?`);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new TandemError('IO', `cannot read ${quote(path)}: ${(e as Error).message}`, { cause: e });
-  }
+  // A regular file (fstat on the descriptor: a FIFO or device is refused, never read), size-capped.
+  const text = readTextFile(path, { maxBytes: MAX_BYTES, what: 'split.json or plan.json' });
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

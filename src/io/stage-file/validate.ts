@@ -5,7 +5,8 @@ import type { Dim } from '../../ir/types.js';
 import { loadModel } from '../../onnx/load-save.js';
 import { isTandemError } from '../../util/errors.js';
 import { stageOrder } from './order.js';
-import { quote, type StageFileProblem } from './problems.js';
+import { quote } from '../../util/text.js';
+import type { StageFileProblem } from './problems.js';
 import { HOST_ENGINES, TARGET_ENGINES, type PlanDocument, type StageDocument, type TensorEntry } from './types.js';
 
 /**

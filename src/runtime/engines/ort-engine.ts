@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { TandemError } from '../../util/errors.js';
+import { quote } from '../../util/text.js';
 import { Model } from '../../ir/model.js';
 import { decodeModel } from '../../onnx/decode.js';
 import { encodeModel } from '../../onnx/encode.js';
@@ -25,7 +26,9 @@ export class OrtEngine implements Engine {
     // onnxruntime's process-wide logger prints its own errors (a provider library it cannot load) before
     // tandem reports them as one line; it is read once, when the first session starts.
     ort.env.logLevel = options.verbose ? 'warning' : 'fatal';
-    if (this.name === 'dla-emulated') assertQdqModel(model);
+    const structure = model instanceof Model ? model : typeof model === 'string' ? loadModel(model, { weights: 'lazy' }) : decodeModel(model);
+    assertPortableIo(structure);
+    if (this.name === 'dla-emulated') assertQdqModel(structure);
     const bytesOrPath = model instanceof Model ? encodeModel(model) : model;
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [this.#provider(options)],
@@ -112,7 +115,7 @@ class OrtSession implements Session {
     if (missing.length > 0 || extra.length > 0) {
       throw new TandemError(
         'INPUT_MISMATCH',
-        `inputs do not match the model: ${missing.length ? `missing ${missing.map((n) => `"${n}"`).join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unknown ${extra.map((n) => `"${n}"`).join(', ')}` : ''}; the model takes ${this.inputNames.map((n) => `"${n}"`).join(', ')}`,
+        `inputs do not match the model: ${missing.length ? `missing ${missing.map((n) => `${quote(n)}`).join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unknown ${extra.map((n) => `${quote(n)}`).join(', ')}` : ''}; the model takes ${this.inputNames.map((n) => `${quote(n)}`).join(', ')}`,
       );
     }
     const ortFeeds: Record<string, ort.Tensor> = {};
@@ -178,14 +181,45 @@ class OrtResidentTensor implements ResidentTensor {
  * dla-emulated runs INT8 numerics only if the model carries them: a float model would silently run in
  * FP32 and be reported as DLA-like.
  */
-function assertQdqModel(input: ModelInput): void {
-  const model = input instanceof Model ? input : typeof input === 'string' ? loadModel(input, { weights: 'lazy' }) : decodeModel(input);
+function assertQdqModel(model: Model): void {
   const qdq = model.graph.nodes.some((n) => n.op === 'QuantizeLinear' || n.op === 'DequantizeLinear');
   if (!qdq) {
     throw new TandemError(
       'USAGE',
       'engine dla-emulated runs INT8 Q/DQ models, and this model has no QuantizeLinear/DequantizeLinear nodes; make one with tandem quantize (<stage>.qdq.onnx) and run that',
     );
+  }
+}
+
+/** 4-bit types the Node binding of onnxruntime 1.30 cannot pass: a 4-bit output aborts the process. */
+const NO_BINDING = new Set<string>(['int4', 'uint4']);
+/** Cast's `to` codes of those types (ONNX TensorProto.DataType). */
+const NO_BINDING_CODES = new Set([21, 22]);
+
+/**
+ * Refuses, before a session exists, models whose inputs or outputs onnxruntime-node cannot hand across:
+ * int4/uint4 inputs (its binding has no 4-bit tensors) and int4/uint4 or optional-typed outputs (seen to
+ * abort or crash the whole process, rc 134 / 139, with onnxruntime-node 1.30).
+ */
+export function assertPortableIo(model: Model): void {
+  const g = model.graph;
+  const refuse = (what: string): never => {
+    throw new TandemError('ENGINE_RUN', `${what}; onnxruntime-node cannot pass it to or from JavaScript (with 1.30 a 4-bit or optional output aborts the process), so no session was opened — cast it to a supported type in the model (e.g. a Cast to int8 or float32, or OptionalGetElement)`);
+  };
+  for (const name of g.runtimeInputs) {
+    const t = g.value(name)?.type;
+    if (t?.kind === 'tensor' && t.dtype !== undefined && NO_BINDING.has(t.dtype)) refuse(`input ${quote(name)} is ${t.dtype}`);
+    if (t !== undefined && t.kind !== 'tensor' && t.kind !== 'unset') refuse(`input ${quote(name)} is of ${t.kind} type`);
+  }
+  for (const name of g.outputs) {
+    const t = g.value(name)?.type;
+    if (t?.kind === 'optional') refuse(`output ${quote(name)} is of optional type`);
+    if ((t?.kind === 'tensor' || t?.kind === 'sparseTensor') && t.dtype !== undefined && NO_BINDING.has(t.dtype)) refuse(`output ${quote(name)} is ${t.dtype}`);
+    // An output without a declared type: what its producer makes decides.
+    const p = t === undefined || (t.kind === 'tensor' && t.dtype === undefined) ? g.producer(name) : undefined;
+    if (p?.op === 'Optional' && p.domain === '') refuse(`output ${quote(name)} is made by Optional (an optional type)`);
+    const to = p?.op === 'Cast' ? p.attrs.get('to') : undefined;
+    if (to?.type === 'int' && NO_BINDING_CODES.has(to.value)) refuse(`output ${quote(name)} is a Cast to a 4-bit type`);
   }
 }
 
