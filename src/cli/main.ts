@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isTandemError } from '../util/errors.js';
+import { printable } from '../util/text.js';
 import { COMMANDS } from './commands/index.js';
 import { createContext, type CliContext, type IoStreams } from './context.js';
 
@@ -10,19 +11,63 @@ import { createContext, type CliContext, type IoStreams } from './context.js';
 export const EXIT = { ok: 0, internal: 1, user: 2 } as const;
 
 export function buildProgram(ctx: CliContext, io: IoStreams): Command {
+  const output = {
+    writeOut: (s: string) => io.stdout.write(s),
+    writeErr: (s: string) => io.stderr.write(s),
+    // A flag error is one line: commander's message, escaped, and where to look.
+    outputError: (s: string, write: (s: string) => void) => write(`${oneLine(s.replace(/^error: /, 'tandem: '))} (add --help for usage)\n`),
+  };
   const program = new Command('tandem')
     .description('Deploy one neural network across several accelerators at once (GPU + DLA): inspect, analyze, prepare, split, quantize, run.')
     .version(VERSION)
-    .showHelpAfterError('(add --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    .configureOutput(output);
   for (const command of COMMANDS) command.register(program, ctx);
-  for (const sub of program.commands) sub.exitOverride().showHelpAfterError('(add --help for usage)');
+  for (const sub of program.commands) sub.exitOverride().configureOutput(output);
   return program;
 }
 
+/** A message on one line: control characters (from file names, or a line break) escaped. */
+function oneLine(message: string): string {
+  return printable(message.trimEnd(), 4000);
+}
+
+/**
+ * Streams whose reader went away (`tandem inspect m.onnx --nodes | head -1`) end the output quietly:
+ * an EPIPE marks the stream closed and later writes are dropped, instead of an unhandled 'error' event.
+ */
+function guardStreams(io: IoStreams): IoStreams {
+  const guard = (stream: IoStreams['stdout'] & { isTTY?: boolean }): IoStreams['stderr'] => {
+    let closed = false;
+    const emitter = stream as Partial<NodeJS.EventEmitter>;
+    if (typeof emitter.on === 'function') {
+      emitter.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed = true;
+        else throw e;
+      });
+    }
+    return {
+      ...(stream.isTTY !== undefined ? { isTTY: stream.isTTY } : {}),
+      write: (s: string) => {
+        if (closed) return false;
+        try {
+          return stream.write(s);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+          closed = true;
+          return false;
+        }
+      },
+    };
+  };
+  const stderr = guard(io.stderr);
+  // The progress bar writes to the stream object itself: keep the original where it is a terminal.
+  return { stdout: guard(io.stdout), stderr: io.stderr.isTTY ? io.stderr : stderr };
+}
+
 /** Runs the CLI on `argv` (without node and script) and returns the exit code; never exits the process. */
-export async function runCli(argv: readonly string[], io: IoStreams = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runCli(argv: readonly string[], streams: IoStreams = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const io = guardStreams(streams);
   const ctx = createContext(io);
   const program = buildProgram(ctx, io);
   try {
@@ -34,7 +79,7 @@ export async function runCli(argv: readonly string[], io: IoStreams = { stdout: 
       return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.user;
     }
     if (isTandemError(e)) {
-      io.stderr.write(`tandem: ${e.message} [${e.code}]\n`);
+      io.stderr.write(`tandem: ${oneLine(e.message)} [${e.code}]\n`);
       return EXIT.user;
     }
     io.stderr.write(`tandem: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

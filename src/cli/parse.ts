@@ -1,21 +1,22 @@
 import { InvalidArgumentError } from 'commander';
+import { quote } from '../util/text.js';
 
 /** Option parsers: a wrong value is one clear line, never a stack trace. */
 export function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got ${quote(value)}`);
   return n;
 }
 
 export function nonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got ${quote(value)}`);
   return n;
 }
 
 export function finiteNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got ${quote(value)}`);
   return n;
 }
 
@@ -32,7 +33,7 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** One of a fixed set of choices. */
 export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
   return (value: string) => {
-    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got "${value}"`);
+    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got ${quote(value)}`);
     return value as T;
   };
 }
@@ -42,8 +43,10 @@ export function dimSizes(value: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of list(value)) {
     const m = /^([^=]+)=(\d+)$/.exec(part);
-    if (!m) throw new InvalidArgumentError(`expected name=size pairs like batch=1,height=512, got "${part}"`);
-    out[m[1]!] = Number(m[2]);
+    if (!m) throw new InvalidArgumentError(`expected name=size pairs like batch=1,height=512, got ${quote(part)}`);
+    const size = Number(m[2]);
+    if (!Number.isSafeInteger(size) || size <= 0) throw new InvalidArgumentError(`dim ${quote(m[1]!)} needs a positive integer size, got ${quote(m[2]!)}`);
+    out[m[1]!] = size;
   }
   return out;
 }

@@ -25,7 +25,7 @@ export {
   type TensorQuantization,
 } from './stage-file/types.js';
 export * from './stage-file/order.js';
-export { quote, type StageFileProblem } from './stage-file/problems.js';
+export type { StageFileProblem } from './stage-file/problems.js';
 export { STAGE_NAME } from './stage-file/schema.js';
 export * from './stage-file/read.js';
 export * from './stage-file/validate.js';

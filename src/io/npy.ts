@@ -1,9 +1,12 @@
-import { readFileSync, statSync } from 'node:fs';
-import { unzipSync, zipSync } from 'fflate';
+import { closeSync } from 'node:fs';
+import { zipSync } from 'fflate';
 import { TandemError } from '../util/errors.js';
+import { openRegularFile, readExactly, readRegularFile } from '../util/fs.js';
+import { checkedElementCount } from '../util/limits.js';
+import { printable, quote } from '../util/text.js';
 import { byteSize, DATA_TYPES, type DataType } from '../ir/dtype.js';
-import { Tensor, elementCount, type TensorData } from '../ir/tensor.js';
-import { ioError } from '../onnx/file-source.js';
+import { Tensor, type TensorData } from '../ir/tensor.js';
+import { readZipDirectory, readZipEntry } from './zip.js';
 
 /** NumPy `descr` codes ↔ tandem data types (little-endian; single-byte types have no byte order). */
 const DESCR: Readonly<Record<string, DataType>> = {
@@ -17,8 +20,24 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** Largest .npy header we accept; NumPy writes a few hundred bytes. */
 const MAX_HEADER = 1 << 16;
 
-/** Parses a .npy file's bytes into a tensor (data copied into an aligned buffer). */
-export function decodeNpy(bytes: Uint8Array, where = '<npy>'): Tensor {
+/** What a .npy header declares. */
+export interface NpyHeader {
+  readonly dtype: DataType;
+  readonly dims: readonly number[];
+  /** Offset of the array data. */
+  readonly dataStart: number;
+  /** Bytes of array data the header's shape and dtype need. */
+  readonly dataBytes: number;
+}
+
+/** The most bytes a .npy header can take (magic, version, length, header): what is read to parse it. */
+export const NPY_HEAD_BYTES = 12 + MAX_HEADER;
+
+/**
+ * Parses a .npy header from the first bytes of a file (the data need not be present). Refuses a shape
+ * over tandem's element limit before anything is allocated for it.
+ */
+export function parseNpyHeader(bytes: Uint8Array, where = '<npy>'): NpyHeader {
   const fail = (what: string): never => {
     throw new TandemError('NPY_PARSE', `${where}: ${what}; expected a NumPy .npy file (np.save)`);
   };
@@ -34,26 +53,39 @@ export function decodeNpy(bytes: Uint8Array, where = '<npy>'): Tensor {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1] ?? fail('header has no fortran_order');
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1] ?? fail('header has no shape');
   if (fortran === 'True') fail('Fortran-order arrays are not supported; save with np.ascontiguousarray(x)');
-  const dtype = DESCR[descr.replace(/^=/, '<')] ?? (descr.startsWith('>') ? fail(`big-endian dtype ${descr} is not supported; convert with x.astype(x.dtype.newbyteorder("<"))`) : fail(`dtype ${descr} is not supported (supported: ${Object.keys(DESCR).join(' ')})`));
+  const dtype =
+    DESCR[descr.replace(/^=/, '<')] ??
+    (descr.startsWith('>') ? fail(`big-endian dtype ${quote(descr)} is not supported; convert with x.astype(x.dtype.newbyteorder("<"))`) : fail(`dtype ${quote(descr)} is not supported (supported: ${Object.keys(DESCR).join(' ')})`));
   const dims = shapeText
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
-    .map((s) => (/^\d+$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : fail(`bad shape entry "${s}"`)));
-  const dataStart = headerStart + headerLen;
-  const count = elementCount(dims);
-  const need = byteSize(dtype, count);
-  if (bytes.length - dataStart !== need) fail(`shape (${dims.join(', ')}) of ${descr} needs ${need} data bytes, the file has ${bytes.length - dataStart}`);
-  const Ctor = DATA_TYPES[dtype].array!;
-  // A real copy at offset 0: Buffer#slice (readFileSync gives a Buffer) is a view, not a copy.
-  const copy = new Uint8Array(bytes.subarray(dataStart));
-  return new Tensor(dtype, dims, new Ctor(copy.buffer, 0, copy.byteLength / Ctor.BYTES_PER_ELEMENT) as TensorData);
+    .map((s) => (/^\d+$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : fail(`bad shape entry ${quote(s)}`)));
+  const count = checkedElementCount(dims, `${where}: the array`, { remedy: 'save smaller arrays (one sample per file)', code: 'NPY_PARSE' });
+  return { dtype, dims, dataStart: headerStart + headerLen, dataBytes: byteSize(dtype, count) };
+}
+
+function sizeMismatch(where: string, h: NpyHeader, found: number): TandemError {
+  return new TandemError('NPY_PARSE', `${where}: shape (${h.dims.join(', ')}) of ${h.dtype} needs ${h.dataBytes} data bytes, the file has ${found}; expected a NumPy .npy file (np.save)`);
+}
+
+function tensorOf(h: NpyHeader, data: Uint8Array): Tensor {
+  const Ctor = DATA_TYPES[h.dtype].array!;
+  // data must be a real copy at offset 0: Buffer#slice is a view, not a copy.
+  return new Tensor(h.dtype, h.dims, new Ctor(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength / Ctor.BYTES_PER_ELEMENT) as TensorData);
+}
+
+/** Parses a .npy file's bytes into a tensor (data copied into an aligned buffer). */
+export function decodeNpy(bytes: Uint8Array, where = '<npy>'): Tensor {
+  const h = parseNpyHeader(bytes, where);
+  if (bytes.length - h.dataStart !== h.dataBytes) throw sizeMismatch(where, h, bytes.length - h.dataStart);
+  return tensorOf(h, new Uint8Array(bytes.subarray(h.dataStart)));
 }
 
 /** Encodes a tensor as .npy (format 1.0). */
 export function encodeNpy(t: Tensor): Uint8Array {
   const descr = DESCR_OF.get(t.dtype);
-  if (descr === undefined) throw new TandemError('NPY_PARSE', `tensor "${t.name}" of type ${t.dtype} has no NumPy equivalent`);
+  if (descr === undefined) throw new TandemError('NPY_PARSE', `tensor ${quote(t.name)} of type ${t.dtype} has no NumPy equivalent`);
   const shape = t.dims.length === 1 ? `(${t.dims[0]},)` : `(${t.dims.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
   const total = 10 + header.length + 1;
@@ -69,19 +101,31 @@ export function encodeNpy(t: Tensor): Uint8Array {
   return out;
 }
 
-/** Parses a .npz archive (np.savez / np.savez_compressed) into named tensors. */
+/** Most bytes all arrays of one .npz may declare together. */
+const MAX_NPZ_BYTES = 4 * 1024 ** 3;
+
+/**
+ * Parses a .npz archive (np.savez / np.savez_compressed) into named tensors. Sizes are checked from the
+ * zip directory and each array's .npy header before an entry is inflated, and inflation stops at the
+ * declared size: a zip bomb is refused without being inflated.
+ */
 export function decodeNpz(bytes: Uint8Array, where = '<npz>'): Map<string, Tensor> {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (e) {
-    throw new TandemError('NPY_PARSE', `${where}: not a readable .npz (zip) archive: ${(e as Error).message}`, { cause: e });
+  const entries = readZipDirectory(bytes, where).filter((e) => e.name.endsWith('.npy'));
+  const declared = entries.reduce((n, e) => n + e.size, 0);
+  if (declared > MAX_NPZ_BYTES) {
+    throw new TandemError('NPY_PARSE', `${where}: its arrays declare ${declared} bytes in all, over the ${MAX_NPZ_BYTES}-byte limit for one .npz; save one sample per file`);
   }
   const out = new Map<string, Tensor>();
-  for (const [file, content] of Object.entries(files)) {
-    if (!file.endsWith('.npy')) continue;
-    const name = file.slice(0, -4);
-    const t = decodeNpy(content, `${where}:${file}`);
+  for (const e of entries) {
+    const name = e.name.slice(0, -4);
+    const at = `${where}:${quote(e.name)}`;
+    let header: NpyHeader | undefined;
+    const bytesOf = readZipEntry(bytes, e, where, NPY_HEAD_BYTES, (head) => {
+      header = parseNpyHeader(head, at);
+      if (header.dataStart + header.dataBytes !== e.size) throw sizeMismatch(at, header, e.size - header.dataStart);
+    });
+    if (out.has(name)) throw new TandemError('NPY_PARSE', `${where}: array ${quote(name)} appears twice`);
+    const t = tensorOf(header!, bytesOf.subarray(header!.dataStart).slice());
     t.name = name;
     out.set(name, t);
   }
@@ -93,26 +137,27 @@ export function encodeNpz(tensors: ReadonlyMap<string, Tensor> | Readonly<Record
   return zipSync(Object.fromEntries(entries.map(([k, t]) => [`${k}.npy`, encodeNpy(t)])), { level: 0 });
 }
 
-/** Largest tensor file read into memory at once. */
+/** Largest .npz file read into memory at once. */
 const MAX_FILE = 4 * 1024 ** 3;
 
-/** Reads a .npy file. */
+/** Reads a .npy file: the header first (shape checked against the element limit), then exactly the data it declares. */
 export function readNpy(path: string): Tensor {
-  return decodeNpy(readTensorFile(path), path);
+  const where = printable(path);
+  const { fd, size } = openRegularFile(path, 'NumPy .npy file');
+  try {
+    const head = new Uint8Array(Math.min(size, NPY_HEAD_BYTES));
+    readExactly(fd, head, 0, path);
+    const h = parseNpyHeader(head, where);
+    if (size - h.dataStart !== h.dataBytes) throw sizeMismatch(where, h, size - h.dataStart);
+    const data = new Uint8Array(h.dataBytes);
+    readExactly(fd, data, h.dataStart, path);
+    return tensorOf(h, data);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads a .npz file. */
 export function readNpz(path: string): Map<string, Tensor> {
-  return decodeNpz(readTensorFile(path), path);
-}
-
-function readTensorFile(path: string): Uint8Array {
-  try {
-    const size = statSync(path).size;
-    if (size > MAX_FILE) throw new TandemError('NPY_PARSE', `${path} is ${size} bytes; tensor files over 4 GiB are not read into memory`);
-    return readFileSync(path);
-  } catch (e) {
-    if (e instanceof TandemError) throw e;
-    throw ioError(path, e);
-  }
+  return decodeNpz(readRegularFile(path, { maxBytes: MAX_FILE, what: 'NumPy .npz archive' }), printable(path));
 }

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError, isTandemError } from '../util/errors.js';
 import type { Graph } from './graph.js';
 import type { Model } from './model.js';
@@ -25,32 +26,34 @@ export function checkGraph(graph: Graph, path = graph.name || 'main'): GraphProb
   const defined = new Set<string>(graph.inputs);
   for (const name of graph.initializers.keys()) {
     if (defined.has(name) && !graph.isGraphInput(name)) {
-      problems.push({ graph: path, kind: 'redefined', message: `initializer "${name}" is defined twice` });
+      problems.push({ graph: path, kind: 'redefined', message: `initializer ${quote(name)} is defined twice` });
     }
     defined.add(name);
   }
   const visible = (name: string): boolean => defined.has(name) || (graph.parent?.isDefined(name) ?? false);
   for (const node of nodes) {
-    if (!node.op) problems.push({ graph: path, kind: 'empty-op', message: `node "${node.name}" has no op_type` });
+    if (!node.op) problems.push({ graph: path, kind: 'empty-op', message: `node ${quote(node.name)} has no op_type` });
     for (const input of node.inputs) {
       if (input !== '' && !visible(input)) {
-        problems.push({ graph: path, kind: 'undefined-input', message: `${node.label} reads "${input}", which nothing defines` });
+        problems.push({ graph: path, kind: 'undefined-input', message: `${node.label} reads ${quote(input)}, which nothing defines` });
       }
     }
     for (const [attrName, a] of node.attrs) {
       const subs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
-      subs.forEach((sub, i) => problems.push(...checkGraph(sub, `${path}/${node.name || node.op}.${attrName}${subs.length > 1 ? `[${i}]` : ''}`)));
+      subs.forEach((sub, i) => {
+        for (const p of checkGraph(sub, `${path}/${node.name || node.op}.${attrName}${subs.length > 1 ? `[${i}]` : ''}`)) problems.push(p);
+      });
     }
     for (const output of node.outputs) {
       if (output === '') continue;
       if (defined.has(output)) {
-        problems.push({ graph: path, kind: 'redefined', message: `${node.label} writes "${output}", which is already defined` });
+        problems.push({ graph: path, kind: 'redefined', message: `${node.label} writes ${quote(output)}, which is already defined` });
       }
       defined.add(output);
     }
   }
   for (const output of graph.outputs) {
-    if (!visible(output)) problems.push({ graph: path, kind: 'undefined-output', message: `graph output "${output}" is not defined` });
+    if (!visible(output)) problems.push({ graph: path, kind: 'undefined-output', message: `graph output ${quote(output)} is not defined` });
   }
   return problems;
 }

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError, assert } from '../util/errors.js';
 import type { Node } from './node.js';
 import type { Preserved } from './preserved.js';
@@ -130,7 +131,7 @@ export class Graph {
   positionOf(node: Node): number {
     if (!this.#sorted) this.#sort();
     const p = this.#position.get(node);
-    if (p === undefined) throw new TandemError('GRAPH_INVALID', `${node.label} is not part of graph "${this.name}"`);
+    if (p === undefined) throw new TandemError('GRAPH_INVALID', `${node.label} is not part of graph ${quote(this.name)}`);
     return p;
   }
 
@@ -149,7 +150,7 @@ export class Graph {
       if (out === '') continue;
       const other = this.#producer.get(out);
       if (other) {
-        throw new TandemError('GRAPH_INVALID', `tensor "${out}" would be produced by both ${other.label} and ${node.label}; each tensor must have one producer`);
+        throw new TandemError('GRAPH_INVALID', `tensor ${quote(out)} would be produced by both ${other.label} and ${node.label}; each tensor must have one producer`);
       }
     }
     let index = this.#nodes.length;
@@ -176,7 +177,7 @@ export class Graph {
 
   removeNode(node: Node): void {
     const i = this.#nodes.indexOf(node);
-    if (i < 0) throw new TandemError('GRAPH_INVALID', `${node.label} is not part of graph "${this.name}"`);
+    if (i < 0) throw new TandemError('GRAPH_INVALID', `${node.label} is not part of graph ${quote(this.name)}`);
     this.#nodes.splice(i, 1);
     this.#unindex(node);
     node._graph = undefined;
@@ -186,7 +187,7 @@ export class Graph {
   /** Removes `old` and puts `replacement` where it was. */
   replaceNode(old: Node, replacement: readonly Node[]): void {
     const i = this.#nodes.indexOf(old);
-    if (i < 0) throw new TandemError('GRAPH_INVALID', `${old.label} is not part of graph "${this.name}"`);
+    if (i < 0) throw new TandemError('GRAPH_INVALID', `${old.label} is not part of graph ${quote(this.name)}`);
     const anchor = this.#nodes[i + 1];
     this.removeNode(old);
     this.addNodes(replacement, anchor ? { before: anchor } : {});
@@ -269,7 +270,7 @@ export class Graph {
   renameValue(oldName: string, newName: string): void {
     if (oldName === newName) return;
     if (this.#producer.has(newName) || this.#initializers.has(newName) || this.#inputs.includes(newName)) {
-      throw new TandemError('GRAPH_INVALID', `cannot rename "${oldName}" to "${newName}": that name is already defined in graph "${this.name}"`);
+      throw new TandemError('GRAPH_INVALID', `cannot rename ${quote(oldName)} to ${quote(newName)}: that name is already defined in graph ${quote(this.name)}`);
     }
     const producer = this.#producer.get(oldName);
     if (producer) producer.setOutputs(producer.outputs.map((n) => (n === oldName ? newName : n)));
@@ -357,7 +358,7 @@ export class Graph {
       if (name === '') continue;
       const other = this.#producer.get(name);
       if (other && other !== node) {
-        throw new TandemError('GRAPH_INVALID', `tensor "${name}" would be produced by both ${other.label} and ${node.label}`);
+        throw new TandemError('GRAPH_INVALID', `tensor ${quote(name)} would be produced by both ${other.label} and ${node.label}`);
       }
       this.#producer.set(name, node);
     }

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import { DATA_TYPES, byteSize, type DataType } from './dtype.js';
 import type { Preserved } from './preserved.js';
@@ -141,7 +142,7 @@ export class Tensor<D extends DataType = DataType> {
   /** The data as raw little-endian bytes (a view, no copy). Not for strings. */
   rawBytes(): Uint8Array {
     const data = this.data;
-    if (Array.isArray(data)) throw new TandemError('TENSOR_DATA', `string tensor "${this.name}" has no raw byte form`);
+    if (Array.isArray(data)) throw new TandemError('TENSOR_DATA', `string tensor ${quote(this.name)} has no raw byte form`);
     const view = data as ArrayBufferView;
     return new Uint8Array(view.buffer, view.byteOffset, this.byteLength);
   }
@@ -149,7 +150,7 @@ export class Tensor<D extends DataType = DataType> {
   /** A copy with new dims (same element count) sharing the data. */
   reshaped(dims: readonly number[]): Tensor<D> {
     if (elementCount(dims) !== this.size) {
-      throw new TandemError('TENSOR_DATA', `cannot reshape tensor "${this.name}" of shape [${this.dims}] to [${dims}]`);
+      throw new TandemError('TENSOR_DATA', `cannot reshape tensor ${quote(this.name)} of shape [${this.dims}] to [${dims}]`);
     }
     const t = new Tensor(this.dtype, dims, this.data, { name: this.name, storage: this.storage === 'external' ? 'raw' : this.storage });
     return t;
@@ -187,7 +188,7 @@ function isSource(x: unknown): x is TensorSource {
 function checkDims(dims: readonly number[], name: string | undefined): readonly number[] {
   for (const d of dims) {
     if (!Number.isSafeInteger(d) || d < 0) {
-      throw new TandemError('TENSOR_DATA', `tensor "${name ?? ''}" has invalid dims [${dims.join(', ')}]; each dim must be a non-negative integer`);
+      throw new TandemError('TENSOR_DATA', `tensor ${quote(name ?? '')} has invalid dims [${dims.join(', ')}]; each dim must be a non-negative integer`);
     }
   }
   return dims;
@@ -197,18 +198,18 @@ function checkData(t: Tensor, data: TensorData): void {
   const info = DATA_TYPES[t.dtype];
   if (info.array === null) {
     if (!Array.isArray(data) || data.length !== t.size) {
-      throw new TandemError('TENSOR_DATA', `string tensor "${t.name}" of shape [${t.dims}] needs ${t.size} byte strings`);
+      throw new TandemError('TENSOR_DATA', `string tensor ${quote(t.name)} of shape [${t.dims}] needs ${t.size} byte strings`);
     }
     return;
   }
   if (!(data instanceof info.array)) {
-    throw new TandemError('TENSOR_DATA', `tensor "${t.name}" of type ${t.dtype} needs a ${info.array.name}, got ${data?.constructor?.name}`);
+    throw new TandemError('TENSOR_DATA', `tensor ${quote(t.name)} of type ${t.dtype} needs a ${info.array.name}, got ${data?.constructor?.name}`);
   }
   const expected = info.bits >= 8 ? t.size * info.lanes : Math.ceil((t.size * info.bits) / 8);
   if ((data as ArrayLike<unknown>).length !== expected) {
     throw new TandemError(
       'TENSOR_DATA',
-      `tensor "${t.name}" of type ${t.dtype} and shape [${t.dims}] needs ${expected} array elements, got ${(data as ArrayLike<unknown>).length}`,
+      `tensor ${quote(t.name)} of type ${t.dtype} and shape [${t.dims}] needs ${expected} array elements, got ${(data as ArrayLike<unknown>).length}`,
     );
   }
 }
@@ -216,6 +217,6 @@ function checkData(t: Tensor, data: TensorData): void {
 function sizeMismatch(t: Tensor, found: number, expected: number, where: string): TandemError {
   return new TandemError(
     'TENSOR_DATA',
-    `tensor "${t.name}" (${t.dtype}[${t.dims}]) needs ${expected} bytes but ${where} holds ${found}; the file does not match the model`,
+    `tensor ${quote(t.name)} (${t.dtype}[${t.dims}]) needs ${expected} bytes but ${where} holds ${found}; the file does not match the model`,
   );
 }

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError, isTandemError } from '../util/errors.js';
 import { ATTRIBUTE_TYPE_CODES, type Attribute, type AttributeType } from '../ir/attribute.js';
 import { DATA_TYPES, byteSize, dataTypeFromCode, type DataType } from '../ir/dtype.js';
@@ -300,7 +301,7 @@ class Decoder {
     g.setOutputs(outputs.map((v) => v.name));
     for (const t of inits) {
       if (g.isInitializer(t.name)) {
-        throw new TandemError('GRAPH_INVALID', `${this.r.source.name}: graph "${g.name}" has two initializers named "${t.name}"; initializer names must be unique`);
+        throw new TandemError('GRAPH_INVALID', `${this.r.source.name}: graph ${quote(g.name)} has two initializers named ${quote(t.name)}; initializer names must be unique`);
       }
       g.setInitializer(t.name, t);
     }
@@ -460,7 +461,7 @@ class Decoder {
     });
     const type = typeCode !== undefined ? attributeTypeOf(typeCode) : guessAttributeType(seen);
     if (type === undefined) {
-      throw new TandemError('ONNX_UNSUPPORTED', `${this.r.source.name}: attribute "${name}" has unknown type code ${typeCode} (at ${this.#path.join('.')}); tandem knows AttributeProto types up to TYPE_PROTOS (14)`);
+      throw new TandemError('ONNX_UNSUPPORTED', `${this.r.source.name}: attribute ${quote(name)} has unknown type code ${typeCode} (at ${this.#path.join('.')}); tandem knows AttributeProto types up to TYPE_PROTOS (14)`);
     }
     const presence: number[] = [];
     if (typeCode === undefined) presence.push(f.type);
@@ -598,19 +599,19 @@ class Decoder {
     });
     const dtype = dataTypeFromCode(code);
     if (dtype === undefined) {
-      throw new TandemError('ONNX_UNSUPPORTED', `${r.source.name}: tensor "${name}" has data type code ${code}, which tandem does not know (at byte ${start}, field ${this.#path.join('.')}); supported codes are 1..26`);
+      throw new TandemError('ONNX_UNSUPPORTED', `${r.source.name}: tensor ${quote(name)} has data type code ${code}, which tandem does not know (at byte ${start}, field ${this.#path.join('.')}); supported codes are 1..26`);
     }
     const isExternal = location === DATA_LOCATION_EXTERNAL;
     if (sawLocation && !isExternal) presence.push(f.dataLocation);
-    if (isExternal && external.length === 0) r.fail(`tensor "${name}" says its data is external but has no external_data entries`, start);
+    if (isExternal && external.length === 0) r.fail(`tensor ${quote(name)} says its data is external but has no external_data entries`, start);
     if (!isExternal && raw === undefined && dtype !== 'string' && elementCount(dims) > 0 && typed.count === 0) {
-      r.fail(`tensor "${name}" declares shape [${dims}] but holds no data`, start);
+      r.fail(`tensor ${quote(name)} declares shape [${dims}] but holds no data`, start);
     }
     let tensor: Tensor;
     try {
       if (isExternal) tensor = this.#externalTensor(dtype, dims, name, external);
       else if (raw !== undefined) {
-        if (dtype === 'string') r.fail(`string tensor "${name}" uses raw_data, which the spec forbids`, start);
+        if (dtype === 'string') r.fail(`string tensor ${quote(name)} uses raw_data, which the spec forbids`, start);
         tensor = new Tensor(dtype, dims, raw instanceof Uint8Array ? rawView(dtype, dims, raw, name) : raw, { name, storage: 'raw' });
       } else tensor = new Tensor(dtype, dims, typed.build(dtype, dims, name), { name, storage: 'typed' });
     } catch (e) {
@@ -632,16 +633,16 @@ class Decoder {
   #externalTensor(dtype: DataType, dims: number[], name: string, entries: [string, string][]): Tensor {
     const get = (k: string): string | undefined => entries.find(([key]) => key === k)?.[1];
     const location = get('location');
-    if (location === undefined) this.r.fail(`tensor "${name}" has external data without a "location" entry`);
+    if (location === undefined) this.r.fail(`tensor ${quote(name)} has external data without a "location" entry`);
     checkExternalLocation(location, name);
     const offset = parseExternalNumber(get('offset'), 'offset', name) ?? 0;
     const length = parseExternalNumber(get('length'), 'length', name);
-    if (dtype === 'string') this.r.fail(`string tensor "${name}" cannot be stored as external data`);
+    if (dtype === 'string') this.r.fail(`string tensor ${quote(name)} cannot be stored as external data`);
     const expected = byteSize(dtype, elementCount(dims));
     if (length !== undefined && length !== expected) {
       throw new TandemError(
         'EXTERNAL_DATA',
-        `tensor "${name}": external data length ${length} does not match its shape [${dims}] of ${dtype} (${expected} bytes); the model is corrupt`,
+        `tensor ${quote(name)}: external data length ${length} does not match its shape [${dims}] of ${dtype} (${expected} bytes); the model is corrupt`,
       );
     }
     const info: ExternalDataInfo = { location, offset, length, entries };
@@ -650,9 +651,9 @@ class Decoder {
       baseDir === undefined
         ? {
             byteLength: expected,
-            description: `external file "${location}"`,
+            description: `external file ${quote(location)}`,
             read: () => {
-              throw new TandemError('EXTERNAL_DATA', `tensor "${name}" is stored in external file "${location}", but the model was decoded from memory; load it with loadModel(path) or pass baseDir`);
+              throw new TandemError('EXTERNAL_DATA', `tensor ${quote(name)} is stored in external file ${quote(location)}, but the model was decoded from memory; load it with loadModel(path) or pass baseDir`);
             },
           }
         : new ExternalDataSource(baseDir, info, expected, name);
@@ -1034,7 +1035,7 @@ function emptySparse(): SparseTensor {
 function rawView(dtype: DataType, dims: number[], bytes: Uint8Array, name: string): TensorData {
   const expected = byteSize(dtype, elementCount(dims));
   if (bytes.length !== expected) {
-    throw new TandemError('TENSOR_DATA', `tensor "${name}" of shape [${dims}] and type ${dtype} needs ${expected} bytes of raw_data, found ${bytes.length}`);
+    throw new TandemError('TENSOR_DATA', `tensor ${quote(name)} of shape [${dims}] and type ${dtype} needs ${expected} bytes of raw_data, found ${bytes.length}`);
   }
   const Ctor = DATA_TYPES[dtype].array!;
   const width = Ctor.BYTES_PER_ELEMENT;
@@ -1101,8 +1102,9 @@ class TypedCollector {
       markOnce(repacked, num);
     } else r.fail(`field ${field} has wire type ${WIRE_NAMES[wt]}`, at);
     this.count += values.length;
+    // append in a loop: push(...values) puts every value on the stack and overflows on long packed runs
     const last = this.varintChunks[this.varintChunks.length - 1];
-    if (last && last.field === field) last.values.push(...values);
+    if (last && last.field === field) for (const v of values) last.values.push(v);
     else this.varintChunks.push({ field, values });
   }
 
@@ -1110,12 +1112,12 @@ class TypedCollector {
     const n = elementCount(dims);
     const info = DATA_TYPES[dtype];
     if (dtype === 'string') {
-      if (this.strings.length !== n) throw new TandemError('TENSOR_DATA', `string tensor "${name}" of shape [${dims}] holds ${this.strings.length} strings`);
+      if (this.strings.length !== n) throw new TandemError('TENSOR_DATA', `string tensor ${quote(name)} of shape [${dims}] holds ${this.strings.length} strings`);
       return this.strings;
     }
     const expected = info.bits >= 8 ? n * info.lanes : Math.ceil((n * info.bits) / 8);
     const fail = (found: number, field: string): never => {
-      throw new TandemError('TENSOR_DATA', `tensor "${name}" of shape [${dims}] and type ${dtype} needs ${expected} values in ${field}, found ${found}`);
+      throw new TandemError('TENSOR_DATA', `tensor ${quote(name)} of shape [${dims}] and type ${dtype} needs ${expected} values in ${field}, found ${found}`);
     };
     switch (dtype) {
       case 'float32':

@@ -1,6 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { TandemError } from '../util/errors.js';
+import { TandemError, isTandemError } from '../util/errors.js';
+import { openRegularFile, readExactly } from '../util/fs.js';
+import { printable, quote } from '../util/text.js';
 import type { ExternalDataInfo, TensorSource } from '../ir/tensor.js';
 
 /**
@@ -11,7 +13,7 @@ export function checkExternalLocation(location: string, tensorName: string): voi
   const refuse = (why: string): never => {
     throw new TandemError(
       'EXTERNAL_DATA_PATH',
-      `tensor "${tensorName}": external data location "${location}" ${why}; tandem only reads external data inside the model's folder — move the data file next to the model and use a relative path`,
+      `tensor ${quote(tensorName)}: external data location ${quote(location)} ${why}; tandem only reads external data inside the model's folder — move the data file next to the model and use a relative path`,
       { details: { location, tensor: tensorName } },
     );
   };
@@ -25,7 +27,7 @@ export function checkExternalLocation(location: string, tensorName: string): voi
 export function parseExternalNumber(value: string | undefined, key: string, tensorName: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new TandemError('EXTERNAL_DATA', `tensor "${tensorName}": external data ${key} "${value}" is not a non-negative integer`);
+    throw new TandemError('EXTERNAL_DATA', `tensor ${quote(tensorName)}: external data ${key} ${quote(value)} is not a non-negative integer`);
   }
   return Number(value);
 }
@@ -41,14 +43,14 @@ export function resolveExternalPath(baseDir: string, location: string, tensorNam
   try {
     realBase = realpathSync(baseDir);
   } catch (e) {
-    throw new TandemError('EXTERNAL_DATA', `tensor "${tensorName}": model folder ${baseDir} cannot be read`, { cause: e });
+    throw new TandemError('EXTERNAL_DATA', `tensor ${quote(tensorName)}: model folder ${printable(baseDir)} cannot be read`, { cause: e });
   }
   try {
     realFile = realpathSync(join(baseDir, location));
   } catch (e) {
     throw new TandemError(
       'EXTERNAL_DATA',
-      `tensor "${tensorName}": external data file "${location}" not found in ${baseDir}; copy it next to the model`,
+      `tensor ${quote(tensorName)}: external data file ${quote(location)} not found in ${printable(baseDir)}; copy it next to the model`,
       { cause: e, details: { location } },
     );
   }
@@ -56,7 +58,7 @@ export function resolveExternalPath(baseDir: string, location: string, tensorNam
   if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
     throw new TandemError(
       'EXTERNAL_DATA_PATH',
-      `tensor "${tensorName}": external data location "${location}" resolves to ${realFile}, outside the model's folder ${realBase} (through a symbolic link); refusing to read it`,
+      `tensor ${quote(tensorName)}: external data location ${quote(location)} resolves to ${printable(realFile)}, outside the model's folder ${printable(realBase)} (through a symbolic link); refusing to read it`,
       { details: { location, resolved: realFile } },
     );
   }
@@ -79,7 +81,7 @@ export class ExternalDataSource implements TensorSource {
     this.info = info;
     this.byteLength = byteLength;
     this.#tensorName = tensorName;
-    this.description = `external file "${info.location}" at offset ${info.offset}`;
+    this.description = `external file ${quote(info.location)} at offset ${info.offset}`;
   }
 
   /** The real path of the data file (checked). */
@@ -90,29 +92,23 @@ export class ExternalDataSource implements TensorSource {
   read(): Uint8Array {
     const path = this.path;
     let fd: number;
+    let size: number;
     try {
-      fd = openSync(path, 'r');
+      ({ fd, size } = openRegularFile(path, 'external data file'));
     } catch (e) {
-      throw new TandemError('EXTERNAL_DATA', `tensor "${this.#tensorName}": cannot open external data ${path}`, { cause: e });
+      throw new TandemError('EXTERNAL_DATA', `tensor ${quote(this.#tensorName)}: cannot read external data: ${isTandemError(e) ? e.message : String(e)}`, { cause: e });
     }
     try {
-      const stat = fstatSync(fd);
-      if (!stat.isFile()) throw new TandemError('EXTERNAL_DATA', `tensor "${this.#tensorName}": external data ${path} is not a regular file`);
       const end = this.info.offset + this.byteLength;
-      if (end > stat.size) {
+      if (end > size) {
         throw new TandemError(
           'EXTERNAL_DATA',
-          `tensor "${this.#tensorName}": external data needs bytes ${this.info.offset}..${end} of "${this.info.location}", but the file has ${stat.size} bytes; the data file is truncated or belongs to another model`,
-          { details: { offset: this.info.offset, length: this.byteLength, fileSize: stat.size } },
+          `tensor ${quote(this.#tensorName)}: external data needs bytes ${this.info.offset}..${end} of ${quote(this.info.location)}, but the file has ${size} bytes; the data file is truncated or belongs to another model`,
+          { details: { offset: this.info.offset, length: this.byteLength, fileSize: size } },
         );
       }
       const out = new Uint8Array(this.byteLength);
-      let done = 0;
-      while (done < out.length) {
-        const n = readSync(fd, out, done, out.length - done, this.info.offset + done);
-        if (n === 0) throw new TandemError('EXTERNAL_DATA', `tensor "${this.#tensorName}": external data file ${path} ended early`);
-        done += n;
-      }
+      readExactly(fd, out, this.info.offset, path);
       return out;
     } finally {
       closeSync(fd);
@@ -134,18 +130,13 @@ export class FileRegionSource implements TensorSource {
   read(): Uint8Array {
     let fd: number;
     try {
-      fd = openSync(this.path, 'r');
+      ({ fd } = openRegularFile(this.path, 'ONNX model'));
     } catch (e) {
-      throw new TandemError('IO', `cannot reopen ${this.path} to read weights lazily; was it moved?`, { cause: e });
+      throw new TandemError('IO', `cannot reopen ${printable(this.path)} to read weights lazily (was it moved?): ${isTandemError(e) ? e.message : String(e)}`, { cause: e });
     }
     try {
       const out = new Uint8Array(this.byteLength);
-      let done = 0;
-      while (done < out.length) {
-        const n = readSync(fd, out, done, out.length - done, this.offset + done);
-        if (n === 0) throw new TandemError('IO', `${this.path} is shorter than when it was opened; it changed during use`);
-        done += n;
-      }
+      readExactly(fd, out, this.offset, this.path);
       return out;
     } finally {
       closeSync(fd);

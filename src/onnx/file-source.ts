@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { TandemError } from '../util/errors.js';
+import { closeSync } from 'node:fs';
+import { ioError, openRegularFile, readExactly } from '../util/fs.js';
 import type { ByteSource } from './wire.js';
 
 /** Bytes fetched per structural read: large enough for a tensor header, small enough to skip weights. */
@@ -19,12 +19,9 @@ export class FileSource implements ByteSource {
 
   constructor(path: string, name = path) {
     this.name = name;
-    try {
-      this.#fd = openSync(path, 'r');
-      this.length = fstatSync(this.#fd).size;
-    } catch (e) {
-      throw ioError(path, e);
-    }
+    const opened = openRegularFile(path, 'ONNX model (.onnx)');
+    this.#fd = opened.fd;
+    this.length = opened.size;
   }
 
   get fd(): number {
@@ -54,12 +51,7 @@ export class FileSource implements ByteSource {
 
   /** Fills `buf` from absolute offset `pos`. */
   readInto(buf: Uint8Array, pos: number): void {
-    let done = 0;
-    while (done < buf.length) {
-      const n = readSync(this.fd, buf, done, buf.length - done, pos + done);
-      if (n === 0) throw new TandemError('IO', `${this.name}: file ended at byte ${pos + done} while reading; it changed or was truncated during the read`);
-      done += n;
-    }
+    readExactly(this.fd, buf, pos, this.name);
   }
 
   close(): void {
@@ -68,10 +60,4 @@ export class FileSource implements ByteSource {
   }
 }
 
-export function ioError(path: string, e: unknown): TandemError {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOENT') return new TandemError('FILE_NOT_FOUND', `${path}: no such file; check the path`, { cause: e });
-  if (code === 'EISDIR') return new TandemError('IO', `${path} is a directory, not a file`, { cause: e });
-  if (code === 'EACCES') return new TandemError('IO', `${path}: permission denied`, { cause: e });
-  return new TandemError('IO', `${path}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
-}
+export { ioError };

@@ -5,4 +5,4 @@
 export { decodeModel, decodeFrom, type DecodeOptions } from './decode.js';
 export { allTensors, encodeModel, encodeModelParts, MAX_PROTOBUF_BYTES, type EncodeOptions, type EncodedModel, type ExternalPlacer } from './encode.js';
 export { checkExternalLocation, resolveExternalPath } from './external-data.js';
-export { loadModel, saveModel, type LoadOptions, type SaveOptions, type SaveResult } from './load-save.js';
+export { loadModel, modelFiles, saveModel, savedModelFiles, type LoadOptions, type SaveOptions, type SaveResult } from './load-save.js';

@@ -1,12 +1,14 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TandemError } from '../util/errors.js';
+import { printable } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import type { ExternalDataInfo, Tensor } from '../ir/tensor.js';
 import { decodeFrom, type DecodeOptions } from './decode.js';
 import { allTensors, encodeModelParts, MAX_PROTOBUF_BYTES, type ExternalPlacer } from './encode.js';
 import { checkExternalLocation, ExternalDataSource, FileRegionSource } from './external-data.js';
-import { FileSource, ioError } from './file-source.js';
+import { FileSource } from './file-source.js';
+import { F } from './schema.js';
 
 export interface LoadOptions {
   /** 'eager' reads every weight; 'lazy' reads a weight when its `data` is first used. @default 'eager' */
@@ -21,25 +23,39 @@ export interface LoadOptions {
  * External data resolves inside the model's folder only.
  */
 export function loadModel(path: string, options: LoadOptions = {}): Model {
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch (e) {
-    throw ioError(path, e);
-  }
-  if (!stat.isFile()) throw new TandemError('IO', `${path} is not a regular file; give the path of an .onnx model`);
   const source = new FileSource(path);
   try {
+    if (source.length === 0) throw new TandemError('ONNX_PARSE', `${printable(path)} is empty (0 bytes); expected an ONNX model — the file was not written completely, or this is the wrong path`);
     const decode: DecodeOptions = {
       weights: options.weights ?? 'eager',
       baseDir: dirname(resolve(path)),
       filePath: resolve(path),
       ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
     };
-    return decodeFrom(source, decode);
+    const model = decodeFrom(source, decode);
+    if (model.extra?.presence?.includes(F.model.graph)) {
+      throw new TandemError('ONNX_PARSE', `${printable(path)} holds no graph (${source.length} bytes decode as a ModelProto without its graph field); expected an ONNX model`);
+    }
+    return model;
   } finally {
     source.close();
   }
+}
+
+/**
+ * The files a model loaded from `path` reads: the model file and each external-data file. Commands
+ * pass these to assertOutputsFree so that no output lands on them.
+ */
+export function modelFiles(model: Model, path: string): string[] {
+  const files = new Set([path]);
+  const base = model.baseDir ?? dirname(resolve(path));
+  for (const t of allTensors(model)) if (t.external !== undefined) files.add(join(base, t.external.location));
+  return [...files];
+}
+
+/** The files saveModel(model, path) may write with default options: the model and its external-data file. */
+export function savedModelFiles(path: string): string[] {
+  return [path, join(dirname(path), `${basename(path)}.data`)];
 }
 
 export interface SaveOptions {
@@ -136,6 +152,7 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
   const tmpModel = `${target}.tmp-${process.pid}`;
   const tmpData = `${dataPath}.tmp-${process.pid}`;
   try {
+    mkdirSync(folder, { recursive: true });
     if (placed.length > 0) {
       writeFileParts(tmpData, durable, function* () {
         let at = 0;

@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { STAGE_FILE_NAMES, newSplitDocument, writeSplitDocument, type SplitDocument } from '../io/stage-file/index.js';
-import { saveModel } from '../onnx/index.js';
-import { assertNotInput } from '../util/fs.js';
+import { saveModel, savedModelFiles } from '../onnx/index.js';
+import { assertOutputsFree, writeFolder } from '../util/fs.js';
 import type { SplitPlan } from './split-model.js';
 
 export interface WriteSplitOptions {
@@ -30,15 +29,18 @@ export function splitDocument(plan: SplitPlan, source?: string): SplitDocument {
 }
 
 /**
- * Writes one ONNX file per stage and split.json into `dir` (created if missing). Each file goes
- * through a temporary name and a rename; nothing is written when a target is a protected path.
+ * Writes one ONNX file per stage and split.json into `dir` (created if missing) as one set: all files
+ * appear together or none does; nothing is written when a target's real path is a protected path.
  */
 export function writeSplit(plan: SplitPlan, dir: string, options: WriteSplitOptions = {}): WrittenSplit {
   const manifest = splitDocument(plan, options.source);
-  const targets = [...manifest.stages.map((s) => join(dir, s.file)), join(dir, STAGE_FILE_NAMES.split)];
-  for (const t of targets) assertNotInput(t, options.protect ?? []);
-  mkdirSync(dir, { recursive: true });
-  plan.stages.forEach((s, i) => saveModel(s.model, targets[i]!));
-  writeSplitDocument(dir, manifest, { protect: options.protect ?? [] });
+  const names = [...manifest.stages.map((s) => s.file), STAGE_FILE_NAMES.split];
+  const targets = names.map((n) => join(dir, n));
+  assertOutputsFree([...manifest.stages.flatMap((s) => savedModelFiles(join(dir, s.file))), targets.at(-1)!], options.protect ?? []);
+  // The set is written into a staging folder and renamed at the end: a failure leaves no final-named file.
+  writeFolder(dir, (out) => {
+    plan.stages.forEach((s, i) => saveModel(s.model, out.at(names[i]!)));
+    writeSplitDocument(out.staging, manifest, { protect: options.protect ?? [] });
+  });
   return { dir, files: targets, manifest };
 }

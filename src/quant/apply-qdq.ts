@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import { attr } from '../ir/attribute.js';
 import type { Graph } from '../ir/graph.js';
@@ -26,7 +27,7 @@ export function applyQdqPlan(model: Model, plan: QdqPlan): Model {
   const byPosition = [...g.nodes];
   const resolve = (c: QdqConsumer): Node => {
     const n = byPosition[c.position];
-    if (n === undefined || n.name !== c.node) throw new TandemError('QDQ_MODEL', `the Q/DQ plan names node "${c.node}" at position ${c.position}, which this model does not have there; the plan was made for another model`);
+    if (n === undefined || n.name !== c.node) throw new TandemError('QDQ_MODEL', `the Q/DQ plan names node ${quote(c.node)} at position ${c.position}, which this model does not have there; the plan was made for another model`);
     return n;
   };
   for (const w of plan.weights) {

@@ -1,4 +1,5 @@
 import { TandemError } from '../util/errors.js';
+import { quote } from '../util/text.js';
 import { float32Hex, hexFloat32 } from './arithmetic.js';
 
 /**
@@ -30,18 +31,22 @@ export interface CalibrationCache {
  */
 export function trtVersionNumber(version: string): number {
   const text = version.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  const m = /^(\d+)\.(\d+)(?:\.(\d+))?(?:\.\d+)*$/.exec(text);
+  if (/^\d+$/.test(text)) {
+    // A header number: 7000..8999 (7.x, 8.x) or 100000..999999 (10.x to 99.x); anything else is no TensorRT's.
+    const n = Number(text);
+    if (text.length <= 7 && ((n >= 7000 && n <= 8999) || (n >= 100000 && n <= 999999))) return n;
+    throw new TandemError('USAGE', `TensorRT version ${quote(text)} is not a calibration-cache header number (7000..8999 for 7.x/8.x, 100000..999999 for 10.x and later, e.g. 8601, 100300); or give MAJOR.MINOR.PATCH like 8.6.1`);
+  }
+  const m = /^(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?(?:\.\d{1,4})?$/.exec(text);
   if (!m) {
-    throw new TandemError('USAGE', `TensorRT version "${version}" is not MAJOR.MINOR.PATCH (e.g. 8.6.1, 10.3.0) nor a header number (e.g. 8601)`);
+    throw new TandemError('USAGE', `TensorRT version ${quote(version)} is not MAJOR.MINOR.PATCH (e.g. 8.6.1, 10.3.0) nor a header number (e.g. 8601)`);
   }
   const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-  if (minor > 99 || patch > 99) throw new TandemError('USAGE', `TensorRT version "${version}": minor and patch must be below 100`);
   if (major >= 10) return major * 10000 + minor * 100 + patch;
   if (major === 7 || major === 8) return major * 1000 + minor * 100 + patch;
   throw new TandemError(
     'USAGE',
-    `TensorRT ${version}: no known calibration-cache header number for major version ${major} (7/8 use M·1000+m·100+p, 10+ use M·10000+m·100+p); pass the header number itself, e.g. --trt-version 8601`,
+    `TensorRT ${quote(version)}: no known calibration-cache header number for major version ${major} (7/8 use M·1000+m·100+p, 10+ use M·10000+m·100+p); pass the header number itself, e.g. --trt-version 8601`,
   );
 }
 
@@ -59,7 +64,7 @@ export function writeCalibrationCache(scales: Iterable<readonly [string, number]
   for (const [name, scale] of scales) {
     if (/[\r\n]/.test(name)) throw new TandemError('CALIB_CACHE', `tensor name ${JSON.stringify(name)} contains a line break; it cannot be written to a calibration cache`);
     if (!(scale > 0) || !Number.isFinite(scale) || Math.fround(scale) === 0) {
-      throw new TandemError('CALIB_CACHE', `tensor "${name}" has scale ${scale}; TensorRT needs a positive finite scale ("Scale coefficients must all be positive")`);
+      throw new TandemError('CALIB_CACHE', `tensor ${quote(name)} has scale ${scale}; TensorRT needs a positive finite scale ("Scale coefficients must all be positive")`);
     }
     lines.push(`${name}: ${float32Hex(scale)}`);
   }
@@ -75,7 +80,7 @@ export function readCalibrationCache(text: string, where = '<cache>'): Calibrati
   const first = lines[0]?.trim() ?? '';
   const h = /^TRT-(\d+)-([A-Za-z0-9]+)$/.exec(first);
   if (!h) {
-    throw new TandemError('CALIB_CACHE', `${where}: line 1 is ${JSON.stringify(first.slice(0, 80))}, expected a header like "TRT-8601-EntropyCalibration2"; is this a TensorRT calibration cache?`);
+    throw new TandemError('CALIB_CACHE', `${where}: line 1 is ${quote(first, 80)}, expected a header like "TRT-8601-EntropyCalibration2"; is this a TensorRT calibration cache?`);
   }
   const scales = new Map<string, number>();
   for (let i = 1; i < lines.length; i++) {
@@ -84,10 +89,13 @@ export function readCalibrationCache(text: string, where = '<cache>'): Calibrati
     const cut = line.lastIndexOf(': ');
     const value = cut > 0 ? hexFloat32(line.slice(cut + 2).trim()) : undefined;
     if (value === undefined) {
-      throw new TandemError('CALIB_CACHE', `${where}: line ${i + 1} is ${JSON.stringify(line.slice(0, 80))}, expected "tensorName: 3c010204" (the scale as float32 hex)`);
+      throw new TandemError('CALIB_CACHE', `${where}: line ${i + 1} is ${quote(line, 80)}, expected "tensorName: 3c010204" (the scale as float32 hex)`);
     }
     const name = line.slice(0, cut);
-    if (scales.has(name)) throw new TandemError('CALIB_CACHE', `${where}: line ${i + 1}: tensor "${name}" appears twice`);
+    if (!(value > 0) || !Number.isFinite(value)) {
+      throw new TandemError('CALIB_CACHE', `${where}: line ${i + 1}: tensor ${quote(name)} has scale ${value}; a scale must be positive and finite (TensorRT: "Scale coefficients must all be positive") — the cache is corrupt`);
+    }
+    if (scales.has(name)) throw new TandemError('CALIB_CACHE', `${where}: line ${i + 1}: tensor ${quote(name)} appears twice`);
     scales.set(name, value);
   }
   return { header: { version: Number(h[1]), algorithm: h[2]! }, scales };

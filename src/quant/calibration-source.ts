@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { TandemError } from '../util/errors.js';
@@ -96,7 +97,7 @@ export function openCalibrationFolder(dir: string, inputs: readonly ModelInputSp
   if (files.length === 0) throw new TandemError('CALIB_DATA', `calibration data folder ${dir} has ${all.length} samples, none left after offset ${o.offset ?? 0}`);
   if (inputs.length === 0) throw new TandemError('CALIB_DATA', 'the model has no runtime inputs to feed');
   if ((kind === 'npy' || kind === 'image') && inputs.length !== 1) {
-    throw new TandemError('CALIB_DATA', `${dir} holds ${kind === 'npy' ? '.npy' : 'image'} files, which feed a single input, but the model takes ${inputs.length}: ${inputs.map((i) => `"${i.name}"`).join(', ')}; save one .npz per sample keyed by input name`);
+    throw new TandemError('CALIB_DATA', `${dir} holds ${kind === 'npy' ? '.npy' : 'image'} files, which feed a single input, but the model takes ${inputs.length}: ${inputs.map((i) => `${quote(i.name)}`).join(', ')}; save one .npz per sample keyed by input name`);
   }
   const count = `${files.length} ${kind === 'image' ? 'images' : `${kind} files`} in ${dir}`;
   if (kind === 'image') {
@@ -119,7 +120,7 @@ export function openCalibrationFolder(dir: string, inputs: readonly ModelInputSp
       for (const input of inputs) {
         const t = arrays.get(input.name);
         if (t === undefined) {
-          throw new TandemError('CALIB_DATA', `${file} has no array "${input.name}" (it has ${[...arrays.keys()].map((k) => `"${k}"`).join(', ') || 'none'}); save each sample with np.savez(f, **{input_name: array})`);
+          throw new TandemError('CALIB_DATA', `${file} has no array ${quote(input.name)} (it has ${[...arrays.keys()].map((k) => `${quote(k)}`).join(', ') || 'none'}); save each sample with np.savez(f, **{input_name: array})`);
         }
         feeds[input.name] = checkFeed(t, input, files[i]!);
       }
@@ -142,7 +143,7 @@ export function sliceSource(source: CalibrationSource, start: number, end = sour
 /** Checks a sample against the input: dtype, and shape where static (a missing leading batch dim of 1 is added). */
 function checkFeed(t: Tensor, input: ModelInputSpec, file: string): Tensor {
   if (input.dtype !== undefined && t.dtype !== input.dtype) {
-    throw new TandemError('CALIB_DATA', `${file}: "${input.name}" is ${t.dtype}, the model input is ${input.dtype}; convert it (e.g. x.astype(np.${input.dtype === 'float32' ? 'float32' : input.dtype}))`);
+    throw new TandemError('CALIB_DATA', `${file}: ${quote(input.name)} is ${t.dtype}, the model input is ${input.dtype}; convert it (e.g. x.astype(np.${input.dtype === 'float32' ? 'float32' : input.dtype}))`);
   }
   const shape = input.shape;
   if (shape === undefined) return t;
@@ -150,7 +151,7 @@ function checkFeed(t: Tensor, input: ModelInputSpec, file: string): Tensor {
   if (dims.length === shape.length - 1) dims = [1, ...dims];
   const fits = dims.length === shape.length && shape.every((d, i) => typeof d !== 'number' || d === dims[i] || (i === 0 && typeof d !== 'number'));
   if (!fits) {
-    throw new TandemError('CALIB_DATA', `${file}: "${input.name}" has shape [${t.dims.join(', ')}], the model input is [${shape.map((d) => d ?? '?').join(', ')}]`);
+    throw new TandemError('CALIB_DATA', `${file}: ${quote(input.name)} has shape [${t.dims.join(', ')}], the model input is [${shape.map((d) => d ?? '?').join(', ')}]`);
   }
   return dims === t.dims ? t : t.reshaped(dims);
 }

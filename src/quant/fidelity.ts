@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import { float16Value } from '../util/float16.js';
 import type { Model } from '../ir/model.js';
@@ -36,7 +37,7 @@ export class FidelityAccumulator {
 
   add(ref: Tensor, got: Tensor): void {
     if (ref.dims.length !== got.dims.length || ref.dims.some((d, i) => d !== got.dims[i])) {
-      throw new TandemError('ENGINE_RUN', `output "${this.output}" has shape [${got.dims.join(', ')}] in the compared model, [${ref.dims.join(', ')}] in the reference`);
+      throw new TandemError('ENGINE_RUN', `output ${quote(this.output)} has shape [${got.dims.join(', ')}] in the compared model, [${ref.dims.join(', ')}] in the reference`);
     }
     const a = asFloat(ref);
     const b = asFloat(got);
@@ -101,7 +102,7 @@ export class FidelityAccumulator {
 function asFloat(t: Tensor): ArrayLike<number> {
   if (t.dtype === 'float32' || t.dtype === 'float64') return t.data as Float32Array;
   if (t.dtype === 'float16') return Array.from(t.data as Uint16Array, float16Value);
-  throw new TandemError('ENGINE_RUN', `output "${t.name}" is ${t.dtype}; fidelity compares float outputs only`);
+  throw new TandemError('ENGINE_RUN', `output ${quote(t.name)} is ${t.dtype}; fidelity compares float outputs only`);
 }
 
 export interface FidelityStage {
@@ -139,7 +140,7 @@ export async function compareFidelity(stages: readonly FidelityStage[], candidat
     }
     const cands: { c: FidelityCandidate; session: QuantSession; acc: Map<string, FidelityAccumulator> }[] = [];
     for (const c of candidates) {
-      if (!stages.some((s) => s.name === c.stage)) throw new TandemError('UNKNOWN_NAME', `candidate "${c.label}" replaces stage "${c.stage}", which is not among ${stages.map((s) => s.name).join(', ')}`);
+      if (!stages.some((s) => s.name === c.stage)) throw new TandemError('UNKNOWN_NAME', `candidate ${quote(c.label)} replaces stage ${quote(c.stage)}, which is not among ${stages.map((s) => s.name).join(', ')}`);
       const session = await opener.open(c.model);
       sessions.push(session);
       cands.push({ c, session, acc: new Map() });
@@ -152,7 +153,7 @@ export async function compareFidelity(stages: readonly FidelityStage[], candidat
         const feeds: Record<string, Tensor> = {};
         for (const n of stage.model.graph.runtimeInputs) {
           const t = env.get(n);
-          if (t === undefined) throw new TandemError('CALIB_DATA', `stage ${stage.name} needs "${n}", which neither the data nor an earlier stage provides`);
+          if (t === undefined) throw new TandemError('CALIB_DATA', `stage ${stage.name} needs ${quote(n)}, which neither the data nor an earlier stage provides`);
           feeds[n] = t;
         }
         const outputs = stage.model.graph.outputs;

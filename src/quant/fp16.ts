@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import { float16Bits } from '../util/float16.js';
 import { attr } from '../ir/attribute.js';
@@ -210,7 +211,7 @@ export function convertToFloat16(input: Model, options: Fp16Options = {}): Fp16R
 function setDeclared(g: Graph, name: string, dtype: 'float16'): void {
   const v = g.values.get(name);
   if (v?.type?.kind === 'tensor') v.type = { ...v.type, dtype };
-  else throw new TandemError('GRAPH_INVALID', `graph input/output "${name}" has no declared tensor type to convert`);
+  else throw new TandemError('GRAPH_INVALID', `graph input/output ${quote(name)} has no declared tensor type to convert`);
 }
 
 /** A float32 tensor as float16, saturating at ±65504. */

@@ -1,5 +1,8 @@
 import sharp from 'sharp';
-import { TandemError } from '../util/errors.js';
+import { TandemError, isTandemError } from '../util/errors.js';
+import { readRegularFile } from '../util/fs.js';
+import { checkedElementCount } from '../util/limits.js';
+import { printable, quote } from '../util/text.js';
 import { Tensor } from '../ir/tensor.js';
 
 /** How an image becomes an input tensor: value = (pixel · scale − mean[c]) / std[c]. */
@@ -46,32 +49,38 @@ export function resolveImagePreprocess(o: ImagePreprocessOptions, inputShape: re
   const height = o.height ?? (rank4 ? dim(layout === 'nchw' ? 2 : 1) : undefined);
   const width = o.width ?? (rank4 ? dim(layout === 'nchw' ? 3 : 2) : undefined);
   if (inputShape !== undefined && !rank4) {
-    throw new TandemError('CALIB_DATA', `input "${inputName}" has rank ${inputShape.length}; images need a rank-4 input ([N, C, H, W] or [N, H, W, C]); give .npy/.npz tensors instead`);
+    throw new TandemError('CALIB_DATA', `input ${quote(inputName)} has rank ${inputShape.length}; images need a rank-4 input ([N, C, H, W] or [N, H, W, C]); give .npy/.npz tensors instead`);
   }
   if (width === undefined || height === undefined) {
-    throw new TandemError('CALIB_DATA', `input "${inputName}" has no static height and width; give the image size (--size HxW)`);
+    throw new TandemError('CALIB_DATA', `input ${quote(inputName)} has no static height and width; give the image size (--size HxW)`);
   }
   const channels = c ?? 3;
-  if (channels !== 1 && channels !== 3) throw new TandemError('CALIB_DATA', `input "${inputName}" has ${channels} channels; images give 1 (grey) or 3 (colour)`);
+  if (channels !== 1 && channels !== 3) throw new TandemError('CALIB_DATA', `input ${quote(inputName)} has ${channels} channels; images give 1 (grey) or 3 (colour)`);
   const mean = o.mean ?? (channels === 3 ? [0.485, 0.456, 0.406] : [0.449]);
   const std = o.std ?? (channels === 3 ? [0.229, 0.224, 0.225] : [0.226]);
   if (mean.length !== channels || std.length !== channels) throw new TandemError('USAGE', `mean and std need ${channels} values each (one per channel), got ${mean.length} and ${std.length}`);
   if (std.some((s) => !(s !== 0 && Number.isFinite(s)))) throw new TandemError('USAGE', `std values must be finite and non-zero, got ${std.join(', ')}`);
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width <= 0 || height <= 0) throw new TandemError('USAGE', `image size must be positive integers, got ${height}x${width}`);
+  checkedElementCount([height, width, channels], `input ${quote(inputName)} from images (height, width, channels)`, { remedy: 'give a smaller image size with --size HxW' });
   return Object.freeze({ width, height, channels, resize: o.resize ?? 'stretch', mean: [...mean], std: [...std], channelOrder: o.channelOrder ?? 'rgb', layout, scale: o.scale ?? 1 / 255 });
 }
+
+/** Largest image file read (a 100-megapixel PNG is far smaller). */
+const MAX_IMAGE_FILE = 512 << 20;
 
 const FIT = { stretch: 'fill', cover: 'cover', contain: 'contain' } as const;
 
 /** Decodes and preprocesses one image file into a float32 tensor with a batch dimension of 1. */
 export async function imageToTensor(file: string, p: ResolvedImagePreprocess): Promise<Tensor<'float32'>> {
   let pixels: Buffer;
+  const bytes = readRegularFile(file, { maxBytes: MAX_IMAGE_FILE, what: 'image file' });
   try {
-    let img = sharp(file, { failOn: 'error' }).resize(p.width, p.height, { fit: FIT[p.resize], background: { r: 0, g: 0, b: 0 } }).removeAlpha();
+    let img = sharp(bytes, { failOn: 'error' }).resize(p.width, p.height, { fit: FIT[p.resize], background: { r: 0, g: 0, b: 0 } }).removeAlpha();
     img = p.channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb');
     pixels = await img.raw().toBuffer();
   } catch (e) {
-    throw new TandemError('CALIB_DATA', `cannot decode image ${file}: ${(e as Error).message}; remove it from the calibration folder or convert it to PNG/JPEG`, { cause: e });
+    if (isTandemError(e)) throw e;
+    throw new TandemError('CALIB_DATA', `cannot decode image ${printable(file)}: ${printable((e as Error).message)}; remove it from the calibration folder or convert it to PNG/JPEG`, { cause: e });
   }
   const { width: w, height: h, channels: c } = p;
   if (pixels.length !== w * h * c) throw new TandemError('CALIB_DATA', `image ${file} decoded to ${pixels.length} bytes, expected ${w}x${h}x${c}`);

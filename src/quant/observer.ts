@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import { float16Value } from '../util/float16.js';
 import type { Model } from '../ir/model.js';
@@ -188,7 +189,7 @@ export async function observe(stages: readonly StageToObserve[], source: Calibra
             // Only what this pass provides: the stage's inputs and the tensors it fetches whole.
             if (!pass.whole.has(name) && !s.inputs.includes(name)) continue;
             const t = outputs[name] ?? feeds[name];
-            if (t === undefined) throw new Error(`tandem internal error: stage ${s.stage.name} did not return observed tensor "${name}"`);
+            if (t === undefined) throw new Error(`tandem internal error: stage ${s.stage.name} did not return observed tensor ${quote(name)}`);
             visit(s, name, t);
           }
           for (const h of s.histograms.values()) {
@@ -323,7 +324,7 @@ async function openPass(s: StageState, opener: SessionOpener, mode: 'range' | 'w
   const one = mode === 'range' ? g.freshName('tandem_range_shape') : '';
   for (const name of s.observed) {
     if (only !== undefined && !only.has(name)) continue;
-    if (!s.inputs.includes(name) && !graph.producer(name)) throw new TandemError('UNKNOWN_NAME', `stage ${s.stage.name}: tensor "${name}" to observe is neither an input nor a node output`);
+    if (!s.inputs.includes(name) && !graph.producer(name)) throw new TandemError('UNKNOWN_NAME', `stage ${s.stage.name}: tensor ${quote(name)} to observe is neither an input nor a node output`);
     const dtype = s.dtypes.get(name);
     if (dtype !== undefined && dtype !== 'float32' && dtype !== 'float16') {
       s.nonFloat.add(name);
@@ -371,7 +372,7 @@ function checkStageInputs(stages: readonly StageToObserve[], sample: Record<stri
     if (missing.length > 0) {
       throw new TandemError(
         'CALIB_DATA',
-        `stage ${s.name} needs ${missing.map((n) => `"${n}"`).join(', ')}, which neither the calibration data (${[...Object.keys(sample)].map((n) => `"${n}"`).join(', ')}) nor an earlier stage provides`,
+        `stage ${s.name} needs ${missing.map((n) => `${quote(n)}`).join(', ')}, which neither the calibration data (${[...Object.keys(sample)].map((n) => `${quote(n)}`).join(', ')}) nor an earlier stage provides`,
       );
     }
     for (const o of s.model.graph.outputs) available.add(o);
@@ -403,7 +404,7 @@ export function concatLeading(parts: readonly Tensor[], name: string): Tensor {
   const rest = first.dims.slice(1);
   for (const p of parts) {
     if (p.dtype !== first.dtype || p.dims.length !== first.dims.length || p.dims.slice(1).some((d, i) => d !== rest[i])) {
-      throw new TandemError('CALIB_DATA', `cannot batch "${name}": samples have shapes [${first.dims.join(', ')}] and [${p.dims.join(', ')}]; give samples of one shape or --batch 1`);
+      throw new TandemError('CALIB_DATA', `cannot batch ${quote(name)}: samples have shapes [${first.dims.join(', ')}] and [${p.dims.join(', ')}]; give samples of one shape or --batch 1`);
     }
   }
   const data = first.data as Exclude<TensorData, Uint8Array[]>;

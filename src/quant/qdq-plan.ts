@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import type { Model } from '../ir/model.js';
 import { scaleFromAmax } from './arithmetic.js';
@@ -92,7 +93,7 @@ export function planQdq(model: Model, scales: QdqScales, options: QdqPlanOptions
       const r = value === undefined ? undefined : rule(node, value.dims.length);
       if (w !== undefined && value !== undefined && r !== undefined) {
         const amax = scales.weights.get(w);
-        if (amax === undefined) throw new TandemError('USAGE', `weight "${w}" of ${node.label} has no per-channel amax; calibrate weights before planning Q/DQ`);
+        if (amax === undefined) throw new TandemError('USAGE', `weight ${quote(w)} of ${node.label} has no per-channel amax; calibrate weights before planning Q/DQ`);
         weights.push({ tensor: w, consumer: { node: node.name, position, input: 1 }, axis: r.axis, scales: Array.from(amax, scaleFromAmax) });
       }
       if (placement === 'dla') return;

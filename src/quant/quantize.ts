@@ -1,8 +1,9 @@
+import { quote } from '../util/text.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TandemError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { writeFileAtomic, writeFolder } from '../util/fs.js';
 import type { Model } from '../ir/model.js';
 import { runOrder } from '../io/stage-file/order.js';
 import { saveModel } from '../onnx/load-save.js';
@@ -55,7 +56,7 @@ export interface ResolvedQuantizeOptions {
 
 export function resolveQuantizeOptions(o: QuantizeOptions): ResolvedQuantizeOptions {
   const methods = [...new Set<CalibrationMethod>(o.methods ?? ['entropy'])];
-  for (const m of methods) if (!CALIBRATION_METHODS.includes(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method "${m}"; methods: ${CALIBRATION_METHODS.join(', ')}`);
+  for (const m of methods) if (!CALIBRATION_METHODS.includes(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(m)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
   if (methods.length === 0) throw new TandemError('USAGE', `give at least one calibration method (${CALIBRATION_METHODS.join(', ')})`);
   const batchSize = o.batchSize ?? 1;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new TandemError('USAGE', `batch size must be a positive integer, got ${batchSize}`);
@@ -138,6 +139,20 @@ export function orderStages<T extends { readonly name: string; readonly model: M
 export function artifactPaths(dir: string, stage: string): { cache: string; scales: string; qdq: string; plan: string } {
   const base = join(dir, stage);
   return { cache: `${base}.cache`, scales: `${base}.scales.json`, qdq: `${base}.qdq.onnx`, plan: `${base}.qdq-plan.json` };
+}
+
+/**
+ * Writes every stage's artifacts into `dir` as one set (a subfolder per method when `byMethod`): all files
+ * appear together at the end or, on a failure, none does. Returns the final paths.
+ */
+export function writeQuantizeArtifacts(dir: string, artifacts: readonly StageArtifacts[], options: { byMethod: boolean }): { stage: string; method: string; files: ReturnType<typeof artifactPaths> }[] {
+  return writeFolder(dir, (out) =>
+    artifacts.map((a) => {
+      const rel = options.byMethod ? a.method : '';
+      writeStageArtifacts(out.at(rel), a);
+      return { stage: a.stage, method: a.method, files: artifactPaths(join(dir, rel), a.stage) };
+    }),
+  );
 }
 
 /** Writes one stage's artifacts atomically into `dir` (created if needed); returns the paths. */

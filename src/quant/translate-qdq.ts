@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
@@ -172,7 +173,7 @@ function extractQdq(g: Graph, calibrationType: 'max' | 'histogram', scales: Map<
         checks.push(checkWeightScales(x, consumer, value, scale.values, q.attrs.int('axis', 1)));
       }
     } else {
-      if (scale.values.length !== 1) throw new TandemError('QDQ_MODEL', `${q.label} quantizes activation "${x}" per channel; TensorRT needs one scale per activation tensor`);
+      if (scale.values.length !== 1) throw new TandemError('QDQ_MODEL', `${q.label} quantizes activation ${quote(x)} per channel; TensorRT needs one scale per activation tensor`);
       scales.set(x, scale.values[0]!);
     }
     g.removeNode(q);
@@ -195,7 +196,7 @@ function extractQdq(g: Graph, calibrationType: 'max' | 'histogram', scales: Map<
   for (const dq of g.nodes.filter((n) => n.op === 'DequantizeLinear' && n.domain === '')) {
     const x = dq.input(0)!;
     const value = knownConstant(g, x);
-    if (value === undefined) throw new TandemError('QDQ_MODEL', `${dq.label} dequantizes "${x}", which no QuantizeLinear produces and which is not a constant`);
+    if (value === undefined) throw new TandemError('QDQ_MODEL', `${dq.label} dequantizes ${quote(x)}, which no QuantizeLinear produces and which is not a constant`);
     const s = quantParam(g, dq, 1, 'scale').values;
     const z = dq.input(2) === undefined ? [0] : quantParam(g, dq, 2, 'zero point').values;
     const axis = normalizeAxis(dq.attrs.int('axis', 1), value.dims.length);
@@ -224,7 +225,7 @@ function normalizeAxis(axis: number, rank: number): number {
 function quantParam(g: Graph, node: Node, index: number, what: string): { values: number[] } {
   const name = node.input(index);
   const t = name === undefined ? undefined : knownConstant(g, name);
-  if (t === undefined) throw new TandemError('QDQ_MODEL', `${node.label}: its ${what} "${name ?? ''}" is not a constant; TensorRT needs constant Q/DQ parameters`);
+  if (t === undefined) throw new TandemError('QDQ_MODEL', `${node.label}: its ${what} ${quote(name ?? '')} is not a constant; TensorRT needs constant Q/DQ parameters`);
   return { values: tensorValues(t) };
 }
 

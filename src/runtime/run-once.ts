@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { performance } from 'node:perf_hooks';
 import { TandemError } from '../util/errors.js';
 import type { Model } from '../ir/model.js';
@@ -38,7 +39,7 @@ export async function runOnce(model: Model, source: Model | string, options: Run
   const given = options.inputs ?? {};
   const unknown = Object.keys(given).filter((n) => !model.graph.runtimeInputs.includes(n));
   if (unknown.length > 0) {
-    throw new TandemError('INPUT_MISMATCH', `the model has no input ${unknown.map((n) => `"${n}"`).join(', ')}; its inputs are ${model.graph.runtimeInputs.map((n) => `"${n}"`).join(', ')}`);
+    throw new TandemError('INPUT_MISMATCH', `the model has no input ${unknown.map((n) => `${quote(n)}`).join(', ')}; its inputs are ${model.graph.runtimeInputs.map((n) => `${quote(n)}`).join(', ')}`);
   }
   const missing = model.graph.runtimeInputs.filter((n) => !(n in given));
   const random = missing.length > 0 ? randomInputs(model, { seed: options.seed ?? 1, ...(options.dims ? { dims: options.dims } : {}) }) : {};

@@ -1,10 +1,13 @@
 import { TandemError } from '../util/errors.js';
+import { checkedElementCount } from '../util/limits.js';
 import { createRng } from '../util/random.js';
+import { printable, quote } from '../util/text.js';
 import { DATA_TYPES, isFloatType, type DataType } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
 import { tensorFromValues, tensorValues } from '../ir/tensor-values.js';
 import type { Dim } from '../ir/types.js';
+import { inputValueRanges } from '../ops/index.js';
 import { getEngine } from './engines/registry.js';
 import type { EngineName } from './engines/types.js';
 
@@ -24,20 +27,24 @@ export function randomInputs(model: Model, options: RandomInputOptions = {}): Re
   const rng = createRng(options.seed ?? 1);
   const [lo, hi] = options.range ?? [-1, 1];
   const [ilo, ihi] = options.intRange ?? [0, 4];
+  // inputs that reach Log, Sqrt ... get values where those are defined (the op table says where)
+  const domains = inputValueRanges(model);
   const feeds: Record<string, Tensor> = {};
   for (const name of model.graph.runtimeInputs) {
     const type = model.graph.value(name)?.type;
     if (type?.kind !== 'tensor' || type.dtype === undefined || type.shape === undefined) {
-      throw new TandemError('INPUT_MISMATCH', `input "${name}" has no declared tensor type and shape; cannot make random data for it`);
+      throw new TandemError('INPUT_MISMATCH', `input ${quote(name)} has no declared tensor type and shape; cannot make random data for it`);
     }
     const dims = type.shape.map((d: Dim) => (typeof d === 'number' ? d : (typeof d === 'string' ? options.dims?.[d] : undefined) ?? 1));
-    const count = dims.reduce((a, b) => a * b, 1);
+    const declared = `[${type.shape.map((d) => (d === null ? '?' : typeof d === 'string' ? printable(d, 40) : d)).join(', ')}]`;
+    const count = checkedElementCount(dims, `random data for input ${quote(name)} (declared shape ${declared})`);
     const dtype: DataType = type.dtype;
     const values = new Float64Array(count);
-    if (isFloatType(dtype)) for (let i = 0; i < count; i++) values[i] = rng.uniform(lo, hi);
+    const [flo, fhi] = domains.get(name) ?? [lo, hi];
+    if (isFloatType(dtype)) for (let i = 0; i < count; i++) values[i] = rng.uniform(flo, fhi);
     else if (dtype === 'bool') for (let i = 0; i < count; i++) values[i] = rng.int(0, 2);
     else if (DATA_TYPES[dtype].kind === 'int' || DATA_TYPES[dtype].kind === 'uint') for (let i = 0; i < count; i++) values[i] = rng.int(ilo, ihi);
-    else throw new TandemError('INPUT_MISMATCH', `cannot make random data of type ${dtype} for input "${name}"`);
+    else throw new TandemError('INPUT_MISMATCH', `cannot make random data of type ${dtype} for input ${quote(name)}`);
     feeds[name] = tensorFromValues(dtype, dims, values, name);
   }
   return feeds;
@@ -64,13 +71,22 @@ export function compareTensors(name: string, a: Tensor, b: Tensor): OutputCompar
   let norm = 0;
   let maxAbs = 0;
   let exact = true;
+  // NaN where both have NaN, and the same infinity, agree; either one alone is a mismatch
+  let apart = false;
   for (let i = 0; i < x.length; i++) {
-    const d = x[i]! - y[i]!;
-    if (x[i] !== y[i] && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) exact = false;
+    const p = x[i]!;
+    const q = y[i]!;
+    if (!Number.isFinite(p) || !Number.isFinite(q)) {
+      if (!(p === q || (Number.isNaN(p) && Number.isNaN(q)))) apart = true;
+      continue;
+    }
+    const d = p - q;
+    if (d !== 0) exact = false;
     diff += d * d;
-    norm += x[i]! * x[i]!;
+    norm += p * p;
     maxAbs = Math.max(maxAbs, Math.abs(d));
   }
+  if (apart) return { name, dtype: a.dtype, relL2: Infinity, maxAbs: Infinity, exact: false, shapeMatch };
   const relL2 = diff === 0 ? 0 : Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
   return { name, dtype: a.dtype, relL2, maxAbs, exact, shapeMatch };
 }

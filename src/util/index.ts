@@ -6,3 +6,5 @@ export * from './errors.js';
 export * from './float16.js';
 export * from './random.js';
 export * from './fs.js';
+export * from './text.js';
+export * from './limits.js';

@@ -22,6 +22,7 @@ import { GraphBuilder, buildModel } from '../../src/ir/builder.js';
 import { saveModel } from '../../src/onnx/load-save.js';
 import { isTandemError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { runCli } from '../../src/cli/main.js';
 
 const tmp = tempDir('tandem-stage-file-');
 after(tmp.cleanup);
@@ -288,3 +289,25 @@ describe('stage order', () => {
 });
 
 
+
+describe('commands that read split.json refuse hostile ones before writing anything (items 18, 19)', () => {
+  it('tandem quantize: a stage named "../../x" and a symlinked file out of the folder', async () => {
+    const { dir, doc } = fixture('cli-hostile');
+    const outside = join(tmp.dir, 'outside-cli.onnx');
+    saveModel(reluModel('feat', 'depth'), outside);
+    symlinkSync(outside, join(dir, 'link.onnx'));
+    const d = plain(doc) as { stages: Record<string, unknown>[] };
+    d.stages[1]!.name = '../../x';
+    d.stages[2]!.file = 'link.onnx';
+    const path = write(dir, d);
+    let err = '';
+    const out = join(dir, 'out', 'deep');
+    const code = await runCli(['quantize', path, '--calib', dir, '--trt-version', '8.6.1', '-o', out], { stdout: { write: () => true }, stderr: { write: (x: string) => (err += x) } });
+    assert.equal(code, 2);
+    assert.match(err, /stages\[1\]\.name: is not a safe file name/);
+    assert.match(err, /stages\[2\]\.file: "link.onnx" leaves the folder of this file through a symlink/);
+    assert.match(err, /\[STAGE_FILE\]/);
+    assert.equal(existsSync(join(dir, 'out')), false);
+    assert.equal(existsSync(join(tmp.dir, 'x.cache')), false);
+  });
+});

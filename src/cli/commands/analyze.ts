@@ -3,6 +3,7 @@ import { formatShape } from '../../ir/types.js';
 import { loadModel } from '../../onnx/load-save.js';
 import { TARGETS, analyze, getTarget, type Analysis, type NodeVerdict } from '../../targets/index.js';
 import { dimSizes, finiteNumber } from '../parse.js';
+import { unusedDimsNotes } from '../dims.js';
 import type { CliCommand } from './types.js';
 
 interface AnalyzeFlags {
@@ -34,6 +35,7 @@ export const analyzeCommand: CliCommand = {
       .action((modelPath: string, flags: AnalyzeFlags) => {
         getTarget(flags.target);
         const model = loadModel(modelPath, { weights: 'lazy' });
+        if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
         const analysis = analyze(model, {
           target: flags.target,
           ...(flags.precision ? { precision: flags.precision } : {}),

@@ -1,7 +1,8 @@
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { assertNotInput } from '../../util/fs.js';
-import { loadModel, saveModel } from '../../onnx/load-save.js';
+import { assertOutputsFree, checkOutputFile } from '../../util/fs.js';
+import { quote } from '../../util/text.js';
+import { loadModel, modelFiles, saveModel, savedModelFiles } from '../../onnx/load-save.js';
 import { convertToFloat16, FP16_BLOCK_LIST } from '../../quant/fp16.js';
 import { FidelityAccumulator } from '../../quant/fidelity.js';
 import { getEngine } from '../../runtime/engines/registry.js';
@@ -34,16 +35,16 @@ export const fp16Command: CliCommand = {
       .option('--block <ops>', `op types kept in float32 (default: ${Object.keys(FP16_BLOCK_LIST).join(', ')})`, list)
       .option('--block-nodes <names>', 'node names kept in float32', list)
       .option('--no-check', 'skip running both models in onnxruntime')
-      .option('--tolerance <relL2>', 'warn when an output\'s relative L2 error exceeds this', finiteNumber, 1e-2)
+      .option('--tolerance <relL2>', 'fail (exit 2, nothing written) when an output\'s relative L2 error exceeds this', finiteNumber, 1e-2)
       .option('--trials <n>', 'random input sets for the check', positiveInt, 2)
       .option('--json', 'print the result as JSON')
       .addHelpText('after', '\nExample:\n  tandem fp16 backbone.onnx -o backbone.fp16.onnx\n  tandem fp16 model.onnx -o model.fp16.onnx --block LayerNormalization,Pow')
       .addOption(new Option('--seed <n>', 'seed of the random inputs').argParser(positiveInt).default(1))
       .action(async (modelPath: string, flags: Fp16Flags & { seed: number }) => {
-        assertNotInput(flags.out, [modelPath]);
+        checkOutputFile(flags.out);
         const model = loadModel(modelPath);
+        assertOutputsFree(savedModelFiles(flags.out), modelFiles(model, modelPath));
         const r = convertToFloat16(model, { keepIoTypes: flags.keepIoTypes, ...(flags.block ? { blockOps: flags.block } : {}), ...(flags.blockNodes ? { blockNodes: flags.blockNodes } : {}) });
-        saveModel(r.model, flags.out);
         const checks: { output: string; relL2: number; cosine: number; argmaxAgreement?: number }[] = [];
         if (flags.check) {
           const engine = getEngine('cpu');
@@ -63,24 +64,35 @@ export const fp16Command: CliCommand = {
             }
           }
           for (const acc of accs.values()) checks.push(acc.result());
+          if (checks.length === 0) throw new TandemError('ENGINE_RUN', 'the check produced no float outputs to compare; nothing written — pass --no-check to convert without it');
         }
+        const over = checks.filter((c) => !(c.relL2 <= flags.tolerance));
+        // Above the tolerance nothing is written and the exit is non-zero, as prepare does when verification fails.
+        if (over.length === 0) saveModel(r.model, flags.out);
         if (flags.json) {
-          ctx.printJson({ file: flags.out, blocked: r.blocked, casts: r.casts, saturated: r.saturated, untyped: r.untyped, check: flags.check ? { engine: 'cpu', trials: flags.trials, what: 'FP16 model vs input model on seeded random inputs, onnxruntime cpu, this machine', outputs: checks } : undefined });
+          ctx.printJson({ file: over.length === 0 ? flags.out : null, blocked: r.blocked, casts: r.casts, saturated: r.saturated, untyped: r.untyped, check: flags.check ? { engine: 'cpu', trials: flags.trials, what: 'FP16 model vs input model on seeded random inputs, onnxruntime cpu, this machine', outputs: checks } : undefined });
+          if (over.length > 0) throw toleranceError(over, flags.tolerance);
           return;
         }
-        ctx.print(`wrote ${flags.out}: ${r.casts} Casts, ${r.blocked.length} nodes kept float32${r.blocked.length ? ` (${[...new Set(r.blocked.map((b) => b.op))].join(', ')})` : ''}, inputs/outputs ${flags.keepIoTypes ? 'float32' : 'float16'}`);
+        ctx.print(`${over.length === 0 ? `wrote ${flags.out}` : 'converted (not written)'}: ${r.casts} Casts, ${r.blocked.length} nodes kept float32${r.blocked.length ? ` (${[...new Set(r.blocked.map((b) => b.op))].join(', ')})` : ''}, inputs/outputs ${flags.keepIoTypes ? 'float32' : 'float16'}`);
         if (r.saturated.length) ctx.note(`${r.saturated.length} constants had values beyond ±65504 and were saturated: ${r.saturated.slice(0, 5).join(', ')}`);
         if (r.untyped.length) ctx.note(`${r.untyped.length} tensors have no inferred type and were left as they are: ${r.untyped.slice(0, 5).join(', ')}`);
         for (const c of checks) {
-          const flag = c.relL2 > flags.tolerance ? `  ← above --tolerance ${flags.tolerance}` : '';
+          const flag = !(c.relL2 <= flags.tolerance) ? `  ← above --tolerance ${flags.tolerance}` : '';
           ctx.print(`  ${c.output}: rel L2 ${c.relL2.toExponential(2)}, cosine ${c.cosine.toFixed(6)}${c.argmaxAgreement !== undefined ? `, argmax agree ${(c.argmaxAgreement * 100).toFixed(2)} %` : ''} (FP16 vs FP32, ${flags.trials} random input sets, onnxruntime cpu)${flag}`);
         }
-        if (checks.some((c) => c.relL2 > flags.tolerance)) ctx.note('some outputs exceed the tolerance: keep the offending ops in float32 with --block / --block-nodes');
         if (!flags.check) ctx.note('not checked in onnxruntime (--no-check)');
-        if (flags.check && checks.length === 0) throw new TandemError('ENGINE_RUN', 'the check produced no float outputs to compare');
+        if (over.length > 0) throw toleranceError(over, flags.tolerance);
       });
   },
 };
+
+function toleranceError(over: readonly { output: string; relL2: number }[], tolerance: number): TandemError {
+  return new TandemError(
+    'VERIFY_FAILED',
+    `FP16 outputs differ from FP32 beyond --tolerance ${tolerance}: ${over.map((c) => `${quote(c.output)} rel L2 ${c.relL2.toExponential(2)}`).join(', ')}; nothing written — keep the offending ops in float32 with --block / --block-nodes, or raise --tolerance`,
+  );
+}
 
 function halfFeeds(feeds: Record<string, Tensor>, names: readonly string[]): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};

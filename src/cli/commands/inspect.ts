@@ -1,7 +1,9 @@
 import { inspectModel, type ModelSummary } from '../../inspect/index.js';
+import { loadModel } from '../../onnx/load-save.js';
 import type { CliContext } from '../context.js';
 import { bytes, count, shape, si, table } from '../format.js';
 import { dimSizes } from '../parse.js';
+import { unusedDimsNotes } from '../dims.js';
 import type { CliCommand } from './types.js';
 
 interface InspectFlags {
@@ -23,6 +25,8 @@ export const inspectCommand: CliCommand = {
       .addHelpText('after', '\nExamples:\n  tandem inspect model.onnx\n  tandem inspect model.onnx --nodes --dims batch=1\n  tandem inspect model.onnx --json > summary.json')
       .action((modelPath: string, flags: InspectFlags) => {
         const summary = inspectModel(modelPath, { nodes: flags.nodes === true, ...(flags.dims ? { dims: flags.dims } : {}) });
+        // The summary's input shapes have --dims applied; the declared ones say which names exist.
+        if (flags.dims) for (const line of unusedDimsNotes(loadModel(modelPath, { weights: 'lazy' }), flags.dims)) ctx.note(line);
         if (flags.json) ctx.printJson(summary);
         else printSummary(summary, ctx);
       });

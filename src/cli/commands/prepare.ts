@@ -1,10 +1,11 @@
 import { Option } from 'commander';
-import { loadModel, saveModel } from '../../onnx/index.js';
-import { PASS_NAMES, prepareModel, type PrepareReport } from '../../passes/index.js';
+import { loadModel, modelFiles, saveModel, savedModelFiles } from '../../onnx/index.js';
+import { PASS_NAMES, prepareModel, type PrepareReport, type PrepareResult } from '../../passes/index.js';
 import { checkEquivalent, type EquivalenceReport } from '../../runtime/verify.js';
 import { TARGETS, getTarget, type AnalysisSummary } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
-import { assertNotInput } from '../../util/fs.js';
+import { assertOutputsFree, checkOutputFile } from '../../util/fs.js';
+import { unusedDimsNotes } from '../dims.js';
 import { dimSizes, list } from '../parse.js';
 import { formatFlops } from './analyze.js';
 import type { CliCommand } from './types.js';
@@ -46,9 +47,11 @@ export const prepareCommand: CliCommand = {
         '\nExamples:\n  tandem prepare model.onnx --target orin-dla -o model.dla.onnx\n  tandem prepare model.onnx -o out.onnx --passes fuse-conv-batchnorm,convert-matmul-to-conv --rewrites\n  tandem prepare model.onnx -o out.onnx --dims batch=1 --json',
       )
       .action(async (modelPath: string, flags: PrepareFlags) => {
-        assertNotInput(flags.out, [modelPath]);
+        checkOutputFile(flags.out);
         getTarget(flags.target);
         const model = loadModel(modelPath, { weights: 'lazy' });
+        assertOutputsFree(savedModelFiles(flags.out), modelFiles(model, modelPath));
+        if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
         const result = prepareModel(model, {
           target: flags.target,
           keep: flags.applyAll ? 'all' : 'coverage',
@@ -124,7 +127,7 @@ export function formatPrepare(label: string, r: PrepareReport, options: { rewrit
   const width = Math.max(...r.passes.map((p) => p.pass.length));
   for (const p of r.passes) {
     if (p.applied.length === 0 && p.rejected.length === 0) continue;
-    const kept = p.kind === 'reconstruction' ? `${p.applied.length} kept, ${p.rejected.length} not kept` : `${p.applied.length} rewrite${p.applied.length === 1 ? '' : 's'}`;
+    const kept = p.kind === 'reconstruction' || p.rejected.length > 0 ? `${p.applied.length} kept, ${p.rejected.length} not kept` : `${p.applied.length} rewrite${p.applied.length === 1 ? '' : 's'}`;
     out.push(`  ${p.pass.padEnd(width)}  ${kept}`);
     const shown = options.rewrites ? p.applied : p.applied.slice(0, 2);
     for (const rw of shown) out.push(`      ${rw.summary}`);

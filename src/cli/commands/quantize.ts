@@ -1,8 +1,9 @@
+import { quote } from '../../util/text.js';
 import { basename, join } from 'node:path';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { assertNotInput } from '../../util/fs.js';
-import { loadModel } from '../../onnx/load-save.js';
+import { assertOutputsFree, checkOutputDir } from '../../util/fs.js';
+import { loadModel, modelFiles, savedModelFiles } from '../../onnx/load-save.js';
 import { getEngine } from '../../runtime/engines/registry.js';
 import {
   CACHE_ALGORITHMS,
@@ -19,7 +20,7 @@ import {
   orderStages,
   quantize,
   sliceSource,
-  writeStageArtifacts,
+  writeQuantizeArtifacts,
   type CacheAlgorithm,
   type CalibrationMethod,
   type EntropyVariant,
@@ -29,6 +30,7 @@ import {
   type QuantProgress,
   type QuantizeResult,
 } from '../../quant/index.js';
+import { trtVersionNumber } from '../../quant/calibration-cache.js';
 import type { CliContext, Progress } from '../context.js';
 import { finiteNumber, list, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
@@ -105,14 +107,18 @@ export const quantizeCommand: CliCommand = {
         if (flags.trtVersion === undefined) {
           throw new TandemError('USAGE', 'give --trt-version: the TensorRT version that will read the calibration cache (e.g. 8.6.1 for DRIVE OS 6.0 / JetPack 6.0, 10.3.0 for JetPack 6.1+); TensorRT silently ignores a cache of another major version');
         }
+        trtVersionNumber(flags.trtVersion);
+        checkOutputDir(flags.out);
         const methods = flags.method.map((m): CalibrationMethod => {
-          if (!isCalibrationMethod(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method "${m}"; methods: ${CALIBRATION_METHODS.join(', ')}`);
+          if (!isCalibrationMethod(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(m)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
           return m;
         });
+        const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
+        for (const dir of outDirs.values()) checkOutputDir(dir);
         const split = isSplitManifestPath(modelPath);
         const loaded = split ? loadSplitStages(modelPath) : [{ name: basename(modelPath).replace(/\.onnx$/i, ''), file: modelPath, model: loadModel(modelPath) }];
         if (flags.stages && !split) throw new TandemError('USAGE', '--stages applies to a split.json only');
-        for (const s of flags.stages ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage "${s}" in ${modelPath}; stages: ${loaded.map((l) => l.name).join(', ')}`);
+        for (const s of flags.stages ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage ${quote(s)} in ${modelPath}; stages: ${loaded.map((l) => l.name).join(', ')}`);
         const stages = orderStages(loaded).map((l) => ({ ...l, quantize: flags.stages === undefined || flags.stages.includes(l.name) }));
         const image = imageOptions(flags);
         const inputs = modelInputSpecs(stages[0]!.model);
@@ -128,9 +134,10 @@ export const quantizeCommand: CliCommand = {
             calib = sliceSource(all, 0, Math.min(flags.limit ?? Infinity, n - flags.holdout));
           }
         }
-        const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
-        const inputsPaths = [modelPath, ...loaded.map((l) => l.file)];
-        for (const s of stages.filter((x) => x.quantize)) for (const dir of outDirs.values()) for (const p of Object.values(artifactPaths(dir, s.name))) assertNotInput(p, inputsPaths);
+        // Every file read: the model or split.json, each stage's model and external data, the samples.
+        const read = [modelPath, ...loaded.flatMap((l) => modelFiles(l.model, l.file)), ...all.ids.map((id) => join(flags.calib, id)), ...(flags.compareData !== undefined && held !== undefined ? held.ids.map((id) => join(flags.compareData!, id)) : [])];
+        const outputs = stages.filter((x) => x.quantize).flatMap((s) => [...outDirs.values()].flatMap((dir) => Object.values(artifactPaths(dir, s.name)).flatMap((p) => (p.endsWith('.onnx') ? savedModelFiles(p) : [p]))));
+        assertOutputsFree(outputs, read);
         const engine = getEngine('cpu');
         const bars = progressBars(ctx);
         const result = await quantize(stages, calib, engine, {
@@ -144,7 +151,7 @@ export const quantizeCommand: CliCommand = {
           onProgress: bars.update,
         });
         bars.stop();
-        const written = result.artifacts.map((a) => ({ stage: a.stage, method: a.method, files: writeStageArtifacts(outDirs.get(a.method)!, a) }));
+        const written = writeQuantizeArtifacts(flags.out, result.artifacts, { byMethod: methods.length > 1 });
         let fidelity: FidelityRow[] | undefined;
         if (held !== undefined) {
           const cmp = progressBars(ctx);
@@ -179,14 +186,14 @@ function imageOptions(flags: QuantizeFlags): ImagePreprocessOptions {
   const o: ImagePreprocessOptions = {};
   if (flags.size !== undefined) {
     const m = /^(\d+)x(\d+)$/.exec(flags.size);
-    if (!m) throw new TandemError('USAGE', `--size expects HxW like 512x1024, got "${flags.size}"`);
+    if (!m) throw new TandemError('USAGE', `--size expects HxW like 512x1024, got ${quote(flags.size)}`);
     o.height = Number(m[1]);
     o.width = Number(m[2]);
   }
   const nums = (xs: string[], what: string): number[] =>
     xs.map((x) => {
       const n = Number(x);
-      if (!Number.isFinite(n)) throw new TandemError('USAGE', `--${what} expects numbers, got "${x}"`);
+      if (!Number.isFinite(n)) throw new TandemError('USAGE', `--${what} expects numbers, got ${quote(x)}`);
       return n;
     });
   if (flags.resize !== undefined) o.resize = flags.resize;

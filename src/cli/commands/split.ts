@@ -1,5 +1,6 @@
 import { formatShape } from '../../ir/types.js';
-import { loadModel } from '../../onnx/index.js';
+import { checkOutputDir } from '../../util/fs.js';
+import { loadModel, modelFiles } from '../../onnx/index.js';
 import { splitModel, writeSplit, type SplitPlan } from '../../passes/index.js';
 import { list } from '../parse.js';
 import type { CliCommand } from './types.js';
@@ -29,9 +30,10 @@ export const splitCommand: CliCommand = {
         '\nExamples:\n  tandem split multitask.onnx --auto -o stages/\n  tandem split multitask.onnx --at c1,c2,c3,c4 -o stages/\n  tandem split detector.onnx --at /backbone/out -o stages/ --json',
       )
       .action((modelPath: string, flags: SplitFlags) => {
+        checkOutputDir(flags.out);
         const model = loadModel(modelPath, { weights: 'lazy' });
         const plan = splitModel(model, { ...(flags.at ? { at: flags.at } : {}), auto: flags.auto ?? false, postprocess: flags.postprocess });
-        const written = writeSplit(plan, flags.out, { source: modelPath, protect: [modelPath] });
+        const written = writeSplit(plan, flags.out, { source: modelPath, protect: modelFiles(model, modelPath) });
         if (flags.json) {
           ctx.printJson({ ...written.manifest, dir: written.dir, files: written.files });
           return;

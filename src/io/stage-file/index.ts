@@ -4,7 +4,7 @@
  */
 export * from './types.js';
 export { runOrder, stageOrder, type StageLinks, type StageOrder } from './order.js';
-export { quote, type StageFileProblem } from './problems.js';
+export type { StageFileProblem } from './problems.js';
 export { STAGE_NAME } from './schema.js';
 export { parseStageDocument, readPlan, readSplit, readStageFile, type LoadedSplit, type ParsedStageDocument, type ReadStageFileOptions, type StageFile } from './read.js';
 export { checkStageDocument, checkStageFiles, shapesAgree, type FileCheckOptions } from './validate.js';

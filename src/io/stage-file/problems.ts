@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { TandemError } from '../../util/errors.js';
 
 /** One thing wrong in a stage file: where (a JSON path such as `stages[2].file`) and what. */
@@ -6,13 +7,6 @@ export interface StageFileProblem {
   readonly message: string;
 }
 
-/**
- * A name from a file, quoted for a message: control characters, DEL, C1 controls and bidirectional
- * overrides are written as escapes so that a crafted name cannot rewrite the user's terminal.
- */
-export function quote(name: string): string {
-  return JSON.stringify(name).replace(/[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** The most problems one error message lists; the rest are counted (all of them are in `details`). */
 const MAX_LISTED = 50;

@@ -1,11 +1,12 @@
-import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { TandemError } from '../../util/errors.js';
-import { quote, stageFileError, type StageFileProblem } from './problems.js';
+import { readTextFile } from '../../util/fs.js';
+import { quote } from '../../util/text.js';
+import { stageFileError, type StageFileProblem } from './problems.js';
 import { HEADER, PLAN_V2, SPLIT_V1, SPLIT_V2 } from './schema.js';
 import type { Plan, PlanDocument, SplitDocument, StageDocument, StageEntry, StageKind } from './types.js';
-import { checkStageDocument, checkStageFiles, deriveTensors, type FileCheckOptions } from './validate.js';
+import { checkRawStageFiles, checkStageDocument, checkStageFiles, deriveTensors, type FileCheckOptions } from './validate.js';
 
 /** A split.json read from disk: the document plus the absolute folder its files are relative to. */
 export interface LoadedSplit extends SplitDocument {
@@ -28,11 +29,11 @@ const MAX_BYTES = 16 << 20;
 export function readStageFile(path: string, options: ReadStageFileOptions = {}): StageFile {
   const raw = readJson(path);
   const parsed = parseStageDocument(raw);
-  if (!parsed.ok) throw stageFileError(path, parsed.problems, 'stage file (split.json or plan.json)');
+  const dir = resolve(dirname(path));
+  if (!parsed.ok) throw stageFileError(path, sortProblems([...parsed.problems, ...checkRawStageFiles(raw, dir)]), 'stage file (split.json or plan.json)');
   const doc = parsed.doc;
   const what = doc.kind === 'plan' ? 'plan.json' : 'split.json';
   const problems = checkStageDocument(doc);
-  const dir = resolve(dirname(path));
   problems.push(...checkStageFiles(doc, dir, options));
   if (problems.length > 0) throw stageFileError(path, problems, what);
   return { ...doc, dir } as StageFile;
@@ -89,6 +90,23 @@ function guessKind(s: { name: string; outputs: readonly string[] }, all: readonl
   return s.outputs.some((o) => all.some((x) => x.inputs.includes(o))) ? 'backbone' : 'head';
 }
 
+/** Problems in document order (by path, array indices numerically), the order a reader scans the file. */
+function sortProblems(problems: StageFileProblem[]): StageFileProblem[] {
+  const key = (p: string): (string | number)[] => p.split(/[.[\]]+/).filter((x) => x !== '').map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+  return problems
+    .map((p, i) => ({ p, i, k: key(p.path) }))
+    .sort((a, b) => {
+      for (let j = 0; j < Math.min(a.k.length, b.k.length); j++) {
+        const [x, y] = [a.k[j]!, b.k[j]!];
+        if (x === y) continue;
+        if (typeof x === 'number' && typeof y === 'number') return x - y;
+        return a.i - b.i;
+      }
+      return a.k.length - b.k.length || a.i - b.i;
+    })
+    .map((x) => x.p);
+}
+
 function issues(error: z.ZodError): StageFileProblem[] {
   return error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message }));
 }
@@ -105,23 +123,8 @@ function stripUndefined<T>(v: T): T {
 }
 
 function readJson(path: string): unknown {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new TandemError('IO', `${quote(path)} is not a regular file; give a split.json or plan.json`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof TandemError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TandemError('FILE_NOT_FOUND', `${quote(path)} does not exist`, { cause: e });
-    throw new TandemError('IO', `cannot read ${quote(path)}: ${(e as Error).message}`, { cause: e });
-  }
-  if (size > MAX_BYTES) throw new TandemError('STAGE_FILE', `${quote(path)} is ${size} bytes; a split.json or plan.json is at most ${MAX_BYTES} bytes — is this the right file?`);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new TandemError('IO', `cannot read ${quote(path)}: ${(e as Error).message}`, { cause: e });
-  }
+  // A regular file (fstat on the descriptor: a FIFO or device is refused, never read), size-capped.
+  const text = readTextFile(path, { maxBytes: MAX_BYTES, what: 'split.json or plan.json' });
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

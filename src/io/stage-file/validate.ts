@@ -5,7 +5,8 @@ import type { Dim } from '../../ir/types.js';
 import { loadModel } from '../../onnx/load-save.js';
 import { isTandemError } from '../../util/errors.js';
 import { stageOrder } from './order.js';
-import { quote, type StageFileProblem } from './problems.js';
+import { quote } from '../../util/text.js';
+import type { StageFileProblem } from './problems.js';
 import { HOST_ENGINES, TARGET_ENGINES, type PlanDocument, type StageDocument, type TensorEntry } from './types.js';
 
 /**
@@ -123,29 +124,12 @@ export function checkStageFiles(doc: StageDocument, dir: string, options: FileCh
   const declared = new Map<string, { stage: string; role: 'produced' | 'read'; dtype: DataType | undefined; shape: readonly Dim[] | undefined }[]>();
   doc.stages.forEach((s, i) => {
     const path = `stages[${i}].file`;
-    const full = resolve(dir, s.file);
-    let real: string;
-    try {
-      real = realpathSync(full);
-    } catch {
-      problems.push({ path, message: `${quote(s.file)} does not exist in ${quote(dir)}` });
+    const where = locateStageFile(s.file, dir, root);
+    if (typeof where !== 'string') {
+      problems.push({ path, message: where.problem });
       return;
     }
-    const rel = relative(root, real);
-    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-      problems.push({ path, message: `${quote(s.file)} leaves the folder of this file through a symlink (it resolves to ${quote(real)}); stage files must lie inside ${quote(root)}` });
-      return;
-    }
-    try {
-      if (!statSync(real).isFile()) {
-        problems.push({ path, message: `${quote(s.file)} is not a regular file` });
-        return;
-      }
-      closeSync(openSync(real, 'r'));
-    } catch (e) {
-      problems.push({ path, message: `${quote(s.file)} cannot be read: ${(e as Error).message}` });
-      return;
-    }
+    const real = where;
     if (options.models === false) return;
     let model;
     try {
@@ -209,4 +193,51 @@ export function deriveTensors(stages: StageDocument['stages']): TensorEntry[] {
     to: stages.filter((s) => s.inputs.includes(name)).map((s) => s.name),
     modelOutput: !read.has(name),
   }));
+}
+
+/**
+ * Where a stage file really is: its real path inside `root` (the real path of `dir`), or the problem
+ * (missing, a symlink out of the folder, not a regular file, unreadable).
+ */
+export function locateStageFile(file: string, dir: string, root: string): string | { problem: string } {
+  let real: string;
+  try {
+    real = realpathSync(resolve(dir, file));
+  } catch {
+    return { problem: `${quote(file)} does not exist in ${quote(dir)}` };
+  }
+  const rel = relative(root, real);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    return { problem: `${quote(file)} leaves the folder of this file through a symlink (it resolves to ${quote(real)}); stage files must lie inside ${quote(root)}` };
+  }
+  try {
+    if (!statSync(real).isFile()) return { problem: `${quote(file)} is not a regular file` };
+    closeSync(openSync(real, 'r'));
+  } catch (e) {
+    return { problem: `${quote(file)} cannot be read: ${(e as Error).message}` };
+  }
+  return real;
+}
+
+/**
+ * The file problems of a document whose shape is wrong elsewhere: every `stages[i].file` that is a
+ * relative path is still located, so that one error lists these too.
+ */
+export function checkRawStageFiles(raw: unknown, dir: string): StageFileProblem[] {
+  const stages = (raw as { stages?: unknown } | null)?.stages;
+  if (!Array.isArray(stages)) return [];
+  let root: string;
+  try {
+    root = realpathSync(dir);
+  } catch {
+    return [];
+  }
+  const problems: StageFileProblem[] = [];
+  stages.forEach((s: unknown, i) => {
+    const file = (s as { file?: unknown } | null)?.file;
+    if (typeof file !== 'string' || file === '' || file.includes('\0') || isAbsolute(file) || file.split(/[\\/]/).includes('..')) return;
+    const where = locateStageFile(file, dir, root);
+    if (typeof where !== 'string') problems.push({ path: `stages[${i}].file`, message: where.problem });
+  });
+  return problems;
 }

@@ -1,0 +1,40 @@
+/**
+ * Names and paths that come from files (tensor names, stage names, locations, entry names) are shown to
+ * people through these helpers, so that a crafted name cannot move the cursor, recolour the terminal,
+ * or split a one-line error into several.
+ */
+
+/** Longest name shown in full; longer ones are cut and their length given. */
+const MAX_SHOWN = 200;
+
+// C0 and C1 controls, DEL, and the Unicode line/paragraph separators and bidi overrides that reorder text.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeChar(c: string): string {
+  switch (c) {
+    case '\n':
+      return '\\n';
+    case '\r':
+      return '\\r';
+    case '\t':
+      return '\\t';
+    case '\0':
+      return '\\0';
+    default: {
+      const code = c.charCodeAt(0);
+      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    }
+  }
+}
+
+/** The text with control characters escaped (`\n`, `\x1b`, `\u202e`), cut to a sane length. */
+export function printable(text: string, max = MAX_SHOWN): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
+  return cut.replace(UNSAFE, escapeChar);
+}
+
+/** A name from a file in double quotes, control characters and quotes escaped: `"a\x1b[31m"`. */
+export function quote(name: string, max = MAX_SHOWN): string {
+  return `"${printable(name, max).replace(/"/g, '\\"')}"`;
+}
