@@ -101,7 +101,7 @@ export function buildReport(inputs: ReportInputs, options: ReportOptions = {}): 
     pictures: '',
     export: i.scripts.length === 0 ? `<div class="missing"><strong>No export bundle given.</strong> Produce it with <code>tandem export plan.json --trt 8.6 -o bundle/</code> and pass the bundle folder to <code>tandem report</code>.</div>` : exportSection(i.scripts),
   };
-  const pictures = picturesSection(i.evals);
+  const pictures = picturesSection(i.evals, i.pictures);
   body.pictures = pictures.count > 0 ? pictures.html : `${missing('pictures', ['eval'])}${pictures.html}`;
   const title = options.title ?? `tandem report — ${modelName(i)}`;
   const date = (options.date ?? new Date()).toISOString().replace('T', ' ').slice(0, 16);

@@ -34,7 +34,7 @@ export function formatReportInputs(i: ReportInputs): string[] {
     bench: i.benches.length + i.costs.length + i.searches.length,
     timeline: i.traces.length,
     int8: i.quantizes.length + i.scales.length + i.evals.length,
-    pictures: i.evals.length,
+    pictures: i.evals.length + i.pictures.length,
     export: i.scripts.length,
   };
   const have = REPORT_SECTIONS.filter(([id]) => count[id] > 0).map(([, t]) => t);
