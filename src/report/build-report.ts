@@ -77,6 +77,7 @@ function summarySection(i: ReportInputs): string {
     ...i.costs.map((f) => ['cost', f.label]),
     ...i.searches.map((f) => ['cost --search', f.label]),
     ...i.evals.map((f) => ['eval', f.label]),
+    ...i.manifests.map((f) => ['export manifest', f.label]),
     ...i.scripts.map((f) => ['export script', f.label]),
   ];
   return `<p class="lead">Model <b>${esc(modelName(i))}</b>${targets.length > 0 ? ` · target ${esc(targets.join(', '))}` : ''}. Every figure says how it was obtained: <b>measured</b> on an engine of the machine named, <b>emulated</b> (DLA numerics via Q/DQ on the CPU, not DLA speed) or <b>modelled</b> (from the DLA rules or a latency model; no DLA ran).</p>
@@ -99,7 +100,7 @@ export function buildReport(inputs: ReportInputs, options: ReportOptions = {}): 
     timeline: i.traces.length === 0 ? missing('trace', ['trace']) : i.traces.map((t, k) => timelineSection(t, k)).join(''),
     int8: int8Section(i.quantizes, i.scales, i.evals),
     pictures: '',
-    export: i.scripts.length === 0 ? `<div class="missing"><strong>No export bundle given.</strong> Produce it with <code>tandem export plan.json --trt 8.6 -o bundle/</code> and pass the bundle folder to <code>tandem report</code>.</div>` : exportSection(i.scripts),
+    export: i.scripts.length === 0 && i.manifests.length === 0 ? `<div class="missing"><strong>No export bundle given.</strong> Produce it with <code>tandem export plan.json --trt 8.6 -o bundle/</code> and pass the bundle folder to <code>tandem report</code>.</div>` : exportSection(i.scripts, i.manifests),
   };
   const pictures = picturesSection(i.evals, i.pictures);
   body.pictures = pictures.count > 0 ? pictures.html : `${missing('pictures', ['eval'])}${pictures.html}`;

@@ -12,7 +12,7 @@ export { buildReport, REPORT_SECTIONS, type ReportOptions } from './build-report
 export { commandFor, kindOf, loadReportInputs, MAX_INPUT_BYTES, type InputKind, type Loaded, type ReportInputs } from './load-inputs.js';
 export { layoutGraph, routePath, type Layout, type LayoutEdge, type LayoutNode, type LayoutOptions } from './graph-layout.js';
 export { timelineData, type TimelineData } from './timeline-section.js';
-export { trtexecCommands } from './export-section.js';
+export { trtexecCommands, type TrtexecCommand } from './export-section.js';
 
 export interface WrittenReport {
   readonly path: string;
@@ -24,7 +24,7 @@ export interface WrittenReport {
 export function writeReport(paths: readonly string[], out: string, options: ReportOptions = {}): WrittenReport {
   checkOutputFile(out);
   const inputs = loadReportInputs(paths);
-  const files = [...inputs.analyses, ...inputs.prepares, ...inputs.stages, ...inputs.quantizes, ...inputs.scales, ...inputs.benches, ...inputs.traces, ...inputs.costs, ...inputs.searches, ...inputs.evals, ...inputs.scripts, ...inputs.pictures].map((l) => l.file);
+  const files = [...inputs.analyses, ...inputs.prepares, ...inputs.stages, ...inputs.quantizes, ...inputs.scales, ...inputs.benches, ...inputs.traces, ...inputs.costs, ...inputs.searches, ...inputs.evals, ...inputs.manifests, ...inputs.scripts, ...inputs.pictures].map((l) => l.file);
   assertOutputsFree([out], [...paths, ...files]);
   const html = buildReport(inputs, options);
   writeFileAtomic(out, html);

@@ -10,6 +10,7 @@ import {
   CostSchema,
   EvalSchema,
   KIND_KEYS,
+  ManifestSchema,
   PrepareSchema,
   QuantizeSchema,
   ScalesSchema,
@@ -19,6 +20,7 @@ import {
   type BenchFile,
   type CostFile,
   type EvalFile,
+  type ManifestFile,
   type PrepareFile,
   type QuantizeFile,
   type ScalesFile,
@@ -47,6 +49,8 @@ export interface ReportInputs {
   readonly costs: Loaded<CostFile>[];
   readonly searches: Loaded<SearchFile>[];
   readonly evals: Loaded<EvalFile>[];
+  /** Export bundles' manifest.json. */
+  readonly manifests: Loaded<ManifestFile>[];
   /** Shell scripts holding trtexec lines (an export bundle's build.sh, bench.sh). */
   readonly scripts: Loaded<string>[];
   /** PNG pictures found in a given folder (tandem run's colour-mapped outputs): shown with eval's pictures. */
@@ -73,6 +77,7 @@ const COMMANDS: Record<InputKind, string> = {
   bench: 'tandem bench plan.json --mode both --json > bench.json',
   trace: 'tandem bench plan.json --trace trace.json',
   cost: 'tandem cost plan.json --target orin --json > cost.json',
+  manifest: 'tandem export plan.json --trt 8.6 -o bundle/ (manifest.json)',
   search: 'tandem cost model.onnx --target orin --search --json > search.json',
   eval: 'tandem eval plan.json --dataset synthetic --reference model.onnx --save 4 --json > eval.json',
 };
@@ -83,7 +88,7 @@ export function commandFor(kind: InputKind): string {
 }
 
 function empty(): ReportInputs {
-  return { analyses: [], prepares: [], stages: [], scales: [], quantizes: [], benches: [], traces: [], costs: [], searches: [], evals: [], scripts: [], pictures: [], ignored: [] };
+  return { analyses: [], prepares: [], stages: [], scales: [], quantizes: [], benches: [], traces: [], costs: [], searches: [], evals: [], manifests: [], scripts: [], pictures: [], ignored: [] };
 }
 
 /**
@@ -192,6 +197,8 @@ function readOne(file: string, label: string, out: ReportInputs, strict: boolean
       return add(TraceSchema, out.traces);
     case 'cost':
       return add(CostSchema, out.costs);
+    case 'manifest':
+      return add(ManifestSchema, out.manifests);
     case 'search':
       return add(SearchSchema, out.searches);
     case 'eval':

@@ -240,6 +240,25 @@ export const SearchSchema = z.looseObject({
 });
 export type SearchFile = z.infer<typeof SearchSchema>;
 
+/** An export bundle's manifest.json (issue 11): stages, engines, formats, predicted numbers. */
+export const ManifestSchema = z.looseObject({
+  tandem: z.literal('bundle'),
+  trt: str,
+  target: str.optional(),
+  stages: z.array(
+    z.looseObject({
+      name: str,
+      engine: str,
+      precision: str,
+      inputFormats: z.array(str).optional(),
+      outputFormats: z.array(str).optional(),
+      fp16Layers: z.array(str).optional(),
+      predicted: z.looseObject({ latencyMs: num, fps: num }).optional(),
+    }),
+  ),
+});
+export type ManifestFile = z.infer<typeof ManifestSchema>;
+
 /** `tandem eval --json` (issue 10): metrics per task, deltas to a reference, sensitivity, saved pictures. */
 export const EvalSchema = z.looseObject({
   dataset: z.union([str, z.looseObject({})]),
@@ -260,6 +279,7 @@ export const KIND_KEYS = {
   bench: (o: Record<string, unknown>) => 'modes' in o || ('throughputFps' in o && 'latencyMs' in o),
   trace: (o: Record<string, unknown>) => 'traceEvents' in o,
   cost: (o: Record<string, unknown>) => 'pipeline' in o && 'stages' in o && !('kind' in o),
+  manifest: (o: Record<string, unknown>) => o['tandem'] === 'bundle' && 'stages' in o,
   search: (o: Record<string, unknown>) => 'pareto' in o && 'chosen' in o && 'gpuOnly' in o,
   eval: (o: Record<string, unknown>) => 'metrics' in o && 'dataset' in o,
 } as const;

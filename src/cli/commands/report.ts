@@ -35,7 +35,7 @@ export function formatReportInputs(i: ReportInputs): string[] {
     timeline: i.traces.length,
     int8: i.quantizes.length + i.scales.length + i.evals.length,
     pictures: i.evals.length + i.pictures.length,
-    export: i.scripts.length,
+    export: i.scripts.length + i.manifests.length,
   };
   const have = REPORT_SECTIONS.filter(([id]) => count[id] > 0).map(([, t]) => t);
   const lack = REPORT_SECTIONS.filter(([id]) => count[id] === 0).map(([, t]) => t);
