@@ -1,6 +1,6 @@
 import { badge, esc, formatMs, r1, table } from './html.js';
 import type { Loaded } from './load-inputs.js';
-import type { BenchFile, BenchMode, CostFile, ScoredPlacement, SearchFile } from './schemas.js';
+import type { BenchFile, BenchMode, CostFile, ImportFile, ScoredPlacement, SearchFile } from './schemas.js';
 
 /** The modes of a bench file, whichever of its two forms it has. */
 export function benchModes(b: BenchFile): readonly BenchMode[] {
@@ -125,4 +125,27 @@ export function searchSection(l: Loaded<SearchFile>): string {
   const plot = `<figure class="chart"><svg width="${W + 260}" height="${H + 46}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Pareto set"><line x1="50" y1="${H + 10}" x2="${W + 50}" y2="${H + 10}" class="axis"/><line x1="50" y1="10" x2="50" y2="${H + 10}" class="axis"/>${dots}${named}<text x="50" y="${H + 26}">0</text><text x="${W + 50}" y="${H + 26}" text-anchor="end">${esc(formatMs(maxLat))} latency</text><text x="4" y="18">${maxFps.toFixed(0)} fps</text></svg><figcaption>the Pareto set of ${d.pareto.length} placements (throughput vs latency, modelled)${d.scored === undefined ? '' : ` out of ${d.scored} scored`}${d.elapsedMs === undefined ? '' : ` in ${(d.elapsedMs / 1000).toFixed(1)} s`}</figcaption></figure>`;
   const why = (d.why ?? []).length > 0 ? `<ul>${d.why!.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '';
   return `<h3>${esc(l.label)}: placement search ${badge('modelled', d.basis ?? 'latency model; no Orin ran')}</h3>${tbl}${why}${plot}`;
+}
+
+/** Target numbers brought back by tandem import: measured by trtexec on the Orin, beside the predicted (modelled) ones. */
+export function importSection(l: Loaded<ImportFile>): string {
+  const d = l.data;
+  const pctText = (v: number | undefined): string => (v === undefined ? '–' : `${v > 0 ? '+' : ''}${v.toFixed(1)}%`);
+  const rows = d.stages.map((s) => [
+    esc(s.name),
+    esc(s.engine),
+    esc(s.precision.toUpperCase()),
+    `<b>${esc(formatMs(s.alone.compute.medianMs))}</b> (${s.alone.qps.toFixed(1)} qps)`,
+    esc(formatMs(s.predicted.aloneMs)),
+    esc(pctText(s.errorPct.alone)),
+    s.concurrent === undefined ? '–' : `<b>${esc(formatMs(s.concurrent.compute.medianMs))}</b> (${s.concurrent.qps.toFixed(1)} qps)`,
+    esc(formatMs(s.predicted.concurrentMs)),
+    esc(pctText(s.errorPct.concurrent)),
+  ]);
+  const p = d.pipeline;
+  return `<h3>${esc(l.label)}: measured on the target, TensorRT ${esc(d.trt)} ${badge('measured', d.basis)} beside ${badge('modelled')}</h3><p class="basis">${esc(d.basis)}${d.environment ? ` · ${esc(d.environment.split('\n')[0] ?? '')}` : ''}</p><p class="kpis"><span>pipeline measured <b>${p.measuredFps === undefined ? '–' : `${p.measuredFps.toFixed(1)} fps`}</b>${d.windowMs === undefined ? '' : ` (window with every engine busy: ${esc(formatMs(d.windowMs))})`}</span><span>predicted ${p.predictedFps.toFixed(1)} fps (modelled)</span></p>${table(
+    ['stage', 'engine', 'precision', 'alone: measured median', 'alone: predicted', 'error', 'all at once: measured median', 'all at once: predicted', 'error'],
+    rows,
+    [3, 4, 5, 6, 7, 8],
+  )}`;
 }

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { benchModes, benchSection, costSection, searchSection } from './bench-section.js';
+import { benchModes, benchSection, costSection, importSection, searchSection } from './bench-section.js';
 import { coverageSection } from './coverage-section.js';
 import { exportSection } from './export-section.js';
 import { badge, esc, formatBytes, formatFlops, missing, pct, section } from './html.js';
@@ -40,6 +40,7 @@ function summarySection(i: ReportInputs): string {
   const measured: string[] = [];
   for (const b of i.benches) for (const m of benchModes(b.data)) measured.push(`${esc(m.mode)}: <b>${m.throughputFps.toFixed(1)} fps</b>, median ${m.latencyMs.median.toFixed(2)} ms, p99 ${m.latencyMs.p99.toFixed(2)} ms over ${m.frames} frames`);
   for (const b of i.benches) if (b.data.efficiency !== undefined) measured.push(`pipeline efficiency <b>${b.data.efficiency.toFixed(3)}</b>`);
+  for (const m of i.imports) measured.push(`on the target (trtexec, TensorRT ${esc(m.data.trt)}): ${m.data.pipeline.measuredFps === undefined ? 'each engine alone' : `pipeline <b>${m.data.pipeline.measuredFps.toFixed(1)} fps</b>`} vs ${m.data.pipeline.predictedFps.toFixed(1)} fps predicted`);
   for (const t of i.traces) measured.push(`a timeline trace (${esc(t.label)})`);
   for (const p of i.prepares) if (p.data.verification) measured.push(`prepare verified on ${esc(p.data.verification.engine)}: outputs unchanged within ${p.data.verification.tolerance.toExponential(0)}`);
   for (const q of i.quantizes) if (q.data.calibration.wallMs !== undefined) measured.push(`calibration of ${q.data.calibration.samples} samples in ${(q.data.calibration.wallMs / 1000).toFixed(1)} s wall (onnxruntime cpu)`);
@@ -77,11 +78,12 @@ function summarySection(i: ReportInputs): string {
     ...i.costs.map((f) => ['cost', f.label]),
     ...i.searches.map((f) => ['cost --search', f.label]),
     ...i.evals.map((f) => ['eval', f.label]),
+    ...i.imports.map((f) => ['import', f.label]),
     ...i.manifests.map((f) => ['export manifest', f.label]),
     ...i.scripts.map((f) => ['export script', f.label]),
   ];
   return `<p class="lead">Model <b>${esc(modelName(i))}</b>${targets.length > 0 ? ` · target ${esc(targets.join(', '))}` : ''}. Every figure says how it was obtained: <b>measured</b> on an engine of the machine named, <b>emulated</b> (DLA numerics via Q/DQ on the CPU, not DLA speed) or <b>modelled</b> (from the DLA rules or a latency model; no DLA ran).</p>
-<div class="cards">${card('measured', 'measured on this machine', measured)}${card('emulated', 'emulated DLA numerics', emulated)}${card('modelled', 'modelled for the target', modelled)}</div>
+<div class="cards">${card('measured', 'measured (each item names where)', measured)}${card('emulated', 'emulated DLA numerics', emulated)}${card('modelled', 'modelled for the target', modelled)}</div>
 <details><summary>${files.length} result files read${i.ignored.length > 0 ? `, ${i.ignored.length} other files ignored` : ''}</summary><ul class="files">${files.map(([k, f]) => `<li><span class="kind">${esc(k!)}</span> <code>${esc(f!)}</code></li>`).join('')}${i.ignored.map((x) => `<li class="muted"><span class="kind">ignored</span> <code>${esc(x.label)}</code>: ${esc(x.why)}</li>`).join('')}</ul></details>`;
 }
 
@@ -96,7 +98,8 @@ export function buildReport(inputs: ReportInputs, options: ReportOptions = {}): 
     bench:
       (i.benches.length === 0 ? missing('bench results', ['bench']) : i.benches.map(benchSection).join('')) +
       (i.costs.length === 0 ? missing('predicted target numbers', ['cost']) : i.costs.map((c) => costSection(c, i.benches)).join('')) +
-      i.searches.map(searchSection).join(''),
+      i.searches.map(searchSection).join('') +
+      i.imports.map(importSection).join(''),
     timeline: i.traces.length === 0 ? missing('trace', ['trace']) : i.traces.map((t, k) => timelineSection(t, k)).join(''),
     int8: int8Section(i.quantizes, i.scales, i.evals),
     pictures: '',

@@ -24,7 +24,7 @@ export interface WrittenReport {
 export function writeReport(paths: readonly string[], out: string, options: ReportOptions = {}): WrittenReport {
   checkOutputFile(out);
   const inputs = loadReportInputs(paths);
-  const files = [...inputs.analyses, ...inputs.prepares, ...inputs.stages, ...inputs.quantizes, ...inputs.scales, ...inputs.benches, ...inputs.traces, ...inputs.costs, ...inputs.searches, ...inputs.evals, ...inputs.manifests, ...inputs.scripts, ...inputs.pictures].map((l) => l.file);
+  const files = [...inputs.analyses, ...inputs.prepares, ...inputs.stages, ...inputs.quantizes, ...inputs.scales, ...inputs.benches, ...inputs.traces, ...inputs.costs, ...inputs.searches, ...inputs.evals, ...inputs.imports, ...inputs.manifests, ...inputs.scripts, ...inputs.pictures].map((l) => l.file);
   assertOutputsFree([out], [...paths, ...files]);
   const html = buildReport(inputs, options);
   writeFileAtomic(out, html);

@@ -9,6 +9,7 @@ import {
   BenchSchema,
   CostSchema,
   EvalSchema,
+  ImportSchema,
   KIND_KEYS,
   ManifestSchema,
   PrepareSchema,
@@ -20,6 +21,7 @@ import {
   type BenchFile,
   type CostFile,
   type EvalFile,
+  type ImportFile,
   type ManifestFile,
   type PrepareFile,
   type QuantizeFile,
@@ -49,6 +51,8 @@ export interface ReportInputs {
   readonly costs: Loaded<CostFile>[];
   readonly searches: Loaded<SearchFile>[];
   readonly evals: Loaded<EvalFile>[];
+  /** Target measurements brought back by tandem import. */
+  readonly imports: Loaded<ImportFile>[];
   /** Export bundles' manifest.json. */
   readonly manifests: Loaded<ManifestFile>[];
   /** Shell scripts holding trtexec lines (an export bundle's build.sh, bench.sh). */
@@ -77,6 +81,7 @@ const COMMANDS: Record<InputKind, string> = {
   bench: 'tandem bench plan.json --mode both --json > bench.json',
   trace: 'tandem bench plan.json --trace trace.json',
   cost: 'tandem cost plan.json --target orin --json > cost.json',
+  imported: 'tandem import bundle/results (writes results/tandem-bench.json)',
   manifest: 'tandem export plan.json --trt 8.6 -o bundle/ (manifest.json)',
   search: 'tandem cost model.onnx --target orin --search --json > search.json',
   eval: 'tandem eval plan.json --dataset synthetic --reference model.onnx --save 4 --json > eval.json',
@@ -88,7 +93,7 @@ export function commandFor(kind: InputKind): string {
 }
 
 function empty(): ReportInputs {
-  return { analyses: [], prepares: [], stages: [], scales: [], quantizes: [], benches: [], traces: [], costs: [], searches: [], evals: [], manifests: [], scripts: [], pictures: [], ignored: [] };
+  return { analyses: [], prepares: [], stages: [], scales: [], quantizes: [], benches: [], traces: [], costs: [], searches: [], evals: [], imports: [], manifests: [], scripts: [], pictures: [], ignored: [] };
 }
 
 /**
@@ -197,6 +202,8 @@ function readOne(file: string, label: string, out: ReportInputs, strict: boolean
       return add(TraceSchema, out.traces);
     case 'cost':
       return add(CostSchema, out.costs);
+    case 'imported':
+      return add(ImportSchema, out.imports);
     case 'manifest':
       return add(ManifestSchema, out.manifests);
     case 'search':

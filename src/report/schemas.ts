@@ -240,6 +240,30 @@ export const SearchSchema = z.looseObject({
 });
 export type SearchFile = z.infer<typeof SearchSchema>;
 
+const measuredRun = z.looseObject({ qps: num, compute: z.looseObject({ medianMs: num, meanMs: num.optional(), p99Ms: num.optional() }) });
+
+/** `tandem import <bundle>/results` (results/tandem-bench.json): trtexec's numbers from the target, measured, beside the predicted ones. */
+export const ImportSchema = z.looseObject({
+  kind: z.literal('tandem-bench'),
+  basis: str,
+  trt: str,
+  environment: str.optional(),
+  stages: z.array(
+    z.looseObject({
+      name: str,
+      engine: str,
+      precision: str,
+      alone: measuredRun,
+      concurrent: measuredRun.optional(),
+      predicted: z.looseObject({ aloneMs: num, concurrentMs: num }),
+      errorPct: z.looseObject({ alone: num, concurrent: num.optional() }),
+    }),
+  ),
+  windowMs: num.optional(),
+  pipeline: z.looseObject({ measuredFps: num.optional(), predictedFps: num }),
+});
+export type ImportFile = z.infer<typeof ImportSchema>;
+
 /** An export bundle's manifest.json (issue 11): stages, engines, formats, predicted numbers. */
 export const ManifestSchema = z.looseObject({
   tandem: z.literal('bundle'),
@@ -279,6 +303,7 @@ export const KIND_KEYS = {
   bench: (o: Record<string, unknown>) => 'modes' in o || ('throughputFps' in o && 'latencyMs' in o),
   trace: (o: Record<string, unknown>) => 'traceEvents' in o,
   cost: (o: Record<string, unknown>) => 'pipeline' in o && 'stages' in o && !('kind' in o),
+  imported: (o: Record<string, unknown>) => o['kind'] === 'tandem-bench' && 'stages' in o,
   manifest: (o: Record<string, unknown>) => o['tandem'] === 'bundle' && 'stages' in o,
   search: (o: Record<string, unknown>) => 'pareto' in o && 'chosen' in o && 'gpuOnly' in o,
   eval: (o: Record<string, unknown>) => 'metrics' in o && 'dataset' in o,

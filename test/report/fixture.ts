@@ -117,7 +117,23 @@ export async function addFormatFixtures(dir: string): Promise<void> {
   const chosen = placement('searched', 36.0, 45.0, [['backbone', 'gpu', 'int8'], ['head-segmentation', 'dla0', 'int8'], ['head-depth', 'dla1', 'int8']]);
   writeFileSync(join(dir, 'search.json'), JSON.stringify({ basis: 'modelled', scored: 120, infeasible: 3, elapsedMs: 800, chosen, why: ['highest modelled throughput of the Pareto set'], gpuOnly, handPlacement: hand, pareto: [chosen, gpuOnly] }));
   const bundle = join(dir, 'bundle');
-  mkdirSync(bundle);
+  mkdirSync(join(bundle, 'results'), { recursive: true });
+  // tandem import's results/tandem-bench.json (plan/import ImportResult)
+  const run = (qps: number, medianMs: number): unknown => ({ qps, compute: { minMs: medianMs * 0.9, maxMs: medianMs * 1.2, meanMs: medianMs, medianMs } });
+  writeFileSync(
+    join(bundle, 'results', 'tandem-bench.json'),
+    JSON.stringify({
+      kind: 'tandem-bench',
+      basis: 'measured on the Orin by trtexec (GPU and DLA engines there), read by tandem import; predicted = modelled',
+      trt: '8.6',
+      stages: [
+        { name: 'backbone', engine: 'gpu', precision: 'fp16', alone: run(35, 28.6), concurrent: run(31, 32.2), predicted: { aloneMs: 28.1, concurrentMs: 31 }, errorPct: { alone: 1.8, concurrent: 3.9 } },
+        { name: 'head-depth', engine: 'dla1', precision: 'int8', alone: run(57, 17.5), concurrent: run(48, 20.8), predicted: { aloneMs: 17.6, concurrentMs: 20 }, errorPct: { alone: -0.6, concurrent: 4 } },
+      ],
+      windowMs: 9500,
+      pipeline: { measuredFps: 31, predictedFps: 34.2 },
+    }),
+  );
   writeFileSync(
     join(bundle, 'build.sh'),
     [

@@ -57,6 +57,7 @@ describe('report from real tandem results of the small multi-task model', () => 
     assert.match(html, /cost\.json: predicted for Jetson AGX Orin 64GB, maxn, batch 1 <span class="badge modelled"/);
     assert.match(html, /search\.json: placement search <span class="badge modelled"/);
     assert.match(html, /chosen by the search<\/td><td class="num"><b>36\.0<\/b>/);
+    assert.match(html, /measured on the target, TensorRT 8\.6 <span class="badge measured"[^>]*>measured<\/span> beside <span class="badge modelled">/);
   });
 
   it('gives the timeline one track per stream, with queue waits', () => {

@@ -31,7 +31,7 @@ export function formatReportInputs(i: ReportInputs): string[] {
     placement: i.analyses.length,
     coverage: i.prepares.length,
     plan: i.stages.length,
-    bench: i.benches.length + i.costs.length + i.searches.length,
+    bench: i.benches.length + i.costs.length + i.searches.length + i.imports.length,
     timeline: i.traces.length,
     int8: i.quantizes.length + i.scales.length + i.evals.length,
     pictures: i.evals.length + i.pictures.length,
