@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import { benchModes, benchSection, costSection, importSection, searchSection } from './bench-section.js';
+import { benchModes, benchSection } from './bench-section.js';
+import { costSection, importSection, searchSection } from './target-section.js';
 import { coverageSection } from './coverage-section.js';
 import { exportSection } from './export-section.js';
 import { badge, esc, formatBytes, formatFlops, missing, pct, section } from './html.js';
