@@ -55,7 +55,12 @@ function summarySection(i: ReportInputs): string {
     }
     for (const [k, r] of best) emulated.push(`${esc(k)}: best INT8 calibrator <b>${esc(r.label)}</b>, rel L2 ${r.relL2.toFixed(4)}${r.argmaxAgreement === undefined ? '' : `, argmax agreement ${(r.argmaxAgreement * 100).toFixed(2)}%`}`);
   }
-  for (const e of i.evals) emulated.push(`task metrics on ${esc(typeof e.data.dataset === 'string' ? e.data.dataset : 'a dataset')} (${esc(e.label)})`);
+  for (const e of i.evals) {
+    const m = e.data.metrics as { segmentation?: { mIoU?: number }; depth?: { absRel?: number } };
+    const parts = [m.segmentation?.mIoU === undefined ? '' : `mIoU <b>${m.segmentation.mIoU.toFixed(2)}</b>`, m.depth?.absRel === undefined ? '' : `AbsRel <b>${m.depth.absRel.toFixed(4)}</b>`].filter((x) => x !== '');
+    emulated.push(`eval on ${esc(typeof e.data.dataset === 'string' ? e.data.dataset : (e.data.dataset.name ?? 'a dataset'))}: ${parts.length > 0 ? parts.join(', ') : 'task metrics'} (${esc(e.label)})`);
+  }
+  for (const q of i.quantizes) for (const h of q.data.keepFp16 ?? []) emulated.push(`${esc(h.stage)}: ${h.keep.length} tensor${h.keep.length === 1 ? '' : 's'} kept in FP16 bring ${esc(h.metric)} loss ${h.int8Loss.toPrecision(3)} → ${h.mixedLoss.toPrecision(3)}`);
   const modelled: string[] = [];
   for (const a of i.analyses) {
     const s = a.data.summary;

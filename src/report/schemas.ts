@@ -117,6 +117,25 @@ export const QuantizeSchema = z.looseObject({
   calibration: z.looseObject({ source: str, samples: num, batchSize: num.optional(), wallMs: num.optional(), measured: str.optional() }),
   artifacts: z.array(z.looseObject({ stage: str, method: str, algorithm: str, tensors: num, weights: num, qdqPairs: num.optional(), files: z.record(str, str).optional() })),
   fidelity: z.looseObject({ samples: num, what: str, rows: z.array(FidelityRowSchema) }).optional(),
+  /** quantize --keep-fp16 auto: per head, the sensitivity ranking and the tensors kept in FP16 to stay within the budget. */
+  keepFp16: z
+    .array(
+      z.looseObject({
+        stage: str,
+        metric: str,
+        fp32: num,
+        int8: num,
+        int8Loss: num,
+        mixed: num,
+        mixedLoss: num,
+        withinBudget: z.boolean(),
+        bisectionSteps: num.optional(),
+        sensitivity: z.array(z.looseObject({ tensor: str, kind: str.optional(), layer: str.optional(), recovers: num })),
+        keep: z.array(z.looseObject({ tensor: str, kind: str.optional(), layer: str.optional() })),
+        trtexecArgs: str.optional(),
+      }),
+    )
+    .optional(),
 });
 export type QuantizeFile = z.infer<typeof QuantizeSchema>;
 
@@ -283,12 +302,20 @@ export const ManifestSchema = z.looseObject({
 });
 export type ManifestFile = z.infer<typeof ManifestSchema>;
 
-/** `tandem eval --json` (issue 10): metrics per task, deltas to a reference, sensitivity, saved pictures. */
+/** `tandem eval --json` (issue 10, eval/ EvalSummary): metrics per task, the reference's, deltas and agreement. */
 export const EvalSchema = z.looseObject({
-  dataset: z.union([str, z.looseObject({})]),
+  target: str.optional(),
+  reference: z.union([str, z.null()]).optional(),
+  dataset: z.union([str, z.looseObject({ name: str.optional() })]),
+  frames: num.optional(),
+  complete: z.boolean().optional(),
   metrics: z.record(str, z.unknown()),
-  reference: z.unknown().optional(),
+  referenceMetrics: z.record(str, z.unknown()).nullable().optional(),
+  deltas: z.record(str, z.unknown()).nullable().optional(),
+  agreement: z.record(str, z.unknown()).nullable().optional(),
   sensitivity: z.array(z.looseObject({})).optional(),
+  /** Pictures --save wrote, where the file lists them. */
+  savedFiles: z.array(str).optional(),
 });
 export type EvalFile = z.infer<typeof EvalSchema>;
 

@@ -154,18 +154,49 @@ export async function addFormatFixtures(dir: string): Promise<void> {
     await sharp({ create: { width: 64, height: 32, channels: 3, background: { r: colour[0], g: colour[1], b: colour[2] } } }).png().toFile(join(dir, 'eval', file));
     saved.push(file);
   }
+  // eval --json (eval/ EvalSummary) with the pictures --save wrote
   writeFileSync(
     join(dir, 'eval', 'eval.json'),
     JSON.stringify({
-      dataset: 'synthetic:7,16',
-      metrics: { segmentation: { mIoU: 0.612, pixelAccuracy: 0.901 }, depth: { absRel: 0.118, delta1: 0.861 } },
-      reference: { segmentation: { deltaMIoU: -0.004 }, depth: { deltaAbsRel: 0.002 } },
-      sensitivity: [
-        { tensor: '/head-depth/up3/Conv_output_0', deltaAbsRel: 0.0031 },
-        { tensor: '/head-segmentation/fuse/Conv_output_0', deltaMIoU: -0.0012 },
+      target: 'plan-orin/plan.json',
+      reference: 'multitask.onnx',
+      dataset: { name: 'synthetic:7,16', frames: 16 },
+      frames: 16,
+      complete: true,
+      shards: { count: 1, indices: [0] },
+      classNames: null,
+      metrics: { segmentation: { mIoU: 61.2, pixelAccuracy: 90.1 }, depth: { absRel: 0.118, delta1: 0.861 } },
+      referenceMetrics: { segmentation: { mIoU: 61.6, pixelAccuracy: 90.3 }, depth: { absRel: 0.116, delta1: 0.866 } },
+      deltas: { mIoU: -0.4, absRel: 0.002, absRelRelative: 0.017, delta1: -0.005 },
+      agreement: { argmaxAgreement: 97.9, depthRelativeError: 0.011, depthWorstFrame: 0.02 },
+      savedFiles: saved,
+    }),
+  );
+  // quantize --keep-fp16 auto --json's per-head results (eval/ HeadPrecisionResult without the plan)
+  writeFileSync(
+    join(dir, 'eval', 'quantize-keep-fp16.json'),
+    JSON.stringify({
+      calibration: { source: '16 generated frames', samples: 16, batchSize: 1, wallMs: 1200, measured: 'wall time, onnxruntime cpu engine, this machine' },
+      artifacts: [{ stage: 'head-depth', method: 'max', algorithm: 'max', tensors: 24, weights: 6, qdqPairs: 30 }],
+      keepFp16: [
+        {
+          stage: 'head-depth',
+          metric: 'absrel',
+          fp32: 0.116,
+          int8: 0.121,
+          int8Loss: 0.043,
+          mixed: 0.117,
+          mixedLoss: 0.009,
+          withinBudget: true,
+          bisectionSteps: 3,
+          sensitivity: [
+            { tensor: '/depth_head/up3/Conv_output_0', kind: 'activation', layer: '/depth_head/up3/Conv', recovers: 0.021 },
+            { tensor: '/depth_head/up2/Conv_output_0', kind: 'activation', layer: '/depth_head/up2/Conv', recovers: 0.008 },
+          ],
+          keep: [{ tensor: '/depth_head/up3/Conv_output_0', kind: 'activation', layer: '/depth_head/up3/Conv' }],
+          trtexecArgs: '--layerPrecisions=/depth_head/up3/Conv:fp16 --precisionConstraints=prefer',
+        },
       ],
-      keepFp16: ['/head-depth/up3/Conv'],
-      saved,
     }),
   );
 }
