@@ -31,11 +31,11 @@ export function formatReportInputs(i: ReportInputs): string[] {
     placement: i.analyses.length,
     coverage: i.prepares.length,
     plan: i.stages.length,
-    bench: i.benches.length + i.costs.length + i.searches.length,
+    bench: i.benches.length + i.costs.length + i.searches.length + i.imports.length,
     timeline: i.traces.length,
     int8: i.quantizes.length + i.scales.length + i.evals.length,
-    pictures: i.evals.length,
-    export: i.scripts.length,
+    pictures: i.evals.length + i.pictures.length,
+    export: i.scripts.length + i.manifests.length,
   };
   const have = REPORT_SECTIONS.filter(([id]) => count[id] > 0).map(([, t]) => t);
   const lack = REPORT_SECTIONS.filter(([id]) => count[id] === 0).map(([, t]) => t);
