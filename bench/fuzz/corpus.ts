@@ -147,7 +147,9 @@ export async function buildSandbox(root: string, options: { large?: boolean } = 
   await tandem(cliDir, 'fp16', 'm.onnx', '-o', 'm.fp16.onnx', '--no-check');
   await tandem(cliDir, 'prepare', 'm.onnx', '-o', 'm.prepared.onnx', '--no-verify');
   await tandem(cliDir, 'run', 'm.onnx', '--out', 'outputs');
-  const splitDir = join(cliDir, 'split');
+  // The split reader writes its inputs next to a copy of the stage files, outside the CLI's folder.
+  const splitDir = join(corpusDir, 'split');
+  cpSync(join(cliDir, 'split'), splitDir, { recursive: true });
   for (const f of filesUnder(cliDir)) {
     if (statSync(f).size > 4 << 20) continue;
     const bytes = readFileSync(f);

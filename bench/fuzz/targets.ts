@@ -178,13 +178,15 @@ function cliTarget(sb: Sandbox): FuzzTarget {
       // The demo writes a whole tandem-demo folder for minutes; paths that leave the sandbox are never run.
       if (argv[0] === 'demo' || argv.some(leavesSandbox)) return { class: 'skipped' };
       let stderr = '';
+      // Paths resolve against the CLI's folder (the long runner's worker threads cannot chdir: it is set for them).
       const here = process.cwd();
-      process.chdir(sb.cliDir);
+      const move = here !== sb.cliDir;
+      if (move) process.chdir(sb.cliDir);
       let code: number;
       try {
         code = await runCli(argv, { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s), isTTY: false } });
       } finally {
-        process.chdir(here);
+        if (move) process.chdir(here);
       }
       const outputs = outputPaths(argv, sb.cliDir);
       const after = snapshot(watched);
