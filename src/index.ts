@@ -12,4 +12,6 @@ export * from './inspect/index.js';
 export * from './targets/index.js';
 export * from './passes/index.js';
 export * from './quant/index.js';
+export * from './plan/index.js';
 export * from './runtime/index.js';
+export * from './report/index.js';

@@ -8,8 +8,11 @@ export interface CliContext {
   printJson(value: unknown): void;
   /** A line to stderr (notes, warnings). */
   note(line: string): void;
-  /** A progress bar on stderr (silent when stderr is not a terminal). */
-  progress(label: string, total: number): Progress;
+  /**
+   * A progress bar on stderr. When stderr is not a terminal it is silent, or, with `everyS`, writes a
+   * line at most every `everyS` seconds (logs of long runs).
+   */
+  progress(label: string, total: number, options?: { everyS?: number; unit?: string }): Progress;
 }
 
 export interface Progress {
@@ -27,8 +30,21 @@ export function createContext(io: IoStreams = { stdout: process.stdout, stderr: 
     print: (line = '') => io.stdout.write(`${line}\n`),
     printJson: (value) => io.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`),
     note: (line) => io.stderr.write(`${line}\n`),
-    progress: (label, total) => {
-      if (!io.stderr.isTTY) return { update: () => {}, stop: () => {} };
+    progress: (label, total, options = {}) => {
+      if (!io.stderr.isTTY) {
+        const everyS = options.everyS;
+        if (everyS === undefined) return { update: () => {}, stop: () => {} };
+        let last = Date.now();
+        return {
+          update: (done) => {
+            const now = Date.now();
+            if (now - last < everyS * 1000) return;
+            last = now;
+            io.stderr.write(`${label} ${done}/${total}${options.unit ? ` ${options.unit}` : ''}\n`);
+          },
+          stop: () => {},
+        };
+      }
       const bar = new cliProgress.SingleBar(
         { format: `${label} [{bar}] {value}/{total} {eta_formatted}`, stream: io.stderr as NodeJS.WritableStream, hideCursor: true },
         cliProgress.Presets.shades_classic,

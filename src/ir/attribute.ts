@@ -164,7 +164,7 @@ export class Attrs implements Iterable<[string, Attribute]> {
     const out: Graph[] = [];
     for (const a of this.#map.values()) {
       if (a.type === 'graph') out.push(a.value);
-      else if (a.type === 'graphs') out.push(...a.value);
+      else if (a.type === 'graphs') for (const g of a.value) out.push(g);
     }
     return out;
   }

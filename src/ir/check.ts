@@ -40,7 +40,9 @@ export function checkGraph(graph: Graph, path = graph.name || 'main'): GraphProb
     }
     for (const [attrName, a] of node.attrs) {
       const subs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
-      subs.forEach((sub, i) => problems.push(...checkGraph(sub, `${path}/${node.name || node.op}.${attrName}${subs.length > 1 ? `[${i}]` : ''}`)));
+      subs.forEach((sub, i) => {
+        for (const p of checkGraph(sub, `${path}/${node.name || node.op}.${attrName}${subs.length > 1 ? `[${i}]` : ''}`)) problems.push(p);
+      });
     }
     for (const output of node.outputs) {
       if (output === '') continue;

@@ -14,7 +14,10 @@ export interface NodeInit {
 }
 
 /**
- * One operator application. Inputs and outputs are tensor names ('' marks an omitted optional input).
+ * One operator application. Inputs and outputs are tensor names; '' marks an omitted optional input
+ * or output (ONNX IR: optional outputs are left unnamed or dropped from the end). A node whose outputs
+ * are all omitted computes nothing anyone can read: it is dead code, not an error of the IR (the op
+ * table says which outputs an op may omit; see ops' `outputProblems`).
  * Once the node belongs to a graph, change its connections through `setInput`/`setOutput` so the
  * graph's producer and consumer indices stay right.
  */
@@ -90,9 +93,16 @@ export class Node {
     this._graph?._outputsChanged(this, old);
   }
 
+  /** The first output that is produced (not ''); undefined when the node names no output. */
+  get firstOutput(): string | undefined {
+    return this.#outputs.find((o) => o !== '');
+  }
+
   /** A short label for messages: `Conv "conv1"`. */
   get label(): string {
-    return this.name ? `${this.op} "${this.name}"` : `${this.op} (unnamed, output "${this.#outputs[0] ?? ''}")`;
+    if (this.name) return `${this.op} "${this.name}"`;
+    const out = this.firstOutput;
+    return out === undefined ? `${this.op} (unnamed, no named output)` : `${this.op} (unnamed, output "${out}")`;
   }
 
   /** A detached copy (same attribute values, subgraphs deep-copied). */

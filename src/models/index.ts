@@ -17,3 +17,6 @@ export {
 } from './registry.js';
 export { RESNET50_IO, buildResNet50, resolveResNet50Options, type ResNet50Options, type ResolvedResNet50Options } from './resnet50.js';
 export { SEG_HEAD_LINEARS, type SegHeadLinear } from './segformer-head.js';
+export { YOLOV5S_IO, buildYoloV5s, type DetectorOptions } from './yolov5s.js';
+export { buildRetinaNetResNeXt50 } from './retinanet.js';
+export { buildSsdResNet34 } from './ssd-resnet34.js';

@@ -1102,8 +1102,9 @@ class TypedCollector {
       markOnce(repacked, num);
     } else r.fail(`field ${field} has wire type ${WIRE_NAMES[wt]}`, at);
     this.count += values.length;
+    // append in a loop: push(...values) puts every value on the stack and overflows on long packed runs
     const last = this.varintChunks[this.varintChunks.length - 1];
-    if (last && last.field === field) last.values.push(...values);
+    if (last && last.field === field) for (const v of values) last.values.push(v);
     else this.varintChunks.push({ field, values });
   }
 

@@ -152,7 +152,7 @@ class Encoder {
     u.upTo(f.output);
     for (const name of g.outputs) w.messageField(f.output, this.valueInfo(g.values.get(name) ?? { name }, inferFallback));
     u.upTo(f.valueInfo);
-    const io = new Set([...g.inputs, ...g.outputs]);
+    const io = new Set(g.inputs.concat(g.outputs));
     for (const v of g.values.values()) {
       if (io.has(v.name)) continue;
       const listed = v.type !== undefined || v.doc !== undefined || v.extra !== undefined || v.metadata !== undefined;
@@ -456,11 +456,11 @@ class Encoder {
 export function allTensors(model: Model): Tensor[] {
   const out: Tensor[] = [];
   for (const g of model.graphs()) {
-    out.push(...g.initializers.values());
+    for (const t of g.initializers.values()) out.push(t);
     for (const n of g.nodes) {
       for (const [, a] of n.attrs) {
         if (a.type === 'tensor') out.push(a.value);
-        else if (a.type === 'tensors') out.push(...a.value);
+        else if (a.type === 'tensors') for (const t of a.value) out.push(t);
       }
     }
   }

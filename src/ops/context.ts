@@ -7,7 +7,7 @@ import { numbersOf, type SymTensor } from './sym-tensor.js';
 import type { AttrDefault, InferContext, OpInfo } from './types.js';
 import { lookupValue } from './value-store.js';
 
-export type SubgraphInferrer = (graph: Graph, inputs: readonly (TensorType | undefined)[]) => (TensorType | undefined)[];
+export type SubgraphInferrer = (graph: Graph, inputs: readonly (TensorType | undefined)[], unreachable: boolean) => (TensorType | undefined)[];
 
 /** The InferContext of one node: its input types and values, and its attributes with the table's defaults. */
 export class NodeContext implements InferContext {
@@ -112,7 +112,7 @@ export class NodeContext implements InferContext {
     });
   }
 
-  inferSubgraph(graph: Graph, inputs: readonly (TensorType | undefined)[]): (TensorType | undefined)[] {
-    return this.#subgraphs(graph, inputs);
+  inferSubgraph(graph: Graph, inputs: readonly (TensorType | undefined)[], unreachable = false): (TensorType | undefined)[] {
+    return this.#subgraphs(graph, inputs, unreachable);
   }
 }

@@ -33,11 +33,13 @@ function requireGraph(ctx: InferContext, name: string): Graph {
 }
 
 const inferIf: InferFn = (ctx) => {
-  const thenOut = ctx.inferSubgraph(requireGraph(ctx, 'then_branch'), []);
-  const elseOut = ctx.inferSubgraph(requireGraph(ctx, 'else_branch'), []);
-  if (thenOut.length !== elseOut.length) ctx.fail(`then_branch has ${thenOut.length} outputs and else_branch ${elseOut.length}; they must match`);
+  // A condition known statically picks one branch; the other never runs, so its errors are not the model's.
   const cond = ctx.value(0)?.values[0];
-  if (typeof cond === 'number') return (cond !== 0 ? thenOut : elseOut).map(asOutput);
+  const taken = typeof cond === 'number' ? cond !== 0 : undefined;
+  const thenOut = ctx.inferSubgraph(requireGraph(ctx, 'then_branch'), [], taken === false);
+  const elseOut = ctx.inferSubgraph(requireGraph(ctx, 'else_branch'), [], taken === true);
+  if (thenOut.length !== elseOut.length) ctx.fail(`then_branch has ${thenOut.length} outputs and else_branch ${elseOut.length}; they must match`);
+  if (taken !== undefined) return (taken ? thenOut : elseOut).map(asOutput);
   return thenOut.map((t, i) => asOutput(joinType(t, elseOut[i])));
 };
 

@@ -1,5 +1,5 @@
 import type { AttributeType } from '../ir/attribute.js';
-import type { AttrDefault, AttrSpec, CostFn, InferFn, InputRole, InputSpec, OpInfo, OpTraits, OutputSpec } from './types.js';
+import type { AttrDefault, AttrSpec, CostFn, InferFn, InputRole, InputSpec, OpInfo, OpTraits, OutputSpec, ValueRange } from './types.js';
 
 /**
  * How the op tables are written. Inputs and outputs are short strings: `'X'`, `'B?'` (optional),
@@ -15,6 +15,8 @@ export interface OpDef {
   traits?: Partial<Omit<OpTraits, 'hasWeights' | 'weightInputs'>>;
   infer: InferFn;
   cost?: CostFn;
+  /** Where each input is defined, as a range to draw test values from (Log: positive). @default none */
+  inputDomains?: readonly (ValueRange | undefined)[];
 }
 
 function make(type: AttributeType, value: AttrDefault | undefined, required = false): AttrSpec {
@@ -74,6 +76,7 @@ export function defineOp(def: OpDef): OpInfo {
     },
     infer: def.infer,
     cost: def.cost,
+    inputDomains: def.inputDomains ?? [],
   };
 }
 

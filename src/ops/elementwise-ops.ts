@@ -5,7 +5,7 @@ import { defineOp, defineVersions, spec, type OpDef } from './define.js';
 import { broadcastShapes, fmt, sameAsInput } from './shape-util.js';
 import { addDims, divDimsExact, dimsEqual, mulDims, subDims } from './symbolic.js';
 import { broadcastMap, isIntegerLike, storeAs, type SymTensor } from './sym-tensor.js';
-import type { InferContext, InferFn, OpCategory, OpInfo } from './types.js';
+import type { InferContext, InferFn, OpCategory, OpInfo, ValueRange } from './types.js';
 
 /** How a folded element is computed from the input elements (null: unknown). */
 type Fold = (args: Dim[], dtype: DataType) => Dim;
@@ -105,6 +105,11 @@ const roundHalfEven = (x: number): number => {
 
 // ---- the table ----
 
+/** Test values for inputs defined on positive numbers (Log, Sqrt, the base of Pow), away from 0. */
+const POSITIVE: ValueRange = [0.1, 2];
+/** Inside (-1, 1), where Asin, Acos and Atanh are finite. */
+const OPEN_UNIT: ValueRange = [-0.9, 0.9];
+
 type Unary = readonly [op: string, since: number, flopsPerElement: number, category: OpCategory, extra?: Partial<OpDef>];
 
 /** One-input ops that keep shape and type. FLOPs: the elementary operations of each op's formula. */
@@ -112,9 +117,9 @@ const UNARY: readonly Unary[] = [
   ['Abs', 1, 1, 'elementwise', { infer: elementwise({ fold: num(Math.abs) }) }],
   ['Neg', 1, 1, 'elementwise', { infer: elementwise({ fold: ([a = null], t) => (isIntegerLike(t) ? subDims(0, a) : num((x) => -x!)([a], t)) }) }],
   ['Exp', 1, 1, 'elementwise'],
-  ['Log', 1, 1, 'elementwise'],
-  ['Sqrt', 1, 1, 'elementwise'],
-  ['Reciprocal', 1, 1, 'elementwise'],
+  ['Log', 1, 1, 'elementwise', { inputDomains: [POSITIVE] }],
+  ['Sqrt', 1, 1, 'elementwise', { inputDomains: [POSITIVE] }],
+  ['Reciprocal', 1, 1, 'elementwise', { inputDomains: [POSITIVE] }],
   ['Floor', 1, 1, 'elementwise', { infer: elementwise({ fold: num(Math.floor) }) }],
   ['Ceil', 1, 1, 'elementwise', { infer: elementwise({ fold: num(Math.ceil) }) }],
   ['Round', 11, 1, 'elementwise', { infer: elementwise({ fold: num(roundHalfEven) }) }],
@@ -122,14 +127,14 @@ const UNARY: readonly Unary[] = [
   ['Sin', 7, 1, 'elementwise'],
   ['Cos', 7, 1, 'elementwise'],
   ['Tan', 7, 1, 'elementwise'],
-  ['Asin', 7, 1, 'elementwise'],
-  ['Acos', 7, 1, 'elementwise'],
+  ['Asin', 7, 1, 'elementwise', { inputDomains: [OPEN_UNIT] }],
+  ['Acos', 7, 1, 'elementwise', { inputDomains: [OPEN_UNIT] }],
   ['Atan', 7, 1, 'elementwise'],
   ['Sinh', 9, 1, 'elementwise'],
   ['Cosh', 9, 1, 'elementwise'],
   ['Asinh', 9, 1, 'elementwise'],
-  ['Acosh', 9, 1, 'elementwise'],
-  ['Atanh', 9, 1, 'elementwise'],
+  ['Acosh', 9, 1, 'elementwise', { inputDomains: [[1, 3]] }],
+  ['Atanh', 9, 1, 'elementwise', { inputDomains: [OPEN_UNIT] }],
   ['Erf', 9, 1, 'elementwise'],
   ['BitwiseNot', 18, 1, 'elementwise'],
   ['Not', 1, 1, 'elementwise', { infer: elementwise({ fold: num((x) => (x === 0 ? 1 : 0)) }) }],
@@ -174,7 +179,8 @@ const BINARY: readonly Binary[] = [
   ['Sub', 1, { fold: FOLD_SUB }],
   ['Mul', 1, { fold: FOLD_MUL }, { traits: { quantizable: true } }],
   ['Div', 1, { fold: FOLD_DIV }],
-  ['Pow', 1, { sameType: 'none' }],
+  // a negative base with a fractional exponent is NaN
+  ['Pow', 1, { sameType: 'none' }, { inputDomains: [POSITIVE] }],
   ['Equal', 1, { ...BOOL_OUT, fold: FOLD_EQUAL }],
   ['Less', 1, { ...BOOL_OUT, fold: num((a, b) => (a! < b! ? 1 : 0)) }],
   ['Greater', 1, { ...BOOL_OUT, fold: num((a, b) => (a! > b! ? 1 : 0)) }],

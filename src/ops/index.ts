@@ -15,6 +15,8 @@ export {
   type ShapeIssue,
 } from './infer.js';
 export { constantValue, constantNodeTensor } from './constant.js';
+export { outputProblems } from './output-problems.js';
+export { inputValueRanges } from './input-ranges.js';
 export { nodeCost, modelCost, type CostOptions, type CostTotals, type ModelCost, type NodeCost } from './cost.js';
 export { MAX_VALUE_ELEMENTS, type SymTensor } from './sym-tensor.js';
 export { addDims, dimsEqual, divDimsExact, evaluateDim, mulDims, productOfDims, subDims } from './symbolic.js';
@@ -32,4 +34,5 @@ export type {
   OpInfo,
   OpTraits,
   OutputSpec,
+  ValueRange,
 } from './types.js';

@@ -1,9 +1,10 @@
-import { assert, isTandemError } from '../util/errors.js';
+import { TandemError, assert, isTandemError } from '../util/errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import type { Dim, Shape, TensorType, Value } from '../ir/types.js';
 import { NodeContext } from './context.js';
+import { outputProblems } from './output-problems.js';
 import { OPS } from './registry.js';
 import { evaluateDim } from './symbolic.js';
 import { elementsOf } from './sym-tensor.js';
@@ -13,8 +14,9 @@ import { resetValueStore, valueStore } from './value-store.js';
 
 export interface InferShapesOptions {
   /**
-   * Throw TandemError 'SHAPE_INFERENCE' on a contradiction (true), or record it in the report's
-   * `issues` and leave that node's outputs unknown (false). @default true
+   * Throw TandemError 'SHAPE_INFERENCE' on a contradiction, and 'GRAPH_INVALID' on a node that leaves a
+   * required output unnamed (true), or record either in the report's `issues` (and leave that node's
+   * outputs unknown) (false). @default true
    */
   strict?: boolean;
   /**
@@ -93,7 +95,17 @@ class InferState {
   readonly #unresolved: string[] = [];
   readonly #issues: ShapeIssue[] = [];
   readonly #opsets = new Map<string, number | undefined>();
-  readonly #subgraphs = (g: Graph, inputs: readonly (TensorType | undefined)[]): (TensorType | undefined)[] => this.inferSubgraph(g, inputs);
+  readonly #subgraphs = (g: Graph, inputs: readonly (TensorType | undefined)[], unreachable: boolean): (TensorType | undefined)[] => {
+    if (!unreachable) return this.inferSubgraph(g, inputs);
+    this.#unreachable++;
+    try {
+      return this.inferSubgraph(g, inputs);
+    } finally {
+      this.#unreachable--;
+    }
+  };
+  /** Depth of subgraphs being inferred that can never run: problems there are not the model's. */
+  #unreachable = 0;
   /** Subgraph passes can run twice (loop bodies); only the last pass's unresolved names count. */
   readonly #subgraphUnresolved = new Map<Graph, string[]>();
 
@@ -104,7 +116,7 @@ class InferState {
 
   report(): ShapeInferenceReport {
     const unresolved = [...this.#unresolved];
-    for (const names of this.#subgraphUnresolved.values()) unresolved.push(...names);
+    for (const names of this.#subgraphUnresolved.values()) for (const n of names) unresolved.push(n);
     return { unknownOps: [...this.#unknownOps].sort(), unresolved, issues: [...this.#issues] };
   }
 
@@ -145,12 +157,21 @@ class InferState {
     if (info === undefined) {
       this.#unknownOps.add(node.domain === '' || node.domain === 'ai.onnx' ? node.op : `${node.domain}:${node.op}`);
     } else {
+      const unreachable = this.#unreachable > 0;
+      for (const problem of unreachable ? [] : outputProblems(node, info)) {
+        const message = `${node.label} ${problem}`;
+        if (this.#options.strict) throw new TandemError('GRAPH_INVALID', `${message}; name the output or re-export the model`);
+        this.#issues.push({ node: node.name, op: node.op, message });
+      }
       const ctx = new NodeContext(graph, node, info, opset ?? info.since, this.#subgraphs);
       try {
         results = info.infer(ctx);
       } catch (e) {
-        if (this.#options.strict || !isTandemError(e, 'SHAPE_INFERENCE')) throw e;
-        this.#issues.push({ node: node.name, op: node.op, message: e.message });
+        if (!isTandemError(e, 'SHAPE_INFERENCE')) throw e;
+        if (!unreachable) {
+          if (this.#options.strict) throw e;
+          this.#issues.push({ node: node.name, op: node.op, message: e.message });
+        }
         results = [];
       }
     }

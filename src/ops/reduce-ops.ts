@@ -14,11 +14,11 @@ const FOLD_SUM: ReduceFold = (vs, integer) => (integer ? vs.reduce<Dim>((a, b) =
 const FOLD_PROD: ReduceFold = (vs, integer) => (integer ? vs.reduce<Dim>((a, b) => mulDims(a, b), 1) : (numbers(vs)?.reduce((a, b) => a * b, 1) ?? null));
 const FOLD_MAX: ReduceFold = (vs) => {
   const n = numbers(vs);
-  return n && n.length > 0 ? Math.max(...n) : null;
+  return n && n.length > 0 ? n.reduce((a, b) => Math.max(a, b)) : null;
 };
 const FOLD_MIN: ReduceFold = (vs) => {
   const n = numbers(vs);
-  return n && n.length > 0 ? Math.min(...n) : null;
+  return n && n.length > 0 ? n.reduce((a, b) => Math.min(a, b)) : null;
 };
 
 /** Reduce* shapes: axes from the attribute or (newer opsets) the input; keepdims; noop_with_empty_axes. */

@@ -169,9 +169,11 @@ const inferExpand: InferFn = (ctx) => {
   const v = ctx.value(1);
   let target: readonly Dim[] | undefined = v?.values;
   if (target === undefined) {
+    // a rank past what unknownDims represents (or no number at all) leaves the output's rank unknown
     const n = ctx.shape(1)?.[0];
-    if (typeof n !== 'number') return [{ dtype, shape: undefined }];
-    target = unknownDims(n)!;
+    const dims = typeof n === 'number' ? unknownDims(n) : undefined;
+    if (dims === undefined) return [{ dtype, shape: undefined }];
+    target = dims;
   }
   if (x === undefined) return [{ dtype, shape: unknownDims(target.length) }];
   const rank = Math.max(x.length, target.length);

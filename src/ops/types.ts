@@ -111,8 +111,12 @@ export interface InferContext {
   inputIndex(name: string): number | undefined;
   /** Throws TandemError 'SHAPE_INFERENCE' naming the node. */
   fail(message: string): never;
-  /** Infers a subgraph whose inputs have these types (outer-scope names stay visible); returns its output types. */
-  inferSubgraph(graph: Graph, inputs: readonly (TensorType | undefined)[]): (TensorType | undefined)[];
+  /**
+   * Infers a subgraph whose inputs have these types (outer-scope names stay visible); returns its output
+   * types. `unreachable`: the subgraph never runs (an If branch whose condition is known to pick the
+   * other), so contradictions in it leave its types unknown and are neither thrown nor reported.
+   */
+  inferSubgraph(graph: Graph, inputs: readonly (TensorType | undefined)[], unreachable?: boolean): (TensorType | undefined)[];
 }
 
 export type InferFn = (ctx: InferContext) => readonly (InferredOutput | undefined)[];
@@ -146,4 +150,12 @@ export interface OpInfo {
   readonly infer: InferFn;
   /** Undefined where tandem has no cost model for the op. */
   readonly cost: CostFn | undefined;
+  /**
+   * Per input, the range to draw random test values from where the op is not defined everywhere
+   * (Log, Sqrt: positive); none where any real value will do.
+   */
+  readonly inputDomains: readonly (ValueRange | undefined)[];
 }
+
+/** A closed range of real values, [low, high]. */
+export type ValueRange = readonly [number, number];

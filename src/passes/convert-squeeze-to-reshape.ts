@@ -18,7 +18,8 @@ export const CONVERT_SQUEEZE_TO_RESHAPE = definePass<SqueezeToReshapeRewrite>({
   find(facts) {
     const out: SqueezeToReshapeRewrite[] = [];
     for (const node of facts.nodes) {
-      if (node.domain !== '' || !['Squeeze', 'Unsqueeze', 'Flatten'].includes(node.op)) continue;
+      // a runtime axes input (opset 13+) decides the result at run time: the declared shape proves nothing
+      if (node.domain !== '' || !['Squeeze', 'Unsqueeze', 'Flatten'].includes(node.op) || !facts.configIsConstant(node)) continue;
       const x = node.input(0);
       const y = node.outputs[0];
       const shape = x === undefined || y === undefined ? undefined : facts.reshapeTarget(x, y);

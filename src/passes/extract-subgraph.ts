@@ -38,7 +38,7 @@ export function planExtract(model: Model, options: ExtractOptions): ExtractPlan 
     inputs: [...options.inputs],
     outputs: [...options.outputs],
     addedInputs,
-    nodes: g.nodes.filter((n) => nodes.has(n)).map((n) => n.outputs[0] ?? n.name),
+    nodes: g.nodes.filter((n) => nodes.has(n)).map((n) => n.firstOutput ?? n.name),
   };
 }
 

@@ -18,6 +18,8 @@ export class GraphEdit {
   readonly graph: Graph;
   readonly opset: number;
   readonly #reserved = new Set<string>();
+  /** Every node an Emitter of this edit made, in order (the new ops a plan's rewrites bring in). */
+  readonly emitted: Node[] = [];
   readonly #usedInitializers: Set<string>;
   readonly #definedBefore: Set<string>;
 
@@ -193,6 +195,7 @@ export class Emitter {
     const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => this.tensor(outputs === 1 ? lower : `${lower}_${i}`)) : [...outputs];
     const node = new Node({ op, name: this.#edit.fresh(`${this.#prefix}/${op}`), inputs: inputs.map((i) => i ?? ''), outputs: outs, attrs });
     this.nodes.push(node);
+    this.#edit.emitted.push(node);
     return outs;
   }
 

@@ -5,8 +5,9 @@ import type { Node } from '../ir/node.js';
 import type { Tensor } from '../ir/tensor.js';
 import { tensorValues } from '../ir/tensor-values.js';
 import { isStaticShape, type Shape } from '../ir/types.js';
-import { constantValue, inferShapes } from '../ops/index.js';
+import { OPS, constantValue, inferShapes } from '../ops/index.js';
 import { TandemError } from '../util/errors.js';
+import type { Rewrite } from './pass.js';
 
 /**
  * What planning may know about a model's main graph: inferred types, statically known values, who reads
@@ -19,7 +20,10 @@ export class GraphFacts {
   readonly opset: number;
   readonly #constants = new Map<string, Tensor | undefined>();
   readonly #claimed = new Set<Node>();
+  /** Rewrites `find` saw and will not make, with the reason (the plan reports them). */
+  readonly refused: { rewrite: Rewrite; reason: string }[] = [];
   #reaches: Map<Node, string> | undefined;
+  #nodes: readonly Node[] | undefined;
 
   private constructor(model: Model) {
     this.model = model;
@@ -34,8 +38,14 @@ export class GraphFacts {
     return new GraphFacts(model);
   }
 
+  /**
+   * The nodes that compute something: those with at least one named output. A node whose outputs are
+   * all omitted ('') has no key for a plan to name it by and nothing to rewrite; remove-dead-nodes
+   * drops it (it reads graph.nodes).
+   */
   get nodes(): readonly Node[] {
-    return this.graph.nodes;
+    this.#nodes ??= this.graph.nodes.filter((n) => n.firstOutput !== undefined);
+    return this.#nodes;
   }
 
   dtype(name: string): DataType | undefined {
@@ -104,6 +114,17 @@ export class GraphFacts {
     return this.constant(name) !== undefined;
   }
 
+  /**
+   * Whether every config input the node has (axes, shape, pads ... by the op table's roles) is a
+   * constant: only then does the node's result follow from its data input alone, and a rewrite may
+   * write the result's shape in its place. False for ops the table does not know at this opset.
+   */
+  configIsConstant(node: Node): boolean {
+    const row = OPS.get(node.op, node.domain, this.model.opset(node.domain));
+    if (row === undefined) return false;
+    return node.inputs.every((name, i) => name === '' || (row.inputs[Math.min(i, row.inputs.length - 1)]?.role ?? 'data') !== 'config' || this.isConstant(name));
+  }
+
   producer(name: string): Node | undefined {
     return this.graph.producer(name);
   }
@@ -127,6 +148,11 @@ export class GraphFacts {
    * Reserves nodes for one rewrite of a plan so that rewrites of one plan never overlap; false (and
    * nothing reserved) when one is taken already.
    */
+  /** Records a rewrite the pass will not make, and why; prepare's report shows it as rejected. */
+  refuse(rewrite: Rewrite, reason: string): void {
+    this.refused.push({ rewrite, reason });
+  }
+
   claim(nodes: readonly Node[]): boolean {
     if (nodes.some((n) => this.#claimed.has(n))) return false;
     for (const n of nodes) this.#claimed.add(n);
@@ -186,10 +212,10 @@ export function defaultOpset(model: Model): number {
 
 /** A node's first output: how plans name nodes. */
 export function nodeKey(node: Node): string {
-  return node.outputs[0] ?? node.name;
+  return node.firstOutput ?? node.name;
 }
 
 /** How plans and reports show a node: `Conv "conv1"` or `Conv (→ y)`. */
 export function nodeLabel(node: Node): string {
-  return node.name ? `${node.op} "${node.name}"` : `${node.op} (→ ${node.outputs[0] ?? ''})`;
+  return node.name ? `${node.op} "${node.name}"` : `${node.op} (→ ${node.firstOutput ?? 'nothing'})`;
 }

@@ -60,5 +60,5 @@ export {
   type SplitTensor,
   type StageKind,
 } from './split-model.js';
-export { SPLIT_FILE_VERSION, splitManifest, writeSplit, type SplitManifest, type WriteSplitOptions, type WrittenSplit } from './write-split.js';
+export { splitDocument, writeSplit, type WriteSplitOptions, type WrittenSplit } from './write-split.js';
 export { compareStageCoverage, stageCoverage, type CoverageChange, type StageCoverage } from './stage-coverage.js';

@@ -1,5 +1,7 @@
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
+import { inferShapes } from '../ops/index.js';
+import { emittedNodeProblem } from './emitted-ops.js';
 import { GraphEdit, type Emitter } from './graph-edit.js';
 import { GraphFacts } from './graph-facts.js';
 
@@ -18,10 +20,18 @@ export interface Rewrite {
   readonly summary: string;
 }
 
+/** A rewrite a pass found and will not make, and why (a constant too large, an op the opset lacks ...). */
+export interface RefusedRewrite<R extends Rewrite = Rewrite> {
+  readonly rewrite: R;
+  readonly reason: string;
+}
+
 /** What one pass will change in one model. */
 export interface PassPlan<R extends Rewrite = Rewrite> {
   readonly pass: string;
   readonly rewrites: readonly R[];
+  /** What it found and will not change, with the reason; absent when nothing was refused. */
+  readonly refused?: readonly RefusedRewrite<R>[];
 }
 
 export interface PassInfo {
@@ -56,6 +66,8 @@ export interface PassResult<R extends Rewrite = Rewrite> {
   model: Model;
   /** Every rewrite applied, in order, over all rounds. */
   applied: R[];
+  /** Every rewrite refused (each once), with the reason. */
+  refused: RefusedRewrite<R>[];
 }
 
 /** How a pass is written: find on read-only facts, rewrite through an edit. */
@@ -101,7 +113,12 @@ export function definePass<R extends Rewrite>(spec: PassSpec<R>): Pass<R> {
     recipes: spec.recipes,
     plan(model: Model): PassPlan<R> {
       const facts = GraphFacts.of(model);
-      return { pass: spec.name, rewrites: spec.find(facts) };
+      const found = spec.find(facts);
+      const refused: RefusedRewrite<R>[] = facts.refused.map((x) => ({ rewrite: x.rewrite as R, reason: x.reason }));
+      const invalid = found.length === 0 ? new Map<R, string>() : invalidAtOpset(model, spec, found);
+      for (const [rewrite, reason] of invalid) refused.push({ rewrite, reason });
+      const rewrites = invalid.size === 0 ? found : found.filter((r) => !invalid.has(r));
+      return { pass: spec.name, rewrites, ...(refused.length > 0 ? { refused } : {}) };
     },
     apply(model: Model, plan: PassPlan<R>): Model {
       const copy = model.clone();
@@ -115,14 +132,45 @@ export function definePass<R extends Rewrite>(spec: PassSpec<R>): Pass<R> {
       const maxRounds = options.maxRounds ?? 16;
       let current = model;
       const applied: R[] = [];
+      const refused = new Map<string, RefusedRewrite<R>>();
       for (let round = 0; round < maxRounds; round++) {
         const plan = pass.plan(current);
+        for (const x of plan.refused ?? []) refused.set(`${x.rewrite.nodes.join('|')}: ${x.reason}`, x);
         if (plan.rewrites.length === 0) break;
         current = pass.apply(current, plan);
-        applied.push(...plan.rewrites);
+        for (const r of plan.rewrites) applied.push(r);
       }
-      return { model: current === model ? model.clone() : current, applied };
+      return { model: current === model ? model.clone() : current, applied, refused: [...refused.values()] };
     },
   };
   return pass;
+}
+
+/**
+ * The rewrites whose emitted nodes are not valid at the model's opset, with the reason: applies them
+ * all to a scratch copy, checks each emitted node against the op table (emittedNodeProblem), then infers
+ * shapes on the result and takes a contradiction at an emitted node as that rewrite's. One check for
+ * every pass: a rewrite that cannot be written at the model's opset does not apply.
+ */
+function invalidAtOpset<R extends Rewrite>(model: Model, spec: PassSpec<R>, rewrites: readonly R[]): Map<R, string> {
+  const invalid = new Map<R, string>();
+  const edit = GraphEdit.begin(model.clone());
+  const owner = new Map<string, R>();
+  for (const r of rewrites) {
+    const from = edit.emitted.length;
+    spec.rewrite(edit, r);
+    for (const node of edit.emitted.slice(from)) {
+      owner.set(node.name, r);
+      const problem = invalid.has(r) ? undefined : emittedNodeProblem(edit.model, node);
+      if (problem !== undefined) invalid.set(r, `not valid at the model's opset: ${problem}`);
+    }
+  }
+  if (edit.emitted.length === 0) return invalid;
+  edit.finish();
+  for (const issue of inferShapes(edit.model, { strict: false }).issues) {
+    const r = owner.get(issue.node);
+    // the issue's closing remedy is for a user's model; here the rewrite is what is wrong
+    if (r !== undefined && !invalid.has(r)) invalid.set(r, `not valid at the model's opset: the emitted ${issue.message.replace(/; fix the model or the shapes of its inputs$/, '')}`);
+  }
+  return invalid;
 }

@@ -1,7 +1,8 @@
 import type { Model } from '../ir/model.js';
 import { analyze, type Analysis, type AnalysisSummary, type Precision } from '../targets/index.js';
 import { TandemError } from '../util/errors.js';
-import type { Pass, PassKind, Rewrite } from './pass.js';
+import { nodeKey } from './graph-facts.js';
+import type { Pass, PassKind, PassPlan, Rewrite } from './pass.js';
 import { PASS_NAMES, getPass } from './registry.js';
 
 export interface PrepareOptions {
@@ -102,6 +103,16 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
   const gated = (p: Pass): boolean => p.kind === 'reconstruction' && o.keep === 'coverage';
   const always = o.passes.filter((p) => !gated(p));
   const tried = new Set<string>();
+  const refusedSeen = new Set<string>();
+  // a pass's own refusals (a constant too large, an op the opset lacks) are rejected rewrites too, each listed once
+  const noteRefused = (plan: PassPlan): void => {
+    for (const x of plan.refused ?? []) {
+      const key = `${plan.pass}:${x.rewrite.nodes.join('|')}:${x.reason}`;
+      if (refusedSeen.has(key)) continue;
+      refusedSeen.add(key);
+      records.get(plan.pass)?.rejected.push({ rewrite: x.rewrite, reason: x.reason });
+    }
+  };
 
   const beforeAnalysis = study(model.clone());
   let current = model.clone();
@@ -110,7 +121,9 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
   for (let round = 1; round <= o.maxRounds; round++) {
     rounds = round;
     let changed = false;
-    const settled = settle(current, always, (pass, rewrites) => records.get(pass)!.applied.push(...rewrites));
+    const settled = settle(current, always, noteRefused, (pass, rewrites) => {
+      for (const r of rewrites) records.get(pass)!.applied.push(r);
+    });
     if (settled.changed) {
       current = settled.model;
       currentAnalysis = study(current);
@@ -123,7 +136,9 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
         continue;
       }
       for (;;) {
-        const candidate = pass.plan(current).rewrites.find((r) => !tried.has(keyOf(pass, r)));
+        const plan = pass.plan(current);
+        noteRefused(plan);
+        const candidate = plan.rewrites.find((r) => !tried.has(keyOf(pass, r)));
         if (candidate === undefined) break;
         tried.add(keyOf(pass, candidate));
         if (!touchesFallback(current, currentAnalysis, candidate)) {
@@ -131,12 +146,12 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
           continue;
         }
         const follow: [string, Rewrite[]][] = [];
-        const next = settle(pass.apply(current, { pass: pass.name, rewrites: [candidate] }), always, (p, rs) => follow.push([p, rs]));
+        const next = settle(pass.apply(current, { pass: pass.name, rewrites: [candidate] }), always, noteRefused, (p, rs) => follow.push([p, rs]));
         const nextAnalysis = study(next.model);
         const verdict = compare(currentAnalysis.summary, nextAnalysis.summary);
         if (verdict.better) {
           record.applied.push(candidate);
-          for (const [p, rs] of follow) records.get(p)!.applied.push(...rs);
+          for (const [p, rs] of follow) for (const r of rs) records.get(p)!.applied.push(r);
           current = next.model;
           currentAnalysis = nextAnalysis;
           changed = true;
@@ -161,13 +176,19 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
 }
 
 /** Runs passes in order, again and again, until none changes anything. */
-function settle(model: Model, passes: readonly Pass[], log: (pass: string, rewrites: Rewrite[]) => void): { model: Model; changed: boolean } {
+function settle(
+  model: Model,
+  passes: readonly Pass[],
+  refused: (plan: PassPlan) => void,
+  log: (pass: string, rewrites: Rewrite[]) => void,
+): { model: Model; changed: boolean } {
   let current = model;
   let changed = false;
   for (let sweep = 0; sweep < 16; sweep++) {
     let any = false;
     for (const pass of passes) {
       const plan = pass.plan(current);
+      refused(plan);
       if (plan.rewrites.length === 0) continue;
       current = pass.apply(current, plan);
       log(pass.name, [...plan.rewrites]);
@@ -188,13 +209,19 @@ function touchesFallback(model: Model, a: Analysis, r: Rewrite): boolean {
   const nodes = model.graph.nodes;
   // analyze lists the main graph's nodes in its topological order
   if (nodes.length !== a.nodes.length) return true;
-  return nodes.some((n, i) => a.nodes[i]!.ok === false && r.nodes.includes(n.outputs[0] ?? ''));
+  return nodes.some((n, i) => a.nodes[i]!.ok === false && r.nodes.includes(nodeKey(n)));
 }
 
-/** Better: none of fallback nodes, fallback FLOPs and crossings worse, and at least one of them better. */
+/**
+ * Better: none of fallback nodes, fallback FLOPs and crossings worse, and at least one of them better.
+ * Nodes of unknown cost count as 0 FLOPs, so where the rewrite adds such nodes a FLOP drop is no gain.
+ */
 export function compare(before: AnalysisSummary, after: AnalysisSummary): { better: boolean; text: string } {
-  const d = [after.nodes.fallback - before.nodes.fallback, after.flops.fallback - before.flops.fallback, after.crossings - before.crossings];
+  const moreUnknown = after.flops.unknownNodes - before.flops.unknownNodes;
+  const flops = after.flops.fallback - before.flops.fallback;
+  const d = [after.nodes.fallback - before.nodes.fallback, moreUnknown > 0 ? Math.max(0, flops) : flops, after.crossings - before.crossings];
   const better = d.every((x) => x <= 0) && d.some((x) => x < 0);
-  const text = `fallback nodes ${before.nodes.fallback} → ${after.nodes.fallback}, fallback FLOPs ${before.flops.fallback} → ${after.flops.fallback}, crossings ${before.crossings} → ${after.crossings}`;
+  const unknown = moreUnknown > 0 ? ` (${moreUnknown} more node(s) of unknown cost: FLOPs not compared)` : '';
+  const text = `fallback nodes ${before.nodes.fallback} → ${after.nodes.fallback}, fallback FLOPs ${before.flops.fallback} → ${after.flops.fallback}${unknown}, crossings ${before.crossings} → ${after.crossings}`;
   return { better, text: better ? text : `no gain: ${text}` };
 }

@@ -1,4 +1,4 @@
-import { isFloatType, type DataType } from '../ir/dtype.js';
+import { DATA_TYPES, isFloatType, type DataType } from '../ir/dtype.js';
 import type { Model } from '../ir/model.js';
 import { onChannelAxis } from './channel-axis.js';
 import { nodeKey, nodeLabel } from './graph-facts.js';
@@ -11,6 +11,9 @@ export interface CumSumRewrite extends Rewrite {
   readonly reverse: boolean;
   readonly dtype: DataType;
 }
+
+/** The triangular weight is extent² elements: above this (extent 2048 at float32) the rewrite is refused. */
+export const MAX_CUMSUM_WEIGHT_BYTES = 16 << 20;
 
 /**
  * R-CUMSUM: CumSum along axis 1, 2 or 3 of a 4-D float tensor is a 1×1 Conv with triangular 0/1
@@ -33,16 +36,22 @@ export const RECONSTRUCT_CUM_SUM = definePass<CumSumRewrite>({
       if (x === undefined || shape?.length !== 4 || dtype === undefined || !isFloatType(dtype) || a?.length !== 1 || facts.isConstant(x)) continue;
       const axis = a[0]! < 0 ? a[0]! + 4 : a[0]!;
       const extent = shape[axis];
-      if (axis < 1 || axis > 3 || typeof extent !== 'number' || !facts.claim([node])) continue;
+      if (axis < 1 || axis > 3 || typeof extent !== 'number') continue;
       const exclusive = node.attrs.int('exclusive', 0) === 1;
       const reverse = node.attrs.int('reverse', 0) === 1;
-      out.push({ nodes: [nodeKey(node)], summary: `${nodeLabel(node)} along axis ${axis} (${extent}) → triangular 1×1 Conv`, axis, extent, exclusive, reverse, dtype });
+      const rewrite = { nodes: [nodeKey(node)], summary: `${nodeLabel(node)} along axis ${axis} (${extent}) → triangular 1×1 Conv`, axis, extent, exclusive, reverse, dtype };
+      const bytes = extent * extent * DATA_TYPES[dtype].bits / 8;
+      if (bytes > MAX_CUMSUM_WEIGHT_BYTES) {
+        facts.refuse(rewrite, `the triangular weight would be ${extent}×${extent} ${dtype} (${mib(bytes)}); the limit is ${mib(MAX_CUMSUM_WEIGHT_BYTES)} (extent ${Math.floor(Math.sqrt(MAX_CUMSUM_WEIGHT_BYTES / (DATA_TYPES[dtype].bits / 8)))} at ${dtype})`);
+        continue;
+      }
+      if (facts.claim([node])) out.push(rewrite);
     }
     return out;
   },
   rewrite: replaceEachNode((e, node, r) => {
     const n = r.extent;
-    const w = new Array<number>(n * n).fill(0);
+    const w = new Float64Array(n * n);
     for (let k = 0; k < n; k++) {
       for (let c = 0; c < n; c++) {
         const take = r.reverse ? (r.exclusive ? c > k : c >= k) : r.exclusive ? c < k : c <= k;
@@ -57,4 +66,8 @@ export const RECONSTRUCT_CUM_SUM = definePass<CumSumRewrite>({
 /** CumSum along axis 1-3 → triangular 1×1 Conv. */
 export function reconstructCumSum(model: Model): Model {
   return RECONSTRUCT_CUM_SUM.run(model).model;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }

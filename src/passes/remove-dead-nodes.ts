@@ -6,6 +6,8 @@ import { definePass, type Rewrite } from './pass.js';
 export interface DeadCodeRewrite extends Rewrite {
   /** Initializers no node reads (and that are neither graph inputs nor outputs). */
   readonly initializers: readonly string[];
+  /** Nodes that name no output (every output omitted as ''): no key names them, so they go by this count. */
+  readonly unnamed?: number;
 }
 
 /** Nodes no graph output depends on, and initializers nothing reads. */
@@ -17,7 +19,11 @@ export const REMOVE_DEAD_NODES = definePass<DeadCodeRewrite>({
   find(facts) {
     const dead = deadNodes(facts);
     const deadSet = new Set(dead);
-    const rewrites: DeadCodeRewrite[] = dead.map((n) => ({ nodes: [nodeKey(n)], summary: `${nodeLabel(n)} computes nothing a graph output needs`, initializers: [] }));
+    const rewrites: DeadCodeRewrite[] = dead
+      .filter((n) => n.firstOutput !== undefined)
+      .map((n) => ({ nodes: [nodeKey(n)], summary: `${nodeLabel(n)} computes nothing a graph output needs`, initializers: [] }));
+    const unnamed = dead.filter((n) => n.firstOutput === undefined).length;
+    if (unnamed > 0) rewrites.push({ nodes: [], summary: `${unnamed} node(s) that name no output (all omitted as "")`, initializers: [], unnamed });
     const g = facts.graph;
     const unused = [...g.initializers.keys()].filter(
       (name) => !g.isGraphOutput(name) && !g.isGraphInput(name) && g.consumers(name).every((c) => deadSet.has(c)),
@@ -28,6 +34,7 @@ export const REMOVE_DEAD_NODES = definePass<DeadCodeRewrite>({
   },
   rewrite(edit, r) {
     for (const key of r.nodes) edit.graph.removeNode(edit.node(key));
+    if (r.unnamed !== undefined) for (const n of edit.graph.nodes.filter((x) => x.firstOutput === undefined)) edit.graph.removeNode(n);
     for (const name of r.initializers) edit.graph.removeInitializer(name);
   },
 });

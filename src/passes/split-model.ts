@@ -1,3 +1,5 @@
+import { runOrder } from '../io/stage-file/order.js';
+import type { StageKind } from '../io/stage-file/types.js';
 import type { DataType } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
@@ -32,7 +34,7 @@ export function resolveSplitOptions(options: SplitOptions = {}): ResolvedSplitOp
   return { at, auto, postprocess: options.postprocess ?? true };
 }
 
-export type StageKind = 'backbone' | 'head' | 'postprocess';
+export type { StageKind } from '../io/stage-file/types.js';
 
 export interface SplitStage {
   /** `backbone`, `head-<output>`, `post-<output>` (file-name safe). */
@@ -124,7 +126,7 @@ export function splitModel(model: Model, options: SplitOptions = {}): SplitPlan 
     return { name, kind: grp.kind, nodes: all, inputs, outputs: stageOutputs };
   });
 
-  const ordered = runOrder(built, g);
+  const ordered = runOrder(built);
   const stages: SplitStage[] = ordered.map((s) => ({
     name: s.name,
     kind: s.kind,
@@ -181,29 +183,6 @@ function groupByOutput(g: Graph, nodes: ReadonlySet<Node>, outputs: readonly str
     else for (const n of orphans) groups[0]!.nodes.add(n);
   }
   return groups;
-}
-
-interface BuiltStage {
-  name: string;
-  kind: StageKind;
-  nodes: Set<Node>;
-  inputs: string[];
-  outputs: string[];
-}
-
-/** Stages in dependency order (backbone first, then as listed). */
-function runOrder(stages: readonly BuiltStage[], g: Graph): BuiltStage[] {
-  const done = new Set<string>(g.inputs);
-  const left = [...stages];
-  const out: BuiltStage[] = [];
-  while (left.length > 0) {
-    const i = left.findIndex((s) => s.inputs.every((t) => done.has(t)));
-    if (i < 0) throw new TandemError('GRAPH_INVALID', `the stages ${left.map((s) => s.name).join(', ')} read each other's outputs; no order runs them (report this as a bug with the model)`);
-    const [s] = left.splice(i, 1);
-    out.push(s!);
-    for (const t of s!.outputs) done.add(t);
-  }
-  return out;
 }
 
 /** Output names can hold '/' or ':' (exporters write "/model/conv/Conv_output_0"). */

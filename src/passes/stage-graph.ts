@@ -10,7 +10,7 @@ const NONDETERMINISTIC: ReadonlySet<string> = new Set(['RandomNormal', 'RandomUn
 /** Every name a node reads: its inputs and what its subgraphs read from outside. */
 export function nodeReads(node: Node): string[] {
   const out = node.inputs.filter((i) => i !== '');
-  for (const g of node.attrs.subgraphs()) out.push(...outerReads(g));
+  for (const g of node.attrs.subgraphs()) for (const r of outerReads(g)) out.push(r);
   return [...new Set(out)];
 }
 
@@ -52,7 +52,7 @@ export function ancestors(g: Graph, names: Iterable<string>, free: ReadonlySet<N
     const p = g.producer(name);
     if (p === undefined || seen.has(p) || free.has(p)) continue;
     seen.add(p);
-    stack.push(...nodeReads(p));
+    for (const r of nodeReads(p)) stack.push(r);
   }
   return seen;
 }
@@ -84,7 +84,7 @@ export function withConstants(g: Graph, nodes: ReadonlySet<Node>, free: Readonly
     const p = g.producer(stack.pop()!);
     if (p === undefined || all.has(p) || !free.has(p)) continue;
     all.add(p);
-    stack.push(...nodeReads(p));
+    for (const r of nodeReads(p)) stack.push(r);
   }
   return all;
 }

@@ -1,22 +1,8 @@
 import { join } from 'node:path';
-import type { DataType } from '../ir/dtype.js';
-import type { Dim } from '../ir/types.js';
+import { STAGE_FILE_NAMES, newSplitDocument, writeSplitDocument, type SplitDocument } from '../io/stage-file/index.js';
 import { saveModel, savedModelFiles } from '../onnx/index.js';
-import { assertOutputsFree, writeFileAtomic, writeFolder } from '../util/fs.js';
-import type { SplitPlan, StageKind } from './split-model.js';
-
-/** Version of split.json's layout; readers check it. */
-export const SPLIT_FILE_VERSION = 1;
-
-/** split.json: the stages (files relative to its folder) in an order that runs, and the tensors between them. */
-export interface SplitManifest {
-  readonly version: number;
-  /** The model that was split, as given. */
-  readonly source?: string;
-  readonly cut: readonly string[];
-  readonly stages: readonly { name: string; file: string; kind: StageKind; inputs: readonly string[]; outputs: readonly string[] }[];
-  readonly tensors: readonly { name: string; dtype: DataType | null; shape: readonly Dim[] | null; from: string | null; to: readonly string[]; modelOutput: boolean }[];
-}
+import { assertOutputsFree, writeFolder } from '../util/fs.js';
+import type { SplitPlan } from './split-model.js';
 
 export interface WriteSplitOptions {
   /** Recorded as `source` in split.json. */
@@ -29,18 +15,17 @@ export interface WrittenSplit {
   readonly dir: string;
   /** Every file written: one .onnx per stage, then split.json. */
   readonly files: readonly string[];
-  readonly manifest: SplitManifest;
+  readonly manifest: SplitDocument;
 }
 
-/** The manifest of a plan (what writeSplit puts in split.json). */
-export function splitManifest(plan: SplitPlan, source?: string): SplitManifest {
-  return {
-    version: SPLIT_FILE_VERSION,
+/** The split.json document of a split (the stage files are `<stage>.onnx`). */
+export function splitDocument(plan: SplitPlan, source?: string): SplitDocument {
+  return newSplitDocument({
     ...(source !== undefined ? { source } : {}),
     cut: plan.cut,
     stages: plan.stages.map((s) => ({ name: s.name, file: `${s.name}.onnx`, kind: s.kind, inputs: s.inputs, outputs: s.outputs })),
     tensors: plan.tensors.map((t) => ({ name: t.name, dtype: t.dtype ?? null, shape: t.shape ?? null, from: t.from ?? null, to: t.to, modelOutput: t.modelOutput })),
-  };
+  });
 }
 
 /**
@@ -48,14 +33,14 @@ export function splitManifest(plan: SplitPlan, source?: string): SplitManifest {
  * appear together or none does; nothing is written when a target's real path is a protected path.
  */
 export function writeSplit(plan: SplitPlan, dir: string, options: WriteSplitOptions = {}): WrittenSplit {
-  const manifest = splitManifest(plan, options.source);
-  const names = [...manifest.stages.map((s) => s.file), 'split.json'];
+  const manifest = splitDocument(plan, options.source);
+  const names = [...manifest.stages.map((s) => s.file), STAGE_FILE_NAMES.split];
   const targets = names.map((n) => join(dir, n));
   assertOutputsFree([...manifest.stages.flatMap((s) => savedModelFiles(join(dir, s.file))), targets.at(-1)!], options.protect ?? []);
   // The set is written into a staging folder and renamed at the end: a failure leaves no final-named file.
   writeFolder(dir, (out) => {
     plan.stages.forEach((s, i) => saveModel(s.model, out.at(names[i]!)));
-    writeFileAtomic(out.at('split.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeSplitDocument(out.at(''), manifest, { protect: options.protect ?? [] });
   });
   return { dir, files: targets, manifest };
 }

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { TandemError } from '../util/errors.js';
 import { writeFileAtomic, writeFolder } from '../util/fs.js';
 import type { Model } from '../ir/model.js';
+import { runOrder } from '../io/stage-file/order.js';
 import { saveModel } from '../onnx/load-save.js';
 import { applyQdqPlan } from './apply-qdq.js';
 import { writeCalibrationCache, type CacheAlgorithm } from './calibration-cache.js';
@@ -129,24 +130,9 @@ export async function quantize(stages: readonly QuantizeStage[], source: Calibra
   return { artifacts, observation, calibrationMs };
 }
 
-/** Orders stages so that each runs after the stages producing its inputs; throws when some input has no producer and is not shared by the first stage's inputs. */
+/** Orders stages so that each runs after the stages producing its inputs (io/stage-file's one order); throws `GRAPH_CYCLE` on a cycle. */
 export function orderStages<T extends { readonly name: string; readonly model: Model }>(stages: readonly T[]): T[] {
-  const producedBy = new Map<string, T>();
-  for (const s of stages) for (const o of s.model.graph.outputs) producedBy.set(o, s);
-  const done = new Set<T>();
-  const out: T[] = [];
-  const visit = (s: T, path: T[]): void => {
-    if (done.has(s)) return;
-    if (path.includes(s)) throw new TandemError('USAGE', `stages depend on each other in a cycle: ${[...path, s].map((x) => x.name).join(' → ')}`);
-    for (const i of s.model.graph.runtimeInputs) {
-      const p = producedBy.get(i);
-      if (p !== undefined && p !== s) visit(p, [...path, s]);
-    }
-    done.add(s);
-    out.push(s);
-  };
-  for (const s of stages) visit(s, []);
-  return out;
+  return runOrder(stages, (s) => ({ name: s.name, inputs: s.model.graph.runtimeInputs, outputs: s.model.graph.outputs }));
 }
 
 /** The file names `tandem quantize` uses for a stage: `<stage>.cache`, `<stage>.scales.json`, `<stage>.qdq.onnx`, `<stage>.qdq-plan.json`. */

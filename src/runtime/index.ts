@@ -1,7 +1,8 @@
 /**
- * runtime/: engines, and (later) the pipeline scheduler, bench statistics and trace recording.
- * Imports everything below it; never cli/ or report/.
+ * runtime/: engines, the pipeline scheduler (runtime/pipeline: plans run as pipelines, bench statistics,
+ * Chrome traces). Imports everything below it; never cli/ or report/.
  */
 export * from './engines/index.js';
 export * from './verify.js';
 export * from './run-once.js';
+export * from './pipeline/index.js';

@@ -102,6 +102,8 @@ function verdictOf(c: NodeCheck, region: string | undefined, flops: number | und
   return {
     name: nodeName(c.node),
     op: c.node.op,
+    inputs: [...c.node.inputs],
+    outputs: [...c.node.outputs],
     ok: c.placement !== 'fallback',
     placement: c.placement,
     ...(first === undefined ? {} : { rule: first.rule, reason: first.reason, problems: c.problems.map(({ ok: _ok, ...finding }) => finding) }),

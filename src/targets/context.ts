@@ -79,8 +79,8 @@ export function opSupportOf(profile: TargetProfile, node: Node): OpSupport {
 export function createRuleContext(graph: Graph, profile: TargetProfile, precision: Precision, opset: number, facts: BuildFacts): RuleContext {
   const valueCache = new Map<string, readonly number[] | null>();
   const consumerCache = new Map<string, readonly Node[]>();
-  const isWeights = (name: string): boolean => {
-    if (graph.isInitializer(name)) return true;
+  const isConstant = (name: string): boolean => {
+    if (graph.isInitializer(name) || facts.folded.has(name)) return true;
     const p = graph.producer(name);
     return p !== undefined && p.op === 'Constant' && (p.domain === '' || p.domain === 'ai.onnx');
   };
@@ -93,13 +93,12 @@ export function createRuleContext(graph: Graph, profile: TargetProfile, precisio
     opset,
     shape: (name: string): Shape | undefined => graph.tensorType(resolveAlias(facts.alias, name))?.shape,
     dtype: (name: string): DataType | undefined => graph.tensorType(resolveAlias(facts.alias, name))?.dtype,
-    isConstant: (name: string): boolean => isWeights(name) || facts.folded.has(name),
-    isWeights,
+    isConstant,
     constant,
     values(name: string): readonly number[] | undefined {
       const cached = valueCache.get(name);
       if (cached !== undefined) return cached ?? undefined;
-      const t = isWeights(name) || facts.folded.has(name) ? constant(name) : undefined;
+      const t = isConstant(name) ? constant(name) : undefined;
       let values: readonly number[] | null = null;
       if (t !== undefined && t.size <= MAX_READ_ELEMENTS && t.dtype !== 'string' && t.dtype !== 'complex64' && t.dtype !== 'complex128') {
         values = tensorValues(t);

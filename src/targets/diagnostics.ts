@@ -88,7 +88,12 @@ export function precisionDiagnostics(o: DiagnosticOptions, checks: readonly Node
   if (o.precision === 'fp16' && o.profile.dlaGeneration === 2) {
     out.push({ rule: 'precision.fp16-orin', message: 'the Orin DLA is built for INT8: FP16 convolutions can take up to ~2× the time of the Xavier DLA (G17); prefer --precision int8' });
   }
-  if (o.precision === 'int8' && checks.some((c) => c.placement === 'target')) {
+  if (o.precision === 'int8' && o.profile.quantization === 'explicit' && checks.some((c) => c.placement === 'target')) {
+    out.push({
+      rule: 'precision.int8-explicit',
+      message: 'explicit quantization (strongly typed, TensorRT ≥ 11.4): a tensor runs in INT8 on the DLA only between a QuantizeLinear/DequantizeLinear pair; tensors without one run in FP16 (G3); no calibration cache is read',
+    });
+  } else if (o.precision === 'int8' && checks.some((c) => c.placement === 'target')) {
     const qdq = checks.some((c) => opSupportOf(o.profile, c.node).row?.recipe === 'R-QDQ');
     out.push({
       rule: 'precision.int8-scales',

@@ -1,5 +1,5 @@
 /**
- * targets/: capability profiles (orin-dla, orin-dla-trt10, xavier-dla, gpu, cpu) as data plus small rule
+ * targets/: capability profiles (orin-dla, orin-dla-trt10, orin-dla-trt11, xavier-dla, gpu, cpu) as data plus small rule
  * functions `(node, ctx) → Verdict`, and `analyze`: the verdict per node, the DLA regions it makes and
  * the tensors crossing between engines. The rules implement the DLA support reference
  * (shared/reference/dla-support.md); every rule id is stable. Imports ir/, ops/ and util/ only; never

@@ -87,11 +87,25 @@ interface ProfileSpec {
   trt: Version;
   limits: DlaLimits;
   notes: string[];
+  /** @default 'implicit' */
+  quantization?: 'implicit' | 'explicit';
+}
+
+/**
+ * Explicit quantization (TensorRT ≥ 11.4, strongly typed): a Quantize/Dequantize pair is how a tensor
+ * gets INT8, fused into the neighbouring DLA layers' scales; a DequantizeLinear of constant weights folds
+ * into the weights at build (findBuildFacts). Symmetric INT8 only on the DLA path (G3: zero point 0).
+ */
+function explicitQdqRow(row: OpRow): OpSupport {
+  return { placement: 'target', row, rules: [], note: `${row.op} is fused into the INT8 scales of the DLA layers next to it (explicit quantization, TensorRT ≥ 11.4; G3, placement rules UNCONF)` };
 }
 
 function dlaProfile(spec: ProfileSpec): TargetProfile {
   const generation = spec.limits.generation;
-  const ops = new Map(OP_TABLE.map((row): [string, OpSupport] => [row.op, resolveDlaRow(row, spec.trt, generation)]));
+  const explicit = spec.quantization === 'explicit';
+  const ops = new Map(
+    OP_TABLE.map((row): [string, OpSupport] => [row.op, explicit && row.recipe === 'R-QDQ' ? explicitQdqRow(row) : resolveDlaRow(row, spec.trt, generation)]),
+  );
   return {
     name: spec.name,
     title: spec.title,
@@ -112,6 +126,7 @@ function dlaProfile(spec: ProfileSpec): TargetProfile {
       reason: 'not in the DLA operator table (reference 2c): GPU unless a DLA rule covers the layer TensorRT emits (UNCONF)',
     },
     notes: spec.notes,
+    quantization: spec.quantization ?? 'implicit',
   };
 }
 
@@ -195,6 +210,18 @@ export const TARGETS: ReadonlyMap<string, TargetProfile> = new Map(
         'Adds the 8.6.12 ops (Div, Greater, Less, Sin, Cos, Atanh, GlobalMaxPool), Pow and ReduceMax (10.x documentation, UNCONF operand rules) and enforces the Resize parameter combinations (Z4).',
         'Explicit Q/DQ on the DLA needs TensorRT ≥ 10.11 with kENABLE_UINT8_AND_ASYMMETRIC_QUANTIZATION_DLA (G3); this profile keeps the R-QDQ translation.',
         'Pad (Slice FILL) and Tile (Slice WRAP) may land on the DLA in 10.x (UNCONF): treated as GPU.',
+      ],
+    }),
+    dlaProfile({
+      name: 'orin-dla-trt11',
+      title: 'NVIDIA Orin DLA (2nd gen): TensorRT 11.4.1+ (JetPack 7.2.2+), strongly typed, explicit Q/DQ',
+      trt: [11, 4, 1],
+      limits: ORIN_DLA_LIMITS,
+      quantization: 'explicit',
+      notes: [
+        'Strongly typed networks: INT8 reaches the DLA through explicit QuantizeLinear/DequantizeLinear pairs (the typed .qdq.onnx of tandem quantize); there is no calibration cache and no --int8/--fp16 builder flag.',
+        'DequantizeLinear of constant weights folds into the weights at build: such a Conv has build-time weights.',
+        'Op rules as orin-dla-trt10 (TensorRT 10.x documentation); Q/DQ placement rules on the DLA are UNCONF (G3): symmetric INT8 (zero point 0) assumed.',
       ],
     }),
     dlaProfile({

@@ -62,7 +62,7 @@ class Regions {
 
   merge(home: number, other: number): void {
     this.parent[other] = home;
-    this.members[home]!.push(...this.members[other]!);
+    for (const m of this.members[other]!) this.members[home]!.push(m);
     this.members[other] = [];
     this.external[home] = this.external[home]!.union(this.external[other]!);
   }
@@ -231,7 +231,7 @@ export function findRegions(graph: Graph, checks: readonly NodeCheck[], facts: B
 
 /** Node name for reports: its name, else its first output. */
 export function nodeName(node: Node): string {
-  return node.name !== '' ? node.name : (node.outputs[0] ?? node.op);
+  return node.name !== '' ? node.name : (node.firstOutput ?? node.op);
 }
 
 /**

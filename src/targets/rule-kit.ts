@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { Node } from '../ir/node.js';
 import { formatShape, type Shape } from '../ir/types.js';
 import type { DlaLimits } from './limits.js';
@@ -89,9 +90,8 @@ export function dlaBatch(shape: readonly number[]): number {
   return b;
 }
 
-export function quote(name: string): string {
-  return `"${name}"`;
-}
+/** Names in verdicts come from the model file: quoted by the one helper every message uses. */
+export { quote };
 
 export function sameValues(values: readonly number[]): boolean {
   for (const v of values) if (v !== values[0]) return false;

@@ -80,10 +80,12 @@ export interface RuleContext {
   /** Inferred (else declared) shape of a tensor. */
   shape(name: string): Shape | undefined;
   dtype(name: string): DataType | undefined;
-  /** A build-time constant: a fixed initializer, a Constant output, or a value folded from static shapes. */
+  /**
+   * A build-time constant, the one notion every rule uses: an initializer, a Constant output, or the
+   * output of a node TensorRT folds at build (findBuildFacts: every input a build-time constant, as
+   * Identity, Cast, Reshape, DequantizeLinear or arithmetic of constants; Shape of a static shape).
+   */
   isConstant(name: string): boolean;
-  /** What the TensorRT ONNX parser reads as weights: a fixed initializer or a Constant node's output. */
-  isWeights(name: string): boolean;
   /** The constant's tensor, when known. */
   constant(name: string): Tensor | undefined;
   /** The constant's values as numbers (undefined when not constant, or when too large to read). */
@@ -186,6 +188,11 @@ export interface TargetProfile {
   readonly unknownOp: OpSupport;
   /** Caveats of the whole profile (version notes). */
   readonly notes: readonly string[];
+  /**
+   * How INT8 reaches the engine: `implicit` (a calibration cache of per-tensor ranges, TensorRT ≤ 10.x on
+   * the DLA) or `explicit` (Q/DQ nodes in a strongly typed network, TensorRT ≥ 11.4). @default implicit
+   */
+  readonly quantization?: 'implicit' | 'explicit';
 }
 
 /** An op as one profile treats it, resolved from its row. */
@@ -202,6 +209,9 @@ export interface NodeVerdict {
   /** Node name, or its first output's name where the node has none. */
   readonly name: string;
   readonly op: string;
+  /** Tensor names the node reads ('' for an omitted optional input) and writes: the graph's edges, for drawing it. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
   /** False when the node falls back; true when it runs on the target or vanishes at build time. */
   readonly ok: boolean;
   readonly placement: Placement;

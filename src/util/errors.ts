@@ -25,6 +25,11 @@ export type ErrorCode =
   | 'QDQ_MODEL' // a Q/DQ model that breaks TensorRT's rules (non-zero zero point, mismatched Q and DQ scales)
   | 'VERIFY_FAILED' // a rewritten model whose outputs differ from the original's beyond the tolerance
   | 'USAGE' // wrong command-line flags or option values
+  | 'STAGE_FILE' // a split.json or plan.json that breaks the stage-file schema (every problem listed at once)
+  | 'ABORTED' // a run stopped on request (Ctrl-C, an AbortSignal) before it finished
+  | 'PLAN_COST' // a latency parameter file or a plan the latency model cannot cost (bad schema, missing parameter)
+  | 'TRT_LOG' // a trtexec log or --exportTimes/--exportProfile JSON that cannot be read (tandem import)
+  | 'REPORT_INPUT' // a file given to report that is not a tandem result, or a result that does not match its format
   | 'OUTPUT_PATH' // an output path of the wrong kind (an existing file where a folder is written, a folder where a file is)
   | 'TOO_LARGE'; // a tensor tandem would allocate has more elements than its limit (declared dims, --dims, image sizes)
 

@@ -34,7 +34,7 @@ export function printable(text: string, max = MAX_SHOWN): string {
   return cut.replace(UNSAFE, escapeChar);
 }
 
-/** A name from a file in double quotes, control characters and quotes escaped: `"a\x1b[31m"`. */
+/** A name from a file in double quotes, control characters, backslashes and quotes escaped: `"a\x1b[31m"`. */
 export function quote(name: string, max = MAX_SHOWN): string {
-  return `"${printable(name, max).replace(/"/g, '\\"')}"`;
+  return `"${printable(name.replace(/\\/g, '\\\\'), max).replace(/"/g, '\\"')}"`;
 }

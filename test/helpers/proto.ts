@@ -20,17 +20,28 @@ export function varint(v: number | bigint): number[] {
 }
 
 export function message(fields: Field[]): Uint8Array {
+  // appended in loops: push(...body) overflows the stack on bodies of a few hundred thousand bytes
   const out: number[] = [];
+  const put = (bytes: ArrayLike<number>): void => {
+    for (let i = 0; i < bytes.length; i++) out.push(bytes[i]!);
+  };
   for (const f of fields) {
-    if ('varint' in f) out.push(...varint(f.n * 8), ...varint(f.varint));
-    else if ('fixed32' in f) {
+    if ('varint' in f) {
+      put(varint(f.n * 8));
+      put(varint(f.varint));
+    } else if ('fixed32' in f) {
       const b = new Uint8Array(4);
       new DataView(b.buffer).setFloat32(0, f.fixed32, true);
-      out.push(...varint(f.n * 8 + 5), ...b);
-    } else if ('raw' in f) out.push(...varint(f.n * 8 + f.wire), ...f.raw);
-    else {
+      put(varint(f.n * 8 + 5));
+      put(b);
+    } else if ('raw' in f) {
+      put(varint(f.n * 8 + f.wire));
+      put(f.raw);
+    } else {
       const body = typeof f.bytes === 'string' ? new TextEncoder().encode(f.bytes) : Array.isArray(f.bytes) ? message(f.bytes) : f.bytes;
-      out.push(...varint(f.n * 8 + 2), ...varint(body.length), ...body);
+      put(varint(f.n * 8 + 2));
+      put(varint(body.length));
+      put(body);
     }
   }
   return Uint8Array.from(out);

@@ -119,6 +119,18 @@ describe('crafted files', () => {
     expectCode(graphWith([{ n: 5, bytes: t }]), 'ONNX_PARSE', /runs past the end/);
   });
 
+  it('int32/int64/uint64 data in two packed runs, the second of 200,000 values, decodes (no stack overflow)', () => {
+    const n = 200_000;
+    const packed = (from: number, count: number): Uint8Array => Uint8Array.from({ length: count }, (_, i) => (from + i) % 100);
+    for (const [dtype, field] of [[6, 5], [7, 7], [13, 11]] as const) {
+      const t: Field[] = [{ n: 1, varint: n + 3 }, { n: 2, varint: dtype }, { n: 8, bytes: 'w' }, { n: field, bytes: packed(0, 3) }, { n: field, bytes: packed(3, n) }];
+      const m = decodeModel(graphWith([{ n: 5, bytes: t }]));
+      const w = m.graph.initializers.get('w')!;
+      assert.equal(w.size, n + 3);
+      assert.equal(Number(w.data[n + 2]), (n + 2) % 100);
+    }
+  });
+
   it('a varint longer than 10 bytes', () => {
     expectCode(Uint8Array.from([0x08, ...Array(11).fill(0xff), 0x01]), 'ONNX_PARSE', /varint/);
   });

@@ -53,6 +53,24 @@ describe('If, Loop and Scan', () => {
     assert.deepEqual(model.graph.tensorType(out)?.shape, [2, 8]);
   });
 
+  it('If on a constant condition: shape errors in the branch that never runs do not fail strict inference', () => {
+    const make = (cond: 'const' | 'input'): { model: ReturnType<typeof buildModel>; out: string } => {
+      const b = new GraphBuilder('g', { opset: 17 });
+      const x = b.input('x', 'float32', [2, 8]);
+      const c = cond === 'const' ? b.constant('c', 'bool', [], [1]) : b.input('c', 'bool', []);
+      const thenG = body('then', [], [new Node({ op: 'Identity', inputs: [x], outputs: ['t'] })], ['t']);
+      // as in ONNX's affine_grid_*_expanded tests: a Split that cannot split this input, in the branch not taken
+      const elseG = body('else', [], [new Node({ op: 'Split', inputs: [x, 'sizes'], outputs: ['e', 'e2'], attrs: { axis: 1 } })], ['e'], [['sizes', tensorFromValues('int64', [2], [3, 7])]]);
+      const out = b.op('If', [c], { then_branch: thenG, else_branch: elseG });
+      return { model: buildModel(b), out };
+    };
+    const taken = make('const');
+    assert.deepEqual(inferShapes(taken.model).issues, []);
+    assert.deepEqual(taken.model.graph.tensorType(taken.out)?.shape, [2, 8]);
+    // with a condition known only at run time, either branch may run: the error is the model's
+    assert.throws(() => inferShapes(make('input').model), (e: Error) => /Split/.test(e.message) && /3, 7|sum/.test(e.message));
+  });
+
   it('Loop: stable carried values keep their shape, growing ones become unknown, scan outputs stack', async () => {
     const b = new GraphBuilder('g', { opset: 17 });
     const x = b.input('x', 'float32', [2, 3]);

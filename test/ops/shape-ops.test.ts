@@ -29,6 +29,7 @@ const CASES: ShapeCase[] = [
   { name: 'Transpose perm', op: 'Transpose', args: [F('N', 3, 5, 7)], attrs: { perm: ints([0, 2, 3, 1]) }, want: [['N', 5, 7, 3]] },
   { name: 'Expand broadcasts both ways', op: 'Expand', args: [F(3, 1), I64(2, 1, 6)], want: [[2, 3, 6]] },
   { name: 'Expand with an unknown shape value of known length', op: 'Expand', args: [F(3, 1), T('int64', [3])], want: [[null, 3, null]] },
+  { name: 'Expand with a shape input declared with 5,000 elements: rank unknown, no crash', op: 'Expand', args: [F(3, 1), T('int64', [5000])], want: [undefined] },
   { name: 'Tile', op: 'Tile', args: [F('N', 2, 3), I64(1, 3, 2)], want: [['N', 6, 6]] },
   { name: 'Concat adds symbolic sizes', op: 'Concat', args: [F('N', 'T', 8), F('N', 1, 8)], attrs: { axis: 1 }, want: [['N', 'T+1', 8]] },
   { name: 'Concat with an input of unknown shape', op: 'Concat', args: [F('N', 3, 8), U()], attrs: { axis: -1 }, want: [['N', 3, null]] },

@@ -97,5 +97,14 @@ describe('convert-squeeze-to-reshape', () => {
   it('leaves Squeeze of a shape unknown beyond the batch unchanged', () => {
     checkUnchanged(CONVERT_SQUEEZE_TO_RESHAPE, build((b) => [b.squeeze(b.input('x', 'float32', [2, 'c', 1]), [2])]));
   });
+  it('leaves Squeeze/Unsqueeze with a runtime axes input (opset 13) unchanged, whatever the output declares', () => {
+    const m = build((b) => {
+      const x = b.input('x', 'float32', [2, 1, 3, 1]);
+      const axes = b.input('axes', 'int64', [1]);
+      // declared [2, 3, 1]: right for axes [1], wrong for axes [3]
+      return [[b.op('Squeeze', [x, axes]), [2, 3, 1]], [b.op('Unsqueeze', [b.input('y', 'float32', [2, 3]), b.input('at', 'int64', [1])]), [1, 2, 3]]];
+    }, 13);
+    checkUnchanged(CONVERT_SQUEEZE_TO_RESHAPE, m);
+  });
 });
 

@@ -60,7 +60,7 @@ describe('tandem prepare / split (CLI)', () => {
     const r = await cli(['split', prepared, '--auto', '-o', stages, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { version: number; stages: { name: string; file: string; inputs: string[]; outputs: string[] }[]; tensors: { name: string }[]; files: string[] };
-    assert.equal(out.version, 1);
+    assert.equal(out.version, 2);
     assert.deepEqual(out.stages.map((s) => s.name), ['backbone', 'head-segmentation', 'head-depth']);
     assert.deepEqual(JSON.parse(readFileSync(join(stages, 'split.json'), 'utf8')).stages, out.stages);
     for (const s of out.stages) assert.ok(existsSync(join(stages, s.file)));

@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { prepareModel } from '../../src/passes/prepare-model.js';
 import { tensorFromValues } from '../../src/ir/tensor-values.js';
 import { RECONSTRUCT_CUM_SUM } from '../../src/passes/reconstruct-cum-sum.js';
 import { RECONSTRUCT_GATHER } from '../../src/passes/reconstruct-gather.js';
@@ -113,6 +115,17 @@ describe('reconstruct-cumsum (R-CUMSUM)', () => {
       return [b.op('CumSum', [x, ax(1)]), b.op('CumSum', [x, ax(2)], { exclusive: 1 }), b.op('CumSum', [x, ax(-1)], { reverse: 1, exclusive: 1 })];
     });
     await checkPass(RECONSTRUCT_CUM_SUM, m, { CumSum: 0, Conv: 3 });
+  });
+  it('refuses an extent whose extent×extent weight passes the limit, and prepare reports why', () => {
+    const m = build((b) => [b.op('CumSum', [b.input('x', 'float32', [1, 40000, 1, 1]), b.constant('axis', 'int64', [], [1])])]);
+    const t0 = performance.now();
+    const { model: out, report } = prepareModel(m, { passes: ['reconstruct-cumsum'], keep: 'all' });
+    assert.ok(performance.now() - t0 < 5000);
+    assert.equal(out.graph.nodes.filter((n) => n.op === 'CumSum').length, 1);
+    const rec = report.passes[0]!;
+    assert.equal(rec.applied.length, 0);
+    assert.equal(rec.rejected.length, 1);
+    assert.match(rec.rejected[0]!.reason, /triangular weight would be 40000×40000 float32 \(6103\.5 MiB\); the limit is 16\.0 MiB \(extent 2048 at float32\)/);
   });
   it('leaves CumSum along the batch axis or of integers', () => {
     checkUnchanged(

@@ -8,7 +8,8 @@ import { getReferenceModel } from '../../src/models/index.js';
 import { loadModel } from '../../src/onnx/index.js';
 import { planPostprocessCut } from '../../src/passes/cut-postprocessing.js';
 import { splitModel, type SplitPlan } from '../../src/passes/split-model.js';
-import { writeSplit, type SplitManifest } from '../../src/passes/write-split.js';
+import { writeSplit } from '../../src/passes/write-split.js';
+import { STAGE_FILE_VERSION, type SplitDocument } from '../../src/io/stage-file/index.js';
 import { getEngine } from '../../src/runtime/engines/registry.js';
 import { randomInputs } from '../../src/runtime/verify.js';
 import { isTandemError } from '../../src/util/errors.js';
@@ -115,8 +116,9 @@ describe('writeSplit', () => {
     try {
       const out = join(dir, 'stages');
       const written = writeSplit(splitModel(model, { auto: true }), out, { source: 'multitask.onnx' });
-      const manifest = JSON.parse(readFileSync(join(out, 'split.json'), 'utf8')) as SplitManifest;
-      assert.equal(manifest.version, 1);
+      const manifest = JSON.parse(readFileSync(join(out, 'split.json'), 'utf8')) as SplitDocument;
+      assert.equal(manifest.version, STAGE_FILE_VERSION);
+      assert.equal(manifest.kind, 'split');
       assert.deepEqual(manifest.stages.map((s) => s.file), ['backbone.onnx', 'head-segmentation.onnx', 'head-depth.onnx']);
       for (const s of manifest.stages) {
         const stage = loadModel(join(out, s.file));

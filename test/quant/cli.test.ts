@@ -64,11 +64,12 @@ describe('tandem quantize', () => {
     const head = new GraphBuilder('head', { opset: 17 });
     const f = head.input(feat, 'float32', [1, 8, 32, 32]);
     head.output(head.conv(f, new Tensor('float32', [2, 8, 1, 1], randomNormal(rng, 16, 0.3))), 'float32', [1, 2, 32, 32]);
+    const y = head.graph.outputs[0]!;
     const dir = join(tmp.dir, 'split');
     mkdirSync(dir);
     saveModel(buildModel(back), join(dir, 'backbone.onnx'));
     saveModel(buildModel(head), join(dir, 'head-seg.onnx'));
-    writeFileSync(join(dir, 'split.json'), JSON.stringify({ version: 1, stages: [{ name: 'head-seg', file: 'head-seg.onnx', inputs: [feat], outputs: ['y'] }, { name: 'backbone', file: 'backbone.onnx', inputs: ['input'], outputs: [feat] }], tensors: [] }));
+    writeFileSync(join(dir, 'split.json'), JSON.stringify({ version: 1, stages: [{ name: 'head-seg', file: 'head-seg.onnx', inputs: [feat], outputs: [y] }, { name: 'backbone', file: 'backbone.onnx', inputs: ['input'], outputs: [feat] }], tensors: [] }));
     const out = join(tmp.dir, 'qs');
     const r = await cli('quantize', join(dir, 'split.json'), '--calib', calib, '--trt-version', '8.6.1', '--method', 'max', '--stages', 'head-seg', '-o', out);
     assert.equal(r.code, 0, r.err);
@@ -78,7 +79,7 @@ describe('tandem quantize', () => {
     assert.equal(all.code, 0, all.err);
     // A stage file named like an artifact of the output folder: refused, nothing written.
     saveModel(buildModel(head), join(dir, 'head-seg.qdq.onnx'));
-    writeFileSync(join(dir, 'split2.json'), JSON.stringify({ version: 1, stages: [{ name: 'backbone', file: 'backbone.onnx', inputs: ['input'], outputs: [feat] }, { name: 'head-seg', file: 'head-seg.qdq.onnx', inputs: [feat], outputs: ['y'] }] }));
+    writeFileSync(join(dir, 'split2.json'), JSON.stringify({ version: 1, stages: [{ name: 'backbone', file: 'backbone.onnx', inputs: ['input'], outputs: [feat] }, { name: 'head-seg', file: 'head-seg.qdq.onnx', inputs: [feat], outputs: [y] }] }));
     const clash = await cli('quantize', join(dir, 'split2.json'), '--calib', calib, '--trt-version', '8.6.1', '--method', 'max', '-o', dir);
     assert.equal(clash.code, 2);
     assert.match(clash.err, /tandem never writes over its input.* — choose another output path \[FILE_EXISTS\]/);

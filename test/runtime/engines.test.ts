@@ -42,6 +42,15 @@ describe('cpu engine', () => {
     assert.throws(() => getEngine('tpu'), (e: unknown) => isTandemError(e, 'UNKNOWN_NAME') && /cpu, webgpu, cuda, tensorrt/.test(e.message));
   });
 
+  it('takes output locations per output name (the form the pipeline uses) and names a wrong one', async () => {
+    const model = reluModel();
+    const out = model.graph.outputs[0]!;
+    await using s = await getEngine('cpu').open(model, { outputLocation: { [out]: 'cpu' } });
+    const r = await s.runStage({ x: new Tensor('float32', [1, 4], new Float32Array([-1, 2, -3, 4])) });
+    assert.ok(r[out] instanceof Tensor);
+    await assert.rejects(getEngine('cpu').open(model, { outputLocation: { nope: 'cpu' } }), (e: unknown) => isTandemError(e, 'ENGINE_RUN') && /"nope" is not a valid output name/.test((e as Error).message));
+  });
+
   it('refuses gpu-buffer outputs off webgpu', async () => {
     await assert.rejects(getEngine('cpu').open(reluModel(), { outputLocation: 'gpu-buffer' }), (e: unknown) => isTandemError(e, 'USAGE'));
   });
@@ -95,9 +104,21 @@ describe('webgpu engine', async () => {
 
 });
 
-describe('gpu-buffer outputs', () => {
-  it('are refused, not crashed on, with onnxruntime-node 1.30', async () => {
-    // onnxruntime-node 1.30 terminates the process when a WebGPU output reaches JavaScript (seen on an H200)
-    await assert.rejects(getEngine('webgpu').open(reluModel(), { outputLocation: 'gpu-buffer' }), (e: unknown) => isTandemError(e, 'ENGINE_UNAVAILABLE') && /aborts the whole process/.test(e.message));
+describe('gpu-buffer outputs (GPU-resident hand-off)', async () => {
+  const skip = await probe('webgpu');
+
+  it('a webgpu output kept on the GPU feeds the next webgpu session; run() refuses to read it back', { skip }, async () => {
+    const first = reluModel();
+    await using a = await getEngine('webgpu').open(first, { outputLocation: 'gpu-buffer' });
+    await using b = await getEngine('webgpu').open(first);
+    const x = new Tensor('float32', [1, 4], new Float32Array([-1, 2, -3, 4]));
+    const mid = await a.runStage({ x });
+    const handed = mid[a.outputNames[0]!]!;
+    assert.ok(!(handed instanceof Tensor) && handed.location === 'gpu-buffer');
+    const out = await b.run({ x: handed as never });
+    handed.dispose();
+    handed.dispose();
+    assert.deepEqual(tensorValues(out[b.outputNames[0]!]!), [0, 2, 0, 4]);
+    await assert.rejects(a.run({ x }), (e: unknown) => isTandemError(e, 'USAGE') && /kept on the GPU/.test(e.message));
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { attr } from '../../src/ir/attribute.js';
 import type { GraphBuilder } from '../../src/ir/builder.js';
+import { tensorFromValues } from '../../src/ir/tensor-values.js';
 import { TARGETS, analyze, getTarget, poolChain, resolveAnalyzeOptions } from '../../src/targets/index.js';
 import { isTandemError } from '../../src/util/errors.js';
 import { N, build, check, filled, run, verdict } from './helpers.js';
@@ -16,9 +17,9 @@ describe('options', () => {
   it('an unknown target is a TandemError UNKNOWN_NAME that lists the targets', () => {
     assert.throws(
       () => getTarget('orin-gpu'),
-      (e) => isTandemError(e, 'UNKNOWN_NAME') && e.message === 'unknown target "orin-gpu"; targets: orin-dla, orin-dla-trt10, xavier-dla, gpu, cpu (see tandem targets)',
+      (e) => isTandemError(e, 'UNKNOWN_NAME') && e.message === 'unknown target "orin-gpu"; targets: orin-dla, orin-dla-trt10, orin-dla-trt11, xavier-dla, gpu, cpu (see tandem targets)',
     );
-    assert.deepEqual([...TARGETS.keys()], ['orin-dla', 'orin-dla-trt10', 'xavier-dla', 'gpu', 'cpu']);
+    assert.deepEqual([...TARGETS.keys()], ['orin-dla', 'orin-dla-trt10', 'orin-dla-trt11', 'xavier-dla', 'gpu', 'cpu']);
   });
 
   it('precision defaults to INT8 on DLA targets and FP16 elsewhere', () => {
@@ -277,3 +278,40 @@ describe('the analysis as data', () => {
     assert.deepEqual(analyze(m, { target: 'orin-dla' }), analyze(m, { target: 'orin-dla' }));
   });
 });
+
+describe('one notion of build-time constant for every rule', () => {
+  /** Weights made by ops TensorRT folds at build: ConstantOfShape, Identity of an initializer, DequantizeLinear of constants. */
+  const producers: [string, (b: GraphBuilder, dims: number[]) => string][] = [
+    ['ConstantOfShape', (b, dims) => b.op('ConstantOfShape', [b.initializer('dims', tensorFromValues('int64', [dims.length], dims))], { value: { type: 'tensor', value: filled([1]) } })],
+    ['Identity(initializer)', (b, dims) => b.op('Identity', [b.initializer('w0', filled(dims))])],
+    ['DequantizeLinear(constant)', (b, dims) => b.op('DequantizeLinear', [b.initializer('q', filled(dims, 3, 'int8')), b.initializer('s', filled([], 0.1))])],
+  ];
+  for (const [what, make] of producers) {
+    it(`Conv weights and BatchNormalization parameters from ${what} are constants alike`, () => {
+      const a = run(
+        build((b) => {
+          const x = b.input('x', 'float32', [1, 8, 4, 4]);
+          const y = b.op('Conv', [x, make(b, [8, 8, 1, 1]), make(b, [8])], {}, { name: 'conv' });
+          return b.op('BatchNormalization', [y, make(b, [8]), make(b, [8]), make(b, [8]), make(b, [8])], {}, { name: 'bn' });
+        }),
+      );
+      check(verdict(a, 'conv'), true, `${what}: conv`);
+      check(verdict(a, 'bn'), true, `${what}: bn`);
+    });
+  }
+  it('weights computed from a runtime input are not', () => {
+    const a = run(
+      build((b) => {
+        const x = b.input('x', 'float32', [1, 8, 4, 4]);
+        const w = b.op('Identity', [b.input('w', 'float32', [8, 8, 1, 1])]);
+        return [b.op('Conv', [x, w], {}, { name: 'conv' }), b.op('BatchNormalization', [x, w, filledInit(b), filledInit(b), filledInit(b)], {}, { name: 'bn' })];
+      }),
+    );
+    check(verdict(a, 'conv'), 'weights.constant', 'runtime weights');
+    check(verdict(a, 'bn'), 'scale.constant', 'runtime scale');
+  });
+});
+
+function filledInit(b: GraphBuilder): string {
+  return b.initializer('p', filled([8]));
+}

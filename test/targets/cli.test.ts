@@ -80,7 +80,7 @@ describe('tandem analyze', () => {
   it('an unknown target is one line and exit 2', async () => {
     const r = await cli('analyze', file, '--target', 'orin');
     assert.equal(r.code, 2);
-    assert.equal(r.err, 'tandem: unknown target "orin"; targets: orin-dla, orin-dla-trt10, xavier-dla, gpu, cpu (see tandem targets) [UNKNOWN_NAME]\n');
+    assert.equal(r.err, 'tandem: unknown target "orin"; targets: orin-dla, orin-dla-trt10, orin-dla-trt11, xavier-dla, gpu, cpu (see tandem targets) [UNKNOWN_NAME]\n');
   });
 
   it('a missing model file is exit 2', async () => {
@@ -100,7 +100,7 @@ describe('tandem targets', () => {
   it('lists every target', async () => {
     const r = await cli('targets');
     assert.equal(r.code, 0, r.err);
-    for (const name of ['orin-dla', 'orin-dla-trt10', 'xavier-dla', 'gpu', 'cpu']) assert.match(r.out, new RegExp(`^${name} `, 'm'));
+    for (const name of ['orin-dla', 'orin-dla-trt10', 'orin-dla-trt11', 'xavier-dla', 'gpu', 'cpu']) assert.match(r.out, new RegExp(`^${name} `, 'm'));
   });
 
   it('lists one target\'s rules with their numbers and its op support', async () => {

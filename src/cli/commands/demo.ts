@@ -8,8 +8,10 @@ import { saveModel } from '../../onnx/load-save.js';
 import { writeSplit } from '../../passes/index.js';
 import { runOnce } from '../../runtime/run-once.js';
 import { analyzeStep } from '../demo-steps/analyze-step.js';
+import { planStep } from '../demo-steps/plan-step.js';
 import { prepareSplitStep } from '../demo-steps/prepare-split-step.js';
 import { quantizeStep } from '../demo-steps/quantize-step.js';
+import { reportStep } from '../demo-steps/report-step.js';
 import { positiveInt } from '../parse.js';
 import { printSummary } from './inspect.js';
 import type { CliCommand } from './types.js';
@@ -25,7 +27,7 @@ export const demoCommand: CliCommand = {
   register(program, ctx) {
     program
       .command('demo')
-      .description("the whole path on the built-in multi-task model (the webinar's MiT-B0 network): build, inspect, run, analyze, prepare, split, quantize")
+      .description("the whole path on the built-in multi-task model (the webinar's MiT-B0 network): build, inspect, run, analyze, prepare, split, quantize, plan")
       .option('--out <dir>', 'folder for the model, the stages and the quantization artifacts', 'tandem-demo')
       .option('--small', 'use a 64x128 input instead of 512x1024 (seconds instead of minutes)')
       .option('--samples <n>', 'generated calibration samples', positiveInt, 16)
@@ -55,12 +57,17 @@ export const demoCommand: CliCommand = {
         await analyzeStep(model, ctx);
         ctx.print('');
 
-        const { plan } = await prepareSplitStep(model, ctx);
+        const { plan, prepared, report, verification } = await prepareSplitStep(model, ctx);
         const written = writeSplit(plan, join(out, 'stages'), { source: modelPath, protect: [modelPath] });
         ctx.print(`  wrote ${written.files.length - 1} stage models and ${join(out, 'stages', 'split.json')}`);
         ctx.print('');
 
         await quantizeStep(model, ctx, { workDir: out, splitManifest: join(out, 'stages', 'split.json'), samples: flags.samples });
+        ctx.print('');
+
+        await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
+        ctx.print('');
+        reportStep(ctx, { workDir: out, modelPath, prepared, prepareReport: report, verification });
         ctx.print('');
         ctx.print(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; everything is in ${out}`);
         ctx.print('Measured: the cpu run time above (this machine). Emulated: INT8 fidelity (Q/DQ models on onnxruntime cpu).');

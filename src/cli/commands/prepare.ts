@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { loadModel, modelFiles, saveModel, savedModelFiles } from '../../onnx/index.js';
-import { PASS_NAMES, prepareModel, type PrepareReport, type PrepareResult } from '../../passes/index.js';
+import { PASS_NAMES, prepareModel, type PrepareReport } from '../../passes/index.js';
 import { checkEquivalent, type EquivalenceReport } from '../../runtime/verify.js';
 import { TARGETS, getTarget, type AnalysisSummary } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
@@ -69,7 +69,7 @@ export const prepareCommand: CliCommand = {
         }
         const saved = saveModel(result.model, flags.out);
         if (flags.json) {
-          ctx.printJson(toJson(modelPath, saved.path, saved.bytes, result, verification));
+          ctx.printJson(prepareJson(modelPath, saved.path, saved.bytes, result.report, verification));
           return;
         }
         for (const line of formatPrepare(modelPath, result.report, { rewrites: flags.rewrites ?? false })) ctx.print(line);
@@ -79,7 +79,9 @@ export const prepareCommand: CliCommand = {
   },
 };
 
-function toJson(input: string, output: string, bytes: number, r: PrepareResult, v: EquivalenceReport | undefined): unknown {
+/** What `prepare --json` prints (and the demo writes as prepare.json for the report). */
+export function prepareJson(input: string, output: string, bytes: number, report: PrepareReport, v: EquivalenceReport | undefined): unknown {
+  const r = { report };
   return {
     input,
     output,
@@ -125,7 +127,7 @@ export function formatPrepare(label: string, r: PrepareReport, options: { rewrit
   const width = Math.max(...r.passes.map((p) => p.pass.length));
   for (const p of r.passes) {
     if (p.applied.length === 0 && p.rejected.length === 0) continue;
-    const kept = p.kind === 'reconstruction' ? `${p.applied.length} kept, ${p.rejected.length} not kept` : `${p.applied.length} rewrite${p.applied.length === 1 ? '' : 's'}`;
+    const kept = p.kind === 'reconstruction' || p.rejected.length > 0 ? `${p.applied.length} kept, ${p.rejected.length} not kept` : `${p.applied.length} rewrite${p.applied.length === 1 ? '' : 's'}`;
     out.push(`  ${p.pass.padEnd(width)}  ${kept}`);
     const shown = options.rewrites ? p.applied : p.applied.slice(0, 2);
     for (const rw of shown) out.push(`      ${rw.summary}`);

@@ -159,11 +159,7 @@ export const quantizeCommand: CliCommand = {
           cmp.stop();
         }
         if (flags.json) {
-          ctx.printJson({
-            calibration: { source: calib.description, samples: result.observation.samples, batchSize: result.observation.batchSize, wallMs: result.calibrationMs, measured: 'wall time of observation and threshold search, onnxruntime cpu engine, this machine' },
-            artifacts: result.artifacts.map((a, i) => ({ stage: a.stage, method: a.method, algorithm: a.scales.algorithm, tensors: a.scales.activations.size, weights: a.scales.weights.size, qdqPairs: a.plan.activations.length + a.plan.weights.length, files: written[i]!.files })),
-            ...(fidelity ? { fidelity: { samples: held!.ids.length, what: 'Q/DQ model vs FP32 model, both on onnxruntime cpu (INT8 emulated by Q/DQ; not measured on a DLA)', rows: fidelity } } : {}),
-          });
+          ctx.printJson(quantizeJson(result, calib.description, written.map((w) => w.files), fidelity === undefined ? undefined : { samples: held!.ids.length, rows: fidelity }));
           return;
         }
         for (const line of formatQuantizeSummary(result, calib.description)) ctx.print(line);
@@ -176,6 +172,15 @@ export const quantizeCommand: CliCommand = {
       });
   },
 };
+
+/** What `quantize --json` prints (and the demo writes as quantize.json for the report); `files` per artifact, in order. */
+export function quantizeJson(result: QuantizeResult, source: string, files: readonly Record<string, string>[], fidelity?: { samples: number; rows: readonly FidelityRow[] }): unknown {
+  return {
+    calibration: { source, samples: result.observation.samples, batchSize: result.observation.batchSize, wallMs: result.calibrationMs, measured: 'wall time of observation and threshold search, onnxruntime cpu engine, this machine' },
+    artifacts: result.artifacts.map((a, i) => ({ stage: a.stage, method: a.method, algorithm: a.scales.algorithm, tensors: a.scales.activations.size, weights: a.scales.weights.size, qdqPairs: a.plan.activations.length + a.plan.weights.length, files: files[i] })),
+    ...(fidelity ? { fidelity: { samples: fidelity.samples, what: 'Q/DQ model vs FP32 model, both on onnxruntime cpu (INT8 emulated by Q/DQ; not measured on a DLA)', rows: fidelity.rows } } : {}),
+  };
+}
 
 function imageOptions(flags: QuantizeFlags): ImagePreprocessOptions {
   const o: ImagePreprocessOptions = {};

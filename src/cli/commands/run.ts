@@ -12,9 +12,15 @@ import { runOnce } from '../../runtime/run-once.js';
 import { collect, dimSizes, positiveInt } from '../parse.js';
 import { unusedDimsNotes } from '../dims.js';
 import type { CliCommand } from './types.js';
+import type { PipelineMode } from '../../runtime/pipeline/pipeline.js';
+import { isPlanPath } from '../pipeline-args.js';
+import { runPlanCommand } from './run-plan.js';
 
-interface RunFlags {
+export interface RunFlags {
   engine: (typeof ENGINE_NAMES)[number];
+  maxInFlight?: number;
+  mode: PipelineMode;
+  hostHandoff?: boolean;
   input: string[];
   out?: string;
   dims?: Record<string, number>;
@@ -28,18 +34,25 @@ export const runCommand: CliCommand = {
   register(program, ctx) {
     program
       .command('run')
-      .description('run a model once on an engine; save outputs as .npy; print shapes and the measured time')
-      .argument('<model>', 'ONNX model file')
-      .addOption(new Option('--engine <engine>', 'engine to run on').choices(ENGINE_NAMES).default('cpu'))
-      .option('--input <name=file.npy>', 'feed an input from a .npy file (repeatable); others get seeded random data', collect, [])
-      .option('--out <dir>', 'write each output to <dir>/<output>.npy')
+      .description('run a model once on an engine, or a plan as a pipeline over frames; save outputs as .npy (and colour-mapped PNGs for a plan); print shapes and measured times')
+      .argument('<model|plan>', 'ONNX model file, or plan.json (or its folder) from tandem plan')
+      .addOption(new Option('--engine <engine>', 'engine to run a model on').choices(ENGINE_NAMES).default('cpu'))
+      .option('--input <spec>', 'model: name=file.npy (repeatable; others get seeded random data); plan: a folder of images, .npy or .npz files, or synthetic:N', collect, [])
+      .option('--out <dir>', 'model: <dir>/<output>.npy; plan: <dir>/<frame>/<output>.npy and .png (segmentation as a class map, depth-like outputs in turbo colours)')
+      .option('--max-in-flight <n>', 'plan: frames in flight at most (default: streams + 1)', positiveInt)
+      .addOption(new Option('--mode <mode>', 'plan: pipelined (each engine on its own frame) or sequential').choices(['pipelined', 'sequential']).default('pipelined'))
+      .option('--host-handoff', 'plan: pass hand-offs between webgpu stages through host memory instead of keeping them on the GPU')
       .option('--dims <name=size,...>', 'sizes of symbolic input dims for random inputs', dimSizes)
       .option('--seed <n>', 'seed for random inputs', positiveInt, 1)
       .option('--threads <n>', 'intra-op threads (cpu)', positiveInt)
       .option('--json', 'print the result as JSON')
-      .addHelpText('after', '\nExamples:\n  tandem run model.onnx --engine cpu --input images=batch.npy --out outputs/\n  tandem run int8/head-depth.qdq.onnx --engine dla-emulated')
+      .addHelpText('after', '\nExamples:\n  tandem run model.onnx --engine cpu --input images=batch.npy --out outputs/\n  tandem run int8/head-depth.qdq.onnx --engine dla-emulated\n  tandem run host-plan/plan.json --input frames/ --out results/\n  tandem run host-plan/ --input synthetic:32 --out results/')
       .action(async (modelPath: string, flags: RunFlags) => {
         if (flags.out !== undefined) checkOutputDir(flags.out, '--out');
+        if (isPlanPath(modelPath)) {
+          await runPlanCommand(modelPath, flags, ctx);
+          return;
+        }
         const model = loadModel(modelPath, { weights: 'lazy' });
         if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
         const read = modelFiles(model, modelPath);
@@ -94,7 +107,7 @@ export const runCommand: CliCommand = {
 };
 
 /** Output names can hold '/' or ':' (exporters write "/model/conv/Conv_output_0"). */
-function safeFileName(name: string): string {
+export function safeFileName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[_.]+/, '') || 'output';
 }
 

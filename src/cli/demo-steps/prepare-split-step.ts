@@ -1,6 +1,6 @@
 import type { Model } from '../../ir/model.js';
-import { compareStageCoverage, prepareModel, splitModel, type CoverageChange, type SplitPlan } from '../../passes/index.js';
-import { checkEquivalent } from '../../runtime/verify.js';
+import { compareStageCoverage, prepareModel, splitModel, type CoverageChange, type PrepareReport, type SplitPlan } from '../../passes/index.js';
+import { checkEquivalent, type EquivalenceReport } from '../../runtime/verify.js';
 import type { AnalysisSummary } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
 import { formatFlops } from '../commands/analyze.js';
@@ -14,6 +14,9 @@ export interface PrepareSplitResult {
   /** Its split into backbone and heads. */
   readonly plan: SplitPlan;
   readonly coverage: readonly CoverageChange[];
+  /** What prepare did, and its check on onnxruntime (for prepare.json). */
+  readonly report: PrepareReport;
+  readonly verification: EquivalenceReport;
 }
 
 /**
@@ -39,7 +42,7 @@ export async function prepareSplitStep(model: Model, ctx: CliContext): Promise<P
   const width = Math.max(...coverage.map((c) => c.stage.length));
   ctx.print(`  ${'stage'.padEnd(width)}  ${'nodes on DLA'.padEnd(30)}  FLOPs on DLA`);
   for (const c of coverage) ctx.print(`  ${c.stage.padEnd(width)}  ${`${nodes(c.before)} → ${nodes(c.after)}`.padEnd(30)}  ${flops(c.before)} → ${flops(c.after)}`);
-  return { prepared, plan, coverage };
+  return { prepared, plan, coverage, report, verification };
 }
 
 function nodes(s: AnalysisSummary | undefined): string {

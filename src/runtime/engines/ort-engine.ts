@@ -2,12 +2,12 @@ import * as ort from 'onnxruntime-node';
 import { TandemError } from '../../util/errors.js';
 import { quote } from '../../util/text.js';
 import { Model } from '../../ir/model.js';
-import type { Tensor } from '../../ir/tensor.js';
 import { decodeModel } from '../../onnx/decode.js';
 import { encodeModel } from '../../onnx/encode.js';
 import { loadModel } from '../../onnx/load-save.js';
 import { fromOrtTensor, toOrtTensor } from './convert.js';
-import type { Engine, EngineName, EngineOptions, ModelInput, RunOptions, Session } from './types.js';
+import { Tensor as HostTensor } from '../../ir/tensor.js';
+import type { Engine, EngineName, EngineOptions, ModelInput, ResidentTensor, RunOptions, Session, StageValue } from './types.js';
 
 /** What to tell a user whose engine cannot start. */
 const REMEDY: Record<EngineName, string> = {
@@ -17,19 +17,6 @@ const REMEDY: Record<EngineName, string> = {
   cuda: 'install onnxruntime-node with its CUDA binaries where their download host is reachable: npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12 (CUDA 12 and cuDNN 9 must be installed)',
   tensorrt: 'install onnxruntime-node with its CUDA binaries (npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12) and TensorRT 10 on the library path',
 };
-
-/**
- * The last onnxruntime-node release whose binding cannot return WebGPU buffers to JavaScript: it throws
- * a C string from native code, which terminates Node (newer sources hold them as external handles).
- */
-const LAST_BROKEN_GPU_BUFFER = '1.30.0';
-
-function gpuBufferOutputsWork(): boolean {
-  const parse = (v: string): number[] => v.split(/[.-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0);
-  const [a, b] = [parse(ort.env.versions.node ?? '0'), parse(LAST_BROKEN_GPU_BUFFER)];
-  for (let i = 0; i < 3; i++) if (a[i]! !== b[i]!) return a[i]! > b[i]!;
-  return false;
-}
 
 /** An engine over onnxruntime-node with one execution provider. */
 export class OrtEngine implements Engine {
@@ -53,16 +40,10 @@ export class OrtEngine implements Engine {
       sessionOptions.interOpNumThreads = options.interOpThreads;
       sessionOptions.executionMode = 'parallel';
     }
-    if (options.outputLocation === 'gpu-buffer') {
-      if (this.name !== 'webgpu') throw new TandemError('USAGE', `outputLocation 'gpu-buffer' is only available on the webgpu engine, not ${this.name}`);
-      if (!gpuBufferOutputsWork()) {
-        throw new TandemError(
-          'ENGINE_UNAVAILABLE',
-          `outputLocation 'gpu-buffer' is not usable with onnxruntime-node ${ort.env.versions.node}: its Node binding aborts the whole process when it hands a WebGPU buffer to JavaScript (seen on an NVIDIA H200, Vulkan); keep outputLocation 'cpu' (the default), or use onnxruntime-node newer than ${LAST_BROKEN_GPU_BUFFER}`,
-        );
-      }
-      sessionOptions.preferredOutputLocation = 'gpu-buffer';
-    }
+    const location = options.outputLocation;
+    const anyGpu = location === 'gpu-buffer' || (typeof location === 'object' && Object.values(location).includes('gpu-buffer'));
+    if (anyGpu && this.name !== 'webgpu') throw new TandemError('USAGE', `outputLocation 'gpu-buffer' is only available on the webgpu engine, not ${this.name}`);
+    if (location !== undefined) sessionOptions.preferredOutputLocation = typeof location === 'string' ? location : { ...location };
     let session: ort.InferenceSession;
     try {
       session = typeof bytesOrPath === 'string'
@@ -112,7 +93,21 @@ class OrtSession implements Session {
     this.outputNames = session.outputNames;
   }
 
-  async run(feeds: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
+  async run(feeds: Readonly<Record<string, HostTensor>>, options: RunOptions = {}): Promise<Record<string, HostTensor>> {
+    const out = await this.#run(feeds, options.outputs);
+    const resident = Object.entries(out).filter(([, v]) => !(v instanceof HostTensor));
+    if (resident.length > 0) {
+      for (const [, v] of resident) (v as ResidentTensor).dispose();
+      throw new TandemError('USAGE', `outputs ${resident.map(([n]) => `"${n}"`).join(', ')} are kept on the GPU (outputLocation 'gpu-buffer') and cannot be read back here (onnxruntime-node 1.30 aborts on it); run them with runStage and feed them to the next webgpu stage, or open the session with outputLocation 'cpu'`);
+    }
+    return out as Record<string, HostTensor>;
+  }
+
+  async runStage(feeds: Readonly<Record<string, StageValue>>): Promise<Record<string, StageValue>> {
+    return this.#run(feeds, undefined);
+  }
+
+  async #run(feeds: Readonly<Record<string, StageValue>>, outputs: readonly string[] | undefined): Promise<Record<string, StageValue>> {
     const session = this.#session;
     if (session === undefined) throw new TandemError('USAGE', 'this session is closed');
     const missing = this.inputNames.filter((n) => !(n in feeds));
@@ -124,19 +119,21 @@ class OrtSession implements Session {
       );
     }
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(t, name);
+    for (const [name, t] of Object.entries(feeds)) {
+      if (t instanceof HostTensor) ortFeeds[name] = toOrtTensor(t, name);
+      else if (t instanceof OrtResidentTensor && t.engine === this.engine) ortFeeds[name] = t.unwrap(name);
+      else throw new TandemError('INPUT_MISMATCH', `input "${name}" is a ${t.engine} GPU buffer and engine ${this.engine} cannot read it; keep outputs for other engines in host memory (outputLocation 'cpu')`);
+    }
     let result: ort.InferenceSession.ReturnType;
     try {
-      result = options.outputs ? await session.run(ortFeeds, [...options.outputs]) : await session.run(ortFeeds);
+      result = outputs ? await session.run(ortFeeds, [...outputs]) : await session.run(ortFeeds);
     } catch (e) {
       throw new TandemError('ENGINE_RUN', `onnxruntime (${this.engine}) failed to run the model: ${firstLine((e as Error)?.message ?? String(e))}`, { cause: e });
     }
-    const out: Record<string, Tensor> = {};
+    const out: Record<string, StageValue> = {};
     for (const [name, v] of Object.entries(result)) {
-      if (v.location !== 'cpu' && v.location !== 'cpu-pinned') {
-        const data = await v.getData(true);
-        out[name] = fromOrtTensor(new ort.Tensor(v.type as 'float32', data as Float32Array, v.dims), name);
-      } else out[name] = fromOrtTensor(v, name);
+      // never getData() on a GPU tensor: onnxruntime-node 1.30 terminates the process on it
+      out[name] = v.location === 'cpu' || v.location === 'cpu-pinned' ? fromOrtTensor(v, name) : new OrtResidentTensor(this.engine, v);
     }
     return out;
   }
@@ -149,6 +146,34 @@ class OrtSession implements Session {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/** A WebGPU output held as an onnxruntime tensor; only a session of the same engine unwraps it. */
+class OrtResidentTensor implements ResidentTensor {
+  readonly location = 'gpu-buffer' as const;
+  readonly dtype: ResidentTensor['dtype'];
+  readonly dims: readonly number[];
+  #tensor: ort.Tensor | undefined;
+
+  constructor(
+    readonly engine: EngineName,
+    tensor: ort.Tensor,
+  ) {
+    this.#tensor = tensor;
+    this.dtype = tensor.type as ResidentTensor['dtype'];
+    this.dims = tensor.dims;
+  }
+
+  unwrap(name: string): ort.Tensor {
+    if (this.#tensor === undefined) throw new TandemError('USAGE', `input "${name}" is a GPU buffer that was already disposed`);
+    return this.#tensor;
+  }
+
+  dispose(): void {
+    const t = this.#tensor;
+    this.#tensor = undefined;
+    t?.dispose();
   }
 }
 

@@ -1,3 +1,4 @@
+import type { DataType } from '../../ir/dtype.js';
 import type { Model } from '../../ir/model.js';
 import type { Tensor } from '../../ir/tensor.js';
 
@@ -17,15 +18,35 @@ export interface EngineOptions {
   /** onnxruntime graph optimisation level. @default 'all' */
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /**
-   * Where outputs live: host memory, or GPU buffers (webgpu) that a next stage can read without a copy.
-   * 'gpu-buffer' is refused with onnxruntime-node ≤ 1.30, whose binding aborts the process on it. @default 'cpu'
+   * Where outputs live, for all outputs or per output name: host memory, or GPU buffers (webgpu only)
+   * that the next webgpu stage on the same device reads without a copy. A `gpu-buffer` output comes back
+   * from `runStage` as a ResidentTensor, never read back to the host. @default 'cpu'
    */
-  outputLocation?: 'cpu' | 'gpu-buffer';
+  outputLocation?: OutputLocation | Readonly<Record<string, OutputLocation>>;
   /** GPU index (cuda, tensorrt). @default 0 */
   deviceId?: number;
   /** Print onnxruntime's own warnings. @default false */
   verbose?: boolean;
 }
+
+export type OutputLocation = 'cpu' | 'gpu-buffer';
+
+/**
+ * A tensor kept in an engine's device memory (a WebGPU buffer), handed to the next stage on the same
+ * device without a copy. tandem never reads one back: onnxruntime-node 1.30 aborts the process when a
+ * WebGPU tensor's data is read (`getData`). Dispose it when its last reader is done.
+ */
+export interface ResidentTensor {
+  readonly location: 'gpu-buffer';
+  readonly engine: EngineName;
+  readonly dtype: DataType;
+  readonly dims: readonly number[];
+  /** Frees the device memory. Idempotent. */
+  dispose(): void;
+}
+
+/** What flows between stages: a host tensor or a device-resident one. */
+export type StageValue = Tensor | ResidentTensor;
 
 /** A model an engine can open: an IR model, encoded bytes, or a path to an .onnx file. */
 export type ModelInput = Model | Uint8Array | string;
@@ -40,8 +61,10 @@ export interface Session extends AsyncDisposable {
   readonly engine: EngineName;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** Runs once; outputs come back as host tensors. */
+  /** Runs once; outputs come back as host tensors (refused for a session with gpu-buffer outputs: use runStage). */
   run(feeds: Readonly<Record<string, Tensor>>, options?: RunOptions): Promise<Record<string, Tensor>>;
+  /** Runs once with host or resident feeds; gpu-buffer outputs come back as ResidentTensors. */
+  runStage(feeds: Readonly<Record<string, StageValue>>): Promise<Record<string, StageValue>>;
   /** Idempotent. */
   close(): Promise<void>;
 }

@@ -180,11 +180,11 @@ function weightsConstantRule(): RuleDef {
     id: 'weights.constant',
     ref: 'L-CONV C10, G11',
     conf: 'UNCONF',
-    describe: () => 'weights and bias of Conv/ConvTranspose are initializers or Constant outputs (dynamic weights: treated as GPU)',
+    describe: () => 'weights and bias of Conv/ConvTranspose are build-time constants: initializers, Constant outputs, or folded from them at build (dynamic weights: treated as GPU)',
     check(node, ctx): Verdict {
       for (const i of [1, 2]) {
         const name = node.input(i);
-        if (name !== undefined && !ctx.isWeights(name)) {
+        if (name !== undefined && !ctx.isConstant(name)) {
           return fail('weights.constant', `${i === 1 ? 'weight' : 'bias'} ${quote(name)} is computed at run time; the DLA needs build-time weights`, {
             kind: 'rewrite',
             text: 'fold the weight computation into an initializer (constant folding) before export',

@@ -59,8 +59,8 @@ export const resizeStaticRule: RuleDef = {
           : 'R-RESIZE-SCALES: replace sizes by constant scales = sizes / input shape (needs static shapes)',
       });
     }
-    if (r.scalesInput !== undefined && !ctx.isWeights(r.scalesInput)) {
-      return fail('resize.scales-static', `scales ${quote(r.scalesInput)} are computed, not an initializer; the DLA needs static scales`, {
+    if (r.scalesInput !== undefined && !ctx.isConstant(r.scalesInput)) {
+      return fail('resize.scales-static', `scales ${quote(r.scalesInput)} are computed at run time; the DLA needs static scales`, {
         kind: 'rewrite',
         text: 'fold the scales into an initializer (constant folding) before building',
       });

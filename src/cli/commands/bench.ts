@@ -1,0 +1,122 @@
+import { Option } from 'commander';
+import { TandemError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
+import { benchPipeline, type BenchModeResult, type BenchResult } from '../../runtime/pipeline/bench.js';
+import { openPipeline, type PipelineMode } from '../../runtime/pipeline/pipeline.js';
+import type { CliContext, Progress } from '../context.js';
+import { finiteNumber, positiveInt } from '../parse.js';
+import { isPlanPath, loadPlanArg, modelAsPlan, withInterrupt } from '../pipeline-args.js';
+import type { CliCommand } from './types.js';
+
+interface BenchFlags {
+  mode: 'sequential' | 'pipelined' | 'both';
+  duration?: number;
+  iterations?: number;
+  warmup: number;
+  maxInFlight?: number;
+  json?: boolean;
+  trace?: string;
+  engine: EngineName;
+  threads?: number;
+  hostHandoff?: boolean;
+}
+
+export const benchCommand: CliCommand = {
+  name: 'bench',
+  register(program, ctx) {
+    program
+      .command('bench')
+      .description('measure a plan (or a model) like trtexec: latency percentiles, throughput, per-stage compute and queue wait, host overhead; sequential vs pipelined with speed-up and pipeline efficiency')
+      .argument('<plan|model>', 'plan.json (or its folder) from tandem plan, or an ONNX model (one stage on --engine)')
+      .addOption(new Option('--mode <mode>', 'sequential (one stage at a time), pipelined (each engine on its own frame) or both').choices(['sequential', 'pipelined', 'both']).default('both'))
+      .option('--duration <s>', 'seconds to measure per mode (default 10)', finiteNumber)
+      .option('--iterations <n>', 'frames to measure per mode (instead of --duration)', positiveInt)
+      .option('--warmup <s>', 'seconds of warm-up per mode, not measured', finiteNumber, 1)
+      .option('--max-in-flight <n>', 'pipelined: frames in flight at most (default: streams + 1)', positiveInt)
+      .option('--json', 'print the result as JSON: per mode { mode, frames, throughputFps, latencyMs, stages, ... }, plus speedup and efficiency when both ran')
+      .option('--trace <file.json>', 'write a Chrome trace of the measured pipelined run (open it in https://ui.perfetto.dev)')
+      .addOption(new Option('--engine <engine>', 'engine for a model (plans name their own)').choices(ENGINE_NAMES).default('cpu'))
+      .option('--threads <n>', 'intra-op threads for every cpu session', positiveInt)
+      .option('--host-handoff', 'pass hand-offs between webgpu stages through host memory instead of keeping them on the GPU')
+      .addHelpText('after', '\nExamples:\n  tandem bench host-plan/plan.json --mode both --duration 20 --trace trace.json\n  tandem bench host-plan/ --iterations 500 --json\n  tandem bench model.onnx --engine webgpu --duration 5')
+      .action(async (path: string, flags: BenchFlags) => {
+        if (flags.duration !== undefined && !(flags.duration > 0)) throw new TandemError('USAGE', `--duration must be positive seconds, got ${flags.duration}`);
+        if (!(flags.warmup >= 0)) throw new TandemError('USAGE', `--warmup must be 0 or more seconds, got ${flags.warmup}`);
+        if (flags.duration !== undefined && flags.iterations !== undefined) throw new TandemError('USAGE', 'give --duration or --iterations, not both');
+        const plan = isPlanPath(path) ? loadPlanArg(path) : modelAsPlan(path, flags.engine, flags.threads);
+        const modes: PipelineMode[] = flags.mode === 'both' ? ['sequential', 'pipelined'] : [flags.mode];
+        await using pipeline = await openPipeline(plan, {
+          ...(flags.hostHandoff ? { residentHandoff: false } : {}),
+          ...(flags.threads ? { engineOptions: { threads: flags.threads } } : {}),
+          onOpen: (stage, i, n) => ctx.note(`opening ${stage} (${i + 1}/${n}) on ${plan.stages[i]!.engine}`),
+        });
+        const engines = [...new Set(pipeline.stages.map((s) => s.engine))];
+        const what = `measured on this machine: onnxruntime-node ${engines.join(' + ')}${engines.includes('dla-emulated') ? ' (dla-emulated runs INT8 Q/DQ numerics on the CPU: not DLA speed)' : ''}`;
+        const bars = new Map<string, Progress>();
+        const result = await withInterrupt((signal) =>
+          benchPipeline(pipeline, {
+            modes,
+            warmupS: flags.warmup,
+            ...(flags.iterations !== undefined ? { iterations: flags.iterations } : { durationS: flags.duration ?? 10 }),
+            ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
+            trace: flags.trace !== undefined,
+            signal,
+            what,
+            onProgress: (mode, phase, done, total) => {
+              const key = `${mode} ${phase}`;
+              let bar = bars.get(key);
+              if (bar === undefined) {
+                for (const b of bars.values()) b.stop();
+                bar = ctx.progress(key, total, { everyS: 5, unit: flags.iterations !== undefined ? 'frames' : 'ms' });
+                bars.set(key, bar);
+              }
+              bar.update(done);
+            },
+          }),
+        ).finally(() => {
+          for (const b of bars.values()) b.stop();
+        });
+        if (flags.trace !== undefined && result.trace) writeFileAtomic(flags.trace, JSON.stringify(result.trace));
+        if (flags.json) {
+          const { trace: _trace, ...rest } = result;
+          ctx.printJson({ source: path, ...rest, ...(flags.trace !== undefined ? { traceFile: flags.trace } : {}) });
+          return;
+        }
+        ctx.print(`${path}: ${pipeline.stages.length} stage${pipeline.stages.length > 1 ? 's' : ''} on ${pipeline.streams.length} stream${pipeline.streams.length > 1 ? 's' : ''} (${pipeline.streams.map((s) => `${s}: ${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}`).join('; ')})`);
+        const resident = pipeline.stages.flatMap((s) => s.residentOutputs);
+        if (resident.length > 0) ctx.print(`kept on the GPU between webgpu stages: ${resident.join(', ')}`);
+        for (const line of formatBench(result)) ctx.print(line);
+        if (flags.trace !== undefined) ctx.print(`trace: ${flags.trace} (open in https://ui.perfetto.dev)`);
+      });
+  },
+};
+
+const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
+
+/** The result as trtexec-like text lines. */
+export function formatBench(r: BenchResult): string[] {
+  const lines = [r.what, ''];
+  lines.push(`${'mode'.padEnd(11)} ${'frames'.padStart(7)} ${'fps'.padStart(8)}  latency ms: ${['min', 'mean', 'median', 'p90', 'p95', 'p99', 'max'].map((h) => h.padStart(8)).join('')}  ${'CV'.padStart(6)}  host ms/frame`);
+  for (const m of r.modes) {
+    const l = m.latencyMs;
+    lines.push(`${m.mode.padEnd(11)} ${String(m.frames).padStart(7)} ${f(m.throughputFps).padStart(8)}              ${[l.min, l.mean, l.median, l.p90, l.p95, l.p99, l.max].map((x) => f(x).padStart(8)).join('')}  ${f(m.latencyCv, 3).padStart(6)}  ${f(m.hostOverheadMs, 3)}`);
+  }
+  for (const m of r.modes) lines.push('', ...formatStages(m));
+  if (r.speedup !== undefined && r.efficiency !== undefined && r.slowestStream) {
+    const pipe = r.modes.find((m) => m.mode === 'pipelined')!;
+    lines.push('');
+    lines.push(`speed-up pipelined ÷ sequential: ${f(r.speedup)}x`);
+    lines.push(`pipeline efficiency: ${f(r.efficiency, 3)} (pipelined ${f(pipe.throughputFps)} fps ÷ slowest stream "${r.slowestStream.name}" alone ${f(r.slowestStream.fps)} fps = 1000 ÷ ${f(r.slowestStream.msPerFrame)} ms of its stages' compute, measured in the sequential run)`);
+  }
+  return lines;
+}
+
+function formatStages(m: BenchModeResult): string[] {
+  const w = Math.max(5, ...m.stages.map((s) => s.name.length));
+  const lines = [`${m.mode}: per stage (compute = inside the engine call; queue = ready but its stream busy)`];
+  lines.push(`  ${'stage'.padEnd(w)}  ${'engine'.padEnd(12)} ${'stream'.padEnd(12)} ${'mean'.padStart(8)} ${'median'.padStart(8)} ${'p99'.padStart(8)}  ${'queue'.padStart(8)}`);
+  for (const s of m.stages) lines.push(`  ${s.name.padEnd(w)}  ${s.engine.padEnd(12)} ${s.stream.padEnd(12)} ${f(s.computeMs.mean).padStart(8)} ${f(s.computeMs.median).padStart(8)} ${f(s.computeMs.p99).padStart(8)}  ${f(s.queueWaitMs).padStart(8)}`);
+  lines.push(`  streams: ${m.streams.map((s) => `${s.name} ${f(s.msPerFrame)} ms/frame, busy ${f(100 * s.utilization, 0)}%`).join('; ')}`);
+  return lines;
+}

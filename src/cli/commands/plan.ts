@@ -1,0 +1,182 @@
+import { GraphBuilder, buildModel } from '../../ir/builder.js';
+import type { HostEngine, Plan } from '../../io/stage-file/types.js';
+import { loadModel } from '../../onnx/load-save.js';
+import { planDeployment, type Deployment, type HostEngines, type PlanProgress, type PlanSource } from '../../plan/index.js';
+import { CALIBRATION_METHODS, isCalibrationMethod, isSplitManifestPath, modelInputSpecs, openCalibrationFolder, type CalibrationMethod, type SessionOpener } from '../../quant/index.js';
+import { getEngine } from '../../runtime/engines/registry.js';
+import { TandemError, isTandemError } from '../../util/errors.js';
+import type { CliContext, Progress } from '../context.js';
+import { collect, list, oneOf, positiveInt } from '../parse.js';
+import type { CliCommand } from './types.js';
+
+interface PlanFlags {
+  target: 'orin' | 'host';
+  out: string;
+  split?: string;
+  calib?: string;
+  engine: string[];
+  method: string;
+  samples: number;
+  iterations: number;
+  verify: boolean;
+  json?: boolean;
+}
+
+export const planCommand: CliCommand = {
+  name: 'plan',
+  register(program, ctx) {
+    program
+      .command('plan')
+      .description('choose an engine and precision per stage for a target, write the stage models (INT8 quantized, FP16 converted) and plan.json')
+      .argument('<model|split.json>', 'an ONNX model (split here) or the split.json of tandem split')
+      .requiredOption('--target <target>', 'orin: the webinar layout on DRIVE Orin (GPU + 2 DLAs, modelled); host: engines timed on this machine', oneOf(['orin', 'host'] as const))
+      .requiredOption('-o, --out <dir>', 'folder for the stage models and plan.json (never over an input)')
+      .option('--split <auto|t1,t2>', 'where to cut a model: auto (the shared trunk) or cut tensors (default auto)')
+      .option('--calib <dir>', 'calibration data for the INT8 stages: a folder of images, .npz or .npy (default: generated inputs, with a warning)')
+      .option('--engine <stage=engine>', 'pin a stage to an engine (repeatable): host cpu|webgpu|cuda|tensorrt|dla-emulated, orin gpu|dla0|dla1', collect, [])
+      .option('--method <method>', `calibration method: ${CALIBRATION_METHODS.join(', ')}`, 'entropy')
+      .option('--samples <n>', 'generated calibration inputs when --calib is not given', positiveInt, 8)
+      .option('--iterations <n>', 'host: timed runs per stage and engine (median kept)', positiveInt, 5)
+      .option('--no-verify', 'skip the numerical check of the INT8 hand-offs')
+      .option('--json', 'print the plan, the timings and the checks as JSON')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Examples:',
+          '  tandem plan multitask.onnx --target orin --calib images/ -o plan-orin/',
+          '  tandem plan stages/split.json --target host -o plan-host/',
+          '  tandem plan multitask.onnx --target host --split c1,c2,c3,c4 --engine head-depth=cpu -o plan-host/',
+        ].join('\n'),
+      )
+      .action(async (input: string, flags: PlanFlags) => {
+        if (!isCalibrationMethod(flags.method)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method "${flags.method}"; methods: ${CALIBRATION_METHODS.join(', ')}`);
+        const pins = parsePins(flags.engine);
+        const split = isSplitManifestPath(input);
+        const source: PlanSource = split ? { splitPath: input } : { model: loadModel(input), path: input };
+        const cut = flags.split === undefined || flags.split === 'auto' ? flags.split : list(flags.split);
+        const calib = flags.calib;
+        const progress = progressOf(ctx);
+        const engines = flags.target === 'host' ? await hostEngines(ctx) : undefined;
+        const d = await planDeployment(source, {
+          target: flags.target,
+          out: flags.out,
+          ...(cut !== undefined ? { split: cut as 'auto' | string[] } : {}),
+          ...(calib !== undefined ? { calibration: (entry) => openCalibrationFolder(calib, modelInputSpecs(entry)) } : {}),
+          generatedSamples: flags.samples,
+          method: flags.method as CalibrationMethod,
+          opener: getEngine('cpu'),
+          verifyOpener: semanticsOpener,
+          ...(engines !== undefined ? { engines } : {}),
+          timing: { iterations: flags.iterations },
+          pins,
+          verify: flags.verify,
+          protect: [input],
+          onProgress: progress.update,
+        });
+        progress.stop();
+        if (flags.json) {
+          const { dir, ...plan } = d.plan;
+          ctx.printJson({
+            plan,
+            dir,
+            files: d.files,
+            timings: d.timings.map((t) => ({ ...t, what: `measured: ${t.engine}, this machine, median of ${t.runs} runs` })),
+            ...(d.assignment ? { assignment: d.assignment } : {}),
+            ...(d.boundary ? { boundary: { ...d.boundary, what: 'INT8 hand-off vs the unsplit Q/DQ path, onnxruntime cpu with graph optimizations off, fresh random inputs' } } : {}),
+            notes: d.notes,
+          });
+          return;
+        }
+        for (const line of formatDeployment(d)) ctx.print(line);
+        for (const n of d.notes) ctx.note(`note: ${n}`);
+      });
+  },
+};
+
+/** onnxruntime cpu with graph optimizations off: the boundary check compares ONNX semantics (see PlanOptions.verifyOpener). */
+export const semanticsOpener: SessionOpener = { open: (m) => getEngine('cpu').open(m, { graphOptimization: 'disabled' }) };
+
+function parsePins(entries: readonly string[]): Record<string, string> {
+  const pins: Record<string, string> = {};
+  for (const e of entries) {
+    const m = /^([^=]+)=([^=]+)$/.exec(e);
+    if (!m) throw new TandemError('USAGE', `--engine expects stage=engine (e.g. head-depth=cpu), got "${e}"`);
+    if (pins[m[1]!] !== undefined) throw new TandemError('USAGE', `--engine pins stage "${m[1]}" twice`);
+    pins[m[1]!] = m[2]!;
+  }
+  return pins;
+}
+
+/** The engines that start here: cpu and its DLA emulation always; webgpu where an adapter opens. */
+export async function hostEngines(ctx: CliContext): Promise<HostEngines> {
+  const available: HostEngine[] = ['cpu'];
+  const b = new GraphBuilder('probe', { opset: 17 });
+  b.output(b.relu(b.input('x', 'float32', [1, 4])), 'float32', [1, 4]);
+  try {
+    const s = await getEngine('webgpu').open(buildModel(b));
+    await s.close();
+    available.push('webgpu');
+  } catch (e) {
+    if (!isTandemError(e)) throw e;
+    ctx.note(`webgpu: not timed (${e.message.split(';')[0]})`);
+  }
+  available.push('dla-emulated');
+  return { available, open: (e, m) => getEngine(e).open(m) };
+}
+
+function progressOf(ctx: CliContext): { update: (p: PlanProgress) => void; stop: () => void } {
+  let bar: Progress | undefined;
+  let phase = '';
+  return {
+    update: (p) => {
+      const key = p.phase === 'calibrate' ? `calibrate: ${p.progress.phase}` : p.phase;
+      const [done, total] = p.phase === 'calibrate' ? [p.progress.done, p.progress.total] : p.phase === 'time' ? [p.done, p.total] : [0, 1];
+      if (key !== phase || bar === undefined) {
+        bar?.stop();
+        phase = key;
+        bar = ctx.progress(key.padEnd(20), total);
+      }
+      bar.update(done);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2));
+
+/** What plan prints: the stages with engine, precision and why; the timing table; the hand-offs. */
+export function formatDeployment(d: Deployment): string[] {
+  const p: Plan = d.plan;
+  const lines = [`plan for ${p.target}: ${p.stages.length} stages → ${d.files.at(-1)}`];
+  const w = Math.max(5, ...p.stages.map((s) => s.name.length));
+  const ew = Math.max(6, ...p.stages.map((s) => s.engine.length));
+  lines.push(`  ${'stage'.padEnd(w)}  ${'engine'.padEnd(ew)}  prec  why (${p.target === 'orin' ? 'modelled: op cost table + DLA rules, no Orin ran' : 'measured on this machine'})`);
+  for (const s of p.stages) lines.push(`  ${s.name.padEnd(w)}  ${s.engine.padEnd(ew)}  ${s.precision.padEnd(4)}  ${s.choice.reason}`);
+  if (d.timings.length > 0) {
+    const engines = [...new Set(d.timings.map((t) => t.engine))];
+    const runs = [...new Set(d.timings.map((t) => t.runs))].join('/');
+    lines.push('', `stage times, ms (measured: each engine on this machine, median of ${runs} runs; * = chosen)`);
+    lines.push(`  ${'stage'.padEnd(w)}  ${engines.map((e) => e.padStart(13)).join('')}`);
+    for (const s of p.stages) {
+      const cells = engines.map((e) => {
+        const t = d.timings.find((x) => x.stage === s.name && x.engine === e);
+        return (t === undefined ? '—' : `${fmt(t.medianMs)}${s.engine === e ? '*' : ' '}`).padStart(13);
+      });
+      lines.push(`  ${s.name.padEnd(w)}  ${cells.join('')}`);
+    }
+    if (d.assignment) {
+      const a = d.assignment;
+      lines.push(`  streams per frame: ${Object.entries(a.streams).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ')}; bottleneck ${a.bottleneck} → ${fmt(a.predictedFps)} fps predicted from the stage times (tandem bench measures the pipeline)`);
+    }
+  } else if (p.target === 'orin') {
+    lines.push('', 'modelled ms per frame (roofline over the op cost table at peak rates; not measured, no Orin here):');
+    for (const s of p.stages) lines.push(`  ${s.name.padEnd(w)}  ${Object.entries(s.choice.timingsMs ?? {}).map(([k, v]) => `${k} ${fmt(v)}`).join('  ')}`);
+  }
+  const q = p.tensors.filter((t) => t.quantization !== undefined);
+  if (q.length > 0) {
+    lines.push('', `INT8 hand-offs (quantized in the producer, a quarter of the FP32 bytes): ${q.map((t) => `${t.name} ${t.from} → ${t.to.join(', ')} (scale ${t.quantization!.scale.toPrecision(4)})`).join('; ')}`);
+    if (d.boundary) lines.push(`  checked: max |difference| ${d.boundary.maxAbsDiff === 0 ? '0 (identical)' : d.boundary.maxAbsDiff.toPrecision(3)} against the unsplit Q/DQ path on ${d.boundary.samples} fresh random inputs (onnxruntime cpu, graph optimizations off: ONNX semantics)`);
+  }
+  return lines;
+}

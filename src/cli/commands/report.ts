@@ -1,0 +1,43 @@
+import { REPORT_SECTIONS, writeReport, type ReportInputs } from '../../report/index.js';
+import type { CliCommand } from './types.js';
+
+interface ReportFlags {
+  out: string;
+  title?: string;
+}
+
+export const reportCommand: CliCommand = {
+  name: 'report',
+  register(program, ctx) {
+    program
+      .command('report')
+      .description('one self-contained HTML page of a deployment (placement graph, coverage, plan, bench, timeline, INT8, pictures, export) from the result files tandem wrote; no network, no external assets')
+      .argument('<inputs...>', 'result files (analyze/prepare/quantize/bench/cost/eval --json output, split.json, plan.json, scales.json, a trace, an export bundle\'s build.sh) or folders of them')
+      .requiredOption('-o, --out <file>', 'the HTML file to write (never over an input)')
+      .option('--title <text>', 'page title (default: "tandem report — <model>")')
+      .addHelpText('after', '\nExamples:\n  tandem report tandem-demo/ -o report.html\n  tandem report analysis.json prepare.json stages/split.json bench.json trace.json -o report.html')
+      .action((inputs: string[], flags: ReportFlags) => {
+        const written = writeReport(inputs, flags.out, flags.title === undefined ? {} : { title: flags.title });
+        for (const line of formatReportInputs(written.inputs)) ctx.print(line);
+        ctx.print(`wrote      ${written.path} (${(written.bytes / 1024).toFixed(0)} KiB)`);
+      });
+  },
+};
+
+/** Which sections have data and which are missing, one line each. */
+export function formatReportInputs(i: ReportInputs): string[] {
+  const count: Record<(typeof REPORT_SECTIONS)[number][0], number> = {
+    summary: 1,
+    placement: i.analyses.length,
+    coverage: i.prepares.length,
+    plan: i.stages.length,
+    bench: i.benches.length + i.costs.length + i.searches.length,
+    timeline: i.traces.length,
+    int8: i.quantizes.length + i.scales.length + i.evals.length,
+    pictures: i.evals.length,
+    export: i.scripts.length,
+  };
+  const have = REPORT_SECTIONS.filter(([id]) => count[id] > 0).map(([, t]) => t);
+  const lack = REPORT_SECTIONS.filter(([id]) => count[id] === 0).map(([, t]) => t);
+  return [`sections   ${have.join(', ')}`, ...(lack.length > 0 ? [`no data    ${lack.join(', ')} (the page says which command produces each)`] : []), ...(i.ignored.length > 0 ? [`ignored    ${i.ignored.length} file(s) that are not tandem results (listed in the page's summary)`] : [])];
+}

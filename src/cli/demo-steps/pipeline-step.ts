@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Plan } from '../../io/stage-file/types.js';
+import { colourMapKind, colourMapPng } from '../../io/colour-map.js';
+import { encodeNpy } from '../../io/npy.js';
+import { benchPipeline, type BenchResult } from '../../runtime/pipeline/bench.js';
+import { openFrameSource } from '../../runtime/pipeline/frame-source.js';
+import { openPipeline } from '../../runtime/pipeline/pipeline.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import { formatBench } from '../commands/bench.js';
+import { safeFileName } from '../commands/run.js';
+import type { CliContext } from '../context.js';
+
+export interface PipelineStepOptions {
+  /** Folder the step writes into: `<workDir>/bench/trace.json`, `<workDir>/bench/bench.json`, `<workDir>/outputs/`. */
+  readonly workDir: string;
+  /** Seconds measured per mode. @default 5 */
+  readonly durationS?: number;
+  /** Frames run and written with colour maps. @default 3 */
+  readonly frames?: number;
+}
+
+export interface PipelineStepResult {
+  readonly bench: BenchResult;
+  /** Files written: the trace, the bench JSON, then each frame's .npy and .png. */
+  readonly files: readonly string[];
+}
+
+/**
+ * Demo step: opens the host plan as a pipeline, benches it sequential vs pipelined (measured here),
+ * writes the Chrome trace of the pipelined run, then runs a few synthetic frames and writes their
+ * outputs as .npy and colour-mapped PNGs.
+ */
+export async function pipelineStep(plan: Plan, ctx: CliContext, options: PipelineStepOptions): Promise<PipelineStepResult> {
+  const files: string[] = [];
+  await using pipeline = await openPipeline(plan);
+  ctx.print(`── bench the host plan: sequential vs pipelined (${pipeline.streams.length} stream${pipeline.streams.length > 1 ? 's' : ''}: ${pipeline.streams.map((s) => `${s} [${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}]`).join('; ')})`);
+  if (pipeline.streams.length === 1) ctx.print('  one stream here (every stage chose an engine of the same device): pipelining has nothing to overlap; on a machine with a GPU the backbone and heads get their own streams');
+  const engines = [...new Set(pipeline.stages.map((s) => s.engine))];
+  const bench = await benchPipeline(pipeline, {
+    durationS: options.durationS ?? 5,
+    warmupS: 1,
+    trace: true,
+    what: `measured on this machine: onnxruntime-node ${engines.join(' + ')}${engines.includes('dla-emulated') ? ' (dla-emulated = INT8 Q/DQ numerics on the CPU, not DLA speed)' : ''}`,
+  });
+  for (const line of formatBench(bench)) ctx.print(`  ${line}`);
+  const benchDir = join(options.workDir, 'bench');
+  mkdirSync(benchDir, { recursive: true });
+  const { trace, ...numbers } = bench;
+  if (trace) {
+    writeFileAtomic(join(benchDir, 'trace.json'), JSON.stringify(trace));
+    files.push(join(benchDir, 'trace.json'));
+  }
+  writeFileAtomic(join(benchDir, 'bench.json'), `${JSON.stringify(numbers, null, 2)}\n`);
+  files.push(join(benchDir, 'bench.json'));
+  ctx.print('');
+
+  const count = options.frames ?? 3;
+  ctx.print(`── run ${count} synthetic frames through the pipeline; outputs as .npy and colour-mapped PNGs`);
+  const source = openFrameSource(`synthetic:${count}`, pipeline.inputs);
+  const outDir = join(options.workDir, 'outputs');
+  for await (const r of pipeline.run(source.frames())) {
+    const dir = join(outDir, source.ids[r.frame]!);
+    mkdirSync(dir, { recursive: true });
+    for (const [name, t] of Object.entries(r.outputs)) {
+      const base = join(dir, safeFileName(name));
+      writeFileAtomic(`${base}.npy`, encodeNpy(t));
+      files.push(`${base}.npy`);
+      const kind = colourMapKind(t);
+      if (kind !== undefined) {
+        writeFileAtomic(`${base}.png`, await colourMapPng(t, kind));
+        files.push(`${base}.png`);
+      }
+    }
+  }
+  ctx.print(`  ${count} frames in ${outDir} (<frame>/<output>.npy and .png: segmentation as an argmax class map, depth in turbo colours)`);
+  return { bench, files };
+}

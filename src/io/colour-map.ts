@@ -1,0 +1,78 @@
+import sharp from 'sharp';
+import { TandemError } from '../util/errors.js';
+import type { Tensor } from '../ir/tensor.js';
+import { tensorValues } from '../ir/tensor-values.js';
+
+/** How an output is drawn: `classes` (argmax over channels, one colour per class) or `scalar` (one channel, min–max scaled, turbo). */
+export type ColourMapKind = 'classes' | 'scalar';
+
+/** Cityscapes' 19 class colours; further classes get colours from a fixed hash. */
+const CLASS_COLOURS: readonly (readonly [number, number, number])[] = [
+  [128, 64, 128], [244, 35, 232], [70, 70, 70], [102, 102, 156], [190, 153, 153], [153, 153, 153], [250, 170, 30], [220, 220, 0], [107, 142, 35], [152, 251, 152],
+  [70, 130, 180], [220, 20, 60], [255, 0, 0], [0, 0, 142], [0, 0, 70], [0, 60, 100], [0, 80, 100], [0, 0, 230], [119, 11, 32],
+];
+
+function classColour(c: number): readonly [number, number, number] {
+  const known = CLASS_COLOURS[c];
+  if (known) return known;
+  const h = Math.imul(c + 1, 0x9e3779b1) >>> 0;
+  return [h & 255, (h >>> 8) & 255, (h >>> 16) & 255];
+}
+
+/** Google's Turbo colour map, polynomial approximation (t in [0, 1]). */
+function turbo(t: number): [number, number, number] {
+  const x = Math.min(1, Math.max(0, t));
+  const r = 0.13572138 + x * (4.6153926 + x * (-42.66032258 + x * (132.13108234 + x * (-152.94239396 + x * 59.28637943))));
+  const g = 0.09140261 + x * (2.19418839 + x * (4.84296658 + x * (-14.18503333 + x * (4.27729857 + x * 2.82956604))));
+  const b = 0.1066733 + x * (12.64194608 + x * (-60.58204836 + x * (110.36276771 + x * (-89.90310912 + x * 27.34824973))));
+  const q = (v: number): number => Math.round(255 * Math.min(1, Math.max(0, v)));
+  return [q(r), q(g), q(b)];
+}
+
+/** Which map suits an output: [1, C≥2, H, W] → classes, [1, 1, H, W] or [1, H, W] → scalar, else none. */
+export function colourMapKind(t: Tensor): ColourMapKind | undefined {
+  const d = t.dims;
+  const float = t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'float64';
+  if (!float || d[0] !== 1) return undefined;
+  if (d.length === 4 && d[1]! >= 2 && d[2]! >= 1 && d[3]! >= 1) return 'classes';
+  if ((d.length === 4 && d[1] === 1) || d.length === 3) return 'scalar';
+  return undefined;
+}
+
+/** RGB pixels (row-major, 3 bytes each) of an output drawn as `kind`. */
+export function colourMap(t: Tensor, kind: ColourMapKind): { width: number; height: number; rgb: Uint8Array } {
+  const d = t.dims;
+  const [h, w] = [d.at(-2)!, d.at(-1)!];
+  const pixels = h * w;
+  const v = tensorValues(t) as number[];
+  const rgb = new Uint8Array(pixels * 3);
+  if (kind === 'classes') {
+    const classes = d[1]!;
+    for (let p = 0; p < pixels; p++) {
+      let best = 0;
+      let bestV = v[p]!;
+      for (let c = 1; c < classes; c++) {
+        const x = v[c * pixels + p]!;
+        if (x > bestV) [best, bestV] = [c, x];
+      }
+      rgb.set(classColour(best), p * 3);
+    }
+  } else {
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let p = 0; p < pixels; p++) if (Number.isFinite(v[p]!)) [lo, hi] = [Math.min(lo, v[p]!), Math.max(hi, v[p]!)];
+    const span = hi > lo ? hi - lo : 1;
+    for (let p = 0; p < pixels; p++) rgb.set(turbo(Number.isFinite(v[p]!) ? (v[p]! - lo) / span : 0), p * 3);
+  }
+  return { width: w, height: h, rgb };
+}
+
+/** A PNG of an output drawn as `kind`. */
+export async function colourMapPng(t: Tensor, kind: ColourMapKind): Promise<Uint8Array> {
+  const { width, height, rgb } = colourMap(t, kind);
+  try {
+    return await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  } catch (e) {
+    throw new TandemError('IO', `cannot encode a ${width}x${height} PNG: ${(e as Error).message}`, { cause: e });
+  }
+}

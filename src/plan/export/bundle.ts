@@ -1,0 +1,231 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { Plan, PlanStage } from '../../io/stage-file/index.js';
+import type { Model } from '../../ir/model.js';
+import { loadModel, saveModel } from '../../onnx/load-save.js';
+import { CACHE_ALGORITHMS, artifactPaths, convertToFloat16, type CacheAlgorithm, readCalibrationCache, writeCalibrationCache } from '../../quant/index.js';
+import { analyze } from '../../targets/index.js';
+import { TandemError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import { costStageFile, type CostReport } from '../cost-report.js';
+import type { LatencyParams, PowerMode } from '../cost/params.js';
+import { benchScript, buildScript, bundleReadme, type StageBuild } from './scripts.js';
+import { TRTEXEC_FLAGS, type TrtExportVersion } from './trtexec-flags.js';
+
+/**
+ * `tandem export`: the files to build and measure a plan on an Orin with trtexec — per-stage ONNX,
+ * calibration caches (TensorRT ≤ 10.x) or typed Q/DQ models (11.4+), build.sh, bench.sh, manifest.json
+ * (stages, engines, every file with its sha256, the modelled numbers) and a README saying what to run.
+ */
+
+export interface ExportOptions {
+  trt: TrtExportVersion;
+  /** Output folder (created; must not be the plan's folder). */
+  out: string;
+  /** Where tandem quantize wrote `<stage>.cache` / `<stage>.qdq.onnx`. @default the plan's folder */
+  artifacts?: string;
+  /** Build every DLA/GPU convolution with 2:4-sparse kernels where the weights allow (--sparsity=force). @default false */
+  sparsity?: boolean;
+  /** Power mode the predicted numbers are for. @default 'maxn' */
+  power?: PowerMode;
+  params?: LatencyParams;
+}
+
+export interface BundleFile {
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface BundleManifest {
+  readonly tandem: 'bundle';
+  readonly version: 1;
+  readonly trt: TrtExportVersion;
+  readonly target: string;
+  readonly quantization: 'calibration-cache' | 'typed-qdq';
+  readonly source?: string;
+  readonly stages: readonly {
+    readonly name: string;
+    readonly engine: string;
+    readonly precision: string;
+    readonly dlaCore: number | null;
+    readonly onnx: string;
+    readonly engineFile: string;
+    readonly loadable: string | null;
+    readonly calib: string | null;
+    readonly inputs: readonly string[];
+    readonly outputs: readonly string[];
+    readonly inputFormats: readonly string[];
+    readonly outputFormats: readonly string[];
+    readonly fp16Layers: readonly string[];
+    readonly predicted: { readonly aloneMs: number; readonly latencyMs: number; readonly fps: number; readonly basis: 'modelled' };
+  }[];
+  readonly predicted: { readonly fps: number; readonly latencyMs: number; readonly power: PowerMode; readonly basis: string };
+  readonly files: readonly BundleFile[];
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function walk(dir: string, root = dir): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...walk(p, root));
+    else out.push(relative(root, p));
+  }
+  return out;
+}
+
+function rank(model: Model, tensor: string): number | undefined {
+  return model.graph.tensorType(tensor)?.shape?.length;
+}
+
+/** The trtexec I/O format of a tensor: a DLA-native layout for 4-D tensors, linear otherwise. */
+function ioFormat(kind: 'int8' | 'fp16' | 'fp32', dims: number | undefined, dla: boolean): string {
+  if (kind === 'fp32') return 'fp32:chw';
+  if (dims !== 4) return `${kind}:${dla ? 'dla_linear' : 'chw'}`;
+  return kind === 'int8' ? 'int8:chw32' : 'fp16:chw16';
+}
+
+/** Writes the bundle; returns its manifest. */
+export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest {
+  if (plan.target !== 'orin') {
+    throw new TandemError('USAGE', `plan in ${plan.dir} is a ${plan.target} plan; export builds for the Orin: make one with tandem plan <model> --target orin`);
+  }
+  const flags = TRTEXEC_FLAGS[options.trt];
+  const out = resolve(options.out);
+  if (out === resolve(plan.dir)) throw new TandemError('FILE_EXISTS', `output folder ${options.out} is the plan's folder; tandem never writes over its input — choose another folder`);
+  const artifacts = options.artifacts ?? plan.dir;
+  mkdirSync(join(out, 'stages'), { recursive: true });
+  const stageOf = new Map(plan.stages.map((s) => [s.name, s]));
+  const consumersOf = (tensor: string): PlanStage[] => plan.tensors.find((t) => t.name === tensor)?.to.map((n) => stageOf.get(n)!).filter((s) => s !== undefined) ?? [];
+  // INT8 hand-off scales: the plan's, else the consuming INT8 stages' calibration caches
+  const cacheScales = new Map<string, number>();
+  if (flags.quantization === 'calibration-cache') {
+    for (const s of plan.stages) {
+      const path = artifactPaths(artifacts, s.name).cache;
+      if (s.precision !== 'int8' || !existsSync(path)) continue;
+      for (const [t, v] of readCalibrationCache(readFileSync(path, 'utf8'), path).scales) if (s.inputs.includes(t)) cacheScales.set(t, v);
+    }
+  }
+  const scaleOf = (tensor: string): number | undefined => plan.tensors.find((t) => t.name === tensor)?.quantization?.scale ?? cacheScales.get(tensor);
+  const report: CostReport = costStageFile(plan, { power: options.power ?? 'maxn', ...(options.params ? { params: options.params } : {}) });
+  const builds: StageBuild[] = [];
+
+  for (const [si, stage] of plan.stages.entries()) {
+    const dla = stage.engine === 'dla0' || stage.engine === 'dla1';
+    if (!dla && stage.engine !== 'gpu') throw new TandemError('USAGE', `stage "${stage.name}" runs on ${stage.engine}; an Orin plan's stages run on gpu, dla0 or dla1`);
+    if (dla && stage.precision === 'fp32') throw new TandemError('USAGE', `stage "${stage.name}" is FP32 on ${stage.engine}; the DLA runs INT8 or FP16 — set its precision in the plan`);
+    const model = loadModel(join(plan.dir, stage.file));
+    const onnx = `stages/${stage.name}.onnx`;
+    let calib: string | null = null;
+    let fp16Layers: string[] = [];
+    const int8 = stage.precision === 'int8';
+    if (flags.quantization === 'typed-qdq') {
+      if (int8) {
+        const qdq = artifactPaths(artifacts, stage.name).qdq;
+        if (!existsSync(qdq)) throw new TandemError('FILE_NOT_FOUND', `stage "${stage.name}" is INT8 and TensorRT ${options.trt} builds it from a typed Q/DQ model, but ${qdq} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
+        saveModel(loadModel(qdq), join(out, onnx));
+      } else if (stage.precision === 'fp16') {
+        // strongly typed: an FP16 stage is an FP16 model (TensorRT 11 has no --fp16)
+        saveModel(convertToFloat16(model).model, join(out, onnx));
+      } else saveModel(model, join(out, onnx));
+    } else {
+      saveModel(model, join(out, onnx));
+      if (int8) {
+        const cachePath = artifactPaths(artifacts, stage.name).cache;
+        if (!existsSync(cachePath)) throw new TandemError('FILE_NOT_FOUND', `stage "${stage.name}" is INT8 and TensorRT ${options.trt} reads its scales from a calibration cache, but ${cachePath} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
+        const cache = readCalibrationCache(readFileSync(cachePath, 'utf8'), cachePath);
+        // the header's major version must match the TensorRT that reads it (reference §3.2): rewrite it
+        calib = `stages/${stage.name}.cache`;
+        writeFileAtomic(join(out, calib), writeCalibrationCache(cache.scales, { trtVersion: flags.cacheVersion!, algorithm: (CACHE_ALGORITHMS as readonly string[]).includes(cache.header.algorithm) ? (cache.header.algorithm as CacheAlgorithm) : 'EntropyCalibration2' }));
+        const covered = new Set(cache.scales.keys());
+        fp16Layers = model.graph.nodes
+          .filter((n) => n.name !== '' && !/[,:\s']/.test(n.name) && n.outputs.some((o) => o !== '' && model.graph.tensorType(o)?.dtype === 'float32' && !covered.has(o)))
+          .filter((n) => !['Shape', 'Constant', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity'].includes(n.op))
+          .map((n) => n.name);
+      }
+    }
+    // I/O formats: hand-offs to a DLA stage in the layout the DLA reads without a reformat
+    const outputFormats = stage.outputs.map((t) => {
+      const to = consumersOf(t);
+      const toDla = to.filter((s) => s.engine !== 'gpu');
+      const r = rank(model, t);
+      if (toDla.length === 0) return dla ? ioFormat('fp16', r, true) : 'fp32:chw';
+      const wantInt8 = toDla.every((s) => s.precision === 'int8') && scaleOf(t) !== undefined && flags.quantization === 'calibration-cache';
+      return ioFormat(wantInt8 ? 'int8' : 'fp16', r, dla);
+    });
+    const inputFormats = stage.inputs.map((t) => {
+      const r = rank(model, t);
+      if (!dla) return 'fp32:chw';
+      const wantInt8 = int8 && scaleOf(t) !== undefined && flags.quantization === 'calibration-cache';
+      return ioFormat(wantInt8 ? 'int8' : 'fp16', r, true);
+    });
+    // a GPU stage that hands INT8 to a DLA needs the boundary scales: a small cache of those tensors only
+    let boundaryCalib: string | null = null;
+    if (!dla && !int8 && flags.quantization === 'calibration-cache' && outputFormats.some((f) => f.startsWith('int8'))) {
+      boundaryCalib = `stages/${stage.name}.boundary.cache`;
+      const scales = stage.outputs.filter((_, i) => outputFormats[i]!.startsWith('int8')).map((t): [string, number] => [t, scaleOf(t)!]);
+      writeFileAtomic(join(out, boundaryCalib), writeCalibrationCache(scales, { trtVersion: flags.cacheVersion! }));
+    }
+    let standalone = false;
+    if (dla && flags.buildDLAStandalone) {
+      const a = analyze(model, { target: flags.target, precision: int8 ? 'int8' : 'fp16' });
+      standalone = a.summary.nodes.fallback === 0;
+    }
+    const predicted = report.stages[si]!;
+    builds.push({
+      stage,
+      dlaCore: dla ? (stage.engine === 'dla1' ? 1 : 0) : null,
+      onnx,
+      engineFile: `engines/${stage.name}.engine`,
+      loadable: standalone ? `engines/${stage.name}.dla.loadable` : null,
+      calib: calib ?? boundaryCalib,
+      boundaryOnly: calib === null && boundaryCalib !== null,
+      inputFormats,
+      outputFormats,
+      fp16Layers,
+      predictedMs: predicted.latencyMs,
+      predictedAloneMs: predicted.cost.latencyMs,
+      predictedFps: predicted.fps,
+    });
+  }
+
+  writeFileAtomic(join(out, 'build.sh'), buildScript(builds, flags, options.sparsity ?? false));
+  writeFileAtomic(join(out, 'bench.sh'), benchScript(builds, flags));
+  writeFileAtomic(join(out, 'README.md'), bundleReadme(builds, flags, report));
+  const files = walk(out)
+    .filter((f) => f !== 'manifest.json')
+    .map((f): BundleFile => ({ path: f, bytes: statSync(join(out, f)).size, sha256: sha256(join(out, f)) }));
+  const manifest: BundleManifest = {
+    tandem: 'bundle',
+    version: 1,
+    trt: options.trt,
+    target: flags.target,
+    quantization: flags.quantization,
+    ...(plan.source === undefined ? {} : { source: plan.source }),
+    stages: builds.map((b) => ({
+      name: b.stage.name,
+      engine: b.stage.engine,
+      precision: b.stage.precision,
+      dlaCore: b.dlaCore,
+      onnx: b.onnx,
+      engineFile: b.engineFile,
+      loadable: b.loadable,
+      calib: b.calib,
+      inputs: b.stage.inputs,
+      outputs: b.stage.outputs,
+      inputFormats: b.inputFormats,
+      outputFormats: b.outputFormats,
+      fp16Layers: b.fp16Layers,
+      predicted: { aloneMs: b.predictedAloneMs, latencyMs: b.predictedMs, fps: b.predictedFps, basis: 'modelled' },
+    })),
+    predicted: { fps: report.pipeline.fps, latencyMs: report.pipeline.latencyMs, power: report.power, basis: report.basis },
+    files,
+  };
+  writeFileAtomic(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}

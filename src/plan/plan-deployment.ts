@@ -1,0 +1,298 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { newPlanDocument, readSplit, runOrder, writePlan } from '../io/stage-file/index.js';
+import { HOST_ENGINES, TARGET_ENGINES, type HostEngine, type Plan, type PlanEngine, type PlanStage, type PlanTarget, type PlanTensor, type SplitDocument, type TargetEngine } from '../io/stage-file/types.js';
+import type { Model } from '../ir/model.js';
+import { loadModel, saveModel } from '../onnx/load-save.js';
+import { splitDocument, splitModel } from '../passes/index.js';
+import { arraySource, convertToFloat16, quantize, type CalibrationMethod, type CalibrationSource, type QuantProgress, type SessionOpener } from '../quant/index.js';
+import { analyze } from '../targets/index.js';
+import { TandemError, isTandemError } from '../util/errors.js';
+import { assertNotInput } from '../util/fs.js';
+import { dequantizeStageInputs, inputQuantScale, quantizeStageOutputs, verifyBoundaryQuantization, type BoundaryCheck, type BoundaryTensor } from './boundary-quantization.js';
+import { stageCost } from './cost/orin-roofline.js';
+import { chooseHostAssignment, hostStream, timeStage, type HostAssignment, type HostEngines, type StageTiming, type TimingOptions } from './host-choice.js';
+import { orinLayout, type OrinStageFacts, type StageAssignment } from './orin-layout.js';
+import { randomFeeds } from './random-feeds.js';
+
+/** What to plan: a whole model (split here) or the split.json of `tandem split`. */
+export type PlanSource = { readonly model: Model; readonly path?: string } | { readonly splitPath: string };
+
+export type PlanProgress =
+  | { readonly phase: 'calibrate'; readonly progress: QuantProgress }
+  | { readonly phase: 'time'; readonly stage: string; readonly engine: HostEngine; readonly done: number; readonly total: number }
+  | { readonly phase: 'verify' };
+
+export interface PlanOptions {
+  target: PlanTarget;
+  /** Folder for the stage models and plan.json (created; never over an input). */
+  out: string;
+  /** How to cut a model source: the shared trunk ('auto') or these tensors. Refused for a split source. @default 'auto' */
+  split?: 'auto' | readonly string[];
+  /**
+   * Calibration samples for the INT8 stages, keyed by the model's inputs (or made from the entry stage,
+   * the one that reads the model's inputs). @default generated inputs (and a note saying so)
+   */
+  calibration?: CalibrationSource | ((entry: Model) => CalibrationSource);
+  /** How many inputs to generate when no calibration is given. @default 8 */
+  generatedSamples?: number;
+  /** @default 'entropy' (TensorRT's default calibrator) */
+  method?: CalibrationMethod;
+  /** onnxruntime on the CPU: calibration and the numerical check of boundary quantization run on it. */
+  opener: SessionOpener;
+  /** host: the engines of this machine to time stages on. Required for target 'host'. */
+  engines?: HostEngines;
+  timing?: TimingOptions;
+  /** Stage name → engine, fixed whatever the layout or the timings say. */
+  pins?: Readonly<Record<string, string>>;
+  /** Check numerically that the INT8 hand-off equals the unsplit Q/DQ path. @default true */
+  verify?: boolean;
+  /**
+   * onnxruntime for that check, best with graph optimizations off so that it compares ONNX semantics:
+   * at level 'all' the producer's float kernels (NCHWc layouts, fusions) change with where its graph
+   * ends, and a last-bit change that crosses a rounding boundary of the quantizer moves a hand-off value
+   * by one INT8 step (seen on the prepared multi-task model: 0.016 on outputs up to 2.3). @default opener
+   */
+  verifyOpener?: SessionOpener;
+  /** Paths never to write over (the inputs). The source's files are protected always. */
+  protect?: readonly string[];
+  onProgress?: (p: PlanProgress) => void;
+}
+
+export interface Deployment {
+  /** The plan as written (plan.json in `out`). */
+  readonly plan: Plan;
+  /** Every file written: the stage models, then plan.json. */
+  readonly files: readonly string[];
+  /** host: every stage timed on every engine that could run it (measured here). */
+  readonly timings: readonly StageTiming[];
+  readonly assignment?: HostAssignment;
+  /** The numerical check of the INT8 hand-offs; absent where no tensor crosses as INT8 or verify is off. */
+  readonly boundary?: BoundaryCheck;
+  /** Things the user should know (generated calibration data, engines that failed on a stage). */
+  readonly notes: readonly string[];
+}
+
+interface Staged {
+  readonly doc: SplitDocument;
+  readonly models: ReadonlyMap<string, Model>;
+  readonly inputs: readonly string[];
+}
+
+/**
+ * Plans a deployment: splits the model (or reads the split), chooses each stage's engine and precision
+ * for the target (orin: the webinar layout, modelled; host: timed here), quantizes the INT8 stages
+ * (placement 'dla'), converts GPU stages to FP16 on orin, moves the QuantizeLinear of INT8 hand-offs
+ * into the producer (checked numerically), writes the stage models and plan.json into `out`.
+ */
+export async function planDeployment(source: PlanSource, options: PlanOptions): Promise<Deployment> {
+  const staged = loadStages(source, options);
+  const doc = staged.doc;
+  const order = runOrder(doc.stages);
+  const pins = resolvePins(options.target, doc, options.pins ?? {});
+  const out = resolve(options.out);
+  const protect = [...staged.inputs, ...(options.protect ?? [])];
+  const files = [...order.map((s) => join(out, `${s.name}.onnx`)), join(out, 'plan.json')];
+  for (const f of files) assertNotInput(f, protect);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new TandemError('FILE_EXISTS', `output ${options.out} is a file, not a folder; give a folder for the stage models and plan.json`);
+  const notes: string[] = [];
+  const heads = new Set(doc.stages.filter((s) => s.kind === 'head').map((s) => s.name));
+
+  // 1. Engines (orin: the layout) and which stages need INT8 models.
+  let assignments: StageAssignment[] | undefined;
+  let toQuantize: Set<string>;
+  if (options.target === 'orin') {
+    assignments = orinLayout(order.map((s) => orinFacts(s.name, s.kind, staged.models.get(s.name)!)), pins as Record<string, TargetEngine>);
+    toQuantize = new Set(assignments.filter((a) => a.precision === 'int8').map((a) => a.name));
+  } else {
+    if (options.engines === undefined) throw new TandemError('USAGE', 'a host plan times stages on this machine: pass the engines (options.engines)');
+    toQuantize = options.engines.available.includes('dla-emulated') ? new Set(heads) : new Set();
+  }
+
+  // 2. INT8 models (Q/DQ at every activation: the DLA needs a scale on every tensor).
+  const qdq = new Map<string, Model>();
+  if (toQuantize.size > 0) {
+    const entry = order.find((s) => s.inputs.every((i) => doc.tensors.find((t) => t.name === i)?.from === null)) ?? order[0]!;
+    const given = options.calibration;
+    let calibration = typeof given === 'function' ? given(staged.models.get(entry.name)!) : given;
+    if (calibration === undefined) {
+      const n = options.generatedSamples ?? 8;
+      calibration = arraySource(Array.from({ length: n }, (_, i) => randomFeeds(staged.models.get(entry.name)!, 1000 + i)), `${n} generated inputs (seeded uniform noise in [-1, 1])`);
+      notes.push(`INT8 scales come from ${n} generated inputs (seeded noise), not real data: give calibration data (--calib) before deploying`);
+    }
+    const result = await quantize(
+      order.map((s) => ({ name: s.name, model: staged.models.get(s.name)!, quantize: toQuantize.has(s.name) })),
+      calibration,
+      options.opener,
+      { methods: [options.method ?? 'entropy'], placement: 'dla', trtVersion: '8.6.1', ...(options.onProgress ? { onProgress: (p: QuantProgress) => options.onProgress!({ phase: 'calibrate', progress: p }) } : {}) },
+    );
+    for (const a of result.artifacts) qdq.set(a.stage, a.qdqModel);
+  }
+
+  // 3. host: time each stage on each engine that can run it, then choose.
+  const timings: StageTiming[] = [];
+  let assignment: HostAssignment | undefined;
+  if (options.target === 'host') {
+    const engines = options.engines!;
+    const candidates = order.flatMap((s) => engines.available.filter((e) => (e === 'dla-emulated' ? qdq.has(s.name) : true)).map((engine) => ({ stage: s.name, engine })));
+    let done = 0;
+    for (const c of candidates) {
+      options.onProgress?.({ phase: 'time', stage: c.stage, engine: c.engine, done: done++, total: candidates.length });
+      const model = c.engine === 'dla-emulated' ? qdq.get(c.stage)! : staged.models.get(c.stage)!;
+      try {
+        timings.push(await timeStage(engines, c.engine, c.stage, model, options.timing));
+      } catch (e) {
+        if (!isTandemError(e, 'ENGINE_RUN') && !isTandemError(e, 'ENGINE_UNAVAILABLE')) throw e;
+        notes.push(`${c.engine} could not run stage "${c.stage}": ${e.message.split('\n')[0]}`);
+      }
+    }
+    options.onProgress?.({ phase: 'time', stage: '', engine: 'cpu', done: candidates.length, total: candidates.length });
+    assignment = chooseHostAssignment(order.map((s) => s.name), timings, pins as Record<string, HostEngine>);
+    assignments = order.map((s) => hostChoice(s.name, assignment!, timings, pins[s.name] !== undefined));
+  }
+  const byName = new Map(assignments!.map((a) => [a.name, a]));
+
+  // 4. The model each stage runs: INT8 Q/DQ, FP16 (orin GPU stages), or as split.
+  const deployed = new Map<string, Model>();
+  for (const s of order) {
+    const a = byName.get(s.name)!;
+    const m = staged.models.get(s.name)!;
+    deployed.set(s.name, a.precision === 'int8' ? qdq.get(s.name)! : a.precision === 'fp16' ? convertToFloat16(m).model : m);
+  }
+
+  // 5. Boundary quantization: a float stage feeding only INT8 stages quantizes the hand-off itself.
+  const boundary = boundaryTensors(doc, byName, deployed);
+  let check: BoundaryCheck | undefined;
+  if (boundary.size > 0) {
+    const before = order.map((s) => ({ name: s.name, model: deployed.get(s.name)! }));
+    for (const s of order) {
+      const outs = [...boundary.values()].filter((b) => b.from === s.name).map((b) => b.tensor);
+      const ins = [...boundary.values()].filter((b) => b.to.includes(s.name)).map((b) => b.tensor);
+      let m = deployed.get(s.name)!;
+      if (outs.length > 0) m = quantizeStageOutputs(m, outs);
+      if (ins.length > 0) m = dequantizeStageInputs(m, ins);
+      deployed.set(s.name, m);
+    }
+    if (options.verify !== false) {
+      options.onProgress?.({ phase: 'verify' });
+      check = await verifyBoundaryQuantization(before, order.map((s) => ({ name: s.name, model: deployed.get(s.name)! })), options.verifyOpener ?? options.opener);
+      if (!check.ok) {
+        throw new TandemError('VERIFY_FAILED', `the INT8 hand-off of ${[...boundary.keys()].join(', ')} changes the outputs: max |difference| ${check.maxAbsDiff} against outputs up to ${check.maxAbsRef} (onnxruntime, ${check.samples} fresh random inputs); report this with the model, or plan with --no-verify (verify: false) to inspect it`);
+      }
+    }
+  }
+
+  // 6. Write the stage models and plan.json.
+  const tensors: PlanTensor[] = doc.tensors.map((t) => {
+    const b = boundary.get(t.name);
+    return b === undefined ? t : { ...t, dtype: 'int8', quantization: { dtype: 'int8', scale: b.tensor.scale, zeroPoint: 0 } };
+  });
+  const stages: PlanStage[] = order.map((s) => {
+    const a = byName.get(s.name)!;
+    const stream = options.target === 'host' ? hostStream(a.engine as HostEngine) : undefined;
+    return {
+      name: s.name,
+      file: `${s.name}.onnx`,
+      kind: s.kind,
+      inputs: s.inputs,
+      outputs: s.outputs,
+      engine: a.engine,
+      precision: a.precision,
+      ...(stream !== undefined && stream !== a.engine ? { engineOptions: { stream } } : {}),
+      choice: a.choice,
+    };
+  });
+  const planDoc = newPlanDocument({ target: options.target, ...(doc.source !== undefined ? { source: doc.source } : {}), cut: doc.cut, stages, tensors });
+  mkdirSync(out, { recursive: true });
+  for (const s of order) saveModel(deployed.get(s.name)!, join(out, `${s.name}.onnx`));
+  writePlan(out, planDoc, { protect });
+  return {
+    plan: { ...planDoc, dir: out },
+    files,
+    timings,
+    ...(assignment !== undefined ? { assignment } : {}),
+    ...(check !== undefined ? { boundary: check } : {}),
+    notes,
+  };
+}
+
+function loadStages(source: PlanSource, options: PlanOptions): Staged {
+  if ('splitPath' in source) {
+    if (options.split !== undefined) throw new TandemError('USAGE', `${source.splitPath} is already split; --split applies to a model`);
+    const split = readSplit(source.splitPath);
+    const models = new Map(split.stages.map((s) => [s.name, loadModel(join(split.dir, s.file))]));
+    const { dir: _dir, ...doc } = split;
+    return { doc, models, inputs: [source.splitPath, ...split.stages.map((s) => join(split.dir, s.file))] };
+  }
+  const how = options.split ?? 'auto';
+  const plan = splitModel(source.model, how === 'auto' ? { auto: true } : { at: how });
+  return { doc: splitDocument(plan, source.path), models: new Map(plan.stages.map((s) => [s.name, s.model])), inputs: source.path === undefined ? [] : [source.path] };
+}
+
+function resolvePins(target: PlanTarget, doc: SplitDocument, pins: Readonly<Record<string, string>>): Record<string, PlanEngine> {
+  const allowed: readonly string[] = target === 'orin' ? TARGET_ENGINES : HOST_ENGINES;
+  const out: Record<string, PlanEngine> = {};
+  for (const [stage, engine] of Object.entries(pins)) {
+    const s = doc.stages.find((x) => x.name === stage);
+    if (s === undefined) throw new TandemError('UNKNOWN_NAME', `--engine names stage "${stage}", which the split does not have; stages: ${doc.stages.map((x) => x.name).join(', ')}`);
+    if (!allowed.includes(engine)) throw new TandemError('UNKNOWN_NAME', `--engine ${stage}=${engine}: "${engine}" is not an engine of target ${target}; engines: ${allowed.join(', ')}`);
+    if (engine === 'dla-emulated' && s.kind !== 'head') throw new TandemError('USAGE', `--engine ${stage}=dla-emulated: the DLA emulation runs INT8 heads; "${stage}" is the ${s.kind}`);
+    if ((engine === 'dla0' || engine === 'dla1') && s.kind === 'postprocess') throw new TandemError('USAGE', `--engine ${stage}=${engine}: post-processing (TopK, ArgMax, NMS) has no DLA layers; keep it on gpu`);
+    out[stage] = engine as PlanEngine;
+  }
+  return out;
+}
+
+function orinFacts(name: string, kind: OrinStageFacts['kind'], model: Model): OrinStageFacts {
+  const cost = stageCost(model);
+  if (kind !== 'head') return { name, kind, cost, dlaFlopShare: 0, fallbackNodes: 0, fallbackRules: [] };
+  const a = analyze(model.clone(), { target: 'orin-dla', precision: 'int8' });
+  const rules = new Map<string, number>();
+  for (const n of a.nodes) if (n.placement === 'fallback' && n.rule !== undefined) rules.set(n.rule, (rules.get(n.rule) ?? 0) + 1);
+  const f = a.summary.flops;
+  return {
+    name,
+    kind,
+    cost,
+    dlaFlopShare: f.total > 0 ? f.onTarget / f.total : 0,
+    fallbackNodes: a.summary.nodes.fallback,
+    fallbackRules: [...rules].sort((x, y) => y[1] - x[1]).map(([r, n]) => `${r} ×${n}`),
+  };
+}
+
+function hostChoice(stage: string, assignment: HostAssignment, timings: readonly StageTiming[], pinned: boolean): StageAssignment {
+  const engine = assignment.engines[stage]!;
+  const mine = timings.filter((t) => t.stage === stage);
+  const fmt = (x: number): string => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  const others = mine.filter((t) => t.engine !== engine).map((t) => `${t.engine} ${fmt(t.medianMs)} ms`).join(', ');
+  const here = mine.find((t) => t.engine === engine)!;
+  const streams = Object.entries(assignment.streams).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ');
+  const reason = `${pinned ? 'pinned (--engine)' : 'part of the assignment with the highest pipelined throughput (the busiest stream least busy)'}: ${fmt(here.medianMs)} ms here on ${engine}${others ? ` (${others})` : ''}; streams per frame ${streams}, bottleneck ${assignment.bottleneck} (measured, median of ${here.runs} runs, this machine)`;
+  return {
+    name: stage,
+    engine,
+    precision: engine === 'dla-emulated' ? 'int8' : 'fp32',
+    choice: { how: pinned ? 'pinned' : 'measured', reason, timingsMs: Object.fromEntries(mine.map((t) => [t.engine, t.medianMs])) },
+  };
+}
+
+interface Boundary {
+  readonly tensor: BoundaryTensor;
+  readonly from: string;
+  readonly to: readonly string[];
+}
+
+/** The hand-offs that can cross as INT8: a non-INT8 producer, only INT8 readers that all quantize the tensor with one scale. */
+function boundaryTensors(doc: SplitDocument, byName: ReadonlyMap<string, StageAssignment>, deployed: ReadonlyMap<string, Model>): Map<string, Boundary> {
+  const out = new Map<string, Boundary>();
+  for (const t of doc.tensors) {
+    if (t.from === null || t.to.length === 0 || t.modelOutput || t.dtype !== 'float32') continue;
+    if (byName.get(t.from)!.precision === 'int8') continue;
+    if (!t.to.every((c) => byName.get(c)!.precision === 'int8')) continue;
+    const scales = t.to.map((c) => inputQuantScale(deployed.get(c)!, t.name));
+    const scale = scales[0];
+    if (scale === undefined || !scales.every((s) => s === scale)) continue;
+    out.set(t.name, { tensor: { name: t.name, scale }, from: t.from, to: t.to });
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { esc } from './html.js';
+import type { Loaded } from './load-inputs.js';
+import type { EvalFile } from './schemas.js';
+
+/** Caps on embedded pictures, so the page stays small: per file and in all. */
+export const MAX_PICTURE_BYTES = 600 * 1024;
+export const MAX_PICTURES_BYTES = 3 * 2 ** 20;
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Every string ending in .png anywhere in a JSON value (eval writes the pictures it saved as paths). */
+function pngPaths(value: unknown, out: string[], depth = 0): void {
+  if (depth > 8 || out.length > 500) return;
+  if (typeof value === 'string') {
+    if (/\.png$/i.test(value)) out.push(value);
+  } else if (Array.isArray(value)) for (const v of value) pngPaths(v, out, depth + 1);
+  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) pngPaths(v, out, depth + 1);
+}
+
+/** The pictures eval saved (input, segmentation, depth, error map per frame), embedded as data URIs within the caps. */
+export function picturesSection(evals: readonly Loaded<EvalFile>[]): { html: string; count: number } {
+  const figures: string[] = [];
+  const notes: string[] = [];
+  let total = 0;
+  for (const e of evals) {
+    const paths: string[] = [];
+    pngPaths(e.data, paths);
+    const groups = new Map<string, string[]>();
+    for (const p of [...new Set(paths)]) {
+      const abs = isAbsolute(p) ? p : resolve(dirname(e.file), p);
+      const key = `${dirname(abs)}/${basename(abs).replace(/[-_.](input|image|seg\w*|depth\w*|error\w*|err\w*|fp32|int8|label\w*|gt)([-_.].*)?\.png$/i, '')}`;
+      groups.set(key, [...(groups.get(key) ?? []), abs]);
+    }
+    for (const [key, files] of groups) {
+      const cells: string[] = [];
+      for (const f of files) {
+        if (!existsSync(f)) {
+          notes.push(`${f} (named in ${e.label}) does not exist`);
+          continue;
+        }
+        const size = statSync(f).size;
+        if (size > MAX_PICTURE_BYTES || total + size > MAX_PICTURES_BYTES) {
+          notes.push(`${basename(f)} left out: ${size} bytes would pass the cap (${MAX_PICTURE_BYTES} per picture, ${MAX_PICTURES_BYTES} in all)`);
+          continue;
+        }
+        const bytes = readFileSync(f);
+        if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
+          notes.push(`${basename(f)} is not a PNG file`);
+          continue;
+        }
+        total += size;
+        cells.push(`<figure><img alt="${esc(basename(f))}" src="data:image/png;base64,${bytes.toString('base64')}"><figcaption>${esc(basename(f))}</figcaption></figure>`);
+      }
+      if (cells.length > 0) figures.push(`<div class="picture-row"><h4>${esc(basename(key))}</h4><div class="pictures">${cells.join('')}</div></div>`);
+    }
+  }
+  const html = figures.join('') + (notes.length > 0 ? `<details><summary>${notes.length} pictures not shown</summary><ul>${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></details>` : '');
+  return { html, count: figures.length };
+}

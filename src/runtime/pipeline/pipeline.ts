@@ -1,0 +1,269 @@
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { TandemError } from '../../util/errors.js';
+import type { DataType } from '../../ir/dtype.js';
+import { Tensor } from '../../ir/tensor.js';
+import type { Plan, PlanStage } from '../../io/stage-file/types.js';
+import { getEngine, isEngineName } from '../engines/registry.js';
+import type { EngineName, EngineOptions, OutputLocation, Session, StageValue } from '../engines/types.js';
+import { buildScheduleGraph, type ScheduleGraph, type ScheduleStage } from './schedule-graph.js';
+import { Scheduler, type FrameRecord, type StageFrameRecord, type StageRunner } from './scheduler.js';
+
+/** How frames move: `pipelined` (each stream works on its own frame) or `sequential` (one stage at a time, one frame at a time). */
+export type PipelineMode = 'pipelined' | 'sequential';
+
+export interface PipelineOptions {
+  /** Options for every session; a stage's `engineOptions` in the plan override them. */
+  readonly engineOptions?: EngineOptions;
+  /** Keep a tensor on the GPU where its producer and every consumer are webgpu stages. @default true */
+  readonly residentHandoff?: boolean;
+  /** Called before each stage's session is opened (opening can take seconds). */
+  readonly onOpen?: (stage: string, index: number, count: number) => void;
+}
+
+export interface PipelineRunOptions {
+  /** @default 'pipelined' */
+  readonly mode?: PipelineMode;
+  /** Frames admitted and not yet taken by the consumer, at most (1 in sequential mode). @default streams + 1 */
+  readonly maxInFlight?: number;
+  /** Stops the run (Ctrl-C): frames that finished are kept, the run ends with TandemError `ABORTED`. */
+  readonly signal?: AbortSignal;
+  readonly onStageFrame?: (record: StageFrameRecord) => void;
+  readonly onFrame?: (record: FrameRecord) => void;
+}
+
+/** One frame's model outputs (host tensors), in frame order. */
+export interface FrameResult {
+  readonly frame: number;
+  readonly outputs: Record<string, Tensor>;
+  /** From admission to the last stage's end, ms (measured). */
+  readonly latencyMs: number;
+}
+
+/** A stage as opened: its engine, stream and which outputs stay on the GPU. */
+export interface PipelineStageInfo {
+  readonly name: string;
+  readonly engine: EngineName;
+  readonly stream: string;
+  readonly precision: PlanStage['precision'];
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** Outputs handed to the next stage as GPU buffers (no copy through host memory). */
+  readonly residentOutputs: readonly string[];
+}
+
+/** An input every frame must feed. */
+export interface PipelineInput {
+  readonly name: string;
+  readonly dtype: DataType;
+  readonly dims: readonly number[];
+}
+
+/** A plan opened on this machine's engines. Close it (or `await using`) to release the sessions. */
+export interface Pipeline extends AsyncDisposable {
+  readonly plan: Plan;
+  readonly stages: readonly PipelineStageInfo[];
+  /** Stream names, in stage order: one per engine instance. */
+  readonly streams: readonly string[];
+  readonly inputs: readonly PipelineInput[];
+  readonly outputs: readonly string[];
+  /** Runs frames through the stages; results in frame order. One run at a time. */
+  run(frames: AsyncIterable<Readonly<Record<string, Tensor>>> | Iterable<Readonly<Record<string, Tensor>>>, options?: PipelineRunOptions): AsyncIterable<FrameResult>;
+  /** Waits for engine calls still out, then releases every session. Idempotent. */
+  close(): Promise<void>;
+}
+
+const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'deviceId', 'stream'] as const;
+
+/**
+ * Opens every stage of a host plan on its engine. Each engine instance is a stream (`cpu`, `webgpu`,
+ * `cuda:0`, ...; a stage's `engineOptions.stream` names another, e.g. two cpu streams of one thread
+ * each). Throws TandemError `USAGE` for an orin plan, `ENGINE_UNAVAILABLE` where an engine cannot start.
+ */
+export async function openPipeline(plan: Plan, options: PipelineOptions = {}): Promise<Pipeline> {
+  const targetStages = plan.stages.filter((s) => !isEngineName(s.engine));
+  if (targetStages.length > 0) {
+    throw new TandemError(
+      'USAGE',
+      `plan ${plan.dir} is for target "${plan.target}": stage${targetStages.length > 1 ? 's' : ''} ${targetStages.map((s) => `"${s.name}" (${s.engine})`).join(', ')} run on that device, not here; make a plan for this machine with tandem plan <model> --target host -o <dir>`,
+    );
+  }
+  const infos = pipelineStages(plan, options);
+  const tensorByName = new Map(plan.tensors.map((t) => [t.name, t]));
+  const outputs = plan.tensors.filter((t) => t.modelOutput).map((t) => t.name);
+  const graph = buildScheduleGraph(infos, outputs);
+  const inputs = graph.inputs.map((name): PipelineInput => {
+    const t = tensorByName.get(name);
+    if (t === undefined || t.dtype === null || t.shape === null || !t.shape.every((d) => typeof d === 'number')) {
+      throw new TandemError('USAGE', `plan input "${name}" has no fixed dtype and shape in ${join(plan.dir, 'plan.json')} (found ${t === undefined ? 'no tensor entry' : `${t.dtype ?? '?'}[${(t.shape ?? []).join(',')}]`}); give the model fixed input dims before splitting (tandem prepare --dims)`);
+    }
+    return { name, dtype: t.dtype, dims: t.shape as number[] };
+  });
+
+  const sessions = new Map<string, Session>();
+  try {
+    for (const [i, s] of plan.stages.entries()) {
+      options.onOpen?.(s.name, i, plan.stages.length);
+      const info = infos[i]!;
+      const { stream: _stream, ...stageOptions } = stageEngineOptions(s);
+      const outputLocation: Record<string, OutputLocation> = {};
+      for (const o of info.residentOutputs) outputLocation[o] = 'gpu-buffer';
+      const engineOptions: EngineOptions = {
+        ...options.engineOptions,
+        ...stageOptions,
+        ...(info.residentOutputs.length > 0 ? { outputLocation } : {}),
+      };
+      sessions.set(s.name, await getEngine(info.engine).open(stageFile(plan, s), engineOptions));
+    }
+  } catch (e) {
+    for (const s of sessions.values()) await s.close();
+    throw e;
+  }
+  return new OrtPipeline(plan, infos, graph, inputs, sessions);
+}
+
+/**
+ * Each stage's engine, stream and GPU-resident outputs, decided from the plan alone: an output stays on
+ * the GPU where its producer and every consumer are webgpu stages (one device) and it is not a model
+ * output; everything else goes through host memory.
+ */
+export function pipelineStages(plan: Plan, options: Pick<PipelineOptions, 'residentHandoff' | 'engineOptions'> = {}): PipelineStageInfo[] {
+  const resident = options.residentHandoff ?? true;
+  const tensorByName = new Map(plan.tensors.map((t) => [t.name, t]));
+  const stageByName = new Map(plan.stages.map((s) => [s.name, s]));
+  return plan.stages.map((s) => {
+    const engine = s.engine as EngineName;
+    const stageOptions = stageEngineOptions(s);
+    const deviceId = stageOptions.deviceId ?? options.engineOptions?.deviceId;
+    const stream = stageOptions.stream ?? (deviceId !== undefined && (engine === 'cuda' || engine === 'tensorrt') ? `${engine}:${deviceId}` : engine);
+    const residentOutputs = !resident || engine !== 'webgpu' ? [] : s.outputs.filter((o) => {
+      const t = tensorByName.get(o);
+      const consumers = t?.to ?? plan.stages.filter((c) => c.inputs.includes(o)).map((c) => c.name);
+      return !(t?.modelOutput ?? false) && consumers.length > 0 && consumers.every((c) => stageByName.get(c)?.engine === 'webgpu');
+    });
+    return { name: s.name, engine, stream, precision: s.precision, inputs: s.inputs, outputs: s.outputs, residentOutputs };
+  });
+}
+
+class OrtPipeline implements Pipeline {
+  readonly streams: readonly string[];
+  readonly outputs: readonly string[];
+  #sessions: Map<string, Session> | undefined;
+  #running = false;
+  #current: Scheduler<StageValue> | undefined;
+  #draining: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    readonly plan: Plan,
+    readonly stages: readonly PipelineStageInfo[],
+    readonly graph: ScheduleGraph,
+    readonly inputs: readonly PipelineInput[],
+    sessions: Map<string, Session>,
+  ) {
+    this.#sessions = sessions;
+    this.streams = graph.streams;
+    this.outputs = graph.outputs;
+  }
+
+  async *run(frames: AsyncIterable<Readonly<Record<string, Tensor>>> | Iterable<Readonly<Record<string, Tensor>>>, options: PipelineRunOptions = {}): AsyncGenerator<FrameResult, void, undefined> {
+    const sessions = this.#sessions;
+    if (sessions === undefined) throw new TandemError('USAGE', 'this pipeline is closed');
+    if (this.#running) throw new TandemError('USAGE', 'this pipeline is already running frames; one run at a time');
+    this.#running = true;
+    // engine calls a stopped run left behind finish before the sessions are used again
+    await this.#draining;
+    const scheduler = scheduleRun<StageValue>(this.graph, (stage, feeds) => sessions.get(stage.name)!.runStage(feeds), options, (value) => {
+      if (!(value instanceof Tensor)) value.dispose();
+    });
+    this.#current = scheduler;
+    try {
+      for await (const r of scheduler.run(toAsync(frames))) {
+        yield { frame: r.frame, outputs: r.outputs as Record<string, Tensor>, latencyMs: r.latencyMs };
+      }
+    } finally {
+      // a stop (engine error, abort) reaches the caller at once; close() waits for the calls still out
+      this.#draining = scheduler.whenIdle();
+      this.#current = undefined;
+      this.#running = false;
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const current = this.#current;
+      current?.stop('the pipeline was closed while frames were running');
+      await current?.whenIdle();
+      await this.#draining;
+      const sessions = this.#sessions;
+      this.#sessions = undefined;
+      for (const s of sessions?.values() ?? []) await s.close();
+    })();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * A scheduler for one run of `graph` in a mode: pipelined (its streams, `maxInFlight` frames) or
+ * sequential (one stream, one frame at a time). Shared by plan pipelines and function pipelines.
+ */
+export function scheduleRun<V>(graph: ScheduleGraph, runStage: StageRunner<V>, options: PipelineRunOptions, release?: (value: V) => void): Scheduler<V> {
+  const sequential = options.mode === 'sequential';
+  const g = sequential ? buildScheduleGraph(graph.stages.map((s): ScheduleStage => ({ ...s, stream: 'sequential' })), graph.outputs) : graph;
+  const maxInFlight = sequential ? 1 : (options.maxInFlight ?? graph.streams.length + 1);
+  return new Scheduler<V>(g, runStage, {
+    maxInFlight,
+    ...(release ? { release } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onStageFrame ? { onStageFrame: options.onStageFrame } : {}),
+    ...(options.onFrame ? { onFrame: options.onFrame } : {}),
+  });
+}
+
+export async function* toAsync<T>(frames: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  for await (const f of frames) yield f;
+}
+
+/** A stage's model path, refused when it leaves the plan's folder. */
+function stageFile(plan: Plan, stage: PlanStage): string {
+  const path = resolve(plan.dir, stage.file);
+  const rel = relative(plan.dir, path);
+  if (rel.startsWith('..') || isAbsolute(rel)) {
+    throw new TandemError('USAGE', `stage "${stage.name}" names file "${stage.file}", which is outside the plan's folder ${plan.dir}; stage files must sit in the plan's folder`);
+  }
+  return path;
+}
+
+type StageOptions = Pick<EngineOptions, 'threads' | 'interOpThreads' | 'graphOptimization' | 'deviceId'> & { stream?: string };
+
+/** A plan stage's engineOptions, checked: known keys with values of the right type. */
+function stageEngineOptions(stage: PlanStage): StageOptions {
+  const raw = stage.engineOptions ?? {};
+  const out: StageOptions = {};
+  const bad = (key: string, expected: string): TandemError =>
+    new TandemError('USAGE', `stage "${stage.name}": engineOptions.${key} is ${JSON.stringify(raw[key])}; expected ${expected}`);
+  for (const [key, value] of Object.entries(raw)) {
+    switch (key) {
+      case 'threads':
+      case 'interOpThreads':
+      case 'deviceId':
+        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw bad(key, 'a non-negative integer');
+        out[key] = value;
+        break;
+      case 'graphOptimization':
+        if (value !== 'disabled' && value !== 'basic' && value !== 'extended' && value !== 'all') throw bad(key, 'one of disabled, basic, extended, all');
+        out.graphOptimization = value;
+        break;
+      case 'stream':
+        if (typeof value !== 'string' || value === '') throw bad(key, 'a stream name');
+        out.stream = value;
+        break;
+      default:
+        throw new TandemError('USAGE', `stage "${stage.name}" has unknown engineOptions.${key}; known: ${STAGE_OPTION_KEYS.join(', ')}`);
+    }
+  }
+  return out;
+}

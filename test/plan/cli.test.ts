@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runCli } from '../../src/cli/main.js';
+import { getReferenceModel } from '../../src/models/index.js';
+import { saveModel } from '../../src/onnx/load-save.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const tmp = tempDir('tandem-plan-cli-');
+after(tmp.cleanup);
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  return { code, out, err };
+}
+
+const mt = getReferenceModel('multitask');
+const modelPath = join(tmp.dir, 'multitask.onnx');
+saveModel(mt.build({ ...mt.smallOptions }), modelPath);
+
+describe('tandem plan (CLI)', () => {
+  it('--target orin prints the stages with engine, precision and why, and the INT8 hand-offs checked', async () => {
+    const out = join(tmp.dir, 'orin');
+    const r = await cli('plan', modelPath, '--target', 'orin', '--method', 'max', '--samples', '2', '-o', out);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /plan for orin: 3 stages → .*plan.json/);
+    assert.match(r.out, /backbone +gpu +fp16 +the trunk runs FP16 on the GPU/);
+    assert.match(r.out, /head-segmentation +dla0 +int8 +INT8 on dla0/);
+    assert.match(r.out, /modelled ms per frame \(roofline over the op cost table at peak rates; not measured, no Orin here\)/);
+    assert.match(r.out, /INT8 hand-offs \(quantized in the producer, a quarter of the FP32 bytes\): c1 backbone → head-segmentation, head-depth/);
+    assert.match(r.out, /checked: max \|difference\| 0 \(identical\) against the unsplit Q\/DQ path/);
+    assert.match(r.err, /note: INT8 scales come from 2 generated inputs/);
+    for (const f of ['backbone.onnx', 'head-segmentation.onnx', 'head-depth.onnx', 'plan.json']) assert.ok(existsSync(join(out, f)), f);
+  });
+  it('--target host --json: the plan, the measured timings and the choice', async () => {
+    const r = await cli('plan', modelPath, '--target', 'host', '--method', 'max', '--samples', '2', '--iterations', '1', '--engine', 'head-depth=cpu', '--json', '-o', join(tmp.dir, 'host'));
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { plan: { target: string; stages: { name: string; engine: string; choice: { how: string } }[] }; timings: { what: string }[]; assignment: { bottleneck: string } };
+    assert.equal(j.plan.target, 'host');
+    const depth = j.plan.stages.find((s) => s.name === 'head-depth')!;
+    assert.deepEqual([depth.engine, depth.choice.how], ['cpu', 'pinned']);
+    assert.ok(j.timings.length >= 5 && j.timings.every((t) => /^measured: (cpu|dla-emulated|webgpu), this machine, median of 1 runs$/.test(t.what)));
+    assert.equal(j.assignment.bottleneck, 'cpu');
+  });
+  it('flag errors are one line with the code', async () => {
+    const bad = await cli('plan', modelPath, '--target', 'host', '--engine', 'head-depth', '-o', join(tmp.dir, 'bad'));
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /^tandem: --engine expects stage=engine \(e\.g\. head-depth=cpu\), got "head-depth" \[USAGE\]\n$/);
+    const target = await cli('plan', modelPath, '--target', 'tpu', '-o', join(tmp.dir, 'bad'));
+    assert.equal(target.code, 2);
+    assert.match(target.err, /expected one of orin, host, got "tpu"/);
+    const split = await cli('plan', join(tmp.dir, 'nope.json'), '--target', 'orin', '-o', join(tmp.dir, 'bad'));
+    assert.match(split.err, /does not exist \[FILE_NOT_FOUND\]/);
+    assert.equal(existsSync(join(tmp.dir, 'bad')), false);
+  });
+});

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { readPlan } from '../../src/io/stage-file/index.js';
+import type { HostEngine } from '../../src/io/stage-file/types.js';
+import type { Model } from '../../src/ir/model.js';
+import { getReferenceModel } from '../../src/models/index.js';
+import { loadModel } from '../../src/onnx/load-save.js';
+import { splitModel, writeSplit } from '../../src/passes/index.js';
+import { chooseHostAssignment, planDeployment, type HostEngines, type StageTiming } from '../../src/plan/index.js';
+import { getEngine } from '../../src/runtime/engines/registry.js';
+import { isTandemError } from '../../src/util/errors.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const tmp = tempDir('tandem-plan-');
+after(tmp.cleanup);
+const cpu = getEngine('cpu');
+const mt = getReferenceModel('multitask');
+const model = mt.build({ ...mt.smallOptions });
+const quick = { generatedSamples: 2, method: 'max' as const, opener: cpu };
+
+/**
+ * Engines whose sessions take scripted times on a virtual clock: timing is then exact and the choice
+ * deterministic. The sessions do not compute anything (the plan only times them).
+ */
+function scriptedEngines(times: Record<string, Partial<Record<HostEngine, number>>>, available: HostEngine[]): HostEngines & { opened: string[] } {
+  let clock = 0;
+  const opened: string[] = [];
+  return {
+    available,
+    opened,
+    now: () => clock,
+    open: async (engine: HostEngine, m: Model) => {
+      const stage = Object.keys(times).find((s) => m.graph.outputs.some((o) => stageOutputs.get(s)?.includes(o)));
+      const ms = stage === undefined ? undefined : times[stage]![engine];
+      if (ms === undefined) throw Object.assign(new Error('no script'), { code: 'x' });
+      opened.push(`${stage}@${engine}`);
+      return { run: async () => ((clock += ms), {}), close: async () => {} };
+    },
+  };
+}
+const stageOutputs = new Map(splitModel(model, { auto: true }).stages.map((s) => [s.name, s.outputs]));
+
+describe('tandem plan: orin', () => {
+  it('the webinar layout: trunk FP16 on the GPU, heads INT8 on dla0 and dla1, INT8 hand-offs quantized in the backbone', async () => {
+    const out = join(tmp.dir, 'orin');
+    const d = await planDeployment({ model, path: 'multitask.onnx' }, { ...quick, target: 'orin', out });
+    const plan = readPlan(join(out, 'plan.json'));
+    assert.deepEqual(plan.stages.map((s) => [s.name, s.engine, s.precision]), [
+      ['backbone', 'gpu', 'fp16'],
+      ['head-segmentation', 'dla0', 'int8'],
+      ['head-depth', 'dla1', 'int8'],
+    ]);
+    assert.ok(plan.stages.every((s) => s.choice.how === 'layout'));
+    assert.match(plan.stages[1]!.choice.reason, /^INT8 on dla0: \d+% of its FLOPs run on the DLA, .*balanced over the DLA cores by modelled cost \(dla0 [\d.]+ ms, dla1 [\d.]+ ms per frame, modelled\)/);
+    assert.ok(plan.stages[0]!.choice.timingsMs!.gpu! > plan.stages[2]!.choice.timingsMs!.gpu!, 'the trunk costs more than a head');
+    const handoffs = plan.tensors.filter((t) => t.quantization !== undefined);
+    assert.deepEqual(handoffs.map((t) => t.name), ['c1', 'c2', 'c3', 'c4']);
+    assert.ok(handoffs.every((t) => t.dtype === 'int8' && t.quantization!.zeroPoint === 0 && t.quantization!.scale > 0));
+    const backbone = loadModel(join(out, 'backbone.onnx'));
+    assert.ok(backbone.graph.nodes.some((n) => n.op === 'Cast'), 'FP16 backbone behind float32 I/O casts');
+    assert.ok(backbone.graph.outputs.every((o) => backbone.graph.producer(o)?.op === 'QuantizeLinear' && backbone.graph.tensorType(o)?.dtype === 'int8'));
+    const head = loadModel(join(out, 'head-depth.onnx'));
+    assert.ok(head.graph.runtimeInputs.every((i) => head.graph.tensorType(i)?.dtype === 'int8' && head.graph.consumers(i).every((n) => n.op === 'DequantizeLinear')));
+    assert.ok(d.boundary?.ok && d.boundary.maxAbsDiff === 0);
+    assert.match(d.notes.join('\n'), /generated inputs/);
+    assert.equal(plan.source, 'multitask.onnx');
+  });
+  it('a pinned head runs where it is pinned; its hand-offs stay float (one reader is not INT8)', async () => {
+    const out = join(tmp.dir, 'orin-pin');
+    const d = await planDeployment({ model }, { ...quick, target: 'orin', out, pins: { 'head-depth': 'gpu' } });
+    const depth = d.plan.stages.find((s) => s.name === 'head-depth')!;
+    assert.deepEqual([depth.engine, depth.precision, depth.choice.how], ['gpu', 'fp16', 'pinned']);
+    assert.equal(d.plan.stages.find((s) => s.name === 'head-segmentation')!.engine, 'dla0');
+    assert.ok(d.plan.tensors.every((t) => t.quantization === undefined));
+    assert.equal(d.boundary, undefined);
+  });
+});
+
+describe('tandem plan: host', () => {
+  const times = {
+    backbone: { cpu: 10, webgpu: 4 },
+    'head-segmentation': { cpu: 3, webgpu: 2, 'dla-emulated': 2.5 },
+    'head-depth': { cpu: 3, webgpu: 1, 'dla-emulated': 2 },
+  };
+  it('times each stage on each engine and chooses the assignment whose busiest stream is least busy', async () => {
+    const engines = scriptedEngines(times, ['cpu', 'webgpu', 'dla-emulated']);
+    const out = join(tmp.dir, 'host');
+    const d = await planDeployment({ model }, { ...quick, target: 'host', out, engines, timing: { warmup: 1, iterations: 3 } });
+    assert.equal(d.timings.length, 8);
+    assert.ok(d.timings.every((t) => t.runs === 3 && t.medianMs === times[t.stage as keyof typeof times][t.engine as 'cpu']));
+    // webgpu alone would carry 4 + 2 + 1 = 7 ms; heads emulated on the CPU: webgpu 4, cpu 2.5 + 2 = 4.5
+    assert.deepEqual(d.plan.stages.map((s) => [s.name, s.engine, s.precision]), [
+      ['backbone', 'webgpu', 'fp32'],
+      ['head-segmentation', 'dla-emulated', 'int8'],
+      ['head-depth', 'dla-emulated', 'int8'],
+    ]);
+    assert.deepEqual(d.assignment?.streams, { webgpu: 4, cpu: 4.5 });
+    assert.equal(d.assignment?.bottleneck, 'cpu');
+    const plan = readPlan(join(out, 'plan.json'));
+    assert.ok(plan.stages.every((s) => s.choice.how === 'measured'));
+    assert.deepEqual(plan.stages[1]!.choice.timingsMs, times['head-segmentation']);
+    assert.deepEqual(plan.stages[1]!.engineOptions, { stream: 'cpu' });
+    assert.deepEqual(plan.tensors.filter((t) => t.quantization).map((t) => t.name), ['c1', 'c2', 'c3', 'c4']);
+    assert.ok(d.boundary?.ok);
+  });
+  it('--engine pins a stage; the rest is chosen around it', async () => {
+    const engines = scriptedEngines(times, ['cpu', 'webgpu', 'dla-emulated']);
+    const d = await planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'host-pin'), engines, pins: { 'head-depth': 'cpu' }, timing: { iterations: 1 } });
+    assert.deepEqual(d.plan.stages.map((s) => [s.name, s.engine, s.choice.how]), [
+      ['backbone', 'webgpu', 'measured'],
+      ['head-segmentation', 'dla-emulated', 'measured'],
+      ['head-depth', 'cpu', 'pinned'],
+    ]);
+    assert.match(d.plan.stages[2]!.choice.reason, /^pinned \(--engine\)/);
+    assert.ok(d.plan.tensors.every((t) => t.quantization === undefined), 'head-depth reads the features in float');
+  });
+  it('plans from a split.json, on the real cpu engine', async () => {
+    const stages = join(tmp.dir, 'split');
+    writeSplit(splitModel(model, { auto: true }), stages, { source: 'multitask.onnx' });
+    const engines: HostEngines = { available: ['cpu'], open: (e, m) => getEngine(e).open(m) };
+    const d = await planDeployment({ splitPath: join(stages, 'split.json') }, { ...quick, target: 'host', out: join(tmp.dir, 'from-split'), engines, timing: { iterations: 1 } });
+    assert.ok(d.plan.stages.every((s) => s.engine === 'cpu' && s.precision === 'fp32'));
+    assert.ok(d.timings.every((t) => t.medianMs > 0));
+    assert.equal(d.plan.source, 'multitask.onnx');
+  });
+});
+
+describe('tandem plan: what it refuses', () => {
+  const engines: HostEngines = { available: ['cpu'], open: (e, m) => getEngine(e).open(m) };
+  const refuse = async (opts: Partial<Parameters<typeof planDeployment>[1]>, code: string, message: RegExp) =>
+    assert.rejects(planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'refused'), engines, ...opts } as Parameters<typeof planDeployment>[1]), (e) => isTandemError(e) && e.code === code && message.test(e.message));
+  it('pins of unknown stages, engines of another target, the DLA emulation on the trunk', async () => {
+    await refuse({ pins: { 'head-x': 'cpu' } }, 'UNKNOWN_NAME', /--engine names stage "head-x", which the split does not have; stages: backbone, head-segmentation, head-depth/);
+    await refuse({ pins: { backbone: 'dla0' } }, 'UNKNOWN_NAME', /"dla0" is not an engine of target host; engines: cpu, webgpu, cuda, tensorrt, dla-emulated/);
+    await refuse({ target: 'orin', pins: { backbone: 'cpu' } }, 'UNKNOWN_NAME', /not an engine of target orin; engines: gpu, dla0, dla1/);
+    await refuse({ pins: { backbone: 'dla-emulated' } }, 'USAGE', /the DLA emulation runs INT8 heads; "backbone" is the backbone/);
+    assert.equal(existsSync(join(tmp.dir, 'refused')), false);
+  });
+  it('an output that is a file, and a host plan without engines', async () => {
+    const file = join(tmp.dir, 'a-file');
+    writeFileSync(file, 'x');
+    await refuse({ out: file }, 'FILE_EXISTS', /is a file, not a folder/);
+    await assert.rejects(planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'x') }), (e) => isTandemError(e, 'USAGE'));
+  });
+  it('a pinned engine that could not time the stage', async () => {
+    const d = planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'y'), engines, pins: { backbone: 'webgpu' }, timing: { iterations: 1 } });
+    await assert.rejects(d, (e) => isTandemError(e, 'ENGINE_UNAVAILABLE') && /stage "backbone" has no timing on webgpu/.test(e.message));
+  });
+});
+
+describe('chooseHostAssignment', () => {
+  const t = (stage: string, engine: HostEngine, medianMs: number): StageTiming => ({ stage, engine, medianMs, runs: 1 });
+  it('minimises the busiest stream, then the sum; cpu and dla-emulated share the CPU stream', () => {
+    const a = chooseHostAssignment(['a', 'b'], [t('a', 'cpu', 5), t('a', 'webgpu', 6), t('b', 'cpu', 5), t('b', 'dla-emulated', 4)]);
+    assert.deepEqual(a.engines, { a: 'webgpu', b: 'dla-emulated' });
+    assert.deepEqual(a.streams, { webgpu: 6, cpu: 4 });
+    assert.equal(a.predictedFps, 1000 / 6);
+    assert.equal(a.search, 'exhaustive');
+  });
+});

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { REPORT_SECTIONS, loadReportInputs, timelineData } from '../../src/report/index.js';
+import { cli } from '../helpers/cli.js';
+import { addFormatFixtures, makeResults } from './fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots of each section land here (git-ignored) for people to look at. */
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/report/', import.meta.url));
+
+let dir = '';
+let html = '';
+let reportPath = '';
+
+before(async () => {
+  dir = await makeResults();
+  await addFormatFixtures(dir);
+  reportPath = join(dir, 'report.html');
+  const r = await cli('report', dir, '-o', reportPath);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /sections {3}Summary, Placement, Coverage, Plan, Bench, Timeline, INT8, Pictures, Export/);
+  html = readFileSync(reportPath, 'utf8');
+});
+
+describe('report from real tandem results of the small multi-task model', () => {
+  it('has every section with data, none marked missing', () => {
+    for (const [id] of REPORT_SECTIONS) assert.match(html, new RegExp(`<section id="${id}"`), id);
+    assert.doesNotMatch(html, /class="missing"/);
+  });
+
+  it('is self-contained: no external URL, script or style; pictures as data URIs', () => {
+    assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//);
+    assert.doesNotMatch(html, /<link /);
+    assert.doesNotMatch(html, /<script src/);
+    assert.equal((html.match(/<img [^>]*src="data:image\/png;base64,/g) ?? []).length, 4);
+    assert.ok(statSync(reportPath).size < 5 * 2 ** 20);
+  });
+
+  it('draws each node of the analysis with its verdict, and the crossings with size and format', () => {
+    const inputs = loadReportInputs([join(dir, 'analysis.json')]);
+    const a = inputs.analyses[0]!.data;
+    const drawn = a.nodes.filter((n) => n.placement !== 'build');
+    const data = JSON.parse(/<script type="application\/json" id="graph-0-data">(.*?)<\/script>/s.exec(html)![1]!) as { nodes: { name: string; rule?: string }[]; groups: number[][] };
+    assert.equal(data.nodes.length, drawn.length);
+    assert.deepEqual(data.groups.flat().sort((x, y) => x - y), drawn.map((_, i) => i));
+    assert.ok(data.groups.length < drawn.length, 'linear chains are collapsed');
+    const fallback = drawn.find((n) => n.placement === 'fallback')!;
+    assert.equal(data.nodes.find((n) => n.name === fallback.name)?.rule, fallback.rule);
+    assert.match(html, /class="xtag"/);
+    assert.match(html, /int8:chw32/);
+  });
+
+  it('shows the predicted numbers and the placement search as modelled', () => {
+    assert.match(html, /cost\.json: predicted for Jetson AGX Orin 64GB, maxn, batch 1 <span class="badge modelled"/);
+    assert.match(html, /search\.json: placement search <span class="badge modelled"/);
+    assert.match(html, /chosen by the search<\/td><td class="num"><b>36\.0<\/b>/);
+  });
+
+  it('gives the timeline one track per stream, with queue waits', () => {
+    const inputs = loadReportInputs([join(dir, 'trace.json')]);
+    const { data } = timelineData(inputs.traces[0]!.data);
+    assert.deepEqual(data.tracks, ['stream webgpu', 'stream cpu', 'stream dla-emulated']);
+    assert.equal(data.slices.filter((s) => s[4] === 1).length, 16);
+    assert.equal(data.flows.length, 16);
+  });
+
+  it('refuses to write over an input', async () => {
+    const r = await cli('report', join(dir, 'analysis.json'), '-o', join(dir, 'analysis.json'));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /never writes over its input/);
+  });
+});
+
+describe('report in a real browser (Chromium, network blocked)', () => {
+  const have = existsSync(CHROMIUM);
+  let browser: import('playwright-core').Browser | undefined;
+  after(async () => browser?.close());
+
+  it('opens with no console error and no network request; every section present; a click shows a verdict; one track per stream', { skip: have ? false : `no ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)` }, async (t) => {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--proxy-server=127.0.0.1:9', '--proxy-bypass-list=<-loopback>', '--host-resolver-rules=MAP * ~NOTFOUND'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, offline: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    page.on('request', (r) => {
+      if (!/^(file|data):/.test(r.url())) requests.push(r.url());
+    });
+    const t0 = Date.now();
+    await page.goto(`file://${reportPath}`);
+    await page.waitForSelector('html[data-ready]', { timeout: 10_000 });
+    const ready = await page.evaluate('document.documentElement.dataset.ready');
+    t.diagnostic(`page script done ${ready} ms after navigation start (${Date.now() - t0} ms wall incl. browser) for ${(statSync(reportPath).size / 1024).toFixed(0)} KiB`);
+    // The sticky header would cover the top of each section's screenshot.
+    await page.addStyleTag({ content: 'header { position: static !important; }' });
+
+    for (const [id] of REPORT_SECTIONS) assert.equal(await page.locator(`section#${id}`).count(), 1, id);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    for (const [id] of REPORT_SECTIONS) {
+      const s = page.locator(`section#${id}`);
+      await s.scrollIntoViewIfNeeded();
+      await s.screenshot({ path: join(ARTIFACTS, `${id}.png`) });
+    }
+
+    const node = page.locator('svg.graph g.node.gpu').first();
+    await node.scrollIntoViewIfNeeded();
+    await node.click();
+    const details = page.locator('#details-0');
+    await assert.doesNotReject(details.locator('.verdict.fallback').first().waitFor({ timeout: 2000 }));
+    const text = await details.innerText();
+    assert.match(text, /falls back to the GPU/);
+    assert.match(text, /rule/);
+    await page.locator('.graph-wrap').first().screenshot({ path: join(ARTIFACTS, 'placement-verdict.png') });
+    await page.locator('.zoom-bar[data-for="graph-0"] button[data-zoom="fit"]').click();
+    await page.locator('.graph-wrap').first().screenshot({ path: join(ARTIFACTS, 'placement-overview.png') });
+
+    assert.equal(await page.locator('#timeline-0 g.track').count(), 3);
+    const timeline = page.locator('#timeline-0');
+    await timeline.scrollIntoViewIfNeeded();
+    const box = (await timeline.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.wheel(0, -600);
+    await page.waitForTimeout(100);
+    await timeline.screenshot({ path: join(ARTIFACTS, 'timeline-zoomed.png') });
+    assert.equal(await page.locator('#timeline-0 g.track').count(), 3);
+
+    assert.deepEqual(errors, []);
+    assert.deepEqual(requests, []);
+  });
+});

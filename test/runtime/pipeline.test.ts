@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Tensor } from '../../src/ir/tensor.js';
+import { compareTensors, getEngine, openPipeline, randomInputs } from '../../src/runtime/index.js';
+import { pipelineStages } from '../../src/runtime/pipeline/pipeline.js';
+import { isTandemError } from '../../src/util/errors.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { smallMultitaskPlan } from './plan-helpers.js';
+
+describe('openPipeline over a host plan (cpu engines)', () => {
+  it('runs the split multi-task model like the whole model, pipelined and sequential, frames in order', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const { plan, model } = smallMultitaskPlan(dir, {}, { backbone: 'cpu-a' });
+      await using pipeline = await openPipeline(plan);
+      assert.deepEqual(pipeline.streams, ['cpu-a', 'cpu']);
+      assert.deepEqual([...pipeline.outputs].sort(), ['depth', 'segmentation']);
+      await using whole = await getEngine('cpu').open(model, { threads: 1 });
+      const frames = [1, 2, 3, 4].map((seed) => randomInputs(model, { seed }));
+      for (const mode of ['pipelined', 'sequential'] as const) {
+        const got: number[] = [];
+        for await (const r of pipeline.run(frames, { mode, maxInFlight: 2 })) {
+          got.push(r.frame);
+          const want = await whole.run(frames[r.frame]!);
+          for (const name of pipeline.outputs) assert.ok(compareTensors(name, want[name]!, r.outputs[name]!).maxAbs < 1e-4, `${mode} frame ${r.frame} ${name}`);
+        }
+        assert.deepEqual(got, [0, 1, 2, 3]);
+      }
+      await pipeline.close();
+      await pipeline.close();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('keeps a hand-off on the GPU only where its producer and every consumer are webgpu stages', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const all = pipelineStages(smallMultitaskPlan(dir, { backbone: 'webgpu', 'head-segmentation': 'webgpu', 'head-depth': 'webgpu' }).plan);
+      assert.deepEqual(all.map((s) => [s.name, s.stream, s.residentOutputs]), [['backbone', 'webgpu', ['c1', 'c2', 'c3', 'c4']], ['head-segmentation', 'webgpu', []], ['head-depth', 'webgpu', []]]);
+      const mixed = pipelineStages(smallMultitaskPlan(dir, { backbone: 'webgpu', 'head-segmentation': 'webgpu', 'head-depth': 'cpu' }).plan);
+      assert.deepEqual(mixed[0]!.residentOutputs, []);
+      const off = pipelineStages(smallMultitaskPlan(dir, { backbone: 'webgpu', 'head-segmentation': 'webgpu', 'head-depth': 'webgpu' }).plan, { residentHandoff: false });
+      assert.deepEqual(off[0]!.residentOutputs, []);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('refuses an orin plan, names its device stages and says what to do', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const { plan } = smallMultitaskPlan(dir);
+      const orin = { ...plan, target: 'orin' as const, stages: plan.stages.map((s, i) => ({ ...s, engine: i === 0 ? ('gpu' as const) : ('dla0' as const), engineOptions: {} })) };
+      await assert.rejects(openPipeline(orin), (e: unknown) => isTandemError(e, 'USAGE') && /"backbone" \(gpu\)/.test((e as Error).message) && /--target host/.test((e as Error).message));
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('names the frame and stage when a feed does not fit, and keeps the frames before it', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const { plan, model } = smallMultitaskPlan(dir);
+      await using pipeline = await openPipeline(plan);
+      const good = randomInputs(model, { seed: 1 });
+      const wrong = { image: new Tensor('float32', [1, 3, 8, 8], new Float32Array(192)) };
+      const got: number[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const r of pipeline.run([good, good, wrong, good])) got.push(r.frame);
+        })(),
+        (e: unknown) => isTandemError(e, 'ENGINE_RUN') && /frame 2, stage "backbone"/.test((e as Error).message),
+      );
+      assert.deepEqual(got, [0, 1]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('refuses unknown engineOptions with the known ones listed', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const { plan } = smallMultitaskPlan(dir);
+      const odd = { ...plan, stages: plan.stages.map((s) => ({ ...s, engineOptions: { turbo: true } })) };
+      await assert.rejects(openPipeline(odd), (e: unknown) => isTandemError(e, 'USAGE') && /unknown engineOptions.turbo; known: threads/.test((e as Error).message));
+    } finally {
+      cleanup();
+    }
+  });
+});
