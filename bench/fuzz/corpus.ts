@@ -25,7 +25,7 @@ export interface Sandbox {
   readonly root: string;
   /** Where models with external data and stage files live (onnx-file and split targets read here). */
   readonly corpusDir: string;
-  /** The split folder (stage files and split.json) whose split.json the split target replaces. */
+  /** Stage files of a split and a plan, where the stage-file target writes its split.json / plan.json inputs. */
   readonly splitDir: string;
   /** The CLI's working directory: every path in a CLI seed is relative to it. */
   readonly cliDir: string;
@@ -147,16 +147,18 @@ export async function buildSandbox(root: string, options: { large?: boolean } = 
   await tandem(cliDir, 'fp16', 'm.onnx', '-o', 'm.fp16.onnx', '--no-check');
   await tandem(cliDir, 'prepare', 'm.onnx', '-o', 'm.prepared.onnx', '--no-verify');
   await tandem(cliDir, 'run', 'm.onnx', '--out', 'outputs');
-  // The split reader writes its inputs next to a copy of the stage files, outside the CLI's folder.
+  await tandem(cliDir, 'plan', join('split', 'split.json'), '--target', 'orin', '--calib', 'calib', '--method', 'max', '--no-verify', '-o', 'plan');
+  // The stage-file reader writes its inputs next to copies of the stage files, outside the CLI's folder.
   const splitDir = join(corpusDir, 'split');
   cpSync(join(cliDir, 'split'), splitDir, { recursive: true });
+  cpSync(join(cliDir, 'plan'), splitDir, { recursive: true, force: false });
   for (const f of filesUnder(cliDir)) {
     if (statSync(f).size > 4 << 20) continue;
     const bytes = readFileSync(f);
     if (f.endsWith('.onnx')) seeds.onnx.push(bytes);
     else if (f.endsWith('.npy')) seeds.npy.push(bytes);
     else if (f.endsWith('.cache')) seeds.cache.push(bytes);
-    else if (f.endsWith('split.json')) seeds.split.push(bytes);
+    else if (f.endsWith('split.json') || f.endsWith('plan.json')) seeds.split.push(bytes);
   }
   for (const f of filesUnder(FIXTURES)) if (f.endsWith('.npz')) seeds.npz.push(readFileSync(f));
   seeds.npz.push(encodeNpz({ a: new Tensor('float32', [2, 2], new Float32Array(4)), b: new Tensor('int64', [3], new BigInt64Array(3)) }));
@@ -182,6 +184,10 @@ export async function buildSandbox(root: string, options: { large?: boolean } = 
     ['quantize', 'split/split.json', '--calib', 'calib', '--trt-version', '10.3.0', '--method', 'percentile,max', '-o', 'out'],
     ['translate-qdq', 'int8/m.qdq.onnx', '--trt-version', '8.6.1', '-o', 'out'],
     ['fp16', 'm.onnx', '-o', 'out/h.onnx', '--trials', '1'],
+    ['plan', 'split/split.json', '--target', 'orin', '--calib', 'calib', '--method', 'max', '-o', 'out'],
+    ['export', 'plan/plan.json', '--trt', '8.6', '-o', 'out'],
+    ['report', 'plan/plan.json', '-o', 'out/r.html'],
+    ['cost', 'plan/plan.json', '--target', 'orin'],
     ['inspect', 'fifo.onnx'],
     ['run', 'zero.onnx'],
     ['prepare', 'link.onnx', '-o', 'm.onnx'],

@@ -2,7 +2,7 @@
  * npm run fuzz -- --minutes N [--seed S] [--out fuzz-out] [--targets a,b] [--large]
  *
  * Long fuzz runs over tandem's readers (ONNX decoder and model files, .npy, .npz, calibration caches,
- * split.json) and its CLI, in one worker thread supervised by this process. Inputs come from a corpus of
+ * split.json, plan.json) and its CLI, in one worker thread supervised by this process. Inputs come from a corpus of
  * generated models (--large adds the reference models resnet50 and multitask, as structure with external
  * data), test fixtures, and tandem's own outputs, mutated by the same fast-check arbitraries as
  * test/fuzz. Outcome classes: ok, skipped, TandemError (by code), failure, hang. Failures and hangs are
@@ -17,9 +17,9 @@ import { Worker } from 'node:worker_threads';
 import { buildSandbox } from './corpus.js';
 import type { Tally, WorkerData, WorkerMessage } from './worker.js';
 
-const TARGETS = ['onnx-decode', 'onnx-file', 'npy', 'npz', 'calibration-cache', 'split-manifest', 'cli'];
+const TARGETS = ['onnx-decode', 'onnx-file', 'npy', 'npz', 'calibration-cache', 'stage-file', 'cli'];
 /** Wall-time shares: the decoder and model files get the most, the CLI a fifth (each run opens sessions). */
-const SHARES: Record<string, number> = { 'onnx-decode': 25, 'onnx-file': 15, npy: 8, npz: 10, 'calibration-cache': 5, 'split-manifest': 15, cli: 22 };
+const SHARES: Record<string, number> = { 'onnx-decode': 25, 'onnx-file': 15, npy: 8, npz: 10, 'calibration-cache': 5, 'stage-file': 15, cli: 22 };
 /** No progress for this long is a hang (the CLI's slowest honest case, quantize, takes a few seconds). */
 const HANG_MS = { reader: 20_000, command: 120_000 };
 

@@ -9,9 +9,9 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { runCli } from '../../src/cli/main.js';
 import { checkGraph } from '../../src/ir/check.js';
 import { decodeNpy, decodeNpz } from '../../src/io/npy.js';
+import { readStageFile } from '../../src/io/stage-file/index.js';
 import { allTensors, decodeModel, encodeModel, loadModel } from '../../src/onnx/index.js';
 import { readCalibrationCache } from '../../src/quant/calibration-cache.js';
-import { loadSplitStages } from '../../src/quant/split-manifest.js';
 import { isTandemError } from '../../src/util/errors.js';
 import type { Sandbox, SeedKind } from './corpus.js';
 import type { Format } from './mutate.js';
@@ -81,16 +81,16 @@ function readerTargets(sb: Sandbox): FuzzTarget[] {
     { name: 'npz', kind: 'reader', format: 'binary', seeds: 'npz', run: (b) => outcomeOf(() => decodeNpz(b)) },
     { name: 'calibration-cache', kind: 'reader', format: 'lines', seeds: 'cache', run: (b) => outcomeOf(() => readCalibrationCache(text.decode(b))) },
     {
-      name: 'split-manifest',
+      name: 'stage-file',
       kind: 'reader',
       format: 'json',
       seeds: 'split',
-      // split.json next to real stage files: read, validated, and every stage model loaded.
+      // split.json / plan.json next to real stage files: read and validated (stage models' inputs and outputs included).
       run: (b) =>
         outcomeOf(() => {
-          const path = join(sb.splitDir, 'fuzz-split.json');
+          const path = join(sb.splitDir, 'fuzz-stage.json');
           writeFileSync(path, b);
-          loadSplitStages(path);
+          readStageFile(path);
         }),
     },
   ];

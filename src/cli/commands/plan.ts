@@ -1,3 +1,4 @@
+import { checkOutputDir } from '../../util/fs.js';
 import { GraphBuilder, buildModel } from '../../ir/builder.js';
 import type { HostEngine, Plan } from '../../io/stage-file/types.js';
 import { loadModel } from '../../onnx/load-save.js';
@@ -50,6 +51,7 @@ export const planCommand: CliCommand = {
         ].join('\n'),
       )
       .action(async (input: string, flags: PlanFlags) => {
+        checkOutputDir(flags.out);
         if (!isCalibrationMethod(flags.method)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method "${flags.method}"; methods: ${CALIBRATION_METHODS.join(', ')}`);
         const pins = parsePins(flags.engine);
         const split = isSplitManifestPath(input);
