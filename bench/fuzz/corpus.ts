@@ -115,6 +115,7 @@ export async function buildSandbox(root: string, options: { large?: boolean } = 
     for (const ref of [REFERENCE_MODELS.resnet50, REFERENCE_MODELS.multitask]) {
       const file = join(corpusDir, `${ref.name}.onnx`);
       saveModel(ref.build({ ...ref.smallOptions } as never), file, { externalData: true });
+      seeds.onnx.push(readFileSync(file)); // the structure: the weights stay in <name>.onnx.data next to it
     }
   }
   for (const f of ['onnx/kitchen_sink.onnx', 'pytorch/tiny_cnn_legacy.onnx', 'pytorch/tiny_vit_legacy.onnx', 'pytorch/multihead_dynamo.onnx']) {
