@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readTextFile } from '../util/fs.js';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { parseStageDocument, type StageDocument } from '../io/stage-file/index.js';
@@ -141,7 +142,7 @@ function readOne(file: string, label: string, out: ReportInputs, strict: boolean
   const size = statSync(file).size;
   if (extname(file).toLowerCase() === '.sh') {
     if (size > MAX_SCRIPT_BYTES) return skip(strict, file, `a ${size}-byte script is larger than the ${MAX_SCRIPT_BYTES} bytes read`);
-    const text = readFileSync(file, 'utf8');
+    const text = readTextFile(file, { maxBytes: MAX_SCRIPT_BYTES, what: 'shell script' });
     if (!/\btrtexec\b/.test(text)) return skip(strict, file, 'a shell script without trtexec lines (the report reads an export bundle\'s build.sh and bench.sh)');
     out.scripts.push({ file, label, data: text });
     return undefined;
@@ -150,7 +151,7 @@ function readOne(file: string, label: string, out: ReportInputs, strict: boolean
   if (size > MAX_INPUT_BYTES) return skip(strict, file, `${size} bytes is larger than the ${MAX_INPUT_BYTES} bytes the report reads`);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(readTextFile(file, { maxBytes: MAX_INPUT_BYTES, what: 'JSON result file' }));
   } catch (e) {
     return skip(strict, file, `not valid JSON (${(e as Error).message})`);
   }

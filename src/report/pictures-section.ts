@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readRegularFile } from '../util/fs.js';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { esc } from './html.js';
 import type { Loaded } from './load-inputs.js';
@@ -44,7 +45,7 @@ export function picturesSection(evals: readonly Loaded<EvalFile>[]): { html: str
           notes.push(`${basename(f)} left out: ${size} bytes would pass the cap (${MAX_PICTURE_BYTES} per picture, ${MAX_PICTURES_BYTES} in all)`);
           continue;
         }
-        const bytes = readFileSync(f);
+        const bytes = readRegularFile(f, { maxBytes: MAX_PICTURE_BYTES, what: 'PNG picture' });
         if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
           notes.push(`${basename(f)} is not a PNG file`);
           continue;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { quote } from '../../util/text.js';
+import { readTextFile } from '../../util/fs.js';
 import { z } from 'zod';
 import { TandemError } from '../../util/errors.js';
 
@@ -91,9 +92,9 @@ export function parseLatencyParams(data: unknown, where: string): LatencyParams 
 export function readLatencyParams(path: string): LatencyParams {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextFile(path, { maxBytes: 16 << 20, what: 'latency parameter file' });
   } catch (cause) {
-    throw new TandemError('FILE_NOT_FOUND', `cannot read latency parameters "${path}"; give a file written by tandem import --refit`, { cause });
+    throw new TandemError('FILE_NOT_FOUND', `cannot read latency parameters ${quote(path)} (${(cause as Error).message}); give a file written by tandem import --refit`, { cause });
   }
   let data: unknown;
   try {
