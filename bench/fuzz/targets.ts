@@ -197,12 +197,12 @@ function cliTarget(sb: Sandbox): FuzzTarget {
       if (outside.length > 0) return { class: 'failure', reason: `wrote outside the output paths: ${outside.slice(0, 3).join(', ')}`, detail: `argv: ${JSON.stringify(argv)}\n${stderr}` };
       if (code === 0) return OK;
       const lines = stderr.trimEnd().split('\n');
-      if (code === 2 && lines.length === 1) {
-        const m = /\[([A-Z_]+)\]$/.exec(lines[0]!);
-        if (m) return { class: 'error', code: m[1]! };
-        if (/\(add --help for usage\)$/.test(lines[0]!) || /^error: /.test(lines[0]!)) return { class: 'error', code: 'FLAG' };
-      }
-      return { class: 'failure', reason: code === 2 ? 'a user error of more than one line, or without a code' : `exit ${code}: ${lines[0]?.slice(0, 160) ?? ''}`, detail: `argv: ${JSON.stringify(argv)}\n${stderr}` };
+      // A TandemError: "tandem: ..." ending in [CODE] (a stage file's problems may take a line each).
+      const m = /\[([A-Z_]+)\]$/.exec(lines.at(-1)!);
+      if (code === 2 && m && lines[0]!.startsWith('tandem: ')) return { class: 'error', code: m[1]! };
+      // A flag error: one line.
+      if (code === 2 && lines.length === 1 && /\(add --help for usage\)$/.test(lines[0]!)) return { class: 'error', code: 'FLAG' };
+      return { class: 'failure', reason: code === 2 ? 'a user error that is not one tandem line with a code' : `exit ${code}: ${lines[0]?.slice(0, 160) ?? ''}`, detail: `argv: ${JSON.stringify(argv)}\n${stderr}` };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
 import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
@@ -108,7 +109,7 @@ export function formatBench(r: BenchResult): string[] {
     const pipe = r.modes.find((m) => m.mode === 'pipelined')!;
     lines.push('');
     lines.push(`speed-up pipelined ÷ sequential: ${f(r.speedup)}x`);
-    lines.push(`pipeline efficiency: ${f(r.efficiency, 3)} (pipelined ${f(pipe.throughputFps)} fps ÷ slowest stream "${r.slowestStream.name}" alone ${f(r.slowestStream.fps)} fps = 1000 ÷ ${f(r.slowestStream.msPerFrame)} ms of its stages' compute, measured in the sequential run)`);
+    lines.push(`pipeline efficiency: ${f(r.efficiency, 3)} (pipelined ${f(pipe.throughputFps)} fps ÷ slowest stream ${quote(r.slowestStream.name)} alone ${f(r.slowestStream.fps)} fps = 1000 ÷ ${f(r.slowestStream.msPerFrame)} ms of its stages' compute, measured in the sequential run)`);
   }
   return lines;
 }

@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -133,8 +134,8 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
 
   for (const [si, stage] of plan.stages.entries()) {
     const dla = stage.engine === 'dla0' || stage.engine === 'dla1';
-    if (!dla && stage.engine !== 'gpu') throw new TandemError('USAGE', `stage "${stage.name}" runs on ${stage.engine}; an Orin plan's stages run on gpu, dla0 or dla1`);
-    if (dla && stage.precision === 'fp32') throw new TandemError('USAGE', `stage "${stage.name}" is FP32 on ${stage.engine}; the DLA runs INT8 or FP16 — set its precision in the plan`);
+    if (!dla && stage.engine !== 'gpu') throw new TandemError('USAGE', `stage ${quote(stage.name)} runs on ${stage.engine}; an Orin plan's stages run on gpu, dla0 or dla1`);
+    if (dla && stage.precision === 'fp32') throw new TandemError('USAGE', `stage ${quote(stage.name)} is FP32 on ${stage.engine}; the DLA runs INT8 or FP16 — set its precision in the plan`);
     const model = loadModel(join(plan.dir, stage.file));
     const onnx = `stages/${stage.name}.onnx`;
     let calib: string | null = null;
@@ -143,7 +144,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
     if (flags.quantization === 'typed-qdq') {
       if (int8) {
         const qdq = artifactPaths(artifacts, stage.name).qdq;
-        if (!existsSync(qdq)) throw new TandemError('FILE_NOT_FOUND', `stage "${stage.name}" is INT8 and TensorRT ${options.trt} builds it from a typed Q/DQ model, but ${qdq} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
+        if (!existsSync(qdq)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} builds it from a typed Q/DQ model, but ${qdq} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
         saveModel(loadModel(qdq), join(out, onnx));
       } else if (stage.precision === 'fp16') {
         // strongly typed: an FP16 stage is an FP16 model (TensorRT 11 has no --fp16)
@@ -153,7 +154,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
       saveModel(model, join(out, onnx));
       if (int8) {
         const cachePath = artifactPaths(artifacts, stage.name).cache;
-        if (!existsSync(cachePath)) throw new TandemError('FILE_NOT_FOUND', `stage "${stage.name}" is INT8 and TensorRT ${options.trt} reads its scales from a calibration cache, but ${cachePath} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
+        if (!existsSync(cachePath)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} reads its scales from a calibration cache, but ${cachePath} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
         const cache = readCalibrationCache(readTextFile(cachePath, { maxBytes: MAX_CACHE_BYTES, what: 'calibration cache' }), cachePath);
         // the header's major version must match the TensorRT that reads it (reference §3.2): rewrite it
         calib = `stages/${stage.name}.cache`;

@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,7 +111,7 @@ export function importResults(resultsDir: string): ImportResult {
     if (window !== undefined) {
       const t = traces.get(s.name)!;
       const inside = t.entries.filter((e) => t.startNs / 1e6 + e.startMs >= window.from && t.startNs / 1e6 + e.endMs <= window.to);
-      if (inside.length === 0) throw new TandemError('TRT_LOG', `stage "${s.name}" finished no inference inside the window in which all engines ran; rerun bench.sh with a longer --duration`);
+      if (inside.length === 0) throw new TandemError('TRT_LOG', `stage ${quote(s.name)} finished no inference inside the window in which all engines ran; rerun bench.sh with a longer --duration`);
       const ms = inside.map((e) => e.computeMs);
       const clog = parseTrtexecLog(read(r(`${s.name}.concurrent.log`), 'trtexec log of the concurrent run'), r(`${s.name}.concurrent.log`));
       conc = {
