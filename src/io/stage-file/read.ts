@@ -128,6 +128,7 @@ function readJson(path: string): unknown {
   } catch (e) {
     const size = isTandemError(e) ? e.details.size : undefined;
     if (typeof size === 'number') throw new TandemError('STAGE_FILE', `${quote(path)} is ${size} bytes; a split.json or plan.json is at most ${MAX_BYTES} bytes — is this the right file?`, { cause: e });
+    if (isTandemError(e, 'FILE_NOT_FOUND')) throw new TandemError('FILE_NOT_FOUND', `${quote(path)} does not exist`, { cause: e });
     throw e;
   }
   try {
