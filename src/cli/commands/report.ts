@@ -1,3 +1,4 @@
+import { checkOutputFile } from '../../util/fs.js';
 import { REPORT_SECTIONS, writeReport, type ReportInputs } from '../../report/index.js';
 import type { CliCommand } from './types.js';
 
@@ -17,6 +18,7 @@ export const reportCommand: CliCommand = {
       .option('--title <text>', 'page title (default: "tandem report — <model>")')
       .addHelpText('after', '\nExamples:\n  tandem report tandem-demo/ -o report.html\n  tandem report analysis.json prepare.json stages/split.json bench.json trace.json -o report.html')
       .action((inputs: string[], flags: ReportFlags) => {
+        checkOutputFile(flags.out);
         const written = writeReport(inputs, flags.out, flags.title === undefined ? {} : { title: flags.title });
         for (const line of formatReportInputs(written.inputs)) ctx.print(line);
         ctx.print(`wrote      ${written.path} (${(written.bytes / 1024).toFixed(0)} KiB)`);
