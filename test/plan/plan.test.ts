@@ -127,7 +127,7 @@ describe('tandem plan: host', () => {
     // planned into the split's own folder, a stage model would be written over its input
     await assert.rejects(
       planDeployment({ splitPath: join(stages, 'split.json') }, { ...quick, target: 'host', out: stages, engines }),
-      (e) => isTandemError(e, 'FILE_EXISTS') && /backbone.onnx is the input .*backbone.onnx; tandem never writes over its input/.test(e.message),
+      (e) => isTandemError(e, 'FILE_EXISTS') && /backbone.onnx would overwrite the input .*backbone.onnx; tandem never writes over its input/.test(e.message),
     );
   });
 });

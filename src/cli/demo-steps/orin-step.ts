@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { Model } from '../../ir/model.js';
-import { MULTITASK_IO } from '../../models/index.js';
 import { exportBundle, searchPlacement, type Deployment, type ScoredPlacement } from '../../plan/index.js';
 import type { CliContext } from '../context.js';
 
@@ -11,7 +10,7 @@ import type { CliContext } from '../context.js';
  */
 export function orinStep(prepared: Model, orin: Deployment, ctx: CliContext, options: { workDir: string }): { bundles: string[] } {
   ctx.print('── orin: predicted numbers (modelled by the fitted latency model, DRIVE Orin-X as in the webinar; not measured)');
-  const r = searchPlacement(prepared.clone(), { features: MULTITASK_IO.features, platform: 'drive-orin-x' });
+  const r = searchPlacement(prepared.clone(), { platform: 'drive-orin-x' });
   const row = (label: string, p: ScoredPlacement): string =>
     `  ${label.padEnd(22)} ${p.fps.toFixed(1).padStart(7)} fps  ${p.latencyMs.toFixed(1).padStart(7)} ms  INT8 ${(p.int8Share * 100).toFixed(0).padStart(3)}% of MACs  ${p.label}`;
   ctx.print(row('GPU-only (FP16)', r.gpuOnly));

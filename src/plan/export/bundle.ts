@@ -1,5 +1,6 @@
+import { quote } from '../../util/text.js';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Plan, PlanStage } from '../../io/stage-file/index.js';
 import type { Model } from '../../ir/model.js';
@@ -8,7 +9,7 @@ import { artifactPaths, convertToFloat16, readCalibrationCache, translateQdq, wr
 import { floatBoundaries } from './float-boundaries.js';
 import { analyze, convSparsity } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { openRegularFile, readExactly, readTextFile, writeFileAtomic } from '../../util/fs.js';
 import { costStageFile, type CostReport } from '../cost-report.js';
 import type { LatencyParams, PowerMode } from '../cost/params.js';
 import { benchScript, buildScript, bundleReadme, type StageBuild } from './scripts.js';
@@ -66,8 +67,24 @@ export interface BundleManifest {
   readonly files: readonly BundleFile[];
 }
 
+/** Calibration caches are text of one line per tensor: far below this. */
+const MAX_CACHE_BYTES = 64 << 20;
+
+/** SHA-256 of a file, read in 1 MiB blocks (stage models can be large). */
 function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  const hash = createHash('sha256');
+  const { fd, size } = openRegularFile(path, 'bundle file');
+  try {
+    const block = new Uint8Array(1 << 20);
+    for (let at = 0; at < size; at += block.length) {
+      const part = block.subarray(0, Math.min(block.length, size - at));
+      readExactly(fd, part, at, path);
+      hash.update(part);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 function walk(dir: string, root = dir): string[] {
@@ -109,7 +126,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
     for (const s of plan.stages) {
       const path = artifactPaths(artifacts, s.name).cache;
       if (s.precision !== 'int8' || !existsSync(path)) continue;
-      for (const [t, v] of readCalibrationCache(readFileSync(path, 'utf8'), path).scales) if (s.inputs.includes(t)) cacheScales.set(t, v);
+      for (const [t, v] of readCalibrationCache(readTextFile(path, { maxBytes: MAX_CACHE_BYTES, what: 'calibration cache' }), path).scales) if (s.inputs.includes(t)) cacheScales.set(t, v);
     }
   }
   const scaleOf = (tensor: string): number | undefined => plan.tensors.find((t) => t.name === tensor)?.quantization?.scale ?? cacheScales.get(tensor);
@@ -118,8 +135,8 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
 
   for (const [si, stage] of plan.stages.entries()) {
     const dla = stage.engine === 'dla0' || stage.engine === 'dla1';
-    if (!dla && stage.engine !== 'gpu') throw new TandemError('USAGE', `stage "${stage.name}" runs on ${stage.engine}; an Orin plan's stages run on gpu, dla0 or dla1`);
-    if (dla && stage.precision === 'fp32') throw new TandemError('USAGE', `stage "${stage.name}" is FP32 on ${stage.engine}; the DLA runs INT8 or FP16 — set its precision in the plan`);
+    if (!dla && stage.engine !== 'gpu') throw new TandemError('USAGE', `stage ${quote(stage.name)} runs on ${stage.engine}; an Orin plan's stages run on gpu, dla0 or dla1`);
+    if (dla && stage.precision === 'fp32') throw new TandemError('USAGE', `stage ${quote(stage.name)} is FP32 on ${stage.engine}; the DLA runs INT8 or FP16 — set its precision in the plan`);
     const model = loadModel(join(plan.dir, stage.file));
     const onnx = `stages/${stage.name}.onnx`;
     let calib: string | null = null;
@@ -134,7 +151,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
       // strongly typed: the model carries its precisions (tandem plan writes Q/DQ INT8 stages and FP16 stages)
       if (int8 && !hasQdq) {
         const qdq = artifactPaths(artifacts, stage.name).qdq;
-        if (!existsSync(qdq)) throw new TandemError('FILE_NOT_FOUND', `stage "${stage.name}" is INT8 and TensorRT ${options.trt} builds it from a typed Q/DQ model, but it has no Q/DQ and ${qdq} does not exist; plan it with tandem plan --target orin, or run tandem quantize (or give --artifacts <folder>)`);
+        if (!existsSync(qdq)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} builds it from a typed Q/DQ model, but it has no Q/DQ and ${qdq} does not exist; plan it with tandem plan --target orin, or run tandem quantize (or give --artifacts <folder>)`);
         written = loadModel(qdq);
       } else if (stage.precision === 'fp16' && !model.graph.nodes.some((n) => n.op === 'Cast')) {
         written = convertToFloat16(model).model;
@@ -148,8 +165,8 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
       else boundaryOnly = scales.size > 0;
     } else if (int8) {
       const cachePath = artifactPaths(artifacts, stage.name).cache;
-      if (!existsSync(cachePath)) throw new TandemError('FILE_NOT_FOUND', `stage "${stage.name}" is INT8 and TensorRT ${options.trt} reads its scales from a calibration cache, but it has no Q/DQ and ${cachePath} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
-      scales = readCalibrationCache(readFileSync(cachePath, 'utf8'), cachePath).scales;
+      if (!existsSync(cachePath)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} reads its scales from a calibration cache, but it has no Q/DQ and ${cachePath} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
+      scales = readCalibrationCache(readTextFile(cachePath, { maxBytes: MAX_CACHE_BYTES, what: 'calibration cache' }), cachePath).scales;
       const covered = new Set(scales.keys());
       fp16Layers = model.graph.nodes
         .filter((n) => n.name !== '' && !/[,:\s']/.test(n.name) && n.outputs.some((o) => o !== '' && model.graph.tensorType(o)?.dtype === 'float32' && !covered.has(o)))
