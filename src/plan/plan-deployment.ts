@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { newPlanDocument, readSplit, runOrder, writePlan } from '../io/stage-file/index.js';
 import { HOST_ENGINES, TARGET_ENGINES, type HostEngine, type Plan, type PlanEngine, type PlanStage, type PlanTarget, type PlanTensor, type SplitDocument, type TargetEngine } from '../io/stage-file/types.js';
 import type { Model } from '../ir/model.js';
-import { loadModel, saveModel } from '../onnx/load-save.js';
+import { loadModel, saveModel, savedModelFiles } from '../onnx/load-save.js';
 import { splitDocument, splitModel } from '../passes/index.js';
 import { arraySource, convertToFloat16, quantize, type CalibrationMethod, type CalibrationSource, type QuantProgress, type SessionOpener } from '../quant/index.js';
 import { analyze } from '../targets/index.js';
 import { TandemError, isTandemError } from '../util/errors.js';
-import { assertNotInput } from '../util/fs.js';
+import { assertOutputsFree, checkOutputDir, writeFolder } from '../util/fs.js';
 import { dequantizeStageInputs, inputQuantScale, quantizeStageOutputs, verifyBoundaryQuantization, type BoundaryCheck, type BoundaryTensor } from './boundary-quantization.js';
 import { stageCost } from './cost/orin-roofline.js';
 import { chooseHostAssignment, hostStream, timeStage, type HostAssignment, type HostEngines, type StageTiming, type TimingOptions } from './host-choice.js';
@@ -92,9 +91,10 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
   const pins = resolvePins(options.target, doc, options.pins ?? {});
   const out = resolve(options.out);
   const protect = [...staged.inputs, ...(options.protect ?? [])];
+  // Outputs checked before any work: a folder (or one that can be made), no output over an input.
+  checkOutputDir(options.out);
   const files = [...order.map((s) => join(out, `${s.name}.onnx`)), join(out, 'plan.json')];
-  for (const f of files) assertNotInput(f, protect);
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new TandemError('FILE_EXISTS', `output ${options.out} is a file, not a folder; give a folder for the stage models and plan.json`);
+  assertOutputsFree([...order.flatMap((s) => savedModelFiles(join(out, `${s.name}.onnx`))), files.at(-1)!], protect);
   const notes: string[] = [];
   const heads = new Set(doc.stages.filter((s) => s.kind === 'head').map((s) => s.name));
 
@@ -202,9 +202,11 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
     };
   });
   const planDoc = newPlanDocument({ target: options.target, ...(doc.source !== undefined ? { source: doc.source } : {}), cut: doc.cut, stages, tensors });
-  mkdirSync(out, { recursive: true });
-  for (const s of order) saveModel(deployed.get(s.name)!, join(out, `${s.name}.onnx`));
-  writePlan(out, planDoc, { protect });
+  // The set is written into a staging folder and renamed at the end: a failure leaves no final-named file.
+  writeFolder(options.out, (staged) => {
+    for (const s of order) saveModel(deployed.get(s.name)!, staged.at(`${s.name}.onnx`));
+    writePlan(staged.staging, planDoc, { protect });
+  });
   return {
     plan: { ...planDoc, dir: out },
     files,

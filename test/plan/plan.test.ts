@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readPlan } from '../../src/io/stage-file/index.js';
@@ -146,8 +146,24 @@ describe('tandem plan: what it refuses', () => {
   it('an output that is a file, and a host plan without engines', async () => {
     const file = join(tmp.dir, 'a-file');
     writeFileSync(file, 'x');
-    await refuse({ out: file }, 'FILE_EXISTS', /is a file, not a folder/);
+    await refuse({ out: file }, 'OUTPUT_PATH', /is an existing file, not a folder/);
+    await refuse({ out: join(file, 'sub') }, 'OUTPUT_PATH', /a-file is a file, so the folder cannot be made there/);
     await assert.rejects(planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'x') }), (e) => isTandemError(e, 'USAGE'));
+  });
+  it('outputs are checked before any work: no calibration, no timing', async () => {
+    const file = join(tmp.dir, 'a-file-2');
+    writeFileSync(file, 'x');
+    const events: string[] = [];
+    await refuse({ target: 'orin', out: file, onProgress: (p) => void events.push(p.phase) }, 'OUTPUT_PATH', /is an existing file/);
+    assert.deepEqual(events, []);
+  });
+  it('a plan that fails while writing leaves no final-named file (the set is staged, then renamed)', async () => {
+    // A folder where plan.json goes: the stage models are written, plan.json cannot be moved into place.
+    const out = join(tmp.dir, 'fails-late');
+    mkdirSync(join(out, 'plan.json'), { recursive: true });
+    await assert.rejects(planDeployment({ model }, { ...quick, target: 'orin', out }), (e) => isTandemError(e, 'IO') && /plan\.json is a folder/.test(e.message));
+    assert.deepEqual(readdirSync(out), ['plan.json'], 'no stage model, no staging folder left');
+    assert.deepEqual(readdirSync(join(out, 'plan.json')), []);
   });
   it('a pinned engine that could not time the stage', async () => {
     const d = planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'y'), engines, pins: { backbone: 'webgpu' }, timing: { iterations: 1 } });
