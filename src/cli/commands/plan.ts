@@ -16,6 +16,7 @@ interface PlanFlags {
   calib?: string;
   engine: string[];
   method: string;
+  trtVersion: string;
   samples: number;
   iterations: number;
   verify: boolean;
@@ -35,6 +36,7 @@ export const planCommand: CliCommand = {
       .option('--calib <dir>', 'calibration data for the INT8 stages: a folder of images, .npz or .npy (default: generated inputs, with a warning)')
       .option('--engine <stage=engine>', 'pin a stage to an engine (repeatable): host cpu|webgpu|cuda|tensorrt|dla-emulated, orin gpu|dla0|dla1', collect, [])
       .option('--method <method>', `calibration method: ${CALIBRATION_METHODS.join(', ')}`, 'entropy')
+      .option('--trt-version <x.y.z>', 'TensorRT version that reads the INT8 stages\' calibration caches: 8.6.1 (DRIVE OS 6.0 / JetPack 6.0), 10.3.0 (JetPack 6.1+); another major version ignores the cache', '8.6.1')
       .option('--samples <n>', 'generated calibration inputs when --calib is not given', positiveInt, 8)
       .option('--iterations <n>', 'host: timed runs per stage and engine (median kept)', positiveInt, 5)
       .option('--no-verify', 'skip the numerical check of the INT8 hand-offs')
@@ -65,6 +67,7 @@ export const planCommand: CliCommand = {
           ...(calib !== undefined ? { calibration: (entry) => openCalibrationFolder(calib, modelInputSpecs(entry)) } : {}),
           generatedSamples: flags.samples,
           method: flags.method as CalibrationMethod,
+          trtVersion: flags.trtVersion,
           opener: getEngine('cpu'),
           verifyOpener: semanticsOpener,
           ...(engines !== undefined ? { engines } : {}),
@@ -173,6 +176,8 @@ export function formatDeployment(d: Deployment): string[] {
     lines.push('', 'modelled ms per frame (roofline over the op cost table at peak rates; not measured, no Orin here):');
     for (const s of p.stages) lines.push(`  ${s.name.padEnd(w)}  ${Object.entries(s.choice.timingsMs ?? {}).map(([k, v]) => `${k} ${fmt(v)}`).join('  ')}`);
   }
+  const cached = p.stages.filter((s) => s.calibrationCache !== undefined);
+  if (cached.length > 0) lines.push('', `INT8 stages' TensorRT calibration caches and scales: ${cached.map((s) => `${s.name}: ${s.calibrationCache}, ${s.scales}`).join('; ')}`);
   const q = p.tensors.filter((t) => t.quantization !== undefined);
   if (q.length > 0) {
     lines.push('', `INT8 hand-offs (quantized in the producer, a quarter of the FP32 bytes): ${q.map((t) => `${t.name} ${t.from} → ${t.to.join(', ')} (scale ${t.quantization!.scale.toPrecision(4)})`).join('; ')}`);
