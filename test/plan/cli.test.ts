@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/main.js';
 import { getReferenceModel } from '../../src/models/index.js';
-import { saveModel } from '../../src/onnx/load-save.js';
+import { loadModel, saveModel } from '../../src/onnx/load-save.js';
+import { splitModel, writeSplit } from '../../src/passes/index.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const tmp = tempDir('tandem-plan-cli-');
@@ -44,6 +45,19 @@ describe('tandem plan (CLI)', () => {
     assert.deepEqual([depth.engine, depth.choice.how], ['cpu', 'pinned']);
     assert.ok(j.timings.length >= 5 && j.timings.every((t) => /^measured: (cpu|dla-emulated|webgpu), this machine, median of 1 runs$/.test(t.what)));
     assert.equal(j.assignment.bottleneck, 'cpu');
+    // webgpu could be chosen for the other stages, so it was probed (in a child process: see probeEngine).
+    assert.ok(/^webgpu: not timed \(engine webgpu cannot start on this machine/m.test(r.err) || j.timings.some((t) => t.what.startsWith('measured: webgpu')), r.err);
+  });
+  it('--target host with every stage pinned off webgpu: webgpu is not probed; INT8 stages carry their cache', async () => {
+    const stages = join(tmp.dir, 'split');
+    writeSplit(splitModel(loadModel(modelPath), { auto: true }), stages);
+    const out = join(tmp.dir, 'host-pinned');
+    const pins = ['backbone=cpu', 'head-segmentation=dla-emulated', 'head-depth=cpu'].flatMap((p) => ['--engine', p]);
+    const r = await cli('plan', join(stages, 'split.json'), '--target', 'host', '--method', 'max', '--samples', '2', '--iterations', '1', ...pins, '-o', out);
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.err, /webgpu/);
+    assert.match(r.out, /INT8 stages' TensorRT calibration caches and scales: head-segmentation: head-segmentation.cache, head-segmentation.scales.json\n/);
+    assert.ok(existsSync(join(out, 'head-segmentation.cache')) && !existsSync(join(out, 'head-depth.cache')));
   });
   it('flag errors are one line with the code', async () => {
     const bad = await cli('plan', modelPath, '--target', 'host', '--engine', 'head-depth', '-o', join(tmp.dir, 'bad'));

@@ -1,10 +1,11 @@
-import { GraphBuilder, buildModel } from '../../ir/builder.js';
 import type { HostEngine, Plan } from '../../io/stage-file/types.js';
 import { loadModel } from '../../onnx/load-save.js';
 import { planDeployment, type Deployment, type HostEngines, type PlanProgress, type PlanSource } from '../../plan/index.js';
 import { CALIBRATION_METHODS, isCalibrationMethod, isSplitManifestPath, modelInputSpecs, openCalibrationFolder, type CalibrationMethod, type SessionOpener } from '../../quant/index.js';
+import { readSplit } from '../../io/stage-file/index.js';
+import { probeEngine } from '../../runtime/engines/probe.js';
 import { getEngine } from '../../runtime/engines/registry.js';
-import { TandemError, isTandemError } from '../../util/errors.js';
+import { TandemError } from '../../util/errors.js';
 import type { CliContext, Progress } from '../context.js';
 import { collect, list, oneOf, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
@@ -59,7 +60,10 @@ export const planCommand: CliCommand = {
         const cut = flags.split === undefined || flags.split === 'auto' ? flags.split : list(flags.split);
         const calib = flags.calib;
         const progress = progressOf(ctx);
-        const engines = flags.target === 'host' ? await hostEngines(ctx) : undefined;
+        const stages = split ? readSplit(input, { models: false }).stages.map((s) => s.name) : undefined;
+        // webgpu matters unless every stage is pinned to another engine (a model source: the stages are not known yet).
+        const webgpu = stages === undefined || stages.some((s) => pins[s] === undefined || pins[s] === 'webgpu');
+        const engines = flags.target === 'host' ? await hostEngines(ctx, { webgpu }) : undefined;
         const d = await planDeployment(source, {
           target: flags.target,
           out: flags.out,
@@ -111,18 +115,18 @@ function parsePins(entries: readonly string[]): Record<string, string> {
   return pins;
 }
 
-/** The engines that start here: cpu and its DLA emulation always; webgpu where an adapter opens. */
-export async function hostEngines(ctx: CliContext): Promise<HostEngines> {
+/**
+ * The engines that start here: cpu and its DLA emulation always; webgpu where an adapter opens. webgpu is
+ * probed only where it could be chosen (some stage is not pinned elsewhere), once, in a child process:
+ * Dawn prints its own "Couldn't load Vulkan" warning on machines without a GPU, which no onnxruntime
+ * setting silences (see probeEngine).
+ */
+export async function hostEngines(ctx: CliContext, needed: { webgpu?: boolean } = {}): Promise<HostEngines> {
   const available: HostEngine[] = ['cpu'];
-  const b = new GraphBuilder('probe', { opset: 17 });
-  b.output(b.relu(b.input('x', 'float32', [1, 4])), 'float32', [1, 4]);
-  try {
-    const s = await getEngine('webgpu').open(buildModel(b));
-    await s.close();
-    available.push('webgpu');
-  } catch (e) {
-    if (!isTandemError(e)) throw e;
-    ctx.note(`webgpu: not timed (${e.message.split(';')[0]})`);
+  if (needed.webgpu !== false) {
+    const problem = await probeEngine('webgpu');
+    if (problem === undefined) available.push('webgpu');
+    else ctx.note(`webgpu: not timed (${problem.message.split(';')[0]})`);
   }
   available.push('dla-emulated');
   return { available, open: (e, m) => getEngine(e).open(m) };
