@@ -11,7 +11,9 @@
  *   webgpu-resident   all three stages on webgpu, hand-offs kept on the GPU
  *   webgpu-host       all three stages on webgpu, hand-offs through host memory
  *   webgpu+cpu        backbone on webgpu, heads on one cpu stream
+ *   host-plan         what tandem plan --target host chooses here (planDeployment: stages timed on every engine)
  *   plan=<path>       an existing plan.json (e.g. from tandem plan --target host)
+ * A suffix @fp32 or @fp16 sets the precision of that layout's webgpu stages (default --precision).
  * Everything printed is measured on this machine.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +30,10 @@ import { isTandemError } from '../src/util/errors.js';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { formatBench } from '../src/cli/commands/bench.js';
 import type { Model } from '../src/ir/model.js';
+import { planDeployment } from '../src/plan/index.js';
+import { getEngine } from '../src/runtime/engines/registry.js';
+import { formatDeployment, hostEngines, semanticsOpener } from '../src/cli/commands/plan.js';
+import { createContext } from '../src/cli/context.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,7 +64,7 @@ const split = writeSplit(splitModel(model, { auto: true }), dir).manifest;
 
 /** A stage model converted to FP16 once (float32 inputs and outputs kept, with Casts), for GPU stages. */
 const fp16Files = new Map<string, string>();
-function fileFor(stage: string, file: string, engine: PlanEngine, source?: Model): string {
+function fileFor(stage: string, file: string, engine: PlanEngine, precision: 'fp32' | 'fp16', source?: Model): string {
   if (precision !== 'fp16' || engine !== 'webgpu') return file;
   const key = `${stage}.fp16.onnx`;
   if (!fp16Files.has(key)) {
@@ -69,7 +75,7 @@ function fileFor(stage: string, file: string, engine: PlanEngine, source?: Model
   return key;
 }
 
-function splitPlan(engines: (stage: string) => PlanEngine, streams: (stage: string) => string | undefined): Plan {
+function splitPlan(engines: (stage: string) => PlanEngine, streams: (stage: string) => string | undefined, precision: 'fp32' | 'fp16'): Plan {
   return {
     version: STAGE_FILE_VERSION,
     kind: 'plan',
@@ -80,14 +86,14 @@ function splitPlan(engines: (stage: string) => PlanEngine, streams: (stage: stri
       const engine = engines(s.name);
       const stream = streams(s.name);
       const opts = { ...(engine === 'cpu' ? { threads } : {}), ...(stream ? { stream } : {}) };
-      return { ...s, file: fileFor(s.name, s.file, engine), engine, precision: engine === 'webgpu' ? precision : 'fp32', ...(Object.keys(opts).length ? { engineOptions: opts } : {}), choice: { how: 'pinned', reason: 'bench layout' } };
+      return { ...s, file: fileFor(s.name, s.file, engine, precision), engine, precision: engine === 'webgpu' ? precision : 'fp32', ...(Object.keys(opts).length ? { engineOptions: opts } : {}), choice: { how: 'pinned', reason: 'bench layout' } };
     }),
     tensors: split.tensors as PlanTensor[],
   };
 }
 
-function wholePlan(engine: PlanEngine): Plan {
-  const file = `whole-${engine}.onnx`;
+function wholePlan(engine: PlanEngine, precision: 'fp32' | 'fp16'): Plan {
+  const file = `whole-${engine}-${engine === 'webgpu' ? precision : 'fp32'}.onnx`;
   saveModel(engine === 'webgpu' && precision === 'fp16' ? convertToFloat16(model).model : model, join(dir, file));
   const inputs = split.tensors.filter((t) => t.from === null);
   const outputs = split.tensors.filter((t) => t.modelOutput);
@@ -102,18 +108,27 @@ function wholePlan(engine: PlanEngine): Plan {
   };
 }
 
-function planOf(config: string): { plan: Plan; hostHandoff: boolean } {
+async function planOf(spec: string): Promise<{ plan: Plan; hostHandoff: boolean }> {
+  const [config, p] = spec.split('@') as [string, string | undefined];
+  const prec = (p ?? precision) as 'fp32' | 'fp16';
   if (config.startsWith('plan=')) return { plan: readPlan(config.slice(5)), hostHandoff: false };
-  if (config.startsWith('whole-')) return { plan: wholePlan(config.slice(6) as PlanEngine), hostHandoff: false };
+  if (config.startsWith('whole-')) return { plan: wholePlan(config.slice(6) as PlanEngine, prec), hostHandoff: false };
   switch (config) {
+    case 'host-plan': {
+      // what tandem plan --target host chooses on this machine (stages timed on each engine that starts here)
+      const ctx = createContext({ stdout: process.stdout, stderr: process.stderr });
+      const d = await planDeployment({ splitPath: join(dir, 'split.json') }, { target: 'host', out: join(dir, 'host-plan'), opener: getEngine('cpu'), verifyOpener: semanticsOpener, generatedSamples: 4, engines: await hostEngines(ctx) });
+      for (const line of formatDeployment(d)) console.log(`  ${line}`);
+      return { plan: d.plan, hostHandoff: false };
+    }
     case 'cpu-2streams':
-      return { plan: splitPlan(() => 'cpu', (s) => (s === 'backbone' ? 'cpu-backbone' : 'cpu-heads')), hostHandoff: false };
+      return { plan: splitPlan(() => 'cpu', (s) => (s === 'backbone' ? 'cpu-backbone' : 'cpu-heads'), prec), hostHandoff: false };
     case 'webgpu-resident':
-      return { plan: splitPlan(() => 'webgpu', () => undefined), hostHandoff: false };
+      return { plan: splitPlan(() => 'webgpu', () => undefined, prec), hostHandoff: false };
     case 'webgpu-host':
-      return { plan: splitPlan(() => 'webgpu', () => undefined), hostHandoff: true };
+      return { plan: splitPlan(() => 'webgpu', () => undefined, prec), hostHandoff: true };
     case 'webgpu+cpu':
-      return { plan: splitPlan((s) => (s === 'backbone' ? 'webgpu' : 'cpu'), (s) => (s === 'backbone' ? undefined : 'cpu-heads')), hostHandoff: false };
+      return { plan: splitPlan((s) => (s === 'backbone' ? 'webgpu' : 'cpu'), (s) => (s === 'backbone' ? undefined : 'cpu-heads'), prec), hostHandoff: false };
     default:
       throw new Error(`unknown config "${config}"; see the header of bench/pipeline.ts`);
   }
@@ -130,7 +145,7 @@ async function main(): Promise<void> {
     for (const config of configs) {
       console.log(`\n=== ${config}`);
       try {
-        const { plan, hostHandoff } = planOf(config);
+        const { plan, hostHandoff } = await planOf(config);
         await using pipeline = await openPipeline(plan, { residentHandoff: !hostHandoff });
         const resident = pipeline.stages.flatMap((s) => s.residentOutputs);
         console.log(`streams: ${pipeline.streams.map((s) => `${s} [${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}]`).join('; ')}${resident.length ? `; on the GPU between stages: ${resident.join(', ')}` : ''}`);

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import { analyze, type Analysis, type AnalysisSummary, type Precision } from '../targets/index.js';
 import { TandemError } from '../util/errors.js';
@@ -38,7 +39,7 @@ export interface ResolvedPrepareOptions {
 
 export function resolvePrepareOptions(options: PrepareOptions = {}): ResolvedPrepareOptions {
   const keep = options.keep ?? 'coverage';
-  if (keep !== 'coverage' && keep !== 'all') throw new TandemError('USAGE', `keep must be "coverage" or "all", got "${String(keep)}"`);
+  if (keep !== 'coverage' && keep !== 'all') throw new TandemError('USAGE', `keep must be "coverage" or "all", got ${quote(String(keep))}`);
   const maxRounds = options.maxRounds ?? 4;
   if (!Number.isSafeInteger(maxRounds) || maxRounds < 1) throw new TandemError('USAGE', `maxRounds must be a positive integer, got ${maxRounds}`);
   return {

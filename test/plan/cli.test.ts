@@ -67,7 +67,7 @@ describe('tandem plan (CLI)', () => {
     assert.equal(target.code, 2);
     assert.match(target.err, /expected one of orin, host, got "tpu"/);
     const split = await cli('plan', join(tmp.dir, 'nope.json'), '--target', 'orin', '-o', join(tmp.dir, 'bad'));
-    assert.match(split.err, /nope.json: no such file; check the path \[FILE_NOT_FOUND\]/);
+    assert.match(split.err, /does not exist \[FILE_NOT_FOUND\]/);
     assert.equal(existsSync(join(tmp.dir, 'bad')), false);
   });
 });

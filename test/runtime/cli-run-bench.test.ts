@@ -8,6 +8,8 @@ import { readNpy } from '../../src/io/npy.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { smallMultitaskPlan } from './plan-helpers.js';
+import { pipelineStep } from '../../src/cli/demo-steps/pipeline-step.js';
+import { createContext } from '../../src/cli/context.js';
 
 describe('tandem run <plan> and tandem bench', () => {
   it('runs synthetic frames through a plan: .npy outputs, colour-mapped PNGs, frames in order', async () => {
@@ -72,6 +74,22 @@ describe('tandem run <plan> and tandem bench', () => {
       assert.match(bad.stderr, /not a plan; make a plan from it with tandem plan/);
       const noN = await cli('run', join(dir, 'split.json').replace('split.json', 'plan.json'), '--input', 'synthetic:x');
       assert.equal(noN.code, 2);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('demo step: benches the host plan, writes the trace, bench.json and colour-mapped outputs', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const { plan } = smallMultitaskPlan(dir, {}, { backbone: 'cpu-a' });
+      let out = '';
+      const ctx = createContext({ stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true, isTTY: false } });
+      const r = await pipelineStep(plan, ctx, { workDir: join(dir, 'demo'), durationS: 0.3, frames: 2 });
+      assert.match(out, /speed-up pipelined ÷ sequential/);
+      assert.ok(r.bench.efficiency! > 0);
+      for (const f of ['bench/trace.json', 'bench/bench.json', 'outputs/synthetic-1/depth.png', 'outputs/synthetic-1/segmentation.npy']) assert.ok(existsSync(join(dir, 'demo', f)), f);
+      assert.ok(r.files.length >= 2 + 2 * 4);
     } finally {
       cleanup();
     }
