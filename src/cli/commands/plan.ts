@@ -1,13 +1,16 @@
 import { quote } from '../../util/text.js';
 import { checkOutputDir } from '../../util/fs.js';
 import type { HostEngine, Plan } from '../../io/stage-file/types.js';
+import type { Model } from '../../ir/model.js';
 import { loadModel } from '../../onnx/load-save.js';
 import { planDeployment, type Deployment, type HostEngines, type PlanProgress, type PlanSource } from '../../plan/index.js';
-import { CALIBRATION_METHODS, isCalibrationMethod, isSplitManifestPath, modelInputSpecs, openCalibrationFolder, type CalibrationMethod, type SessionOpener } from '../../quant/index.js';
+import { CALIBRATION_METHODS, PREPROCESS_METADATA_KEY, isCalibrationMethod, preprocessFromMetadata, type CalibrationSource, isSplitManifestPath, modelInputSpecs, openCalibrationFolder, type CalibrationMethod, type SessionOpener } from '../../quant/index.js';
 import { readSplit } from '../../io/stage-file/index.js';
 import { probeEngine } from '../../runtime/engines/probe.js';
 import { getEngine } from '../../runtime/engines/registry.js';
-import { TandemError } from '../../util/errors.js';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { TandemError, isTandemError } from '../../util/errors.js';
 import type { CliContext, Progress } from '../context.js';
 import { collect, list, oneOf, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
@@ -59,11 +62,20 @@ export const planCommand: CliCommand = {
         if (!isCalibrationMethod(flags.method)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(flags.method)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
         const pins = parsePins(flags.engine);
         const split = isSplitManifestPath(input);
-        const source: PlanSource = split ? { splitPath: input } : { model: loadModel(input), path: input };
+        const source: PlanSource & { model?: Model } = split ? { splitPath: input } : { model: loadModel(input), path: input };
         const cut = flags.split === undefined || flags.split === 'auto' ? flags.split : list(flags.split);
         const calib = flags.calib;
         const progress = progressOf(ctx);
-        const stages = split ? readSplit(input, { models: false }).stages.map((s) => s.name) : undefined;
+        const splitDoc = split ? readSplit(input, { models: false }) : undefined;
+        const stages = splitDoc?.stages.map((s) => s.name);
+        // Images are preprocessed as the model states in its metadata (tandem.preprocess), where it does.
+        const stated = source.model !== undefined ? source.model.metadata : splitDoc?.source !== undefined ? sourceMetadata(input, splitDoc.source) : [];
+        const openCalib = (dir: string, entry: Model): CalibrationSource => {
+          const image = preprocessFromMetadata(entry.metadata) ?? preprocessFromMetadata(stated);
+          const c = openCalibrationFolder(dir, modelInputSpecs(entry), image !== undefined ? { image } : {});
+          if (image !== undefined && c.description.includes(' images in ')) ctx.note(`calibration images preprocessed as the model's metadata (${PREPROCESS_METADATA_KEY}) states: ${c.description}`);
+          return c;
+        };
         // webgpu matters unless every stage is pinned to another engine (a model source: the stages are not known yet).
         const webgpu = stages === undefined || stages.some((s) => pins[s] === undefined || pins[s] === 'webgpu');
         const engines = flags.target === 'host' ? await hostEngines(ctx, { webgpu }) : undefined;
@@ -71,7 +83,7 @@ export const planCommand: CliCommand = {
           target: flags.target,
           out: flags.out,
           ...(cut !== undefined ? { split: cut as 'auto' | string[] } : {}),
-          ...(calib !== undefined ? { calibration: (entry) => openCalibrationFolder(calib, modelInputSpecs(entry)) } : {}),
+          ...(calib !== undefined ? { calibration: (entry: Model) => openCalib(calib, entry) } : {}),
           generatedSamples: flags.samples,
           method: flags.method as CalibrationMethod,
           trtVersion: flags.trtVersion,
@@ -103,6 +115,21 @@ export const planCommand: CliCommand = {
       });
   },
 };
+
+/**
+ * The metadata of the model a split.json was made from (its `source`, relative to the split's folder or to
+ * here); none where it is not there or not readable (the preprocessing then falls back to the defaults).
+ */
+function sourceMetadata(splitPath: string, source: string): (readonly [string, string])[] {
+  const path = [resolve(dirname(splitPath), source), resolve(source)].find((p) => existsSync(p));
+  if (path === undefined) return [];
+  try {
+    return loadModel(path, { weights: 'lazy' }).metadata;
+  } catch (e) {
+    if (isTandemError(e)) return [];
+    throw e;
+  }
+}
 
 /** onnxruntime cpu with graph optimizations off: the boundary check compares ONNX semantics (see PlanOptions.verifyOpener). */
 export const semanticsOpener: SessionOpener = { open: (m) => getEngine('cpu').open(m, { graphOptimization: 'disabled' }) };
