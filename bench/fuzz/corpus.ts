@@ -25,7 +25,7 @@ export interface Sandbox {
   readonly root: string;
   /** Where models with external data and stage files live (onnx-file and split targets read here). */
   readonly corpusDir: string;
-  /** The split folder (stage files and split.json) whose split.json the split target replaces. */
+  /** Stage files of a split and a plan, where the stage-file target writes its split.json / plan.json inputs. */
   readonly splitDir: string;
   /** The CLI's working directory: every path in a CLI seed is relative to it. */
   readonly cliDir: string;
@@ -115,6 +115,7 @@ export async function buildSandbox(root: string, options: { large?: boolean } = 
     for (const ref of [REFERENCE_MODELS.resnet50, REFERENCE_MODELS.multitask]) {
       const file = join(corpusDir, `${ref.name}.onnx`);
       saveModel(ref.build({ ...ref.smallOptions } as never), file, { externalData: true });
+      seeds.onnx.push(readFileSync(file)); // the structure: the weights stay in <name>.onnx.data next to it
     }
   }
   for (const f of ['onnx/kitchen_sink.onnx', 'pytorch/tiny_cnn_legacy.onnx', 'pytorch/tiny_vit_legacy.onnx', 'pytorch/multihead_dynamo.onnx']) {
@@ -147,14 +148,18 @@ export async function buildSandbox(root: string, options: { large?: boolean } = 
   await tandem(cliDir, 'fp16', 'm.onnx', '-o', 'm.fp16.onnx', '--no-check');
   await tandem(cliDir, 'prepare', 'm.onnx', '-o', 'm.prepared.onnx', '--no-verify');
   await tandem(cliDir, 'run', 'm.onnx', '--out', 'outputs');
-  const splitDir = join(cliDir, 'split');
+  await tandem(cliDir, 'plan', join('split', 'split.json'), '--target', 'orin', '--calib', 'calib', '--method', 'max', '--no-verify', '-o', 'plan');
+  // The stage-file reader writes its inputs next to copies of the stage files, outside the CLI's folder.
+  const splitDir = join(corpusDir, 'split');
+  cpSync(join(cliDir, 'split'), splitDir, { recursive: true });
+  cpSync(join(cliDir, 'plan'), splitDir, { recursive: true, force: false });
   for (const f of filesUnder(cliDir)) {
     if (statSync(f).size > 4 << 20) continue;
     const bytes = readFileSync(f);
     if (f.endsWith('.onnx')) seeds.onnx.push(bytes);
     else if (f.endsWith('.npy')) seeds.npy.push(bytes);
     else if (f.endsWith('.cache')) seeds.cache.push(bytes);
-    else if (f.endsWith('split.json')) seeds.split.push(bytes);
+    else if (f.endsWith('split.json') || f.endsWith('plan.json')) seeds.split.push(bytes);
   }
   for (const f of filesUnder(FIXTURES)) if (f.endsWith('.npz')) seeds.npz.push(readFileSync(f));
   seeds.npz.push(encodeNpz({ a: new Tensor('float32', [2, 2], new Float32Array(4)), b: new Tensor('int64', [3], new BigInt64Array(3)) }));
@@ -180,6 +185,10 @@ export async function buildSandbox(root: string, options: { large?: boolean } = 
     ['quantize', 'split/split.json', '--calib', 'calib', '--trt-version', '10.3.0', '--method', 'percentile,max', '-o', 'out'],
     ['translate-qdq', 'int8/m.qdq.onnx', '--trt-version', '8.6.1', '-o', 'out'],
     ['fp16', 'm.onnx', '-o', 'out/h.onnx', '--trials', '1'],
+    ['plan', 'split/split.json', '--target', 'orin', '--calib', 'calib', '--method', 'max', '-o', 'out'],
+    ['export', 'plan/plan.json', '--trt', '8.6', '-o', 'out'],
+    ['report', 'plan/plan.json', '-o', 'out/r.html'],
+    ['cost', 'plan/plan.json', '--target', 'orin'],
     ['inspect', 'fifo.onnx'],
     ['run', 'zero.onnx'],
     ['prepare', 'link.onnx', '-o', 'm.onnx'],

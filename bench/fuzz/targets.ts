@@ -9,9 +9,9 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { runCli } from '../../src/cli/main.js';
 import { checkGraph } from '../../src/ir/check.js';
 import { decodeNpy, decodeNpz } from '../../src/io/npy.js';
+import { readStageFile } from '../../src/io/stage-file/index.js';
 import { allTensors, decodeModel, encodeModel, loadModel } from '../../src/onnx/index.js';
 import { readCalibrationCache } from '../../src/quant/calibration-cache.js';
-import { loadSplitStages } from '../../src/quant/split-manifest.js';
 import { isTandemError } from '../../src/util/errors.js';
 import type { Sandbox, SeedKind } from './corpus.js';
 import type { Format } from './mutate.js';
@@ -44,9 +44,9 @@ async function outcomeOf(f: () => unknown): Promise<Outcome> {
   }
 }
 
-/** Reads every tensor's data (lazy and external ones too), as a command that uses the weights would. */
+/** Reads each tensor's data up to 1 MiB (lazy and external ones too), as a command that uses the weights would. */
 function touchWeights(model: ReturnType<typeof loadModel>): void {
-  for (const t of allTensors(model)) void t.data;
+  for (const t of allTensors(model)) if (t.byteLength <= 1 << 20) void t.data;
 }
 
 function readerTargets(sb: Sandbox): FuzzTarget[] {
@@ -81,16 +81,16 @@ function readerTargets(sb: Sandbox): FuzzTarget[] {
     { name: 'npz', kind: 'reader', format: 'binary', seeds: 'npz', run: (b) => outcomeOf(() => decodeNpz(b)) },
     { name: 'calibration-cache', kind: 'reader', format: 'lines', seeds: 'cache', run: (b) => outcomeOf(() => readCalibrationCache(text.decode(b))) },
     {
-      name: 'split-manifest',
+      name: 'stage-file',
       kind: 'reader',
       format: 'json',
       seeds: 'split',
-      // split.json next to real stage files: read, validated, and every stage model loaded.
+      // split.json / plan.json next to real stage files: read and validated (stage models' inputs and outputs included).
       run: (b) =>
         outcomeOf(() => {
-          const path = join(sb.splitDir, 'fuzz-split.json');
+          const path = join(sb.splitDir, 'fuzz-stage.json');
           writeFileSync(path, b);
-          loadSplitStages(path);
+          readStageFile(path);
         }),
     },
   ];
@@ -180,13 +180,15 @@ function cliTarget(sb: Sandbox): FuzzTarget {
       // Other targets write their scratch files into the same sandbox: compare against now, not the last run.
       before = snapshot(watched);
       let stderr = '';
+      // Paths resolve against the CLI's folder (the long runner's worker threads cannot chdir: it is set for them).
       const here = process.cwd();
-      process.chdir(sb.cliDir);
+      const move = here !== sb.cliDir;
+      if (move) process.chdir(sb.cliDir);
       let code: number;
       try {
         code = await runCli(argv, { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s), isTTY: false } });
       } finally {
-        process.chdir(here);
+        if (move) process.chdir(here);
       }
       const outputs = outputPaths(argv, sb.cliDir);
       const after = snapshot(watched);
@@ -197,12 +199,12 @@ function cliTarget(sb: Sandbox): FuzzTarget {
       if (outside.length > 0) return { class: 'failure', reason: `wrote outside the output paths: ${outside.slice(0, 3).join(', ')}`, detail: `argv: ${JSON.stringify(argv)}\n${stderr}` };
       if (code === 0) return OK;
       const lines = stderr.trimEnd().split('\n');
-      if (code === 2 && lines.length === 1) {
-        const m = /\[([A-Z_]+)\]$/.exec(lines[0]!);
-        if (m) return { class: 'error', code: m[1]! };
-        if (/\(add --help for usage\)$/.test(lines[0]!) || /^error: /.test(lines[0]!)) return { class: 'error', code: 'FLAG' };
-      }
-      return { class: 'failure', reason: code === 2 ? 'a user error of more than one line, or without a code' : `exit ${code}: ${lines[0]?.slice(0, 160) ?? ''}`, detail: `argv: ${JSON.stringify(argv)}\n${stderr}` };
+      // A TandemError: "tandem: ..." ending in [CODE] (a stage file's problems may take a line each).
+      const m = /\[([A-Z_]+)\]$/.exec(lines.at(-1)!);
+      if (code === 2 && m && lines[0]!.startsWith('tandem: ')) return { class: 'error', code: m[1]! };
+      // A flag error: one line.
+      if (code === 2 && lines.length === 1 && /\(add --help for usage\)$/.test(lines[0]!)) return { class: 'error', code: 'FLAG' };
+      return { class: 'failure', reason: code === 2 ? 'a user error that is not one tandem line with a code' : `exit ${code}: ${lines[0]?.slice(0, 160) ?? ''}`, detail: `argv: ${JSON.stringify(argv)}\n${stderr}` };
     },
   };
 }

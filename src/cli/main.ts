@@ -33,6 +33,19 @@ function oneLine(message: string): string {
 }
 
 /**
+ * A TandemError's message: lines it means to have (a stage file's problems, one per line) are kept,
+ * control characters within a line escaped. Names from files are quoted (util/text) where the message is
+ * made, so a name cannot add a line.
+ */
+function safeLines(message: string): string {
+  return message
+    .trimEnd()
+    .split('\n')
+    .map((line) => printable(line, 4000))
+    .join('\n');
+}
+
+/**
  * Streams whose reader went away (`tandem inspect m.onnx --nodes | head -1`) end the output quietly:
  * an EPIPE marks the stream closed and later writes are dropped, instead of an unhandled 'error' event.
  */
@@ -79,7 +92,7 @@ export async function runCli(argv: readonly string[], streams: IoStreams = { std
       return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.user;
     }
     if (isTandemError(e)) {
-      io.stderr.write(`tandem: ${oneLine(e.message)} [${e.code}]\n`);
+      io.stderr.write(`tandem: ${safeLines(e.message)} [${e.code}]\n`);
       return EXIT.user;
     }
     io.stderr.write(`tandem: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

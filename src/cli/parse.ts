@@ -50,3 +50,12 @@ export function dimSizes(value: string): Record<string, number> {
   }
   return out;
 }
+
+/** "HxW" (e.g. 256x512) → { height, width }. */
+export function parseSize(value: string): { height: number; width: number } {
+  const m = /^(\d+)x(\d+)$/i.exec(value.trim());
+  const height = m ? Number(m[1]) : NaN;
+  const width = m ? Number(m[2]) : NaN;
+  if (!m || height <= 0 || width <= 0 || !Number.isSafeInteger(height) || !Number.isSafeInteger(width)) throw new InvalidArgumentError(`expected HxW like 256x512, got "${value}"`);
+  return { height, width };
+}

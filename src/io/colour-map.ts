@@ -20,7 +20,7 @@ function classColour(c: number): readonly [number, number, number] {
 }
 
 /** Google's Turbo colour map, polynomial approximation (t in [0, 1]). */
-function turbo(t: number): [number, number, number] {
+export function turbo(t: number): [number, number, number] {
   const x = Math.min(1, Math.max(0, t));
   const r = 0.13572138 + x * (4.6153926 + x * (-42.66032258 + x * (132.13108234 + x * (-152.94239396 + x * 59.28637943))));
   const g = 0.09140261 + x * (2.19418839 + x * (4.84296658 + x * (-14.18503333 + x * (4.27729857 + x * 2.82956604))));

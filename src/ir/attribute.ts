@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import type { Graph } from './graph.js';
 import type { Preserved } from './preserved.js';
@@ -184,7 +185,7 @@ export class Attrs implements Iterable<[string, Attribute]> {
     if (a.type !== type) {
       throw new TandemError(
         'GRAPH_INVALID',
-        `attribute "${name}" of node "${this.#owner}" is of type ${a.type}, expected ${type}; the model is malformed`,
+        `attribute ${quote(name)} of node ${quote(this.#owner)} is of type ${a.type}, expected ${type}; the model is malformed`,
       );
     }
     return a.value as AttributeValueMap[T];

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import { attr, type AttributeInput } from './attribute.js';
 import type { DataType } from './dtype.js';
@@ -123,7 +124,7 @@ export class GraphBuilder {
     const node = new Node({ op, name, inputs: names, outputs, attrs, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
     for (const input of node.inputs) {
       if (input !== '' && !this.graph.isDefined(input)) {
-        throw new TandemError('GRAPH_INVALID', `builder: ${node.label} reads "${input}", which is not defined yet`);
+        throw new TandemError('GRAPH_INVALID', `builder: ${node.label} reads ${quote(input)}, which is not defined yet`);
       }
     }
     return this.graph.addNode(node);

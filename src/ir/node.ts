@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { Attrs, toAttribute, type Attribute, type AttributeInput } from './attribute.js';
 import type { Graph } from './graph.js';
 import type { Preserved } from './preserved.js';
@@ -100,9 +101,9 @@ export class Node {
 
   /** A short label for messages: `Conv "conv1"`. */
   get label(): string {
-    if (this.name) return `${this.op} "${this.name}"`;
+    if (this.name) return `${this.op} ${quote(this.name)}`;
     const out = this.firstOutput;
-    return out === undefined ? `${this.op} (unnamed, no named output)` : `${this.op} (unnamed, output "${out}")`;
+    return out === undefined ? `${this.op} (unnamed, no named output)` : `${this.op} (unnamed, output ${quote(out)})`;
   }
 
   /** A detached copy (same attribute values, subgraphs deep-copied). */

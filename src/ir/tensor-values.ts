@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import {
   bfloat16Bits,
@@ -20,7 +21,7 @@ export function tensorValues(t: Tensor): number[] {
     case 'string':
     case 'complex64':
     case 'complex128':
-      throw new TandemError('TENSOR_DATA', `tensor "${t.name}" of type ${t.dtype} has no real number values`);
+      throw new TandemError('TENSOR_DATA', `tensor ${quote(t.name)} of type ${t.dtype} has no real number values`);
     case 'float16':
       for (let i = 0; i < n; i++) out[i] = float16Value((data as Uint16Array)[i]!);
       return out;

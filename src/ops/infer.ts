@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError, assert, isTandemError } from '../util/errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
@@ -139,7 +140,8 @@ class InferState {
     const unresolved = inputs === undefined ? this.#unresolved : [];
     const store = valueStore(graph).values;
     for (const node of graph.nodes) this.#inferNode(graph, node, unresolved, store);
-    if (inputs !== undefined) this.#subgraphUnresolved.set(graph, unresolved);
+    // a branch that never runs leaves nothing unresolved that matters
+    if (inputs !== undefined) this.#subgraphUnresolved.set(graph, this.#unreachable > 0 ? [] : unresolved);
   }
 
   inferSubgraph(graph: Graph, inputs: readonly (TensorType | undefined)[]): (TensorType | undefined)[] {
@@ -186,7 +188,7 @@ class InferState {
       if (merged?.shape === undefined) unresolved.push(name);
       if (r?.value !== undefined && merged?.shape !== undefined) {
         const v = r.value;
-        assert(v.values.length === elementsOf(v.dims), `${node.label}: value of "${name}" has ${v.values.length} elements for dims [${v.dims}]`);
+        assert(v.values.length === elementsOf(v.dims), `${node.label}: value of ${quote(name)} has ${v.values.length} elements for dims [${v.dims}]`);
         // Only keep a value that agrees with the shape the tensor ends up with.
         if (sameDims(merged.shape, v.dims)) store.set(name, v);
       }

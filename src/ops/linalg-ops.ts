@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { DataType } from '../ir/dtype.js';
 import type { Dim, Shape } from '../ir/types.js';
 import { elements } from './cost-util.js';
@@ -149,8 +150,8 @@ function outputTerm(eq: Equation): EinsumTerm {
 const inferEinsum: InferFn = (ctx) => {
   const eqText = ctx.string('equation') ?? '';
   const eq = parseEquation(eqText);
-  if (eq === undefined) return ctx.fail(`equation "${eqText}" cannot be parsed`);
-  if (eq.inputs.length !== ctx.inputCount) ctx.fail(`equation "${eqText}" has ${eq.inputs.length} terms for ${ctx.inputCount} inputs`);
+  if (eq === undefined) return ctx.fail(`equation ${quote(eqText)} cannot be parsed`);
+  if (eq.inputs.length !== ctx.inputCount) ctx.fail(`equation ${quote(eqText)} has ${eq.inputs.length} terms for ${ctx.inputCount} inputs`);
   const shapes = eq.inputs.map((_, i) => ctx.shape(i));
   const dtype = ctx.dtype(0);
   const out = outputTerm(eq);
@@ -165,7 +166,7 @@ const inferEinsum: InferFn = (ctx) => {
       // Size-1 labels broadcast in onnxruntime's Einsum.
       if (a === 1) return b;
       if (b === 1) return a;
-      return unifyDim(ctx, a, b, () => `label "${l}" of equation "${eqText}" has two sizes`);
+      return unifyDim(ctx, a, b, () => `label ${quote(l)} of equation ${quote(eqText)} has two sizes`);
     },
     (m) => ctx.fail(m),
   );
@@ -175,7 +176,7 @@ const inferEinsum: InferFn = (ctx) => {
     const l = out.letters[i];
     if (l === undefined) break;
     const d = sizes.get(l);
-    if (d === undefined) return ctx.fail(`output label "${l}" of equation "${eqText}" appears in no input`);
+    if (d === undefined) return ctx.fail(`output label ${quote(l)} of equation ${quote(eqText)} appears in no input`);
     shape.push(d);
   }
   return [{ dtype, shape }];

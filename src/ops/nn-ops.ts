@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { dataTypeFromCode, type DataType } from '../ir/dtype.js';
 import type { Dim, Shape } from '../ir/types.js';
 import { elements, NO_ARITHMETIC, perInputElement, perOutputElement } from './cost-util.js';
@@ -28,7 +29,7 @@ function readWindow(ctx: InferContext, spatial: number, kernel: readonly number[
     return a;
   };
   const autoPad = ctx.string('auto_pad') ?? 'NOTSET';
-  if (!AUTO_PADS.has(autoPad)) ctx.fail(`auto_pad "${autoPad}" is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
+  if (!AUTO_PADS.has(autoPad)) ctx.fail(`auto_pad ${quote(autoPad)} is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
   if (kernel.length !== spatial) ctx.fail(`kernel_shape [${kernel.join(', ')}] has ${kernel.length} dims for ${spatial} spatial dims`);
   const w: Window = {
     kernel,

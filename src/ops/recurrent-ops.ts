@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { Dim } from '../ir/types.js';
 import { defineOp, spec } from './define.js';
 import type { CostContext, InferContext, InferredOutput, OpInfo } from './types.js';
@@ -25,7 +26,7 @@ function inferRecurrent(cell: Cell) {
     const dirs = ctx.string('direction') === 'bidirectional' ? 2 : 1;
     if (x !== undefined && x.length !== 3) ctx.fail(`X must be 3-D [seq, batch, input], got rank ${x.length}`);
     if (w !== undefined && w.length === 3 && typeof w[0] === 'number' && w[0] !== dirs) {
-      ctx.fail(`W has ${w[0]} directions, but direction "${ctx.string('direction') ?? 'forward'}" needs ${dirs}`);
+      ctx.fail(`W has ${w[0]} directions, but direction ${quote(ctx.string('direction') ?? 'forward')} needs ${dirs}`);
     }
     let hidden: Dim = ctx.int('hidden_size') ?? null;
     if (hidden === null && w !== undefined && typeof w[1] === 'number') hidden = w[1] / GATES[cell];

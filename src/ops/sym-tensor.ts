@@ -14,8 +14,11 @@ export interface SymTensor {
   readonly values: readonly Dim[];
 }
 
-/** Tensors up to this many elements have their values tracked (shape vectors, axes, scales, small constants). */
-export const MAX_VALUE_ELEMENTS = 4096;
+/**
+ * Tensors up to this many elements have their values tracked (shape vectors, axes, scales, constants):
+ * 1 MiB of float32, the most fold-constants writes for one node, so what it may fold is known here.
+ */
+export const MAX_VALUE_ELEMENTS = (1 << 20) / 4;
 
 /** Integers beyond this lose precision as JS numbers; such elements are tracked as unknown. */
 const SAFE = Number.MAX_SAFE_INTEGER;

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import { inferShapes } from '../ops/index.js';
 import { TandemError } from '../util/errors.js';
@@ -26,7 +27,7 @@ export function planExtract(model: Model, options: ExtractOptions): ExtractPlan 
   inferShapes(model, { strict: false });
   for (const name of [...options.inputs, ...options.outputs]) {
     if (g.producer(name) === undefined && !g.isGraphInput(name) && !g.isInitializer(name)) {
-      throw new TandemError('UNKNOWN_NAME', `tensor "${name}" is not in the model; give names of node outputs or model inputs (model inputs: ${g.runtimeInputs.join(', ')}; outputs: ${g.outputs.join(', ')})`);
+      throw new TandemError('UNKNOWN_NAME', `tensor ${quote(name)} is not in the model; give names of node outputs or model inputs (model inputs: ${g.runtimeInputs.join(', ')}; outputs: ${g.outputs.join(', ')})`);
     }
   }
   const free = constantNodes(g);

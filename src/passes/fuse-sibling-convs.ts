@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import { tensorFromValues, tensorValues } from '../ir/tensor-values.js';
 import { biasValues, constConv, type ConstConv } from './conv-weights.js';
@@ -52,7 +53,7 @@ export const FUSE_SIBLING_CONVS = definePass<SiblingConvsRewrite>({
       if (members.length < 2 || !facts.claim(members.map((c) => c.node))) continue;
       out.push({
         nodes: members.map((c) => nodeKey(c.node)),
-        summary: `${members.map((c) => nodeLabel(c.node)).join(' + ')} on "${members[0]!.x}" → one Conv of ${total} channels and a Split`,
+        summary: `${members.map((c) => nodeLabel(c.node)).join(' + ')} on ${quote(members[0]!.x)} → one Conv of ${total} channels and a Split`,
         channels: members.map((c) => c.k),
       });
     }

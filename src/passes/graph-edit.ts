@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { attr, type AttributeInput } from '../ir/attribute.js';
 import { dataTypeCode, type DataType } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
@@ -40,14 +41,14 @@ export class GraphEdit {
   /** The node a plan names by its first output. */
   node(key: string): Node {
     const n = this.graph.producer(key);
-    assert(n !== undefined, `plan names node "${key}", which the graph does not have (was the plan made on another model?)`);
+    assert(n !== undefined, `plan names node ${quote(key)}, which the graph does not have (was the plan made on another model?)`);
     return n;
   }
 
   /** The value of a constant the plan relied on (weights, indices). */
   constant(name: string): Tensor {
     const t = constantValue(this.graph, name);
-    assert(t !== undefined, `plan relies on "${name}" being constant, and it is not (was the plan made on another model?)`);
+    assert(t !== undefined, `plan relies on ${quote(name)} being constant, and it is not (was the plan made on another model?)`);
     return t;
   }
 

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { DataType } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
@@ -217,5 +218,5 @@ export function nodeKey(node: Node): string {
 
 /** How plans and reports show a node: `Conv "conv1"` or `Conv (→ y)`. */
 export function nodeLabel(node: Node): string {
-  return node.name ? `${node.op} "${node.name}"` : `${node.op} (→ ${node.firstOutput ?? 'nothing'})`;
+  return node.name ? `${node.op} ${quote(node.name)}` : `${node.op} (→ ${node.firstOutput ?? 'nothing'})`;
 }

@@ -148,7 +148,8 @@ export function definePass<R extends Rewrite>(spec: PassSpec<R>): Pass<R> {
 
 /**
  * The rewrites whose emitted nodes are not valid at the model's opset, with the reason: applies them
- * all to a scratch copy, checks each emitted node against the op table (emittedNodeProblem), then infers
+ * all to a scratch copy, checks each emitted (or in-place edited) node against the op table
+ * (emittedNodeProblem), then infers
  * shapes on the result and takes a contradiction at an emitted node as that rewrite's. One check for
  * every pass: a rewrite that cannot be written at the model's opset does not apply.
  */
@@ -158,7 +159,15 @@ function invalidAtOpset<R extends Rewrite>(model: Model, spec: PassSpec<R>, rewr
   const owner = new Map<string, R>();
   for (const r of rewrites) {
     const from = edit.emitted.length;
+    // nodes the rewrite names may be edited in place (a Conv given pads or a bias): judged like emitted
+    // ones, but only where the edit made them invalid (the table need not know every exporter's attribute)
+    const named = r.nodes.flatMap((key) => edit.graph.producer(key) ?? []);
+    const validBefore = named.filter((n) => emittedNodeProblem(edit.model, n) === undefined);
     spec.rewrite(edit, r);
+    for (const node of validBefore) {
+      const problem = node.graph === edit.graph && !invalid.has(r) ? emittedNodeProblem(edit.model, node) : undefined;
+      if (problem !== undefined) invalid.set(r, `not valid at the model's opset: ${problem.replace(/^it would emit/, 'it would leave')}`);
+    }
     for (const node of edit.emitted.slice(from)) {
       owner.set(node.name, r);
       const problem = invalid.has(r) ? undefined : emittedNodeProblem(edit.model, node);

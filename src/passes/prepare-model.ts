@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import { analyze, type Analysis, type AnalysisSummary, type Precision } from '../targets/index.js';
 import { TandemError } from '../util/errors.js';
@@ -38,7 +39,7 @@ export interface ResolvedPrepareOptions {
 
 export function resolvePrepareOptions(options: PrepareOptions = {}): ResolvedPrepareOptions {
   const keep = options.keep ?? 'coverage';
-  if (keep !== 'coverage' && keep !== 'all') throw new TandemError('USAGE', `keep must be "coverage" or "all", got "${String(keep)}"`);
+  if (keep !== 'coverage' && keep !== 'all') throw new TandemError('USAGE', `keep must be "coverage" or "all", got ${quote(String(keep))}`);
   const maxRounds = options.maxRounds ?? 4;
   if (!Number.isSafeInteger(maxRounds) || maxRounds < 1) throw new TandemError('USAGE', `maxRounds must be a positive integer, got ${maxRounds}`);
   return {
@@ -135,8 +136,11 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
         o.onPass?.({ round, pass: pass.name, applied: record.applied.length, rejected: 0 });
         continue;
       }
+      // a plan is data about one model: planned again only once a candidate was kept (current changed)
+      let planned: { model: Model; plan: PassPlan } | undefined;
       for (;;) {
-        const plan = pass.plan(current);
+        if (planned?.model !== current) planned = { model: current, plan: pass.plan(current) };
+        const plan = planned.plan;
         noteRefused(plan);
         const candidate = plan.rewrites.find((r) => !tried.has(keyOf(pass, r)));
         if (candidate === undefined) break;

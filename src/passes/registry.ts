@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import { CONVERT_MATMUL_TO_CONV } from './convert-matmul-to-conv.js';
 import { CONVERT_REDUCE_MEAN_TO_POOL } from './convert-reduce-mean-to-pool.js';
@@ -71,6 +72,6 @@ export function isPassName(name: string): name is PassName {
 
 /** The pass of that name. Throws TandemError `UNKNOWN_NAME` listing the passes that exist. */
 export function getPass(name: string): Pass {
-  if (!isPassName(name)) throw new TandemError('UNKNOWN_NAME', `unknown pass "${name}"; passes: ${PASS_NAMES.join(', ')}`);
+  if (!isPassName(name)) throw new TandemError('UNKNOWN_NAME', `unknown pass ${quote(name)}; passes: ${PASS_NAMES.join(', ')}`);
   return PASSES[name];
 }

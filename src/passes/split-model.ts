@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { runOrder } from '../io/stage-file/order.js';
 import type { StageKind } from '../io/stage-file/types.js';
 import type { DataType } from '../ir/dtype.js';
@@ -88,7 +89,7 @@ export function splitModel(model: Model, options: SplitOptions = {}): SplitPlan 
   } else {
     for (const name of o.at) {
       if (g.producer(name) === undefined && !g.isGraphInput(name)) {
-        throw new TandemError('UNKNOWN_NAME', `cut tensor "${name}" is not computed in the model; cut at tensors that nodes produce (model outputs: ${outputs.join(', ')})`);
+        throw new TandemError('UNKNOWN_NAME', `cut tensor ${quote(name)} is not computed in the model; cut at tensors that nodes produce (model outputs: ${outputs.join(', ')})`);
       }
     }
     backbone = ancestors(g, o.at, free);
@@ -105,7 +106,7 @@ export function splitModel(model: Model, options: SplitOptions = {}): SplitPlan 
     if (extra.length > 0) {
       throw new TandemError(
         'USAGE',
-        `the cut at ${o.at.join(', ')} does not separate the heads: they also read ${extra.map((t) => `"${t}"`).join(', ')} from the backbone; add ${extra.length === 1 ? 'it' : 'them'} to --at`,
+        `the cut at ${o.at.join(', ')} does not separate the heads: they also read ${extra.map((t) => `${quote(t)}`).join(', ')} from the backbone; add ${extra.length === 1 ? 'it' : 'them'} to --at`,
       );
     }
   }

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { Graph } from '../ir/graph.js';
 import { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
@@ -135,7 +136,7 @@ function typeOf(g: Graph, name: string, stage: string, role: string): ValueType 
   if (t?.dtype === undefined || t.shape === undefined) {
     throw new TandemError(
       'SHAPE_INFERENCE',
-      `cannot give ${role} "${name}" of "${stage}" a type: its element type or rank is unknown after shape inference; declare it as value_info or give the model static input shapes`,
+      `cannot give ${role} ${quote(name)} of ${quote(stage)} a type: its element type or rank is unknown after shape inference; declare it as value_info or give the model static input shapes`,
     );
   }
   return { kind: 'tensor', dtype: t.dtype, shape: t.shape };

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { runOrder } from '../io/stage-file/order.js';
 import type { Model } from '../ir/model.js';
 import { Node } from '../ir/node.js';
@@ -58,9 +59,9 @@ export function quantizeStageOutputs(model: Model, tensors: readonly BoundaryTen
   const out = model.clone();
   const g = out.graph;
   for (const { name, scale } of tensors) {
-    if (!g.isGraphOutput(name) || g.producer(name) === undefined) throw new TandemError('GRAPH_INVALID', `boundary quantization: "${name}" is not an output the stage computes`);
+    if (!g.isGraphOutput(name) || g.producer(name) === undefined) throw new TandemError('GRAPH_INVALID', `boundary quantization: ${quote(name)} is not an output the stage computes`);
     const type = g.tensorType(name);
-    if (type?.dtype !== 'float32') throw new TandemError('GRAPH_INVALID', `boundary quantization: output "${name}" is ${type?.dtype ?? 'untyped'}, not float32`);
+    if (type?.dtype !== 'float32') throw new TandemError('GRAPH_INVALID', `boundary quantization: output ${quote(name)} is ${type?.dtype ?? 'untyped'}, not float32`);
     const float = g.freshName(`${name}_float`);
     g.renameValue(name, float);
     const scaleName = g.freshName(`${name}_scale`);
@@ -86,7 +87,7 @@ export function dequantizeStageInputs(model: Model, tensors: readonly BoundaryTe
   const g = out.graph;
   for (const { name, scale } of tensors) {
     const own = inputQuantScale(out, name);
-    if (own !== scale) throw new TandemError('GRAPH_INVALID', `boundary quantization: input "${name}" is ${own === undefined ? 'not read through QuantizeLinear only' : `quantized with scale ${own}, not ${scale}`}`);
+    if (own !== scale) throw new TandemError('GRAPH_INVALID', `boundary quantization: input ${quote(name)} is ${own === undefined ? 'not read through QuantizeLinear only' : `quantized with scale ${own}, not ${scale}`}`);
     const type = g.tensorType(name);
     for (const q of [...g.consumers(name)]) {
       const quantized = q.outputs[0]!;
@@ -137,7 +138,7 @@ export async function verifyBoundaryQuantization(before: readonly ChainStage[], 
     const b = await runChain(after, feeds, opener);
     for (const [name, ref] of Object.entries(a)) {
       const got = b[name];
-      if (got === undefined) throw new TandemError('VERIFY_FAILED', `boundary quantization: output "${name}" is missing after the rewrite`);
+      if (got === undefined) throw new TandemError('VERIFY_FAILED', `boundary quantization: output ${quote(name)} is missing after the rewrite`);
       if (ref.dtype === 'int8' || got.dtype !== ref.dtype) continue;
       const x = tensorValues(ref);
       const y = tensorValues(got);
@@ -169,7 +170,7 @@ export async function runChain(stages: readonly ChainStage[], feeds: Readonly<Re
     try {
       const inputs = Object.fromEntries(s.model.graph.runtimeInputs.map((i) => {
         const t = env[i];
-        if (t === undefined) throw new TandemError('GRAPH_INVALID', `stage "${s.name}" reads "${i}", which neither the inputs nor an earlier stage provide`);
+        if (t === undefined) throw new TandemError('GRAPH_INVALID', `stage ${quote(s.name)} reads ${quote(i)}, which neither the inputs nor an earlier stage provide`);
         return [i, t];
       }));
       const outs = await session.run(inputs, { outputs: s.model.graph.outputs });

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { HostEngine } from '../io/stage-file/types.js';
 import type { Model } from '../ir/model.js';
 import type { QuantSession } from '../quant/session.js';
@@ -100,7 +101,7 @@ const EXHAUSTIVE_LIMIT = 200_000;
 export function chooseHostAssignment(stages: readonly string[], timings: readonly StageTiming[], pins: Readonly<Record<string, HostEngine>> = {}): HostAssignment {
   const options = stages.map((s) => {
     const mine = timings.filter((t) => t.stage === s && (pins[s] === undefined || t.engine === pins[s]));
-    if (mine.length === 0) throw new TandemError('ENGINE_UNAVAILABLE', `stage "${s}" has no timing on ${pins[s] ?? 'any engine'}; no engine that can run it was available`);
+    if (mine.length === 0) throw new TandemError('ENGINE_UNAVAILABLE', `stage ${quote(s)} has no timing on ${pins[s] ?? 'any engine'}; no engine that can run it was available`);
     return mine;
   });
   const score = (pick: readonly StageTiming[]): [number, number, Record<string, number>] => {

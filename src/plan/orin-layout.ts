@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { EngineChoice, PlanEngine, Precision, StageKind, TargetEngine } from '../io/stage-file/types.js';
 import { TandemError } from '../util/errors.js';
 import { modelledMs, type StageCost } from './cost/orin-roofline.js';
@@ -83,7 +84,7 @@ export function orinLayout(stages: readonly OrinStageFacts[], pins: Readonly<Rec
   }
   return stages.map((s) => {
     const a = out.get(s.name);
-    if (a === undefined) throw new TandemError('GRAPH_INVALID', `orin layout left stage "${s.name}" without an engine`);
+    if (a === undefined) throw new TandemError('GRAPH_INVALID', `orin layout left stage ${quote(s.name)} without an engine`);
     return a;
   });
 }

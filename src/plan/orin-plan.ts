@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { join } from 'node:path';
 import { newPlanDocument, writePlan, type LoadedSplit, type PlanStage, type PlanTensor, type TargetEngine } from '../io/stage-file/index.js';
 import { TandemError } from '../util/errors.js';
@@ -18,7 +19,7 @@ export interface StagePlacement {
 export function writeOrinPlan(split: LoadedSplit, placement: Readonly<Record<string, StagePlacement>>): string {
   const stages: PlanStage[] = split.stages.map((s) => {
     const p = placement[s.name];
-    if (p === undefined) throw new TandemError('UNKNOWN_NAME', `no placement for stage "${s.name}"; stages: ${split.stages.map((x) => x.name).join(', ')}`);
+    if (p === undefined) throw new TandemError('UNKNOWN_NAME', `no placement for stage ${quote(s.name)}; stages: ${split.stages.map((x) => x.name).join(', ')}`);
     return { ...s, engine: p.engine, precision: p.precision, choice: { how: 'modelled', reason: p.reason, ...(p.timingsMs ? { timingsMs: p.timingsMs } : {}) } };
   });
   const tensors: PlanTensor[] = [...split.tensors];

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { newPlanDocument, readSplit, runOrder, writePlan } from '../io/stage-file/index.js';
@@ -143,7 +144,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
         timings.push(await timeStage(engines, c.engine, c.stage, model, options.timing));
       } catch (e) {
         if (!isTandemError(e, 'ENGINE_RUN') && !isTandemError(e, 'ENGINE_UNAVAILABLE')) throw e;
-        notes.push(`${c.engine} could not run stage "${c.stage}": ${e.message.split('\n')[0]}`);
+        notes.push(`${c.engine} could not run stage ${quote(c.stage)}: ${e.message.split('\n')[0]}`);
       }
     }
     assignment = chooseHostAssignment(order.map((s) => s.name), timings, pins as Record<string, HostEngine>);
@@ -233,9 +234,9 @@ function resolvePins(target: PlanTarget, doc: SplitDocument, pins: Readonly<Reco
   const out: Record<string, PlanEngine> = {};
   for (const [stage, engine] of Object.entries(pins)) {
     const s = doc.stages.find((x) => x.name === stage);
-    if (s === undefined) throw new TandemError('UNKNOWN_NAME', `--engine names stage "${stage}", which the split does not have; stages: ${doc.stages.map((x) => x.name).join(', ')}`);
-    if (!allowed.includes(engine)) throw new TandemError('UNKNOWN_NAME', `--engine ${stage}=${engine}: "${engine}" is not an engine of target ${target}; engines: ${allowed.join(', ')}`);
-    if (engine === 'dla-emulated' && s.kind !== 'head') throw new TandemError('USAGE', `--engine ${stage}=dla-emulated: the DLA emulation runs INT8 heads; "${stage}" is the ${s.kind}`);
+    if (s === undefined) throw new TandemError('UNKNOWN_NAME', `--engine names stage ${quote(stage)}, which the split does not have; stages: ${doc.stages.map((x) => x.name).join(', ')}`);
+    if (!allowed.includes(engine)) throw new TandemError('UNKNOWN_NAME', `--engine ${stage}=${engine}: ${quote(engine)} is not an engine of target ${target}; engines: ${allowed.join(', ')}`);
+    if (engine === 'dla-emulated' && s.kind !== 'head') throw new TandemError('USAGE', `--engine ${stage}=dla-emulated: the DLA emulation runs INT8 heads; ${quote(stage)} is the ${s.kind}`);
     if ((engine === 'dla0' || engine === 'dla1') && s.kind === 'postprocess') throw new TandemError('USAGE', `--engine ${stage}=${engine}: post-processing (TopK, ArgMax, NMS) has no DLA layers; keep it on gpu`);
     out[stage] = engine as PlanEngine;
   }

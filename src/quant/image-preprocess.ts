@@ -106,3 +106,46 @@ export async function imageToTensor(file: string, p: ResolvedImagePreprocess): P
   const dims = p.layout === 'nchw' ? [1, c, h, w] : [1, h, w, c];
   return new Tensor('float32', dims, out);
 }
+
+/** The metadata key under which a model states its preprocessing (JSON, see preprocessFromMetadata). */
+export const PREPROCESS_METADATA_KEY = 'tandem.preprocess';
+
+/**
+ * The preprocessing a model states in its ONNX metadata_props (`tandem.preprocess`: JSON with height,
+ * width, mean, std, scale, channelOrder, layout, resize), as options; undefined where it states none.
+ * Values of the wrong type are refused with CALIB_DATA naming the key, not silently dropped.
+ */
+export function preprocessFromMetadata(metadata: readonly (readonly [string, string])[]): ImagePreprocessOptions | undefined {
+  const raw = metadata.find(([k]) => k === PREPROCESS_METADATA_KEY)?.[1];
+  if (raw === undefined) return undefined;
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(raw) as Record<string, unknown>;
+  } catch (e) {
+    throw new TandemError('CALIB_DATA', `the model's metadata "${PREPROCESS_METADATA_KEY}" is not JSON (${(e as Error).message}); fix or remove it, or give the preprocessing as flags`, { cause: e });
+  }
+  const out: ImagePreprocessOptions = {};
+  const bad = (key: string): never => {
+    throw new TandemError('CALIB_DATA', `the model's metadata "${PREPROCESS_METADATA_KEY}" has ${key} = ${JSON.stringify(o[key])}, which is not valid; fix the metadata or give --${key} as a flag`);
+  };
+  const num = (key: string): number | undefined => (o[key] === undefined ? undefined : typeof o[key] === 'number' && Number.isFinite(o[key]) ? (o[key] as number) : bad(key));
+  const nums = (key: string): number[] | undefined => (o[key] === undefined ? undefined : Array.isArray(o[key]) && (o[key] as unknown[]).every((v) => typeof v === 'number') ? (o[key] as number[]) : bad(key));
+  const pick = <T extends string>(key: string, allowed: readonly T[]): T | undefined => (o[key] === undefined ? undefined : allowed.includes(o[key] as T) ? (o[key] as T) : bad(key));
+  const height = num('height');
+  const width = num('width');
+  const scale = num('scale');
+  const mean = nums('mean');
+  const std = nums('std');
+  const channelOrder = pick('channelOrder', ['rgb', 'bgr'] as const);
+  const layout = pick('layout', ['nchw', 'nhwc'] as const);
+  const resize = pick('resize', ['stretch', 'cover', 'contain'] as const);
+  if (height !== undefined) out.height = height;
+  if (width !== undefined) out.width = width;
+  if (scale !== undefined) out.scale = scale;
+  if (mean !== undefined) out.mean = mean;
+  if (std !== undefined) out.std = std;
+  if (channelOrder !== undefined) out.channelOrder = channelOrder;
+  if (layout !== undefined) out.layout = layout;
+  if (resize !== undefined) out.resize = resize;
+  return out;
+}

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import { benchModes, benchSection, costSection, searchSection } from './bench-section.js';
+import { benchModes, benchSection } from './bench-section.js';
+import { costSection, importSection, searchSection } from './target-section.js';
 import { coverageSection } from './coverage-section.js';
 import { exportSection } from './export-section.js';
 import { badge, esc, formatBytes, formatFlops, missing, pct, section } from './html.js';
@@ -40,6 +41,7 @@ function summarySection(i: ReportInputs): string {
   const measured: string[] = [];
   for (const b of i.benches) for (const m of benchModes(b.data)) measured.push(`${esc(m.mode)}: <b>${m.throughputFps.toFixed(1)} fps</b>, median ${m.latencyMs.median.toFixed(2)} ms, p99 ${m.latencyMs.p99.toFixed(2)} ms over ${m.frames} frames`);
   for (const b of i.benches) if (b.data.efficiency !== undefined) measured.push(`pipeline efficiency <b>${b.data.efficiency.toFixed(3)}</b>`);
+  for (const m of i.imports) measured.push(`on the target (trtexec, TensorRT ${esc(m.data.trt)}): ${m.data.pipeline.measuredFps === undefined ? 'each engine alone' : `pipeline <b>${m.data.pipeline.measuredFps.toFixed(1)} fps</b>`} vs ${m.data.pipeline.predictedFps.toFixed(1)} fps predicted`);
   for (const t of i.traces) measured.push(`a timeline trace (${esc(t.label)})`);
   for (const p of i.prepares) if (p.data.verification) measured.push(`prepare verified on ${esc(p.data.verification.engine)}: outputs unchanged within ${p.data.verification.tolerance.toExponential(0)}`);
   for (const q of i.quantizes) if (q.data.calibration.wallMs !== undefined) measured.push(`calibration of ${q.data.calibration.samples} samples in ${(q.data.calibration.wallMs / 1000).toFixed(1)} s wall (onnxruntime cpu)`);
@@ -53,7 +55,12 @@ function summarySection(i: ReportInputs): string {
     }
     for (const [k, r] of best) emulated.push(`${esc(k)}: best INT8 calibrator <b>${esc(r.label)}</b>, rel L2 ${r.relL2.toFixed(4)}${r.argmaxAgreement === undefined ? '' : `, argmax agreement ${(r.argmaxAgreement * 100).toFixed(2)}%`}`);
   }
-  for (const e of i.evals) emulated.push(`task metrics on ${esc(typeof e.data.dataset === 'string' ? e.data.dataset : 'a dataset')} (${esc(e.label)})`);
+  for (const e of i.evals) {
+    const m = e.data.metrics as { segmentation?: { mIoU?: number }; depth?: { absRel?: number } };
+    const parts = [m.segmentation?.mIoU === undefined ? '' : `mIoU <b>${m.segmentation.mIoU.toFixed(2)}</b>`, m.depth?.absRel === undefined ? '' : `AbsRel <b>${m.depth.absRel.toFixed(4)}</b>`].filter((x) => x !== '');
+    emulated.push(`eval on ${esc(typeof e.data.dataset === 'string' ? e.data.dataset : (e.data.dataset.name ?? 'a dataset'))}: ${parts.length > 0 ? parts.join(', ') : 'task metrics'} (${esc(e.label)})`);
+  }
+  for (const q of i.quantizes) for (const h of q.data.keepFp16 ?? []) emulated.push(`${esc(h.stage)}: ${h.keep.length} tensor${h.keep.length === 1 ? '' : 's'} kept in FP16 bring ${esc(h.metric)} loss ${h.int8Loss.toPrecision(3)} → ${h.mixedLoss.toPrecision(3)}`);
   const modelled: string[] = [];
   for (const a of i.analyses) {
     const s = a.data.summary;
@@ -77,10 +84,12 @@ function summarySection(i: ReportInputs): string {
     ...i.costs.map((f) => ['cost', f.label]),
     ...i.searches.map((f) => ['cost --search', f.label]),
     ...i.evals.map((f) => ['eval', f.label]),
+    ...i.imports.map((f) => ['import', f.label]),
+    ...i.manifests.map((f) => ['export manifest', f.label]),
     ...i.scripts.map((f) => ['export script', f.label]),
   ];
   return `<p class="lead">Model <b>${esc(modelName(i))}</b>${targets.length > 0 ? ` · target ${esc(targets.join(', '))}` : ''}. Every figure says how it was obtained: <b>measured</b> on an engine of the machine named, <b>emulated</b> (DLA numerics via Q/DQ on the CPU, not DLA speed) or <b>modelled</b> (from the DLA rules or a latency model; no DLA ran).</p>
-<div class="cards">${card('measured', 'measured on this machine', measured)}${card('emulated', 'emulated DLA numerics', emulated)}${card('modelled', 'modelled for the target', modelled)}</div>
+<div class="cards">${card('measured', 'measured (each item names where)', measured)}${card('emulated', 'emulated DLA numerics', emulated)}${card('modelled', 'modelled for the target', modelled)}</div>
 <details><summary>${files.length} result files read${i.ignored.length > 0 ? `, ${i.ignored.length} other files ignored` : ''}</summary><ul class="files">${files.map(([k, f]) => `<li><span class="kind">${esc(k!)}</span> <code>${esc(f!)}</code></li>`).join('')}${i.ignored.map((x) => `<li class="muted"><span class="kind">ignored</span> <code>${esc(x.label)}</code>: ${esc(x.why)}</li>`).join('')}</ul></details>`;
 }
 
@@ -95,13 +104,14 @@ export function buildReport(inputs: ReportInputs, options: ReportOptions = {}): 
     bench:
       (i.benches.length === 0 ? missing('bench results', ['bench']) : i.benches.map(benchSection).join('')) +
       (i.costs.length === 0 ? missing('predicted target numbers', ['cost']) : i.costs.map((c) => costSection(c, i.benches)).join('')) +
-      i.searches.map(searchSection).join(''),
+      i.searches.map(searchSection).join('') +
+      i.imports.map(importSection).join(''),
     timeline: i.traces.length === 0 ? missing('trace', ['trace']) : i.traces.map((t, k) => timelineSection(t, k)).join(''),
     int8: int8Section(i.quantizes, i.scales, i.evals),
     pictures: '',
-    export: i.scripts.length === 0 ? `<div class="missing"><strong>No export bundle given.</strong> Produce it with <code>tandem export plan.json --trt 8.6 -o bundle/</code> and pass the bundle folder to <code>tandem report</code>.</div>` : exportSection(i.scripts),
+    export: i.scripts.length === 0 && i.manifests.length === 0 ? `<div class="missing"><strong>No export bundle given.</strong> Produce it with <code>tandem export plan.json --trt 8.6 -o bundle/</code> and pass the bundle folder to <code>tandem report</code>.</div>` : exportSection(i.scripts, i.manifests),
   };
-  const pictures = picturesSection(i.evals);
+  const pictures = picturesSection(i.evals, i.pictures);
   body.pictures = pictures.count > 0 ? pictures.html : `${missing('pictures', ['eval'])}${pictures.html}`;
   const title = options.title ?? `tandem report — ${modelName(i)}`;
   const date = (options.date ?? new Date()).toISOString().replace('T', ' ').slice(0, 16);

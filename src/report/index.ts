@@ -4,7 +4,7 @@
  * never live engines (no runtime/ import); may use io/ and plan/ types. The page's script and style are
  * TypeScript/CSS sources in page/, compiled into page-assets.ts. Never prints.
  */
-import { writeFileAtomic, assertNotInput } from '../util/fs.js';
+import { assertOutputsFree, checkOutputFile, writeFileAtomic } from '../util/fs.js';
 import { buildReport, type ReportOptions } from './build-report.js';
 import { loadReportInputs, type ReportInputs } from './load-inputs.js';
 
@@ -12,7 +12,7 @@ export { buildReport, REPORT_SECTIONS, type ReportOptions } from './build-report
 export { commandFor, kindOf, loadReportInputs, MAX_INPUT_BYTES, type InputKind, type Loaded, type ReportInputs } from './load-inputs.js';
 export { layoutGraph, routePath, type Layout, type LayoutEdge, type LayoutNode, type LayoutOptions } from './graph-layout.js';
 export { timelineData, type TimelineData } from './timeline-section.js';
-export { trtexecCommands } from './export-section.js';
+export { trtexecCommands, type TrtexecCommand } from './export-section.js';
 
 export interface WrittenReport {
   readonly path: string;
@@ -22,9 +22,10 @@ export interface WrittenReport {
 
 /** Reads the result files and folders, builds the page and writes it (through a temporary name) to `out`. */
 export function writeReport(paths: readonly string[], out: string, options: ReportOptions = {}): WrittenReport {
+  checkOutputFile(out);
   const inputs = loadReportInputs(paths);
-  const files = [...inputs.analyses, ...inputs.prepares, ...inputs.stages, ...inputs.quantizes, ...inputs.scales, ...inputs.benches, ...inputs.traces, ...inputs.costs, ...inputs.searches, ...inputs.evals, ...inputs.scripts].map((l) => l.file);
-  assertNotInput(out, [...paths, ...files]);
+  const files = [...inputs.analyses, ...inputs.prepares, ...inputs.stages, ...inputs.quantizes, ...inputs.scales, ...inputs.benches, ...inputs.traces, ...inputs.costs, ...inputs.searches, ...inputs.evals, ...inputs.imports, ...inputs.manifests, ...inputs.scripts, ...inputs.pictures].map((l) => l.file);
+  assertOutputsFree([out], [...paths, ...files]);
   const html = buildReport(inputs, options);
   writeFileAtomic(out, html);
   return { path: out, bytes: Buffer.byteLength(html), inputs };

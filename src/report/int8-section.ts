@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { badge, esc, formatMs, missing, table } from './html.js';
 import type { Loaded } from './load-inputs.js';
 import type { EvalFile, QuantizeFile, ScalesFile } from './schemas.js';
@@ -84,31 +85,29 @@ function scalesBlock(scales: readonly Loaded<ScalesFile>[]): string {
 
 function scalarRows(prefix: string, value: unknown, out: [string, string][], depth = 0): void {
   if (out.length > 200 || depth > 4) return;
-  if (typeof value === 'number') out.push([prefix, Number.isInteger(value) ? String(value) : value.toPrecision(5)]);
+  if (typeof value === 'number') out.push([prefix, Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(5)))]);
   else if (typeof value === 'string' && value.length < 120) out.push([prefix, value]);
   else if (typeof value === 'object' && value !== null && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) scalarRows(prefix === '' ? k : `${prefix}.${k}`, v, out, depth + 1);
 }
 
-function stringsUnder(o: Record<string, unknown>, keys: readonly string[]): string[] {
-  for (const k of keys) {
-    const v = o[k];
-    if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : typeof x === 'object' && x !== null && 'name' in x ? String((x as { name: unknown }).name) : JSON.stringify(x)));
-  }
-  return [];
-}
 
-/** eval --json: metrics per task (and deltas to the reference), the sensitivity ranking, layers kept in FP16. */
+/** eval --json: metrics per task beside the reference's, the deltas and the agreement. */
 function evalBlock(e: Loaded<EvalFile>): string {
   const d = e.data as EvalFile & Record<string, unknown>;
-  const metrics: [string, string][] = [];
-  scalarRows('', d.metrics, metrics);
-  const parts = [`<h3>${esc(e.label)}: eval on ${esc(typeof d.dataset === 'string' ? d.dataset : JSON.stringify(d.dataset))} ${badge('emulated', 'INT8 stages run as Q/DQ models on onnxruntime cpu (dla-emulated); FP32 measured on the engine named')}</h3>`];
-  parts.push(table(['metric', 'value'], metrics.map(([k, v]) => [esc(k), esc(v)]), [1]));
-  if (d.reference !== undefined) {
-    const ref: [string, string][] = [];
-    scalarRows('', d.reference, ref);
-    if (ref.length > 0) parts.push(`<h4>Against the reference</h4>${table(['metric', 'value'], ref.map(([k, v]) => [esc(k), esc(v)]), [1])}`);
-  }
+  const dataset = typeof d.dataset === 'string' ? d.dataset : (d.dataset.name ?? 'a dataset');
+  const target: [string, string][] = [];
+  scalarRows('', d.metrics, target);
+  const ref: [string, string][] = [];
+  if (d.referenceMetrics) scalarRows('', d.referenceMetrics, ref);
+  const refOf = new Map(ref);
+  const rows = target.map(([k, v]) => [esc(k), esc(v), esc(refOf.get(k) ?? '–')]);
+  const what = `${d.target ? `${esc(basename(d.target))} ` : ''}on ${esc(dataset)}${d.frames === undefined ? '' : `, ${d.frames} frames`}${d.complete === false ? ' (PARTIAL: some shards only)' : ''}`;
+  const parts = [`<h3>${esc(e.label)}: eval of ${what} ${badge('emulated', 'INT8 stages run as Q/DQ models on onnxruntime cpu (dla-emulated); FP32 stages on the engine the plan names')}</h3>`];
+  parts.push(table(['metric', 'target', `reference${typeof d.reference === 'string' ? ` (${basename(d.reference)})` : ''}`], rows, [1, 2]));
+  const extra: [string, string][] = [];
+  if (d.deltas) scalarRows('delta', d.deltas, extra);
+  if (d.agreement) scalarRows('agreement', d.agreement, extra);
+  if (extra.length > 0) parts.push(table(['against the reference', 'value'], extra.map(([k, v]) => [esc(k), esc(v)]), [1]));
   const sens = d.sensitivity ?? [];
   if (sens.length > 0) {
     const keys = [...new Set(sens.slice(0, SENSITIVITY_SHOWN).flatMap((r) => Object.keys(r).filter((k) => ['string', 'number'].includes(typeof (r as Record<string, unknown>)[k]))))];
@@ -119,21 +118,47 @@ function evalBlock(e: Loaded<EvalFile>): string {
           const v = (r as Record<string, unknown>)[k];
           return esc(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v ?? '–'));
         })]),
-      )}${sens.length > SENSITIVITY_SHOWN ? `<p class="muted">… and ${sens.length - SENSITIVITY_SHOWN} more tensors.</p>` : ''}`,
+      )}`,
     );
   }
-  const fp16 = stringsUnder(d, ['keepFp16', 'fp16Layers', 'keptFp16', 'layersFp16']);
-  if (fp16.length > 0) parts.push(`<h4>Layers kept in FP16 (${fp16.length})</h4><ul class="cols3">${fp16.map((n) => `<li><code>${esc(n)}</code></li>`).join('')}</ul>`);
   return parts.join('');
+}
+
+/** quantize --keep-fp16 auto: per head, full INT8 vs mixed precision, the sensitivity ranking and the layers kept in FP16. */
+function keepFp16Block(q: Loaded<QuantizeFile>): string {
+  return (q.data.keepFp16 ?? [])
+    .map((h, n) => {
+      const unit = h.metric === 'miou' ? ' points' : '';
+      const sens = h.sensitivity.slice(0, SENSITIVITY_SHOWN);
+      const top = Math.max(...sens.map((r) => Math.abs(r.recovers)), 0);
+      const kept = new Set(h.keep.map((k) => k.tensor));
+      const args = h.trtexecArgs ? `<div class="cmd"><button class="copy" data-copy="fp16-${n}">copy</button><pre id="fp16-${n}"><code>${esc(h.trtexecArgs)}</code></pre></div>` : '';
+      return (
+        `<h4>${esc(h.stage)}: ${esc(h.metric)} FP32 ${h.fp32.toPrecision(4)} → full INT8 ${h.int8.toPrecision(4)} (loss ${h.int8Loss.toPrecision(3)}${unit}) → ${h.keep.length} tensor${h.keep.length === 1 ? '' : 's'} kept in FP16: ${h.mixed.toPrecision(4)} (loss ${h.mixedLoss.toPrecision(3)}${unit}) — ${h.withinBudget ? 'within' : '<b>not within</b>'} the budget${h.bisectionSteps === undefined ? '' : `, ${h.bisectionSteps} bisection steps`} ${badge('emulated')}</h4>` +
+        (h.keep.length > 0 ? `<p>Layers kept in FP16: ${h.keep.map((k) => `<code>${esc(k.layer ?? k.tensor)}</code>`).join(', ')}</p>` : '') +
+        args +
+        (sens.length === 0
+          ? ''
+          : `<details${n === 0 ? ' open' : ''}><summary>sensitivity ranking of ${esc(h.stage)} (what keeping each tensor in FP16 recovers; ${h.sensitivity.length} tensors)</summary>${table(
+              ['#', 'tensor', 'kind', 'layer', 'recovers'],
+              sens.map((r, i) => [String(i + 1), `<code>${esc(r.tensor)}</code>${kept.has(r.tensor) ? ' <b>kept</b>' : ''}`, esc(r.kind ?? '–'), `<code>${esc(r.layer ?? '–')}</code>`, `${r.recovers.toPrecision(3)}${unit} ${bar(Math.abs(r.recovers), top)}`]),
+              [4],
+            )}</details>`)
+      );
+    })
+    .join('');
 }
 
 /** The INT8 section: calibrator accuracy, scales compared, and eval's task metrics, sensitivity and FP16 layers. */
 export function int8Section(quantizes: readonly Loaded<QuantizeFile>[], scales: readonly Loaded<ScalesFile>[], evals: readonly Loaded<EvalFile>[]): string {
   const parts: string[] = [];
   if (quantizes.length === 0 && scales.length === 0) parts.push(missing('quantize results', ['quantize', 'scales']));
-  for (const q of quantizes) parts.push(quantizeBlock(q));
+  for (const q of quantizes) parts.push(quantizeBlock(q), keepFp16Block(q));
   if (scales.length > 0) parts.push(scalesBlock(scales));
-  if (evals.length === 0) parts.push(missing('task metrics, sensitivity ranking or FP16 layers (eval)', ['eval']));
+  if (evals.length === 0) parts.push(missing('task metrics (eval)', ['eval']));
+  if (!quantizes.some((q) => (q.data.keepFp16 ?? []).length > 0) && !evals.some((e) => (e.data.sensitivity ?? []).length > 0)) {
+    parts.push(`<div class="missing"><strong>No sensitivity ranking or FP16 layers given.</strong> Produce them with <code>tandem quantize split.json --calib images/ --keep-fp16 auto --budget miou=0.5,absrel=2% --json &gt; quantize.json</code> and pass the file to <code>tandem report</code>.</div>`);
+  }
   for (const e of evals) parts.push(evalBlock(e));
   return parts.join('');
 }

@@ -1,14 +1,17 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { parseStageDocument, type StageDocument } from '../io/stage-file/index.js';
 import { TandemError } from '../util/errors.js';
+import { readTextFile } from '../util/fs.js';
 import {
   AnalysisSchema,
   BenchSchema,
   CostSchema,
   EvalSchema,
+  ImportSchema,
   KIND_KEYS,
+  ManifestSchema,
   PrepareSchema,
   QuantizeSchema,
   ScalesSchema,
@@ -18,6 +21,8 @@ import {
   type BenchFile,
   type CostFile,
   type EvalFile,
+  type ImportFile,
+  type ManifestFile,
   type PrepareFile,
   type QuantizeFile,
   type ScalesFile,
@@ -46,8 +51,14 @@ export interface ReportInputs {
   readonly costs: Loaded<CostFile>[];
   readonly searches: Loaded<SearchFile>[];
   readonly evals: Loaded<EvalFile>[];
+  /** Target measurements brought back by tandem import. */
+  readonly imports: Loaded<ImportFile>[];
+  /** Export bundles' manifest.json. */
+  readonly manifests: Loaded<ManifestFile>[];
   /** Shell scripts holding trtexec lines (an export bundle's build.sh, bench.sh). */
   readonly scripts: Loaded<string>[];
+  /** PNG pictures found in a given folder (tandem run's colour-mapped outputs): shown with eval's pictures. */
+  readonly pictures: Loaded<undefined>[];
   /** Files in a given folder that are not a result the report reads, with why. */
   readonly ignored: { readonly label: string; readonly why: string }[];
 }
@@ -70,6 +81,8 @@ const COMMANDS: Record<InputKind, string> = {
   bench: 'tandem bench plan.json --mode both --json > bench.json',
   trace: 'tandem bench plan.json --trace trace.json',
   cost: 'tandem cost plan.json --target orin --json > cost.json',
+  imported: 'tandem import bundle/results (writes results/tandem-bench.json)',
+  manifest: 'tandem export plan.json --trt 8.6 -o bundle/ (manifest.json)',
   search: 'tandem cost model.onnx --target orin --search --json > search.json',
   eval: 'tandem eval plan.json --dataset synthetic --reference model.onnx --save 4 --json > eval.json',
 };
@@ -80,7 +93,7 @@ export function commandFor(kind: InputKind): string {
 }
 
 function empty(): ReportInputs {
-  return { analyses: [], prepares: [], stages: [], scales: [], quantizes: [], benches: [], traces: [], costs: [], searches: [], evals: [], scripts: [], ignored: [] };
+  return { analyses: [], prepares: [], stages: [], scales: [], quantizes: [], benches: [], traces: [], costs: [], searches: [], evals: [], imports: [], manifests: [], scripts: [], pictures: [], ignored: [] };
 }
 
 /**
@@ -132,26 +145,31 @@ function walk(dir: string, depth: number, files: string[]): void {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
       if (depth < MAX_DEPTH) walk(p, depth + 1, files);
-    } else if (e.isFile() && /\.(json|sh)$/i.test(e.name)) files.push(p);
+    } else if (e.isFile() && /\.(json|sh|png)$/i.test(e.name)) files.push(p);
   }
 }
 
 /** Reads one file into `out`; returns why it was skipped (folder walk) or throws (a file named directly). */
 function readOne(file: string, label: string, out: ReportInputs, strict: boolean): string | undefined {
   const size = statSync(file).size;
+  if (extname(file).toLowerCase() === '.png') {
+    out.pictures.push({ file, label, data: undefined });
+    return undefined;
+  }
   if (extname(file).toLowerCase() === '.sh') {
     if (size > MAX_SCRIPT_BYTES) return skip(strict, file, `a ${size}-byte script is larger than the ${MAX_SCRIPT_BYTES} bytes read`);
-    const text = readFileSync(file, 'utf8');
+    const text = readTextFile(file, { maxBytes: MAX_SCRIPT_BYTES, what: 'shell script' });
     if (!/\btrtexec\b/.test(text)) return skip(strict, file, 'a shell script without trtexec lines (the report reads an export bundle\'s build.sh and bench.sh)');
     out.scripts.push({ file, label, data: text });
     return undefined;
   }
-  if (extname(file).toLowerCase() !== '.json') return skip(strict, file, 'not a .json result file or a .sh script of an export bundle');
+  if (extname(file).toLowerCase() !== '.json') return skip(strict, file, 'not a .json result file, a .sh script of an export bundle or a .png picture');
   if (size > MAX_INPUT_BYTES) return skip(strict, file, `${size} bytes is larger than the ${MAX_INPUT_BYTES} bytes the report reads`);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(readTextFile(file, { maxBytes: MAX_INPUT_BYTES, what: 'result file' }));
   } catch (e) {
+    if (e instanceof TandemError) throw e;
     return skip(strict, file, `not valid JSON (${(e as Error).message})`);
   }
   const kind = kindOf(raw);
@@ -184,6 +202,10 @@ function readOne(file: string, label: string, out: ReportInputs, strict: boolean
       return add(TraceSchema, out.traces);
     case 'cost':
       return add(CostSchema, out.costs);
+    case 'imported':
+      return add(ImportSchema, out.imports);
+    case 'manifest':
+      return add(ManifestSchema, out.manifests);
     case 'search':
       return add(SearchSchema, out.searches);
     case 'eval':

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { readRegularFile } from '../util/fs.js';
 import { esc } from './html.js';
 import type { Loaded } from './load-inputs.js';
 import type { EvalFile } from './schemas.js';
@@ -18,33 +19,50 @@ function pngPaths(value: unknown, out: string[], depth = 0): void {
   else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) pngPaths(v, out, depth + 1);
 }
 
-/** The pictures eval saved (input, segmentation, depth, error map per frame), embedded as data URIs within the caps. */
-export function picturesSection(evals: readonly Loaded<EvalFile>[]): { html: string; count: number } {
+/**
+ * The pictures eval saved (input, segmentation, depth, error map per frame) and the PNGs found in the
+ * folders given (tandem run's colour-mapped outputs), grouped per frame and embedded as data URIs
+ * within the caps.
+ */
+export function picturesSection(evals: readonly Loaded<EvalFile>[], found: readonly Loaded<undefined>[] = []): { html: string; count: number } {
   const figures: string[] = [];
   const notes: string[] = [];
   let total = 0;
+  const groups = new Map<string, string[]>();
+  const seen = new Set<string>();
+  const add = (abs: string): void => {
+    if (seen.has(abs)) return;
+    seen.add(abs);
+    // eval names a frame's pictures <frame>-<what>.png; tandem run puts each frame in its own folder
+    const stem = basename(abs).replace(/[-_.](input|image|seg\w*|depth\w*|error\w*|err\w*|fp32|int8|label\w*|gt)([-_.].*)?\.png$/i, '');
+    const key = stem === basename(abs) ? dirname(abs) : `${dirname(abs)}/${stem}`;
+    groups.set(key, [...(groups.get(key) ?? []), abs]);
+  };
   for (const e of evals) {
     const paths: string[] = [];
     pngPaths(e.data, paths);
-    const groups = new Map<string, string[]>();
-    for (const p of [...new Set(paths)]) {
-      const abs = isAbsolute(p) ? p : resolve(dirname(e.file), p);
-      const key = `${dirname(abs)}/${basename(abs).replace(/[-_.](input|image|seg\w*|depth\w*|error\w*|err\w*|fp32|int8|label\w*|gt)([-_.].*)?\.png$/i, '')}`;
-      groups.set(key, [...(groups.get(key) ?? []), abs]);
-    }
+    for (const p of paths) add(isAbsolute(p) ? p : resolve(dirname(e.file), p));
+  }
+  for (const f of found) add(f.file);
+  {
     for (const [key, files] of groups) {
       const cells: string[] = [];
       for (const f of files) {
         if (!existsSync(f)) {
-          notes.push(`${f} (named in ${e.label}) does not exist`);
+          notes.push(`${f} (named by eval) does not exist`);
           continue;
         }
-        const size = statSync(f).size;
+        const st = statSync(f);
+        if (!st.isFile()) {
+          notes.push(`${basename(f)} is not a regular file`);
+          continue;
+        }
+        const size = st.size;
         if (size > MAX_PICTURE_BYTES || total + size > MAX_PICTURES_BYTES) {
           notes.push(`${basename(f)} left out: ${size} bytes would pass the cap (${MAX_PICTURE_BYTES} per picture, ${MAX_PICTURES_BYTES} in all)`);
           continue;
         }
-        const bytes = readFileSync(f);
+        const bytes = readRegularFile(f, { maxBytes: MAX_PICTURE_BYTES, what: 'PNG picture' });
         if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
           notes.push(`${basename(f)} is not a PNG file`);
           continue;

@@ -241,7 +241,7 @@ function tablesOf(d: AnalysisFile): string {
         ['rule', 'nodes', 'example', 'reason', 'fix'],
         [...byRule]
           .sort((x, y) => y[1].length - x[1].length)
-          .map(([rule, list]) => [`<code>${esc(rule)}</code>`, String(list.length), esc(list[0]!.name), esc(list[0]!.reason ?? ''), esc(list.find((n) => n.fix)?.fix?.text ?? '–')]),
+          .map(([rule, list]) => [`<code>${esc(rule)}</code>`, String(list.length), `<code>${esc(list[0]!.name)}</code>`, esc(list[0]!.reason ?? ''), esc(list.find((n) => n.fix)?.fix?.text ?? '–')]),
         [1],
       )}</details>`,
     );

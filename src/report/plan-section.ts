@@ -53,7 +53,7 @@ export function planDiagram(l: Loaded<StageDocument>, index: number): string {
   const layout = layoutGraph(
     boxes.map((b) => (b.kind === 'io' ? { width: 110, height: 44 } : { width: BOX_W, height: BOX_H })),
     edges,
-    { layerGap: 190, nodeGap: 46 },
+    { layerGap: 210, nodeGap: 46 },
   );
   const parts: string[] = [];
   edges.forEach((e, k) => {
@@ -72,7 +72,7 @@ export function planDiagram(l: Loaded<StageDocument>, index: number): string {
     const dtypes = [...new Set(e.tensors.map((t) => t.dtype ?? '?'))].join('/');
     const line2 = one !== undefined ? `${one.dtype ?? '?'} ${shapeText(one.shape)}` : `${e.tensors.length} tensors · ${dtypes}`;
     const scales = quantized.map((t) => t.quantization!.scale);
-    const line3 = scales.length === 0 ? '' : scales.length === 1 ? `INT8 hand-off, scale ${scales[0]!.toPrecision(3)}` : `INT8 hand-off, scales ${Math.min(...scales).toPrecision(2)}–${Math.max(...scales).toPrecision(2)}`;
+    const line3 = scales.length === 0 ? '' : scales.length === 1 ? `INT8 s=${scales[0]!.toPrecision(3)}` : `INT8 s=${Math.min(...scales).toPrecision(2)}–${Math.max(...scales).toPrecision(2)}`;
     const full = e.tensors.map((t) => `${t.name}: ${t.dtype ?? '?'} ${shapeText(t.shape)}${t.quantization ? `, INT8 scale ${t.quantization.scale}` : ''}`).join('\n');
     parts.push(`<g class="tlabel" transform="translate(${r1(x)},${r1(y)})"><title>${esc(full)}</title><text text-anchor="middle" y="${line3 ? -26 : -14}">${esc(line1)}</text><text text-anchor="middle" y="${line3 ? -14 : -2}">${esc(line2)}</text>${line3 ? `<text text-anchor="middle" y="-2" class="q">${esc(line3)}</text>` : ''}</g>`);
   });

@@ -117,6 +117,25 @@ export const QuantizeSchema = z.looseObject({
   calibration: z.looseObject({ source: str, samples: num, batchSize: num.optional(), wallMs: num.optional(), measured: str.optional() }),
   artifacts: z.array(z.looseObject({ stage: str, method: str, algorithm: str, tensors: num, weights: num, qdqPairs: num.optional(), files: z.record(str, str).optional() })),
   fidelity: z.looseObject({ samples: num, what: str, rows: z.array(FidelityRowSchema) }).optional(),
+  /** quantize --keep-fp16 auto: per head, the sensitivity ranking and the tensors kept in FP16 to stay within the budget. */
+  keepFp16: z
+    .array(
+      z.looseObject({
+        stage: str,
+        metric: str,
+        fp32: num,
+        int8: num,
+        int8Loss: num,
+        mixed: num,
+        mixedLoss: num,
+        withinBudget: z.boolean(),
+        bisectionSteps: num.optional(),
+        sensitivity: z.array(z.looseObject({ tensor: str, kind: str.optional(), layer: str.optional(), recovers: num })),
+        keep: z.array(z.looseObject({ tensor: str, kind: str.optional(), layer: str.optional() })),
+        trtexecArgs: str.optional(),
+      }),
+    )
+    .optional(),
 });
 export type QuantizeFile = z.infer<typeof QuantizeSchema>;
 
@@ -240,12 +259,63 @@ export const SearchSchema = z.looseObject({
 });
 export type SearchFile = z.infer<typeof SearchSchema>;
 
-/** `tandem eval --json` (issue 10): metrics per task, deltas to a reference, sensitivity, saved pictures. */
+const measuredRun = z.looseObject({ qps: num, compute: z.looseObject({ medianMs: num, meanMs: num.optional(), p99Ms: num.optional() }) });
+
+/** `tandem import <bundle>/results` (results/tandem-bench.json): trtexec's numbers from the target, measured, beside the predicted ones. */
+export const ImportSchema = z.looseObject({
+  kind: z.literal('tandem-bench'),
+  basis: str,
+  trt: str,
+  environment: str.optional(),
+  stages: z.array(
+    z.looseObject({
+      name: str,
+      engine: str,
+      precision: str,
+      alone: measuredRun,
+      concurrent: measuredRun.optional(),
+      predicted: z.looseObject({ aloneMs: num, concurrentMs: num }),
+      errorPct: z.looseObject({ alone: num, concurrent: num.optional() }),
+    }),
+  ),
+  windowMs: num.optional(),
+  pipeline: z.looseObject({ measuredFps: num.optional(), predictedFps: num }),
+});
+export type ImportFile = z.infer<typeof ImportSchema>;
+
+/** An export bundle's manifest.json (issue 11): stages, engines, formats, predicted numbers. */
+export const ManifestSchema = z.looseObject({
+  tandem: z.literal('bundle'),
+  trt: str,
+  target: str.optional(),
+  stages: z.array(
+    z.looseObject({
+      name: str,
+      engine: str,
+      precision: str,
+      inputFormats: z.array(str).optional(),
+      outputFormats: z.array(str).optional(),
+      fp16Layers: z.array(str).optional(),
+      predicted: z.looseObject({ latencyMs: num, fps: num }).optional(),
+    }),
+  ),
+});
+export type ManifestFile = z.infer<typeof ManifestSchema>;
+
+/** `tandem eval --json` (issue 10, eval/ EvalSummary): metrics per task, the reference's, deltas and agreement. */
 export const EvalSchema = z.looseObject({
-  dataset: z.union([str, z.looseObject({})]),
+  target: str.optional(),
+  reference: z.union([str, z.null()]).optional(),
+  dataset: z.union([str, z.looseObject({ name: str.optional() })]),
+  frames: num.optional(),
+  complete: z.boolean().optional(),
   metrics: z.record(str, z.unknown()),
-  reference: z.unknown().optional(),
+  referenceMetrics: z.record(str, z.unknown()).nullable().optional(),
+  deltas: z.record(str, z.unknown()).nullable().optional(),
+  agreement: z.record(str, z.unknown()).nullable().optional(),
   sensitivity: z.array(z.looseObject({})).optional(),
+  /** Pictures --save wrote, where the file lists them. */
+  savedFiles: z.array(str).optional(),
 });
 export type EvalFile = z.infer<typeof EvalSchema>;
 
@@ -260,6 +330,8 @@ export const KIND_KEYS = {
   bench: (o: Record<string, unknown>) => 'modes' in o || ('throughputFps' in o && 'latencyMs' in o),
   trace: (o: Record<string, unknown>) => 'traceEvents' in o,
   cost: (o: Record<string, unknown>) => 'pipeline' in o && 'stages' in o && !('kind' in o),
+  imported: (o: Record<string, unknown>) => o['kind'] === 'tandem-bench' && 'stages' in o,
+  manifest: (o: Record<string, unknown>) => o['tandem'] === 'bundle' && 'stages' in o,
   search: (o: Record<string, unknown>) => 'pareto' in o && 'chosen' in o && 'gpuOnly' in o,
   eval: (o: Record<string, unknown>) => 'metrics' in o && 'dataset' in o,
 } as const;

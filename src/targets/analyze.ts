@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import { inferShapes, nodeCost } from '../ops/index.js';
@@ -31,7 +32,7 @@ export function resolveAnalyzeOptions(options: AnalyzeOptions): ResolvedAnalyzeO
   const share = options.minRegionFlopShare ?? 0.01;
   if (!(share >= 0 && share <= 1)) throw new TandemError('USAGE', `minRegionFlopShare must be within 0..1, got ${share}`);
   for (const [name, size] of Object.entries(options.dims ?? {})) {
-    if (!Number.isSafeInteger(size) || size <= 0) throw new TandemError('USAGE', `dim "${name}" must be a positive integer, got ${size}`);
+    if (!Number.isSafeInteger(size) || size <= 0) throw new TandemError('USAGE', `dim ${quote(name)} must be a positive integer, got ${size}`);
   }
   return { profile, precision: options.precision ?? profile.defaultPrecision, dims: { ...(options.dims ?? {}) }, minRegionFlopShare: share };
 }
@@ -70,7 +71,7 @@ export function analyze(model: Model, options: AnalyzeOptions): Analysis {
   }
   const totalFlops = onTargetFlops + fallbackFlops;
   const diagnostics: Diagnostic[] = [
-    ...shapes.issues.map((i) => ({ rule: 'shape.inference', message: `${i.op} "${i.node}": ${i.message}` })),
+    ...shapes.issues.map((i) => ({ rule: 'shape.inference', message: `${i.op} ${quote(i.node)}: ${i.message}` })),
     ...regionDiagnostics(o, regions, totalFlops),
     ...precisionDiagnostics(o, checks),
   ];

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import { createRuleContext, findBuildFacts, opSupportOf, type BuildFacts } from './context.js';
@@ -108,7 +109,7 @@ function pairCastWithComparison(check: NodeCheck, ctx: RuleContext, byNode: Read
   const compare = producer === undefined ? undefined : byNode.get(producer);
   if (compare === undefined || compare.placement !== 'fallback') return check;
   const label = producer?.name || producer?.op || '?';
-  return finish(check.node, 'fallback', [fail('cast.after-compare', `its comparison "${label}" falls back to the GPU (${compare.problems[0]?.rule ?? '?'}); the Cast follows it`)], []);
+  return finish(check.node, 'fallback', [fail('cast.after-compare', `its comparison ${quote(label)} falls back to the GPU (${compare.problems[0]?.rule ?? '?'}); the Cast follows it`)], []);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import { ORIN_DLA_LIMITS, XAVIER_DLA_LIMITS, type DlaLimits } from './limits.js';
 import { OP_TABLE } from './op-table.js';
@@ -243,5 +244,5 @@ export const TARGETS: ReadonlyMap<string, TargetProfile> = new Map(
 export function getTarget(name: string): TargetProfile {
   const t = TARGETS.get(name);
   if (t) return t;
-  throw new TandemError('UNKNOWN_NAME', `unknown target "${name}"; targets: ${[...TARGETS.keys()].join(', ')} (see tandem targets)`, { details: { target: name } });
+  throw new TandemError('UNKNOWN_NAME', `unknown target ${quote(name)}; targets: ${[...TARGETS.keys()].join(', ')} (see tandem targets)`, { details: { target: name } });
 }

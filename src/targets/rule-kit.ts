@@ -1,6 +1,6 @@
+import { quote } from '../util/text.js';
 import type { Node } from '../ir/node.js';
 import { formatShape, type Shape } from '../ir/types.js';
-import { quote } from '../util/text.js';
 import type { DlaLimits } from './limits.js';
 import type { Confidence, Fix, Problem, RuleContext, RuleDef, TargetProfile, Verdict } from './types.js';
 
@@ -90,6 +90,8 @@ export function dlaBatch(shape: readonly number[]): number {
   return b;
 }
 
+/** Names in verdicts come from the model file: quoted by the one helper every message uses. */
+export { quote };
 
 export function sameValues(values: readonly number[]): boolean {
   for (const v of values) if (v !== values[0]) return false;
@@ -183,6 +185,3 @@ export function noteRule(id: string, ref: string, conf: Confidence, text: string
     check: (node, ctx) => (when(node, ctx) ? note(text) : PASS),
   };
 }
-
-/** Names from the model file are quoted with control characters escaped (util/text). */
-export { quote };

@@ -31,7 +31,9 @@ export type ErrorCode =
   | 'TRT_LOG' // a trtexec log or --exportTimes/--exportProfile JSON that cannot be read (tandem import)
   | 'REPORT_INPUT' // a file given to report that is not a tandem result, or a result that does not match its format
   | 'OUTPUT_PATH' // an output path of the wrong kind (an existing file where a folder is written, a folder where a file is)
-  | 'TOO_LARGE'; // a tensor tandem would allocate has more elements than its limit (declared dims, --dims, image sizes)
+  | 'TOO_LARGE' // a tensor tandem would allocate has more elements than its limit (declared dims, --dims, image sizes)
+  | 'DATASET' // an evaluation dataset folder with missing, undecodable or mismatched files
+  | 'EVAL_RESULT'; // a partial eval result (--merge) that cannot be read or does not fit the others
 
 export interface TandemErrorOptions {
   cause?: unknown;

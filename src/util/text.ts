@@ -19,24 +19,20 @@ function escapeChar(c: string): string {
       return '\\r';
     case '\t':
       return '\\t';
-    case '\0':
-      return '\\0';
-    default: {
-      const code = c.charCodeAt(0);
-      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-    }
+    default:
+      return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
   }
 }
 
-/** The text with control characters escaped (`\n`, `\x1b`, `\u202e`), cut to a sane length. */
+/** The text with control characters escaped as JSON writes them (`\n`, `\u001b`, `\u202e`), cut to a sane length. */
 export function printable(text: string, max = MAX_SHOWN): string {
   const cut = text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
   return cut.replace(UNSAFE, escapeChar);
 }
 
 /**
- * A name from a file in double quotes, control characters and quotes escaped: `"a\x1b[31m"`. One
- * parameter, so that `names.map(quote)` is safe; `quoteCut` cuts at another length.
+ * A name from a file in double quotes, control characters, backslashes and quotes escaped:
+ * `"a\u001b[31m"`. One parameter, so that `names.map(quote)` is safe; `quoteCut` cuts elsewhere.
  */
 export function quote(name: string): string {
   return quoteCut(name, MAX_SHOWN);
@@ -44,5 +40,5 @@ export function quote(name: string): string {
 
 /** `quote`, cut to `max` characters. */
 export function quoteCut(name: string, max: number): string {
-  return `"${printable(name, max).replace(/"/g, '\\"')}"`;
+  return `"${printable(name.replace(/\\/g, '\\\\'), max).replace(/"/g, '\\"')}"`;
 }

@@ -18,7 +18,7 @@ import { tempDir } from '../helpers/fixtures.js';
 const SEED = Number(process.env.FUZZ_SEED ?? 20261203);
 const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
 /** Runs per target: the whole suite stays within ~20 s on a 2-core machine. */
-const RUNS: Readonly<Record<string, number>> = { 'onnx-decode': 400, 'onnx-file': 150, npy: 400, npz: 300, 'calibration-cache': 400, 'split-manifest': 60, cli: 14 };
+const RUNS: Readonly<Record<string, number>> = { 'onnx-decode': 400, 'onnx-file': 150, npy: 400, npz: 300, 'calibration-cache': 400, 'stage-file': 60, cli: 14 };
 
 const tmp = tempDir('tandem-fuzz-');
 let sandbox: Sandbox;

@@ -5,7 +5,7 @@
  */
 import { readNpy, readNpz } from '../../src/io/npy.js';
 import { loadModel } from '../../src/onnx/load-save.js';
-import { readSplit } from '../../src/io/stage-file/index.js';
+import { readStageFile } from '../../src/io/stage-file/index.js';
 import { imageToTensor, resolveImagePreprocess } from '../../src/quant/image-preprocess.js';
 import { isTandemError } from '../../src/util/errors.js';
 
@@ -14,7 +14,7 @@ const readers: Record<string, () => unknown> = {
   loadModel: () => loadModel(path!),
   readNpy: () => readNpy(path!),
   readNpz: () => readNpz(path!),
-  readSplit: () => readSplit(path!),
+  readStageFile: () => readStageFile(path!),
   image: () => imageToTensor(path!, resolveImagePreprocess({}, [1, 3, 4, 4], 'x')),
 };
 for (const [name, read] of Object.entries(readers)) {

@@ -47,6 +47,8 @@ describe('item 5: -o naming an existing file, checked before any work', () => {
     ['translate-qdq', ['translate-qdq', model, '--trt-version', '8.6.1', '-o', file]],
     // The calibration folder does not exist: the output is checked before the data is even looked at.
     ['quantize', ['quantize', model, '--calib', join(tmp.dir, 'no-such-folder'), '--trt-version', '8.6.1', '-o', file]],
+    ['plan', ['plan', join(tmp.dir, 'no-such.onnx'), '--target', 'orin', '-o', file]],
+    ['export', ['export', join(tmp.dir, 'no-such-plan.json'), '--trt', '8.6', '-o', file]],
   ];
   for (const [name, argv] of cases) {
     it(`${name}: one line, OUTPUT_PATH, exit 2, the file untouched`, async () => {
@@ -66,12 +68,12 @@ describe('item 5: -o naming an existing file, checked before any work', () => {
     assert.match(r.stderr, /\[OUTPUT_PATH\]/);
     assert.deepEqual(tree(out), ['entropy']);
   });
-  it('prepare and fp16: -o naming an existing folder is refused before loading', async () => {
-    for (const cmd of ['prepare', 'fp16']) {
-      const r = await cli(cmd, join(tmp.dir, 'missing.onnx'), '-o', tmp.dir);
+  it('prepare, fp16, report, bench --trace: a file output naming an existing folder is refused before loading', async () => {
+    for (const argv of [['prepare', join(tmp.dir, 'missing.onnx'), '-o', tmp.dir], ['fp16', join(tmp.dir, 'missing.onnx'), '-o', tmp.dir], ['report', join(tmp.dir, 'missing.json'), '-o', tmp.dir], ['bench', join(tmp.dir, 'missing.onnx'), '--trace', tmp.dir]]) {
+      const r = await cli(...argv);
       assert.equal(r.code, 2, r.stderr);
       oneLine(r.stderr);
-      assert.match(r.stderr, /is an existing folder.*\[OUTPUT_PATH\]/);
+      assert.match(r.stderr, /is an existing folder.*\[OUTPUT_PATH\]/, argv.join(' '));
     }
   });
 });

@@ -266,7 +266,7 @@ describe('stage files: every problem at once', () => {
     } catch (e) {
       assert.ok(isTandemError(e, 'STAGE_FILE'));
       assert.ok(!/[\u001b\u202e]/.test(e.message), e.message);
-      assert.match(e.message, /"evil\\x1b\[2J\\u202e" is not in "tensors"/);
+      assert.match(e.message, /"evil\\u001b\[2J\\u202e" is not in "tensors"/);
     }
   });
   it('the error message lists every problem with its path and ends with the remedy', () => {

@@ -34,6 +34,15 @@ describe('fold-constants', () => {
     });
     await checkPass(FOLD_CONSTANTS, m, { Shape: 0, Gather: 0, Concat: 0, Unsqueeze: 0, Reshape: 1 });
   });
+  it('folds values up to its 1 MiB limit (a Transpose and Mul of a 512 KiB weight), not only small ones', async () => {
+    const m = build((b) => {
+      const x = b.input('x', 'float32', [2, 512]);
+      const w = b.op('Mul', [b.op('Transpose', [b.initializer('w', randomTensor([256, 512], 3))]), b.constant('two', 'float32', [], [2])]);
+      return [b.op('MatMul', [x, w])];
+    });
+    const { model } = await checkPass(FOLD_CONSTANTS, m, { Transpose: 0, Mul: 0, MatMul: 1 });
+    assert.deepEqual(model.graph.initializers.get(model.graph.nodes[0]!.inputs[1]!)?.dims, [512, 256]);
+  });
   it('leaves a graph with nothing to fold unchanged', () => {
     checkUnchanged(FOLD_CONSTANTS, build((b) => [b.relu(b.input('x', 'float32', [1, 3]))]));
   });

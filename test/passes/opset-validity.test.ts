@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Node, buildModel, GraphBuilder } from '../../src/ir/index.js';
+import { attr } from '../../src/ir/attribute.js';
 import { emittedNodeProblem } from '../../src/passes/emitted-ops.js';
+import { nodeKey, type GraphFacts } from '../../src/passes/graph-facts.js';
+import { definePass, replaceEachNode, type Rewrite } from '../../src/passes/pass.js';
 import { compare, prepareModel } from '../../src/passes/prepare-model.js';
 import { getPass } from '../../src/passes/registry.js';
 import type { AnalysisSummary } from '../../src/targets/index.js';
@@ -44,6 +47,23 @@ describe('every rewrite emits ops valid at the model opset, or does not apply', 
     assert.match(emittedNodeProblem(m, new Node({ op: 'Relu', inputs: ['x', 'x'], outputs: ['y'] }))!, /Relu at opset 13 .* with 2 inputs; that version takes 1/);
     assert.match(emittedNodeProblem(m, new Node({ op: 'Add', inputs: ['x', ''], outputs: ['y'] }))!, /without its required input 1 \(B\)/);
     assert.equal(emittedNodeProblem(m, new Node({ op: 'Add', inputs: ['x', 'x'], outputs: ['y'] })), undefined);
+  });
+});
+
+describe('the check sits in definePass: any pass is held to it', () => {
+  const relu = () => build((b) => [b.relu(b.input('x', 'float32', [2, 3]))], 13);
+  const find = (facts: GraphFacts): Rewrite[] => facts.nodes.filter((n) => n.op === 'Relu').map((n) => ({ nodes: [nodeKey(n)], summary: 'test' }));
+  it('an emitted op the opset lacks', () => {
+    const pass = definePass({ name: 'emit-trilu', kind: 'conversion', summary: 'test pass', recipes: [], find, rewrite: replaceEachNode((e, node) => void e.op1('Trilu', [node.inputs[0]], {}, node.outputs[0])) });
+    const plan = pass.plan(relu());
+    assert.deepEqual(plan.rewrites, []);
+    assert.match(plan.refused![0]!.reason, /it would emit Trilu, which starts at opset 14/);
+  });
+  it('a node edited in place into something its version does not have', () => {
+    const pass = definePass({ name: 'set-attr', kind: 'conversion', summary: 'test pass', recipes: [], find, rewrite: (edit, r) => edit.node(r.nodes[0]!).attrs.set('alpha', attr.float(0.1)) });
+    const plan = pass.plan(relu());
+    assert.deepEqual(plan.rewrites, []);
+    assert.match(plan.refused![0]!.reason, /it would leave Relu at opset 13 \(the row since \d+\) with attribute alpha/);
   });
 });
 

@@ -117,7 +117,23 @@ export async function addFormatFixtures(dir: string): Promise<void> {
   const chosen = placement('searched', 36.0, 45.0, [['backbone', 'gpu', 'int8'], ['head-segmentation', 'dla0', 'int8'], ['head-depth', 'dla1', 'int8']]);
   writeFileSync(join(dir, 'search.json'), JSON.stringify({ basis: 'modelled', scored: 120, infeasible: 3, elapsedMs: 800, chosen, why: ['highest modelled throughput of the Pareto set'], gpuOnly, handPlacement: hand, pareto: [chosen, gpuOnly] }));
   const bundle = join(dir, 'bundle');
-  mkdirSync(bundle);
+  mkdirSync(join(bundle, 'results'), { recursive: true });
+  // tandem import's results/tandem-bench.json (plan/import ImportResult)
+  const run = (qps: number, medianMs: number): unknown => ({ qps, compute: { minMs: medianMs * 0.9, maxMs: medianMs * 1.2, meanMs: medianMs, medianMs } });
+  writeFileSync(
+    join(bundle, 'results', 'tandem-bench.json'),
+    JSON.stringify({
+      kind: 'tandem-bench',
+      basis: 'measured on the Orin by trtexec (GPU and DLA engines there), read by tandem import; predicted = modelled',
+      trt: '8.6',
+      stages: [
+        { name: 'backbone', engine: 'gpu', precision: 'fp16', alone: run(35, 28.6), concurrent: run(31, 32.2), predicted: { aloneMs: 28.1, concurrentMs: 31 }, errorPct: { alone: 1.8, concurrent: 3.9 } },
+        { name: 'head-depth', engine: 'dla1', precision: 'int8', alone: run(57, 17.5), concurrent: run(48, 20.8), predicted: { aloneMs: 17.6, concurrentMs: 20 }, errorPct: { alone: -0.6, concurrent: 4 } },
+      ],
+      windowMs: 9500,
+      pipeline: { measuredFps: 31, predictedFps: 34.2 },
+    }),
+  );
   writeFileSync(
     join(bundle, 'build.sh'),
     [
@@ -138,18 +154,49 @@ export async function addFormatFixtures(dir: string): Promise<void> {
     await sharp({ create: { width: 64, height: 32, channels: 3, background: { r: colour[0], g: colour[1], b: colour[2] } } }).png().toFile(join(dir, 'eval', file));
     saved.push(file);
   }
+  // eval --json (eval/ EvalSummary) with the pictures --save wrote
   writeFileSync(
     join(dir, 'eval', 'eval.json'),
     JSON.stringify({
-      dataset: 'synthetic:7,16',
-      metrics: { segmentation: { mIoU: 0.612, pixelAccuracy: 0.901 }, depth: { absRel: 0.118, delta1: 0.861 } },
-      reference: { segmentation: { deltaMIoU: -0.004 }, depth: { deltaAbsRel: 0.002 } },
-      sensitivity: [
-        { tensor: '/head-depth/up3/Conv_output_0', deltaAbsRel: 0.0031 },
-        { tensor: '/head-segmentation/fuse/Conv_output_0', deltaMIoU: -0.0012 },
+      target: 'plan-orin/plan.json',
+      reference: 'multitask.onnx',
+      dataset: { name: 'synthetic:7,16', frames: 16 },
+      frames: 16,
+      complete: true,
+      shards: { count: 1, indices: [0] },
+      classNames: null,
+      metrics: { segmentation: { mIoU: 61.2, pixelAccuracy: 90.1 }, depth: { absRel: 0.118, delta1: 0.861 } },
+      referenceMetrics: { segmentation: { mIoU: 61.6, pixelAccuracy: 90.3 }, depth: { absRel: 0.116, delta1: 0.866 } },
+      deltas: { mIoU: -0.4, absRel: 0.002, absRelRelative: 0.017, delta1: -0.005 },
+      agreement: { argmaxAgreement: 97.9, depthRelativeError: 0.011, depthWorstFrame: 0.02 },
+      savedFiles: saved,
+    }),
+  );
+  // quantize --keep-fp16 auto --json's per-head results (eval/ HeadPrecisionResult without the plan)
+  writeFileSync(
+    join(dir, 'eval', 'quantize-keep-fp16.json'),
+    JSON.stringify({
+      calibration: { source: '16 generated frames', samples: 16, batchSize: 1, wallMs: 1200, measured: 'wall time, onnxruntime cpu engine, this machine' },
+      artifacts: [{ stage: 'head-depth', method: 'max', algorithm: 'max', tensors: 24, weights: 6, qdqPairs: 30 }],
+      keepFp16: [
+        {
+          stage: 'head-depth',
+          metric: 'absrel',
+          fp32: 0.116,
+          int8: 0.121,
+          int8Loss: 0.043,
+          mixed: 0.117,
+          mixedLoss: 0.009,
+          withinBudget: true,
+          bisectionSteps: 3,
+          sensitivity: [
+            { tensor: '/depth_head/up3/Conv_output_0', kind: 'activation', layer: '/depth_head/up3/Conv', recovers: 0.021 },
+            { tensor: '/depth_head/up2/Conv_output_0', kind: 'activation', layer: '/depth_head/up2/Conv', recovers: 0.008 },
+          ],
+          keep: [{ tensor: '/depth_head/up3/Conv_output_0', kind: 'activation', layer: '/depth_head/up3/Conv' }],
+          trtexecArgs: '--layerPrecisions=/depth_head/up3/Conv:fp16 --precisionConstraints=prefer',
+        },
       ],
-      keepFp16: ['/head-depth/up3/Conv'],
-      saved,
     }),
   );
 }

@@ -14,7 +14,7 @@ const summary = {
 };
 
 function inputsWith(a: AnalysisFile): ReportInputs {
-  return { analyses: [{ file: '/x/analysis.json', label: 'analysis.json', data: a }], prepares: [], stages: [], scales: [], quantizes: [], benches: [], traces: [], costs: [], searches: [], evals: [], scripts: [], ignored: [] };
+  return { analyses: [{ file: '/x/analysis.json', label: 'analysis.json', data: a }], prepares: [], stages: [], scales: [], quantizes: [], benches: [], traces: [], costs: [], searches: [], evals: [], imports: [], manifests: [], scripts: [], pictures: [], ignored: [] };
 }
 
 function graphData(html: string): { nodes: { name: string; placement: string }[]; groups: number[][] } {

@@ -1,6 +1,7 @@
+import { quote } from '../../util/text.js';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { benchPipeline, type BenchModeResult, type BenchResult } from '../../runtime/pipeline/bench.js';
 import { openPipeline, type PipelineMode } from '../../runtime/pipeline/pipeline.js';
@@ -41,6 +42,7 @@ export const benchCommand: CliCommand = {
       .option('--host-handoff', 'pass hand-offs between webgpu stages through host memory instead of keeping them on the GPU')
       .addHelpText('after', '\nExamples:\n  tandem bench host-plan/plan.json --mode both --duration 20 --trace trace.json\n  tandem bench host-plan/ --iterations 500 --json\n  tandem bench model.onnx --engine webgpu --duration 5')
       .action(async (path: string, flags: BenchFlags) => {
+        if (flags.trace !== undefined) checkOutputFile(flags.trace, '--trace');
         if (flags.duration !== undefined && !(flags.duration > 0)) throw new TandemError('USAGE', `--duration must be positive seconds, got ${flags.duration}`);
         if (!(flags.warmup >= 0)) throw new TandemError('USAGE', `--warmup must be 0 or more seconds, got ${flags.warmup}`);
         if (flags.duration !== undefined && flags.iterations !== undefined) throw new TandemError('USAGE', 'give --duration or --iterations, not both');
@@ -107,7 +109,7 @@ export function formatBench(r: BenchResult): string[] {
     const pipe = r.modes.find((m) => m.mode === 'pipelined')!;
     lines.push('');
     lines.push(`speed-up pipelined ÷ sequential: ${f(r.speedup)}x`);
-    lines.push(`pipeline efficiency: ${f(r.efficiency, 3)} (pipelined ${f(pipe.throughputFps)} fps ÷ slowest stream "${r.slowestStream.name}" alone ${f(r.slowestStream.fps)} fps = 1000 ÷ ${f(r.slowestStream.msPerFrame)} ms of its stages' compute, measured in the sequential run)`);
+    lines.push(`pipeline efficiency: ${f(r.efficiency, 3)} (pipelined ${f(pipe.throughputFps)} fps ÷ slowest stream ${quote(r.slowestStream.name)} alone ${f(r.slowestStream.fps)} fps = 1000 ÷ ${f(r.slowestStream.msPerFrame)} ms of its stages' compute, measured in the sequential run)`);
   }
   return lines;
 }

@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { existsSync } from 'node:fs';
 import { Option } from 'commander';
 import { readStageFile } from '../../io/stage-file/index.js';
@@ -38,7 +39,7 @@ export function loadCostSubject(subject: string): CostSubject {
     return { kind: 'model', model, features: MULTITASK_IO.features, note: 'reference model multitask at 1024x1024 (the webinar\'s input), prepared for orin-dla (tandem prepare), cut at its features c1..c4' };
   }
   if (!existsSync(subject) && isReferenceModelName(subject)) return { kind: 'model', model: getReferenceModel(subject).build() };
-  if (!existsSync(subject)) throw new TandemError('FILE_NOT_FOUND', `"${subject}" is neither a file nor a reference model; give an .onnx file, a split.json / plan.json, or one of ${REFERENCE_MODEL_NAMES.join(', ')}`);
+  if (!existsSync(subject)) throw new TandemError('FILE_NOT_FOUND', `${quote(subject)} is neither a file nor a reference model; give an .onnx file, a split.json / plan.json, or one of ${REFERENCE_MODEL_NAMES.join(', ')}`);
   return { kind: 'model', model: loadModel(subject, { weights: 'lazy' }) };
 }
 

@@ -1,10 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { inspectModel } from '../../inspect/index.js';
 import { formatShape } from '../../ir/types.js';
 import { REFERENCE_MODELS } from '../../models/index.js';
-import { saveModel } from '../../onnx/load-save.js';
+import { loadModel, saveModel } from '../../onnx/load-save.js';
+import type { Model } from '../../ir/model.js';
+import { referenceModelPath } from '../../eval/index.js';
+import { evalStep } from '../demo-steps/eval-step.js';
 import { writeSplit } from '../../passes/index.js';
 import { runOnce } from '../../runtime/run-once.js';
 import { analyzeStep } from '../demo-steps/analyze-step.js';
@@ -20,6 +23,7 @@ import type { CliCommand } from './types.js';
 interface DemoFlags {
   out: string;
   small?: boolean;
+  random?: boolean;
   samples: number;
 }
 
@@ -28,21 +32,30 @@ export const demoCommand: CliCommand = {
   register(program, ctx) {
     program
       .command('demo')
-      .description("the whole path on the built-in multi-task model (the webinar's MiT-B0 network): build, inspect, run, analyze, prepare, split, quantize, plan, bench, run the pipeline")
+      .description("the whole path on the trained multi-task reference (tandem-street; --random: the builder's MiT-B0 network): inspect, run, eval, analyze, prepare, split, quantize, plan, bench, run the pipeline, report")
       .option('--out <dir>', 'folder for the model, the stages and the quantization artifacts', 'tandem-demo')
-      .option('--small', 'use a 64x128 input instead of 512x1024 (seconds instead of minutes)')
+      .option('--random', "use the builder's random-weight MiT-B0 model (512x1024, or 64x128 with --small) instead of the trained tandem-street model (128x256)")
+      .option('--small', 'with --random: a 64x128 input instead of 512x1024 (seconds instead of minutes)')
       .option('--samples <n>', 'generated calibration samples', positiveInt, 16)
-      .addHelpText('after', '\nExamples:\n  tandem demo\n  tandem demo --small --out /tmp/demo')
+      .addHelpText('after', '\nExamples:\n  tandem demo\n  tandem demo --random --small --out /tmp/demo')
       .action(async (flags: DemoFlags) => {
         const t0 = performance.now();
         const out = resolve(flags.out);
         mkdirSync(out, { recursive: true });
-        const ref = REFERENCE_MODELS.multitask;
-        const options = flags.small ? ref.smallOptions : {};
-        const model = ref.build(options);
-        const modelPath = join(out, 'multitask.onnx');
-        saveModel(model, modelPath);
-        ctx.print(`── build: ${ref.description}${flags.small ? ' (small: 64x128)' : ''} → ${modelPath}`);
+        let model: Model;
+        let modelPath: string;
+        if (flags.random) {
+          const ref = REFERENCE_MODELS.multitask;
+          model = ref.build(flags.small ? ref.smallOptions : {});
+          modelPath = join(out, 'multitask.onnx');
+          saveModel(model, modelPath);
+          ctx.print(`── build: ${ref.description}${flags.small ? ' (small: 64x128)' : ''}, random weights → ${modelPath}`);
+        } else {
+          modelPath = join(out, 'tandem-street.onnx');
+          copyFileSync(referenceModelPath(), modelPath);
+          model = loadModel(modelPath);
+          ctx.print(`── model: tandem-street, the trained reference (MiT encoder + SegFormer head + depth decoder, 128x256; assets/models/README.md) → ${modelPath}`);
+        }
         ctx.print('');
 
         ctx.print('── inspect');
@@ -54,6 +67,11 @@ export const demoCommand: CliCommand = {
         for (const [name, t] of Object.entries(run.outputs)) ctx.print(`  ${name}: ${t.dtype}[${formatShape(t.dims)}]`);
         ctx.print(`  session ${run.openMs.toFixed(0)} ms, run ${run.runMs.toFixed(0)} ms — measured on this machine's CPU, one cold run`);
         ctx.print('');
+
+        if (!flags.random) {
+          await evalStep(modelPath, ctx, { frames: 8 });
+          ctx.print('');
+        }
 
         await analyzeStep(model, ctx);
         ctx.print('');

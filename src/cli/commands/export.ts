@@ -1,3 +1,4 @@
+import { checkOutputDir } from '../../util/fs.js';
 import { Option } from 'commander';
 import { readPlan } from '../../io/stage-file/index.js';
 import { exportBundle, parseTrtVersion, readLatencyParams, type PowerMode } from '../../plan/index.js';
@@ -29,6 +30,7 @@ export const exportCommand: CliCommand = {
       .option('--json', 'print manifest.json')
       .addHelpText('after', '\nExamples:\n  tandem export out/plan.json --trt 8.6 -o bundle/\n  tandem export out/plan.json --trt 11.4 -o bundle-trt11/')
       .action((planPath: string, flags: ExportFlags) => {
+        checkOutputDir(flags.out);
         const trt = parseTrtVersion(flags.trt);
         const manifest = exportBundle(readPlan(planPath), {
           trt,

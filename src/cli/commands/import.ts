@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { importResults, ORIN_PARAMS, readLatencyParams, refitFromResults, type ImportResult } from '../../plan/index.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
 import type { CliCommand } from './types.js';
 
 interface ImportFlags {
@@ -21,6 +21,7 @@ export const importCommand: CliCommand = {
       .option('--json', 'print the bench JSON')
       .addHelpText('after', '\nExamples:\n  tandem import bundle/results\n  tandem import bundle/results --refit my-orin.json && tandem cost plan.json --params my-orin.json')
       .action((results: string, flags: ImportFlags) => {
+        if (typeof flags.refit === 'string') checkOutputFile(flags.refit, '--refit');
         const r = importResults(results);
         writeFileAtomic(join(results, 'tandem-bench.json'), `${JSON.stringify(r, null, 2)}\n`);
         if (flags.json) ctx.printJson(r);

@@ -4,6 +4,7 @@ import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
+import { evalCommand } from './eval.js';
 import { fp16Command } from './fp16.js';
 import { inspectCommand } from './inspect.js';
 import { planCommand } from './plan.js';
@@ -11,6 +12,7 @@ import { prepareCommand } from './prepare.js';
 import { quantizeCommand } from './quantize.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
+import { scenesCommand } from './scenes.js';
 import { splitCommand } from './split.js';
 import { targetsCommand } from './targets.js';
 import { translateQdqCommand } from './translate-qdq.js';
@@ -33,6 +35,8 @@ export const COMMANDS: readonly CliCommand[] = [
   exportCommand,
   importCommand,
   reportCommand,
+  scenesCommand,
+  evalCommand,
   demoCommand,
 ];
 

@@ -1,3 +1,5 @@
+import { quote } from '../../util/text.js';
+import { checkOutputDir } from '../../util/fs.js';
 import { GraphBuilder, buildModel } from '../../ir/builder.js';
 import type { HostEngine, Plan } from '../../io/stage-file/types.js';
 import { loadModel } from '../../onnx/load-save.js';
@@ -50,7 +52,8 @@ export const planCommand: CliCommand = {
         ].join('\n'),
       )
       .action(async (input: string, flags: PlanFlags) => {
-        if (!isCalibrationMethod(flags.method)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method "${flags.method}"; methods: ${CALIBRATION_METHODS.join(', ')}`);
+        checkOutputDir(flags.out);
+        if (!isCalibrationMethod(flags.method)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(flags.method)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
         const pins = parsePins(flags.engine);
         const split = isSplitManifestPath(input);
         const source: PlanSource = split ? { splitPath: input } : { model: loadModel(input), path: input };
@@ -101,8 +104,8 @@ function parsePins(entries: readonly string[]): Record<string, string> {
   const pins: Record<string, string> = {};
   for (const e of entries) {
     const m = /^([^=]+)=([^=]+)$/.exec(e);
-    if (!m) throw new TandemError('USAGE', `--engine expects stage=engine (e.g. head-depth=cpu), got "${e}"`);
-    if (pins[m[1]!] !== undefined) throw new TandemError('USAGE', `--engine pins stage "${m[1]}" twice`);
+    if (!m) throw new TandemError('USAGE', `--engine expects stage=engine (e.g. head-depth=cpu), got ${quote(e)}`);
+    if (pins[m[1]!] !== undefined) throw new TandemError('USAGE', `--engine pins stage ${quote(m[1]!)} twice`);
     pins[m[1]!] = m[2]!;
   }
   return pins;

@@ -1,8 +1,11 @@
 import { quote } from '../../util/text.js';
-import { basename, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { assertOutputsFree, checkOutputDir } from '../../util/fs.js';
+import { assertOutputsFree, checkOutputDir, writeFileAtomic } from '../../util/fs.js';
+import { readSplit } from '../../io/stage-file/index.js';
+import { keepFp16Heads, openDatasetSpec, parseBudgets, readModelTasks } from '../../eval/index.js';
 import { loadModel, modelFiles, savedModelFiles } from '../../onnx/load-save.js';
 import { getEngine } from '../../runtime/engines/registry.js';
 import {
@@ -18,6 +21,7 @@ import {
   modelInputSpecs,
   openCalibrationFolder,
   orderStages,
+  preprocessFromMetadata,
   quantize,
   sliceSource,
   writeQuantizeArtifacts,
@@ -59,6 +63,9 @@ interface QuantizeFlags {
   bgr?: boolean;
   layout?: 'nchw' | 'nhwc';
   scale?: number;
+  keepFp16?: string;
+  budget: string;
+  evalData: string;
   json?: boolean;
 }
 
@@ -92,6 +99,9 @@ export const quantizeCommand: CliCommand = {
       .option('--bgr', 'images: feed channels in BGR order')
       .addOption(new Option('--layout <layout>', 'images: tensor layout').choices(['nchw', 'nhwc']))
       .option('--scale <s>', 'images: pixel multiplier before mean/std (default 1/255)', finiteNumber)
+      .option('--keep-fp16 <auto>', 'split.json: find the fewest head tensors to keep in FP16 (float in the Q/DQ model, left out of the cache, --layerPrecisions for trtexec) so the task loss stays within --budget: sensitivity ranking, then bisection')
+      .option('--budget <metric=loss,...>', 'with --keep-fp16: allowed loss per task, miou=<points> and absrel=<percent>% (relative to FP32)', 'miou=0.5,absrel=2%')
+      .option('--eval-data <dataset>', 'with --keep-fp16: held-out frames with ground truth: synthetic[:seed,count], cityscapes:<dir>, folder:<dir>', 'synthetic:1000,16')
       .option('--json', 'print the result as JSON')
       .addHelpText(
         'after',
@@ -99,6 +109,7 @@ export const quantizeCommand: CliCommand = {
           '',
           'Examples:',
           '  tandem quantize model.onnx --calib images/ --trt-version 8.6.1 -o int8/',
+          '  tandem quantize split/split.json --calib images/ --placement dla --keep-fp16 auto --budget miou=0.5,absrel=2% --trt-version 8.6.1 -o int8/',
           '  tandem quantize split/split.json --calib images/ --stages head-segmentation,head-depth --trt-version 10.3.0 -o int8/',
           '  tandem quantize model.onnx --calib tensors/ --method entropy,max,percentile,mse --compare --trt-version 8.6.1 -o int8/',
         ].join('\n'),
@@ -120,7 +131,8 @@ export const quantizeCommand: CliCommand = {
         if (flags.stages && !split) throw new TandemError('USAGE', '--stages applies to a split.json only');
         for (const s of flags.stages ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage ${quote(s)} in ${modelPath}; stages: ${loaded.map((l) => l.name).join(', ')}`);
         const stages = orderStages(loaded).map((l) => ({ ...l, quantize: flags.stages === undefined || flags.stages.includes(l.name) }));
-        const image = imageOptions(flags);
+        // The model's own metadata (tandem.preprocess) gives the defaults; flags override them.
+        const image = { ...preprocessFromMetadata(stages[0]!.model.metadata), ...imageOptions(flags) };
         const inputs = modelInputSpecs(stages[0]!.model);
         const all = openCalibrationFolder(flags.calib, inputs, { image });
         let calib = flags.limit === undefined ? all : sliceSource(all, 0, flags.limit);
@@ -151,19 +163,47 @@ export const quantizeCommand: CliCommand = {
           onProgress: bars.update,
         });
         bars.stop();
-        const written = writeQuantizeArtifacts(flags.out, result.artifacts, { byMethod: methods.length > 1 });
+        let artifacts = result.artifacts;
+        let precision: Awaited<ReturnType<typeof keepFp16Heads>>['results'] | undefined;
+        if (flags.keepFp16 !== undefined) {
+          if (flags.keepFp16 !== 'auto') throw new TandemError('USAGE', `--keep-fp16 takes "auto", got ${quote(flags.keepFp16)}`);
+          if (!split) throw new TandemError('USAGE', "--keep-fp16 auto needs a split.json (the heads are bisected on the backbone's features); run tandem split first");
+          const source = readSplit(modelPath).source;
+          const sourcePath = source === undefined ? undefined : [resolve(dirname(modelPath), source), resolve(source)].find((p) => existsSync(p));
+          if (sourcePath === undefined) throw new TandemError('USAGE', `--keep-fp16 auto reads the task metadata of the split's source model (${source ?? 'none recorded'}), which is not there`);
+          const tasks = readModelTasks(loadModel(sourcePath, { weights: 'lazy' }), { preprocess: image });
+          const done = await keepFp16Heads({ stages: loaded, artifacts, tasks, dataset: openDatasetSpec(flags.evalData, { height: tasks.preprocess.height, width: tasks.preprocess.width }), budgets: parseBudgets(flags.budget) });
+          artifacts = done.artifacts;
+          precision = done.results;
+        }
+        const written = writeQuantizeArtifacts(flags.out, artifacts, { byMethod: methods.length > 1 });
+        const precisionFiles = (precision ?? []).map((r) => {
+          const file = join(flags.out, methods.length > 1 ? r.method : '', `${r.stage}.keep-fp16.json`);
+          writeFileAtomic(file, `${JSON.stringify({ ...r, plan: undefined }, null, 2)}\n`);
+          return file;
+        });
         let fidelity: FidelityRow[] | undefined;
         if (held !== undefined) {
           const cmp = progressBars(ctx);
-          fidelity = await compareFidelity(stages, result.artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), held, engine, cmp.update);
+          fidelity = await compareFidelity(stages, artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), held, engine, cmp.update);
           cmp.stop();
         }
         if (flags.json) {
-          ctx.printJson(quantizeJson(result, calib.description, written.map((w) => w.files), fidelity === undefined ? undefined : { samples: held!.ids.length, rows: fidelity }));
+          const doc = quantizeJson(result, calib.description, written.map((w) => w.files), fidelity === undefined ? undefined : { samples: held!.ids.length, rows: fidelity }) as Record<string, unknown>;
+          ctx.printJson(precision ? { ...doc, keepFp16: precision.map(({ plan: _plan, ...r }) => r) } : doc);
           return;
         }
         for (const line of formatQuantizeSummary(result, calib.description)) ctx.print(line);
         for (const w of written) ctx.print(`  ${w.stage} (${w.method}): ${w.files.cache}, ${w.files.scales}, ${w.files.qdq}`);
+        (precision ?? []).forEach((r, i) => {
+          const unit = (v: number): string => (r.metric === 'miou' ? `${v.toFixed(2)} mIoU points` : `${(100 * v).toFixed(2)}% AbsRel`);
+          ctx.print('');
+          ctx.print(`keep-fp16 ${r.stage} (${r.method}), task metric ${r.metric} on ${flags.evalData} (emulated INT8, onnxruntime cpu): FP32 ${r.fp32.toFixed(4)}, INT8 ${r.int8.toFixed(4)} (loss ${unit(r.int8Loss)}), mixed ${r.mixed.toFixed(4)} (loss ${unit(r.mixedLoss)}) — ${r.withinBudget ? 'within' : 'NOT within'} budget`);
+          ctx.print(`  keep in FP16: ${r.keep.length === 0 ? 'nothing (INT8 is within budget)' : r.keep.map((k) => `${k.tensor} (${k.kind}, layer ${k.layer})`).join(', ')}; ${r.sensitivity.length} sensitivity runs + ${r.bisectionSteps} bisection steps`);
+          ctx.print(`  most sensitive: ${r.sensitivity.slice(0, 5).map((x) => `${x.tensor} ${unit(x.recovers)}`).join(', ')}`);
+          if (r.trtexecArgs) ctx.print(`  trtexec: ${r.trtexecArgs}`);
+          ctx.print(`  wrote ${precisionFiles[i]}`);
+        });
         if (fidelity) {
           ctx.print('');
           for (const line of formatFidelityTable(fidelity, `fidelity on ${held!.ids.length} held-out samples (${held!.description}): Q/DQ model vs FP32 model, both on onnxruntime cpu — INT8 emulated by Q/DQ, not measured on a DLA`)) ctx.print(line);

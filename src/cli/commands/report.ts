@@ -1,3 +1,4 @@
+import { checkOutputFile } from '../../util/fs.js';
 import { REPORT_SECTIONS, writeReport, type ReportInputs } from '../../report/index.js';
 import type { CliCommand } from './types.js';
 
@@ -17,6 +18,7 @@ export const reportCommand: CliCommand = {
       .option('--title <text>', 'page title (default: "tandem report — <model>")')
       .addHelpText('after', '\nExamples:\n  tandem report tandem-demo/ -o report.html\n  tandem report analysis.json prepare.json stages/split.json bench.json trace.json -o report.html')
       .action((inputs: string[], flags: ReportFlags) => {
+        checkOutputFile(flags.out);
         const written = writeReport(inputs, flags.out, flags.title === undefined ? {} : { title: flags.title });
         for (const line of formatReportInputs(written.inputs)) ctx.print(line);
         ctx.print(`wrote      ${written.path} (${(written.bytes / 1024).toFixed(0)} KiB)`);
@@ -31,11 +33,11 @@ export function formatReportInputs(i: ReportInputs): string[] {
     placement: i.analyses.length,
     coverage: i.prepares.length,
     plan: i.stages.length,
-    bench: i.benches.length + i.costs.length + i.searches.length,
+    bench: i.benches.length + i.costs.length + i.searches.length + i.imports.length,
     timeline: i.traces.length,
     int8: i.quantizes.length + i.scales.length + i.evals.length,
-    pictures: i.evals.length,
-    export: i.scripts.length,
+    pictures: i.evals.length + i.pictures.length,
+    export: i.scripts.length + i.manifests.length,
   };
   const have = REPORT_SECTIONS.filter(([id]) => count[id] > 0).map(([, t]) => t);
   const lack = REPORT_SECTIONS.filter(([id]) => count[id] === 0).map(([, t]) => t);

@@ -48,11 +48,11 @@ export const runCommand: CliCommand = {
       .option('--json', 'print the result as JSON')
       .addHelpText('after', '\nExamples:\n  tandem run model.onnx --engine cpu --input images=batch.npy --out outputs/\n  tandem run int8/head-depth.qdq.onnx --engine dla-emulated\n  tandem run host-plan/plan.json --input frames/ --out results/\n  tandem run host-plan/ --input synthetic:32 --out results/')
       .action(async (modelPath: string, flags: RunFlags) => {
+        if (flags.out !== undefined) checkOutputDir(flags.out, '--out');
         if (isPlanPath(modelPath)) {
           await runPlanCommand(modelPath, flags, ctx);
           return;
         }
-        if (flags.out !== undefined) checkOutputDir(flags.out, '--out');
         const model = loadModel(modelPath, { weights: 'lazy' });
         if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
         const read = modelFiles(model, modelPath);

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
-import { TandemError } from '../../util/errors.js';
+import { TandemError, isTandemError } from '../../util/errors.js';
 import { readTextFile } from '../../util/fs.js';
 import { quote } from '../../util/text.js';
 import { stageFileError, type StageFileProblem } from './problems.js';
@@ -123,8 +123,15 @@ function stripUndefined<T>(v: T): T {
 }
 
 function readJson(path: string): unknown {
-  // A regular file (fstat on the descriptor: a FIFO or device is refused, never read), size-capped.
-  const text = readTextFile(path, { maxBytes: MAX_BYTES, what: 'split.json or plan.json' });
+  let text: string;
+  try {
+    text = readTextFile(path, { maxBytes: MAX_BYTES, what: 'split.json or plan.json' });
+  } catch (e) {
+    const size = isTandemError(e) ? e.details.size : undefined;
+    if (typeof size === 'number') throw new TandemError('STAGE_FILE', `${quote(path)} is ${size} bytes; a split.json or plan.json is at most ${MAX_BYTES} bytes — is this the right file?`, { cause: e });
+    if (isTandemError(e, 'FILE_NOT_FOUND')) throw new TandemError('FILE_NOT_FOUND', `${quote(path)} does not exist`, { cause: e });
+    throw e;
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

@@ -1,4 +1,5 @@
-import { closeSync, openSync, realpathSync, statSync } from 'node:fs';
+import { openRegularFile } from '../../util/fs.js';
+import { closeSync, realpathSync, statSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
 import type { DataType } from '../../ir/dtype.js';
 import type { Dim } from '../../ir/types.js';
@@ -212,7 +213,7 @@ export function locateStageFile(file: string, dir: string, root: string): string
   }
   try {
     if (!statSync(real).isFile()) return { problem: `${quote(file)} is not a regular file` };
-    closeSync(openSync(real, 'r'));
+    closeSync(openRegularFile(real, 'stage model').fd);
   } catch (e) {
     return { problem: `${quote(file)} cannot be read: ${(e as Error).message}` };
   }

@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { TandemError } from '../../util/errors.js';
 import { PARAM_NAMES, type FitRowResult, type LatencyParams, type ParamName } from './params.js';
 
@@ -83,7 +84,7 @@ const sumSq = (r: readonly number[]): number => r.reduce((s, x) => s + x * x, 0)
 /** Fits `params` on `rows`; returns a new parameter document (the input is not changed). */
 export function fitLatencyParams(params: LatencyParams, rows: readonly FitRow[], options: FitOptions): FitResult {
   if (rows.length === 0) throw new TandemError('PLAN_COST', 'nothing to fit on: no measured rows');
-  for (const r of rows) if (!(r.value > 0 && Number.isFinite(r.value))) throw new TandemError('PLAN_COST', `row "${r.id}" has measured value ${r.value}; a fit needs positive finite values`);
+  for (const r of rows) if (!(r.value > 0 && Number.isFinite(r.value))) throw new TandemError('PLAN_COST', `row ${quote(r.id)} has measured value ${r.value}; a fit needs positive finite values`);
   const names = fitted(params);
   let z = names.map((n) => toZ(params, n));
   let cur = residuals(withValues(params, names, z), rows);

@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { TandemError } from '../../util/errors.js';
 import { param, type ClockScale, type LatencyParams, type PowerMode } from './params.js';
 import type { WorkLayer, Workload } from './workload.js';
@@ -70,10 +71,10 @@ function resolve(s: CostSettings): Resolved {
   if (!Number.isSafeInteger(batch) || batch < 1) throw new TandemError('USAGE', `batch must be a positive integer, got ${batch}`);
   const mode = s.power ?? 'maxn';
   const power: ClockScale | undefined = s.params.power[mode];
-  if (power === undefined) throw new TandemError('USAGE', `power mode "${mode}" is not in the latency parameters; modes: ${Object.keys(s.params.power).join(', ')}`);
+  if (power === undefined) throw new TandemError('USAGE', `power mode ${quote(mode)} is not in the latency parameters; modes: ${Object.keys(s.params.power).join(', ')}`);
   const platformName = s.platform ?? 'agx-orin-64gb';
   const platform = s.params.platforms[platformName];
-  if (platform === undefined) throw new TandemError('USAGE', `platform "${platformName}" is not in the latency parameters; platforms: ${Object.keys(s.params.platforms).join(', ')}`);
+  if (platform === undefined) throw new TandemError('USAGE', `platform ${quote(platformName)} is not in the latency parameters; platforms: ${Object.keys(s.params.platforms).join(', ')}`);
   return { p: s.params, batch, scale: { gpu: power.gpu * platform.gpu, dla: power.dla * platform.dla, dram: power.dram * platform.dram } };
 }
 

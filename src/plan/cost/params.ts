@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { quote } from '../../util/text.js';
+import { readTextFile } from '../../util/fs.js';
 import { z } from 'zod';
 import { TandemError } from '../../util/errors.js';
 
@@ -72,7 +73,7 @@ export type LatencyParams = z.infer<typeof latencyParamsSchema>;
 /** The value of one parameter. */
 export function param(p: LatencyParams, name: ParamName): number {
   const e = p.parameters[name];
-  if (e === undefined) throw new TandemError('USAGE', `latency parameters lack "${name}"; the file must list every parameter (${PARAM_NAMES.join(', ')})`);
+  if (e === undefined) throw new TandemError('USAGE', `latency parameters lack ${quote(name)}; the file must list every parameter (${PARAM_NAMES.join(', ')})`);
   return e.value;
 }
 
@@ -83,7 +84,7 @@ export function parseLatencyParams(data: unknown, where: string): LatencyParams 
     const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new TandemError('PLAN_COST', `${where} is not a latency parameter file: ${issues.join('; ')}; start from the shipped src/plan/cost/orin-params.json or write one with tandem import --refit`);
   }
-  for (const name of PARAM_NAMES) if (r.data.parameters[name] === undefined) throw new TandemError('PLAN_COST', `${where}: parameter "${name}" is missing; every parameter of ${PARAM_NAMES.join(', ')} must be present`);
+  for (const name of PARAM_NAMES) if (r.data.parameters[name] === undefined) throw new TandemError('PLAN_COST', `${where}: parameter ${quote(name)} is missing; every parameter of ${PARAM_NAMES.join(', ')} must be present`);
   return r.data;
 }
 
@@ -91,15 +92,15 @@ export function parseLatencyParams(data: unknown, where: string): LatencyParams 
 export function readLatencyParams(path: string): LatencyParams {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextFile(path, { maxBytes: 16 << 20, what: 'latency parameter file' });
   } catch (cause) {
-    throw new TandemError('FILE_NOT_FOUND', `cannot read latency parameters "${path}"; give a file written by tandem import --refit`, { cause });
+    throw new TandemError('FILE_NOT_FOUND', `cannot read latency parameters ${quote(path)} (${(cause as Error).message}); give a file written by tandem import --refit`, { cause });
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (cause) {
-    throw new TandemError('PLAN_COST', `latency parameters "${path}" are not JSON: ${(cause as Error).message}`, { cause });
+    throw new TandemError('PLAN_COST', `latency parameters ${quote(path)} are not JSON: ${(cause as Error).message}`, { cause });
   }
-  return parseLatencyParams(data, `"${path}"`);
+  return parseLatencyParams(data, `${quote(path)}`);
 }

@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { TandemError } from '../../util/errors.js';
 import type { Workload } from './workload.js';
 
@@ -29,7 +30,7 @@ function ancestors(w: Workload, roots: Iterable<number>): Set<number> {
 /** Layer index by name. */
 export function layerIndex(w: Workload, name: string): number {
   const i = w.layers.findIndex((l) => l.name === name);
-  if (i < 0) throw new TandemError('UNKNOWN_NAME', `layer "${name}" is not in workload "${w.name}"`);
+  if (i < 0) throw new TandemError('UNKNOWN_NAME', `layer ${quote(name)} is not in workload ${quote(w.name)}`);
   return i;
 }
 

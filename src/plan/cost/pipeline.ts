@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { TandemError } from '../../util/errors.js';
 import type { StageLatency } from './latency.js';
 import { param, type LatencyParams } from './params.js';
@@ -52,7 +53,7 @@ export interface PipelineCostResult {
 export function pipelineCost(stages: readonly PipelineStage[], params: LatencyParams, dramScale = 1): PipelineCostResult {
   if (stages.length === 0) throw new TandemError('PLAN_COST', 'a pipeline needs at least one stage');
   const names = new Set(stages.map((s) => s.name));
-  for (const s of stages) for (const a of s.after) if (!names.has(a)) throw new TandemError('PLAN_COST', `stage "${s.name}" reads from "${a}", which is not a stage of the plan; stages: ${[...names].join(', ')}`);
+  for (const s of stages) for (const a of s.after) if (!names.has(a)) throw new TandemError('PLAN_COST', `stage ${quote(s.name)} reads from ${quote(a)}, which is not a stage of the plan; stages: ${[...names].join(', ')}`);
   const batch = stages[0]!.cost.batch;
   const load: Record<PipelineEngine, { ms: number; mem: number; bytes: number }> = { gpu: { ms: 0, mem: 0, bytes: 0 }, dla0: { ms: 0, mem: 0, bytes: 0 }, dla1: { ms: 0, mem: 0, bytes: 0 } };
   for (const s of stages) {
@@ -66,7 +67,7 @@ export function pipelineCost(stages: readonly PipelineStage[], params: LatencyPa
       load[s.engine].mem += d.memoryBoundMs;
       load[s.engine].bytes += d.bytes;
     } else if (s.cost.load.dla.ms > 0) {
-      throw new TandemError('PLAN_COST', `stage "${s.name}" is costed for a DLA but placed on the GPU`);
+      throw new TandemError('PLAN_COST', `stage ${quote(s.name)} is costed for a DLA but placed on the GPU`);
     }
   }
   const c = param(params, 'contention');

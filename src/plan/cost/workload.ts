@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import type { Model } from '../../ir/model.js';
 import type { Node } from '../../ir/node.js';
 import { OPS, modelCost } from '../../ops/index.js';
@@ -87,7 +88,7 @@ export function modelWorkload(model: Model, options: WorkloadOptions = {}): Work
   const costs = modelCost(model);
   if (!costs.known && costs.unknownNodes.length > 0 && costs.unknownNodes.some((n) => !VIEW_OPS.has(n.op))) {
     const n = costs.unknownNodes[0]!;
-    throw new TandemError('USAGE', `the latency model needs static shapes: ${n.op} "${n.name}" has an unknown cost (${costs.unknownNodes.length} such node(s)); give the symbolic dims a size (--dims) or export with static shapes`);
+    throw new TandemError('USAGE', `the latency model needs static shapes: ${n.op} ${quote(n.name)} has an unknown cost (${costs.unknownNodes.length} such node(s)); give the symbolic dims a size (--dims) or export with static shapes`);
   }
   const verdicts = new Map(analysis.nodes.map((v) => [v.name, v]));
   const opset = model.opset('');
@@ -202,6 +203,6 @@ export function cutLayersOf(model: Model, w: Workload, tensors: readonly string[
       if (node.inputs[0] === undefined) break;
       name = node.inputs[0];
     }
-    throw new TandemError('UNKNOWN_NAME', `tensor "${t}" is not produced by a layer of the model (a graph input or a constant cannot be a cut)`);
+    throw new TandemError('UNKNOWN_NAME', `tensor ${quote(t)} is not produced by a layer of the model (a graph input or a constant cannot be a cut)`);
   });
 }

@@ -1,5 +1,6 @@
+import { quote } from '../../util/text.js';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Plan, PlanStage } from '../../io/stage-file/index.js';
 import type { Model } from '../../ir/model.js';
@@ -7,7 +8,7 @@ import { loadModel, saveModel } from '../../onnx/load-save.js';
 import { CACHE_ALGORITHMS, artifactPaths, convertToFloat16, type CacheAlgorithm, readCalibrationCache, writeCalibrationCache } from '../../quant/index.js';
 import { analyze } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { openRegularFile, readExactly, readTextFile, writeFileAtomic } from '../../util/fs.js';
 import { costStageFile, type CostReport } from '../cost-report.js';
 import type { LatencyParams, PowerMode } from '../cost/params.js';
 import { benchScript, buildScript, bundleReadme, type StageBuild } from './scripts.js';
@@ -65,8 +66,24 @@ export interface BundleManifest {
   readonly files: readonly BundleFile[];
 }
 
+/** Calibration caches are text of one line per tensor: far below this. */
+const MAX_CACHE_BYTES = 64 << 20;
+
+/** SHA-256 of a file, read in 1 MiB blocks (stage models can be large). */
 function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  const hash = createHash('sha256');
+  const { fd, size } = openRegularFile(path, 'bundle file');
+  try {
+    const block = new Uint8Array(1 << 20);
+    for (let at = 0; at < size; at += block.length) {
+      const part = block.subarray(0, Math.min(block.length, size - at));
+      readExactly(fd, part, at, path);
+      hash.update(part);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 function walk(dir: string, root = dir): string[] {
@@ -108,7 +125,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
     for (const s of plan.stages) {
       const path = artifactPaths(artifacts, s.name).cache;
       if (s.precision !== 'int8' || !existsSync(path)) continue;
-      for (const [t, v] of readCalibrationCache(readFileSync(path, 'utf8'), path).scales) if (s.inputs.includes(t)) cacheScales.set(t, v);
+      for (const [t, v] of readCalibrationCache(readTextFile(path, { maxBytes: MAX_CACHE_BYTES, what: 'calibration cache' }), path).scales) if (s.inputs.includes(t)) cacheScales.set(t, v);
     }
   }
   const scaleOf = (tensor: string): number | undefined => plan.tensors.find((t) => t.name === tensor)?.quantization?.scale ?? cacheScales.get(tensor);
@@ -117,8 +134,8 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
 
   for (const [si, stage] of plan.stages.entries()) {
     const dla = stage.engine === 'dla0' || stage.engine === 'dla1';
-    if (!dla && stage.engine !== 'gpu') throw new TandemError('USAGE', `stage "${stage.name}" runs on ${stage.engine}; an Orin plan's stages run on gpu, dla0 or dla1`);
-    if (dla && stage.precision === 'fp32') throw new TandemError('USAGE', `stage "${stage.name}" is FP32 on ${stage.engine}; the DLA runs INT8 or FP16 — set its precision in the plan`);
+    if (!dla && stage.engine !== 'gpu') throw new TandemError('USAGE', `stage ${quote(stage.name)} runs on ${stage.engine}; an Orin plan's stages run on gpu, dla0 or dla1`);
+    if (dla && stage.precision === 'fp32') throw new TandemError('USAGE', `stage ${quote(stage.name)} is FP32 on ${stage.engine}; the DLA runs INT8 or FP16 — set its precision in the plan`);
     const model = loadModel(join(plan.dir, stage.file));
     const onnx = `stages/${stage.name}.onnx`;
     let calib: string | null = null;
@@ -127,7 +144,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
     if (flags.quantization === 'typed-qdq') {
       if (int8) {
         const qdq = artifactPaths(artifacts, stage.name).qdq;
-        if (!existsSync(qdq)) throw new TandemError('FILE_NOT_FOUND', `stage "${stage.name}" is INT8 and TensorRT ${options.trt} builds it from a typed Q/DQ model, but ${qdq} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
+        if (!existsSync(qdq)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} builds it from a typed Q/DQ model, but ${qdq} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
         saveModel(loadModel(qdq), join(out, onnx));
       } else if (stage.precision === 'fp16') {
         // strongly typed: an FP16 stage is an FP16 model (TensorRT 11 has no --fp16)
@@ -137,8 +154,8 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
       saveModel(model, join(out, onnx));
       if (int8) {
         const cachePath = artifactPaths(artifacts, stage.name).cache;
-        if (!existsSync(cachePath)) throw new TandemError('FILE_NOT_FOUND', `stage "${stage.name}" is INT8 and TensorRT ${options.trt} reads its scales from a calibration cache, but ${cachePath} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
-        const cache = readCalibrationCache(readFileSync(cachePath, 'utf8'), cachePath);
+        if (!existsSync(cachePath)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} reads its scales from a calibration cache, but ${cachePath} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
+        const cache = readCalibrationCache(readTextFile(cachePath, { maxBytes: MAX_CACHE_BYTES, what: 'calibration cache' }), cachePath);
         // the header's major version must match the TensorRT that reads it (reference §3.2): rewrite it
         calib = `stages/${stage.name}.cache`;
         writeFileAtomic(join(out, calib), writeCalibrationCache(cache.scales, { trtVersion: flags.cacheVersion!, algorithm: (CACHE_ALGORITHMS as readonly string[]).includes(cache.header.algorithm) ? (cache.header.algorithm as CacheAlgorithm) : 'EntropyCalibration2' }));

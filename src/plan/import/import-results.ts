@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { quote } from '../../util/text.js';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../../onnx/load-save.js';
 import { TandemError } from '../../util/errors.js';
-import { assertNotInput, writeFileAtomic } from '../../util/fs.js';
+import { assertNotInput, readTextFile, writeFileAtomic } from '../../util/fs.js';
 import { fitLatencyParams, type FitRow, type FitResult } from '../cost/fit.js';
 import { stageLatency } from '../cost/latency.js';
 import type { LatencyParams } from '../cost/params.js';
@@ -53,8 +54,11 @@ export interface ImportResult {
 
 function read(path: string, what: string): string {
   if (!existsSync(path)) throw new TandemError('TRT_LOG', `${path} is missing (${what}); run bench.sh on the Orin and bring the whole results/ folder back`);
-  return readFileSync(path, 'utf8');
+  return readTextFile(path, { maxBytes: MAX_LOG_BYTES, what });
 }
+
+/** trtexec logs and exported JSON of one stage are megabytes at most. */
+const MAX_LOG_BYTES = 256 << 20;
 
 /** The bundle's manifest.json, next to results/. */
 export function readBundleManifest(resultsDir: string): { manifest: BundleManifest; bundleDir: string } {
@@ -99,7 +103,7 @@ export function importResults(resultsDir: string): ImportResult {
     const alone: MeasuredRun = { qps: log.throughputQps, compute: log.gpuCompute, ...(log.trtVersion ? { trtVersion: log.trtVersion } : {}) };
     let slowestLayers: LayerProfile[] | undefined;
     if (existsSync(r(`${s.name}.alone.profile.json`))) {
-      slowestLayers = parseExportProfile(readFileSync(r(`${s.name}.alone.profile.json`), 'utf8'), r(`${s.name}.alone.profile.json`))
+      slowestLayers = parseExportProfile(readTextFile(r(`${s.name}.alone.profile.json`), { maxBytes: MAX_LOG_BYTES, what: 'trtexec --exportProfile JSON' }), r(`${s.name}.alone.profile.json`))
         .sort((a, b) => b.averageMs - a.averageMs)
         .slice(0, 5);
     }
@@ -107,7 +111,7 @@ export function importResults(resultsDir: string): ImportResult {
     if (window !== undefined) {
       const t = traces.get(s.name)!;
       const inside = t.entries.filter((e) => t.startNs / 1e6 + e.startMs >= window.from && t.startNs / 1e6 + e.endMs <= window.to);
-      if (inside.length === 0) throw new TandemError('TRT_LOG', `stage "${s.name}" finished no inference inside the window in which all engines ran; rerun bench.sh with a longer --duration`);
+      if (inside.length === 0) throw new TandemError('TRT_LOG', `stage ${quote(s.name)} finished no inference inside the window in which all engines ran; rerun bench.sh with a longer --duration`);
       const ms = inside.map((e) => e.computeMs);
       const clog = parseTrtexecLog(read(r(`${s.name}.concurrent.log`), 'trtexec log of the concurrent run'), r(`${s.name}.concurrent.log`));
       conc = {
@@ -130,7 +134,7 @@ export function importResults(resultsDir: string): ImportResult {
       errorPct: { alone: pct(alone.compute.medianMs, predicted.aloneMs), ...(conc === undefined ? {} : { concurrent: pct(conc.compute.medianMs, predicted.concurrentMs) }) },
     };
   });
-  const environment = existsSync(r('environment.txt')) ? readFileSync(r('environment.txt'), 'utf8').trim().slice(0, 500) : undefined;
+  const environment = existsSync(r('environment.txt')) ? readTextFile(r('environment.txt'), { maxBytes: MAX_LOG_BYTES, what: 'environment.txt' }).trim().slice(0, 500) : undefined;
   const measuredFps = window === undefined ? undefined : Math.min(...stages.map((s) => s.concurrent!.qps));
   return {
     kind: 'tandem-bench',

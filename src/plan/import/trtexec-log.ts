@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { TandemError } from '../../util/errors.js';
 
 /**
@@ -58,7 +59,7 @@ function stats(where: string, label: string, text: string): TimingStats {
   const mean = num('mean');
   const median = num('median');
   if (min === undefined || max === undefined || mean === undefined || median === undefined || ![min, max, mean, median].every(Number.isFinite)) {
-    fail(where, `the "${label}" line lacks min / max / mean / median in ms: ${JSON.stringify(text.slice(0, 200))}`);
+    fail(where, `the ${quote(label)} line lacks min / max / mean / median in ms: ${JSON.stringify(text.slice(0, 200))}`);
   }
   const p99 = num('percentile(99%)');
   return { minMs: min, maxMs: max, meanMs: mean, medianMs: median, ...(p99 !== undefined && Number.isFinite(p99) ? { p99Ms: p99 } : {}) };

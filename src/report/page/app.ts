@@ -217,6 +217,7 @@ function setupTimeline(div: HTMLElement): void {
     }
     parts.push(`<g clip-path="url(#${div.id}-clip)">`);
     const rows: string[][] = data.tracks.map(() => []);
+    const waits: string[][] = data.tracks.map(() => []);
     for (const [track, ts, dur, frame, wait, name] of data.slices) {
       if (ts + dur < t0 || ts > t1) continue;
       const y = 26 + track * TRACK_H + 3;
@@ -230,9 +231,12 @@ function setupTimeline(div: HTMLElement): void {
       const fits = Math.floor((w - 8) / 6.4);
       const shown = fits >= full.length ? full : fits >= 4 ? `${full.slice(0, fits - 1)}…` : '';
       const text = shown === '' ? '' : `<text x="${x0 + 4}" y="${y + 16}" class="slabel">${escapeXml(shown)}</text>`;
-      rows[track]?.push(`<g class="slice${wait ? ' wait' : ''}"><title>${escapeXml(label)}</title><rect x="${x0}" y="${y}" width="${w}" height="${TRACK_H - 6}" fill="${fill}" stroke="${colour}"/>${text}</g>`);
+      // A queue wait is a low hatched band under the lane, so the compute slices of the same stream stay readable.
+      const h = wait ? 8 : TRACK_H - 6;
+      const top = wait ? y + TRACK_H - 6 - h : y;
+      (wait ? waits : rows)[track]?.push(`<g class="slice${wait ? ' wait' : ''}"><title>${escapeXml(label)}</title><rect x="${x0}" y="${top}" width="${w}" height="${h}" fill="${fill}" stroke="${colour}"/>${wait ? '' : text}</g>`);
     }
-    data.tracks.forEach((_, i) => parts.push(`<g class="track" data-track="${i}"><rect class="lane" x="${LABEL_W}" y="${26 + i * TRACK_H}" width="${width}" height="${TRACK_H}"/>${rows[i]!.join('')}</g>`));
+    data.tracks.forEach((_, i) => parts.push(`<g class="track" data-track="${i}"><rect class="lane" x="${LABEL_W}" y="${26 + i * TRACK_H}" width="${width}" height="${TRACK_H}"/>${waits[i]!.join('')}${rows[i]!.join('')}</g>`));
     for (const [a, ta, b, tb] of data.flows) {
       if (Math.max(a, b) < t0 || Math.min(a, b) > t1) continue;
       parts.push(`<line class="flow" x1="${x(a)}" y1="${26 + ta * TRACK_H + TRACK_H / 2}" x2="${x(b)}" y2="${26 + tb * TRACK_H + TRACK_H / 2}"/>`);

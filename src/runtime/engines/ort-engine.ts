@@ -98,7 +98,7 @@ class OrtSession implements Session {
     const resident = Object.entries(out).filter(([, v]) => !(v instanceof HostTensor));
     if (resident.length > 0) {
       for (const [, v] of resident) (v as ResidentTensor).dispose();
-      throw new TandemError('USAGE', `outputs ${resident.map(([n]) => `"${n}"`).join(', ')} are kept on the GPU (outputLocation 'gpu-buffer') and cannot be read back here (onnxruntime-node 1.30 aborts on it); run them with runStage and feed them to the next webgpu stage, or open the session with outputLocation 'cpu'`);
+      throw new TandemError('USAGE', `outputs ${resident.map(([n]) => `${quote(n)}`).join(', ')} are kept on the GPU (outputLocation 'gpu-buffer') and cannot be read back here (onnxruntime-node 1.30 aborts on it); run them with runStage and feed them to the next webgpu stage, or open the session with outputLocation 'cpu'`);
     }
     return out as Record<string, HostTensor>;
   }
@@ -122,7 +122,7 @@ class OrtSession implements Session {
     for (const [name, t] of Object.entries(feeds)) {
       if (t instanceof HostTensor) ortFeeds[name] = toOrtTensor(t, name);
       else if (t instanceof OrtResidentTensor && t.engine === this.engine) ortFeeds[name] = t.unwrap(name);
-      else throw new TandemError('INPUT_MISMATCH', `input "${name}" is a ${t.engine} GPU buffer and engine ${this.engine} cannot read it; keep outputs for other engines in host memory (outputLocation 'cpu')`);
+      else throw new TandemError('INPUT_MISMATCH', `input ${quote(name)} is a ${t.engine} GPU buffer and engine ${this.engine} cannot read it; keep outputs for other engines in host memory (outputLocation 'cpu')`);
     }
     let result: ort.InferenceSession.ReturnType;
     try {
@@ -166,7 +166,7 @@ class OrtResidentTensor implements ResidentTensor {
   }
 
   unwrap(name: string): ort.Tensor {
-    if (this.#tensor === undefined) throw new TandemError('USAGE', `input "${name}" is a GPU buffer that was already disposed`);
+    if (this.#tensor === undefined) throw new TandemError('USAGE', `input ${quote(name)} is a GPU buffer that was already disposed`);
     return this.#tensor;
   }
 

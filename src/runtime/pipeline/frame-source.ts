@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { TandemError } from '../../util/errors.js';
 import { openCalibrationFolder, type ImagePreprocessOptions } from '../../quant/index.js';
@@ -27,7 +28,7 @@ export function openFrameSource(spec: string, inputs: readonly PipelineInput[], 
   const synthetic = /^synthetic:(\d+)$/.exec(spec);
   if (synthetic) {
     const n = Number(synthetic[1]);
-    if (!Number.isSafeInteger(n) || n < 1) throw new TandemError('USAGE', `--input synthetic:N needs N ≥ 1, got "${spec}"`);
+    if (!Number.isSafeInteger(n) || n < 1) throw new TandemError('USAGE', `--input synthetic:N needs N ≥ 1, got ${quote(spec)}`);
     const seed = options.seed ?? 1;
     return {
       ids: Array.from({ length: n }, (_, i) => `synthetic-${i}`),
@@ -37,7 +38,7 @@ export function openFrameSource(spec: string, inputs: readonly PipelineInput[], 
       },
     };
   }
-  if (spec.startsWith('synthetic')) throw new TandemError('USAGE', `--input "${spec}": write synthetic:N with a frame count, e.g. synthetic:16`);
+  if (spec.startsWith('synthetic')) throw new TandemError('USAGE', `--input ${quote(spec)}: write synthetic:N with a frame count, e.g. synthetic:16`);
   const folder = openCalibrationFolder(spec, inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.dims })), options.image ? { image: options.image } : {});
   return {
     ids: folder.ids,

@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { TandemError } from '../../util/errors.js';
 import type { DataType } from '../../ir/dtype.js';
@@ -84,7 +85,7 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
   if (targetStages.length > 0) {
     throw new TandemError(
       'USAGE',
-      `plan ${plan.dir} is for target "${plan.target}": stage${targetStages.length > 1 ? 's' : ''} ${targetStages.map((s) => `"${s.name}" (${s.engine})`).join(', ')} run on that device, not here; make a plan for this machine with tandem plan <model> --target host -o <dir>`,
+      `plan ${plan.dir} is for target ${quote(plan.target)}: stage${targetStages.length > 1 ? 's' : ''} ${targetStages.map((s) => `${quote(s.name)} (${s.engine})`).join(', ')} run on that device, not here; make a plan for this machine with tandem plan <model> --target host -o <dir>`,
     );
   }
   const infos = pipelineStages(plan, options);
@@ -94,7 +95,7 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
   const inputs = graph.inputs.map((name): PipelineInput => {
     const t = tensorByName.get(name);
     if (t === undefined || t.dtype === null || t.shape === null || !t.shape.every((d) => typeof d === 'number')) {
-      throw new TandemError('USAGE', `plan input "${name}" has no fixed dtype and shape in ${join(plan.dir, 'plan.json')} (found ${t === undefined ? 'no tensor entry' : `${t.dtype ?? '?'}[${(t.shape ?? []).join(',')}]`}); give the model fixed input dims before splitting (tandem prepare --dims)`);
+      throw new TandemError('USAGE', `plan input ${quote(name)} has no fixed dtype and shape in ${join(plan.dir, 'plan.json')} (found ${t === undefined ? 'no tensor entry' : `${t.dtype ?? '?'}[${(t.shape ?? []).join(',')}]`}); give the model fixed input dims before splitting (tandem prepare --dims)`);
     }
     return { name, dtype: t.dtype, dims: t.shape as number[] };
   });
@@ -232,7 +233,7 @@ function stageFile(plan: Plan, stage: PlanStage): string {
   const path = resolve(plan.dir, stage.file);
   const rel = relative(plan.dir, path);
   if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new TandemError('USAGE', `stage "${stage.name}" names file "${stage.file}", which is outside the plan's folder ${plan.dir}; stage files must sit in the plan's folder`);
+    throw new TandemError('USAGE', `stage ${quote(stage.name)} names file ${quote(stage.file)}, which is outside the plan's folder ${plan.dir}; stage files must sit in the plan's folder`);
   }
   return path;
 }
@@ -244,7 +245,7 @@ function stageEngineOptions(stage: PlanStage): StageOptions {
   const raw = stage.engineOptions ?? {};
   const out: StageOptions = {};
   const bad = (key: string, expected: string): TandemError =>
-    new TandemError('USAGE', `stage "${stage.name}": engineOptions.${key} is ${JSON.stringify(raw[key])}; expected ${expected}`);
+    new TandemError('USAGE', `stage ${quote(stage.name)}: engineOptions.${key} is ${JSON.stringify(raw[key])}; expected ${expected}`);
   for (const [key, value] of Object.entries(raw)) {
     switch (key) {
       case 'threads':
@@ -262,7 +263,7 @@ function stageEngineOptions(stage: PlanStage): StageOptions {
         out.stream = value;
         break;
       default:
-        throw new TandemError('USAGE', `stage "${stage.name}" has unknown engineOptions.${key}; known: ${STAGE_OPTION_KEYS.join(', ')}`);
+        throw new TandemError('USAGE', `stage ${quote(stage.name)} has unknown engineOptions.${key}; known: ${STAGE_OPTION_KEYS.join(', ')}`);
     }
   }
   return out;

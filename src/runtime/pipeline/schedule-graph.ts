@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { TandemError } from '../../util/errors.js';
 
 /** A stage as the scheduler sees it: a name, the stream it runs on, the tensors it reads and writes. */
@@ -30,16 +31,16 @@ export function buildScheduleGraph(stages: readonly ScheduleStage[], outputs: re
   const producer = new Map<string, string>();
   const names = new Set<string>();
   for (const s of stages) {
-    if (names.has(s.name)) throw new TandemError('GRAPH_INVALID', `two stages are named "${s.name}"; stage names must be unique`);
+    if (names.has(s.name)) throw new TandemError('GRAPH_INVALID', `two stages are named ${quote(s.name)}; stage names must be unique`);
     names.add(s.name);
     for (const o of s.outputs) {
       const other = producer.get(o);
-      if (other !== undefined) throw new TandemError('GRAPH_INVALID', `tensor "${o}" is produced by both stage "${other}" and stage "${s.name}"; each tensor needs one producer`);
+      if (other !== undefined) throw new TandemError('GRAPH_INVALID', `tensor ${quote(o)} is produced by both stage ${quote(other)} and stage ${quote(s.name)}; each tensor needs one producer`);
       producer.set(o, s.name);
     }
   }
   for (const o of outputs) {
-    if (!producer.has(o)) throw new TandemError('GRAPH_INVALID', `output "${o}" is produced by no stage; outputs must come from a stage (produced: ${[...producer.keys()].join(', ') || 'none'})`);
+    if (!producer.has(o)) throw new TandemError('GRAPH_INVALID', `output ${quote(o)} is produced by no stage; outputs must come from a stage (produced: ${[...producer.keys()].join(', ') || 'none'})`);
   }
   const consumers = new Map<string, string[]>();
   const inputs: string[] = [];
@@ -57,7 +58,7 @@ export function buildScheduleGraph(stages: readonly ScheduleStage[], outputs: re
   while (ordered.length < stages.length) {
     const next = stages.find((s) => !done.has(s.name) && s.inputs.every((i) => available.has(i)));
     if (next === undefined) {
-      const stuck = stages.filter((s) => !done.has(s.name)).map((s) => `"${s.name}"`);
+      const stuck = stages.filter((s) => !done.has(s.name)).map((s) => `${quote(s.name)}`);
       throw new TandemError('GRAPH_CYCLE', `stages ${stuck.join(', ')} wait on each other's outputs (a cycle); a pipeline's stages must form a DAG`);
     }
     ordered.push(next);

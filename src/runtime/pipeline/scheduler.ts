@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import { performance } from 'node:perf_hooks';
 import { TandemError, assert, isTandemError } from '../../util/errors.js';
 import type { ScheduleGraph, ScheduleStage } from './schedule-graph.js';
@@ -203,7 +204,7 @@ export class Scheduler<V> {
     const frame = this.#admitted;
     const missing = this.#graph.inputs.filter((n) => !(n in feeds));
     if (missing.length > 0) {
-      throw new TandemError('INPUT_MISMATCH', `frame ${frame} lacks input ${missing.map((n) => `"${n}"`).join(', ')}; the pipeline takes ${this.#graph.inputs.map((n) => `"${n}"`).join(', ')}`);
+      throw new TandemError('INPUT_MISMATCH', `frame ${frame} lacks input ${missing.map((n) => `${quote(n)}`).join(', ')}; the pipeline takes ${this.#graph.inputs.map((n) => `${quote(n)}`).join(', ')}`);
     }
     const now = performance.now();
     const values = new Map<string, Slot<V>>();
@@ -269,7 +270,7 @@ export class Scheduler<V> {
     const missing = stage.outputs.filter((n) => !(n in outputs));
     if (missing.length > 0) {
       for (const [name, value] of Object.entries(outputs)) this.#options.release?.(value, name, state.frame);
-      this.#stageFailed(stream, index, state, new TandemError('ENGINE_RUN', `stage "${stage.name}" returned no ${missing.map((n) => `"${n}"`).join(', ')}`), true);
+      this.#stageFailed(stream, index, state, new TandemError('ENGINE_RUN', `stage ${quote(stage.name)} returned no ${missing.map((n) => `${quote(n)}`).join(', ')}`), true);
       return;
     }
     for (const name of stage.outputs) {
@@ -293,7 +294,7 @@ export class Scheduler<V> {
     const cause = e as Error;
     const inner = isTandemError(e) ? e : undefined;
     this.#fail(
-      new TandemError(inner?.code ?? 'ENGINE_RUN', `pipeline stopped at frame ${state.frame}, stage "${stage.name}" (stream ${stream.name}): ${cause?.message ?? String(e)}`, {
+      new TandemError(inner?.code ?? 'ENGINE_RUN', `pipeline stopped at frame ${state.frame}, stage ${quote(stage.name)} (stream ${stream.name}): ${cause?.message ?? String(e)}`, {
         cause: e,
         details: { frame: state.frame, stage: stage.name, stream: stream.name },
       }),

@@ -43,7 +43,7 @@ export const shapeDynamicRule: RuleDef = {
       const s = ctx.shape(t);
       const sym = s?.find((d): d is string => typeof d === 'string');
       if (sym !== undefined) {
-        return fail('shape.dynamic', `${role(node, t)} has symbolic dim "${sym}" (shape ${fmt(s)}); DLA layers do not support dynamic shapes in any dimension`, {
+        return fail('shape.dynamic', `${role(node, t)} has symbolic dim ${quote(sym)} (shape ${fmt(s)}); DLA layers do not support dynamic shapes in any dimension`, {
           kind: 'static-shape',
           text: `fix the dim: analyze with --dims ${symbolName(sym)}=<size> and build with an optimization profile where min = opt = max`,
         });

@@ -1,3 +1,4 @@
+import { quote } from '../../util/text.js';
 import type { Node } from '../../ir/node.js';
 import { formatRange, inRange } from '../limits.js';
 import { PASS, dimsText, dlaRule, fail, note, normAxis, windowGeometry } from '../rule-kit.js';
@@ -80,7 +81,7 @@ export const poolIndicesRule: RuleDef = {
   describe: () => 'MaxPool without the Indices output (the parser does not support it)',
   check(node) {
     if (node.outputs[1] === undefined || node.outputs[1] === '') return PASS;
-    return fail('pool.indices', `MaxPool writes its Indices output "${node.outputs[1]}"; the TensorRT parser does not support it`, {
+    return fail('pool.indices', `MaxPool writes its Indices output ${quote(node.outputs[1])}; the TensorRT parser does not support it`, {
       kind: 'rewrite',
       text: 'drop the Indices output where nothing needs it (max-unpooling decoders need another design)',
     });

@@ -1,0 +1,98 @@
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { TandemError } from '../../util/errors.js';
+import { DEPTH_PNG_SCALE, writeDepthPng, writeGreyPng, writeRgbPng } from '../image-io.js';
+import type { FrameDataset, LabeledFrame } from './types.js';
+
+/** How frames are written: one PNG triple per frame, or three stacked .npy arrays (for training scripts). */
+export type SceneFormat = 'png' | 'npy';
+export const SCENE_FORMATS: readonly SceneFormat[] = ['png', 'npy'];
+
+export interface WriteScenesOptions {
+  /** @default 'png' */
+  format?: SceneFormat;
+  /** Called after each frame with the number written. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface WriteScenesResult {
+  readonly frames: number;
+  readonly files: readonly string[];
+}
+
+/**
+ * Writes a dataset to `dir`. 'png': images/<id>.png (RGB), labels/<id>.png (8-bit train ids, 255 =
+ * ignore), depth/<id>.png (16-bit, metres × 256, 0 = none) — the layout the generic folder reader
+ * reads back. 'npy': images.npy uint8 [N, H, W, 3], labels.npy uint8 [N, H, W], depth.npy uint16
+ * [N, H, W] (metres × 256), written frame by frame, so memory holds one frame.
+ */
+export async function writeScenes(dataset: FrameDataset, dir: string, options: WriteScenesOptions = {}): Promise<WriteScenesResult> {
+  const format = options.format ?? 'png';
+  const total = dataset.size;
+  if (format === 'png') {
+    for (const sub of ['images', 'labels', 'depth']) mkdirSync(join(dir, sub), { recursive: true });
+    for (let i = 0; i < total; i++) {
+      const f = await dataset.read(i);
+      await writeRgbPng(join(dir, 'images', `${f.id}.png`), f.width, f.height, f.image);
+      if (f.labels) await writeGreyPng(join(dir, 'labels', `${f.id}.png`), f.width, f.height, f.labels);
+      if (f.depth) await writeDepthPng(join(dir, 'depth', `${f.id}.png`), f.width, f.height, f.depth);
+      options.onProgress?.(i + 1, total);
+    }
+    return { frames: total, files: ['images', 'labels', 'depth'].map((s) => join(dir, s)) };
+  }
+  mkdirSync(dir, { recursive: true });
+  const first = await dataset.read(0);
+  const { width: w, height: h } = first;
+  const arrays = [
+    { name: 'images.npy', descr: '|u1', tail: [h, w, 3], bytes: (f: LabeledFrame) => f.image },
+    { name: 'labels.npy', descr: '|u1', tail: [h, w], bytes: (f: LabeledFrame) => f.labels ?? new Uint8Array(w * h).fill(255) },
+    { name: 'depth.npy', descr: '<u2', tail: [h, w], bytes: (f: LabeledFrame) => depthBytes(f.depth, w * h) },
+  ];
+  const files = arrays.map((a) => {
+    const path = join(dir, a.name);
+    const tmp = `${path}.tmp-${process.pid}`;
+    const fd = openSync(tmp, 'w');
+    const header = npyHeader(a.descr, [total, ...a.tail]);
+    writeSync(fd, header);
+    return { ...a, path, tmp, fd };
+  });
+  try {
+    for (let i = 0; i < total; i++) {
+      const f = i === 0 ? first : await dataset.read(i);
+      if (f.width !== w || f.height !== h) throw new TandemError('DATASET', `frame ${f.id} is ${f.height}x${f.width}, the first frame ${h}x${w}; .npy output needs one size`);
+      for (const a of files) writeSync(a.fd, a.bytes(f));
+      options.onProgress?.(i + 1, total);
+    }
+    for (const a of files) {
+      closeSync(a.fd);
+      renameSync(a.tmp, a.path);
+    }
+  } catch (e) {
+    for (const a of files) {
+      try {
+        closeSync(a.fd);
+      } catch {
+        // already closed
+      }
+      rmSync(a.tmp, { force: true });
+    }
+    throw e;
+  }
+  return { frames: total, files: files.map((a) => a.path) };
+}
+
+function depthBytes(depth: Float32Array | undefined, n: number): Uint8Array {
+  const v = new Uint16Array(n);
+  if (depth) for (let i = 0; i < n; i++) v[i] = Math.min(65535, Math.round(depth[i]! * DEPTH_PNG_SCALE));
+  return new Uint8Array(v.buffer);
+}
+
+function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+  const out = new Uint8Array(10 + header.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  return out;
+}

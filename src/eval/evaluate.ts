@@ -1,0 +1,197 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { TandemError } from '../util/errors.js';
+import type { Tensor } from '../ir/tensor.js';
+import { turbo } from '../io/colour-map.js';
+import { CITYSCAPES_CLASSES, IGNORE_INDEX } from './datasets/cityscapes-classes.js';
+import type { FrameDataset, LabeledFrame } from './datasets/types.js';
+import { checkShard, shardIndices, type Shard } from './datasets/views.js';
+import { openEvalTarget, type EvalTarget, type EvalTargetSpec, type OpenTargetOptions } from './eval-target.js';
+import { writeRgbPng } from './image-io.js';
+import { AgreementAccumulator } from './metrics/agreement.js';
+import { DepthAccumulator } from './metrics/depth.js';
+import { SegmentationAccumulator } from './metrics/segmentation.js';
+import { decodeDepth, type ModelTasks } from './model-tasks.js';
+import { frameToInput, resizeBilinear, segmentationArgmax } from './predictions.js';
+
+export interface EvaluateOptions {
+  readonly dataset: FrameDataset;
+  /** What the name of the dataset is in results (e.g. "synthetic:1000,256"), so parts can be matched. @default dataset.description */
+  readonly datasetName?: string;
+  /** Also run this model or plan and report deltas and agreement against it (FP32 for an INT8 target). */
+  readonly reference?: EvalTargetSpec;
+  /** Evaluate every count-th frame from index. @default { index: 0, count: 1 } */
+  readonly shard?: Shard;
+  /** Write colour-mapped PNGs of the first N frames of the dataset (those in this shard) to saveDir. @default 0 */
+  readonly save?: number;
+  readonly saveDir?: string;
+  readonly target?: OpenTargetOptions;
+  readonly referenceOptions?: OpenTargetOptions;
+  /** Called after each frame. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Per-task accumulators of one model (the target or the reference). */
+interface TaskAccumulators {
+  segmentation?: SegmentationAccumulator;
+  depth?: DepthAccumulator;
+}
+
+/**
+ * A partial (or whole) evaluation as JSON: accumulator states, so shards evaluated anywhere merge into
+ * exactly the result of one pass (`mergeEvalParts`).
+ */
+export interface EvalPart {
+  readonly kind: 'tandem-eval';
+  readonly version: 1;
+  readonly target: string;
+  readonly reference: string | null;
+  readonly dataset: { readonly name: string; readonly description: string; readonly size: number };
+  readonly shards: { readonly count: number; readonly indices: readonly number[] };
+  readonly frames: number;
+  readonly classNames: readonly string[] | null;
+  readonly metrics: Record<string, unknown>;
+  readonly referenceMetrics: Record<string, unknown> | null;
+  readonly agreement: unknown;
+  readonly savedFiles: readonly string[];
+}
+
+function accumulatorsFor(tasks: ModelTasks): TaskAccumulators {
+  return {
+    ...(tasks.segmentation ? { segmentation: new SegmentationAccumulator(tasks.segmentation.classes, tasks.segmentation.ignoreIndex) } : {}),
+    ...(tasks.depth ? { depth: new DepthAccumulator() } : {}),
+  };
+}
+
+interface Prediction {
+  segmentation?: Uint8Array;
+  depth?: Float32Array;
+}
+
+/** A model's outputs as label-size predictions: argmax classes and depth in metres. */
+function predict(outputs: Record<string, Tensor>, tasks: ModelTasks, width: number, height: number): Prediction {
+  const out: Prediction = {};
+  if (tasks.segmentation) {
+    const t = outputs[tasks.segmentation.output];
+    if (t === undefined || t.dims.length !== 4) throw new TandemError('ENGINE_RUN', `the model gave no 4-d "${tasks.segmentation.output}" output`);
+    out.segmentation = segmentationArgmax(t.data as Float32Array, t.dims[1]!, t.dims[2]!, t.dims[3]!, height, width);
+  }
+  if (tasks.depth) {
+    const t = outputs[tasks.depth.output];
+    if (t === undefined) throw new TandemError('ENGINE_RUN', `the model gave no "${tasks.depth.output}" output`);
+    const h = t.dims.at(-2)!;
+    const w = t.dims.at(-1)!;
+    out.depth = resizeBilinear(decodeDepth(t.data as Float32Array, tasks.depth, new Float32Array(h * w)), h, w, height, width);
+  }
+  return out;
+}
+
+function accumulate(acc: TaskAccumulators, p: Prediction, frame: LabeledFrame): void {
+  if (acc.segmentation && p.segmentation && frame.labels) acc.segmentation.add(p.segmentation, frame.labels);
+  if (acc.depth && p.depth && frame.depth) acc.depth.add(p.depth, frame.depth);
+}
+
+function taskJson(acc: TaskAccumulators): Record<string, unknown> {
+  return { ...(acc.segmentation ? { segmentation: acc.segmentation.toJSON() } : {}), ...(acc.depth ? { depth: acc.depth.toJSON() } : {}) };
+}
+
+/**
+ * Evaluates a model or plan on a dataset: task metrics against the ground truth and, with a reference,
+ * the reference's metrics and the agreement between the two. Returns the accumulator state (an EvalPart);
+ * `summarizeEval` turns it into numbers. Frames are read, run and dropped one at a time.
+ */
+export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): Promise<EvalPart> {
+  const shard = checkShard(options.shard ?? { index: 0, count: 1 });
+  const indices = shardIndices(options.dataset.size, shard);
+  const target: EvalTarget = await openEvalTarget(spec, options.target);
+  let reference: EvalTarget | undefined;
+  try {
+    if (options.reference !== undefined) reference = await openEvalTarget(options.reference, options.referenceOptions ?? options.target);
+    const acc = accumulatorsFor(target.tasks);
+    const refAcc = reference ? accumulatorsFor(reference.tasks) : undefined;
+    const agreement = new AgreementAccumulator();
+    const saved: string[] = [];
+    const save = options.save ?? 0;
+    if (save > 0) {
+      if (options.saveDir === undefined) throw new TandemError('USAGE', 'save needs a saveDir');
+      mkdirSync(options.saveDir, { recursive: true });
+    }
+    for (const [k, i] of indices.entries()) {
+      const frame = await options.dataset.read(i);
+      const input = await frameToInput(frame, target.tasks.preprocess);
+      const p = predict(await target.run(input), target.tasks, frame.width, frame.height);
+      accumulate(acc, p, frame);
+      let r: Prediction | undefined;
+      if (reference && refAcc) {
+        const refInput = reference.tasks.preprocess === target.tasks.preprocess ? input : await frameToInput(frame, reference.tasks.preprocess);
+        r = predict(await reference.run(refInput), reference.tasks, frame.width, frame.height);
+        accumulate(refAcc, r, frame);
+        if (p.segmentation && r.segmentation) agreement.addSegmentation(p.segmentation, r.segmentation);
+        if (p.depth && r.depth) agreement.addDepth(p.depth, r.depth);
+      }
+      if (i < save) saved.push(...(await saveFrame(options.saveDir!, frame, p, r, target.tasks)));
+      options.onProgress?.(k + 1, indices.length);
+    }
+    return {
+      kind: 'tandem-eval',
+      version: 1,
+      target: target.label,
+      reference: reference?.label ?? null,
+      dataset: { name: options.datasetName ?? options.dataset.description, description: options.dataset.description, size: options.dataset.size },
+      shards: { count: shard.count, indices: [shard.index] },
+      frames: indices.length,
+      classNames: target.tasks.segmentation?.classNames ?? null,
+      metrics: taskJson(acc),
+      referenceMetrics: refAcc ? taskJson(refAcc) : null,
+      agreement: reference ? agreement.toJSON() : null,
+      savedFiles: saved,
+    };
+  } finally {
+    await target.close();
+    await reference?.close();
+  }
+}
+
+/** Depth as turbo colours on a log scale (near = warm), 0 (no depth) black. */
+function depthColours(d: Float32Array, lo: number, hi: number): Uint8Array {
+  const rgb = new Uint8Array(d.length * 3);
+  const a = Math.log(lo);
+  const span = Math.log(hi) - a;
+  for (let i = 0; i < d.length; i++) if (d[i]! > 0) rgb.set(turbo(1 - (Math.log(Math.max(lo, d[i]!)) - a) / span), i * 3);
+  return rgb;
+}
+
+function classColours(c: Uint8Array): Uint8Array {
+  const rgb = new Uint8Array(c.length * 3);
+  for (let i = 0; i < c.length; i++) if (c[i] !== IGNORE_INDEX) rgb.set(CITYSCAPES_CLASSES[c[i]!]?.color ?? [255, 255, 255], i * 3);
+  return rgb;
+}
+
+async function saveFrame(dir: string, frame: LabeledFrame, p: Prediction, r: Prediction | undefined, tasks: ModelTasks): Promise<string[]> {
+  const { width: w, height: h } = frame;
+  const files: string[] = [];
+  const put = async (suffix: string, rgb: Uint8Array): Promise<void> => {
+    const f = join(dir, `${frame.id}-${suffix}.png`);
+    await writeRgbPng(f, w, h, rgb);
+    files.push(f);
+  };
+  const lo = tasks.depth ? Math.max(0.1, tasks.depth.min) : 1;
+  const hi = tasks.depth && Number.isFinite(tasks.depth.max) ? tasks.depth.max : 100;
+  await put('input', frame.image);
+  if (p.segmentation) await put('segmentation', classColours(p.segmentation));
+  if (frame.labels) await put('labels', classColours(frame.labels));
+  if (p.depth) await put('depth', depthColours(p.depth, lo, hi));
+  if (frame.depth) await put('depth-truth', depthColours(frame.depth, lo, hi));
+  if (r?.depth && p.depth) {
+    // |d − d_ref| / d_ref, 0 → black, ≥ 10 % → red (turbo's top): where INT8 depth departs from FP32
+    const err = new Uint8Array(w * h * 3);
+    for (let i = 0; i < w * h; i++) if (r.depth[i]! > 0) err.set(turbo(Math.min(1, Math.abs(p.depth[i]! - r.depth[i]!) / r.depth[i]! / 0.1)), i * 3);
+    await put('depth-error', err);
+  }
+  if (r?.segmentation && p.segmentation) {
+    const diff = new Uint8Array(w * h * 3);
+    for (let i = 0; i < w * h; i++) if (p.segmentation[i] !== r.segmentation[i]) diff.set([255, 255, 255], i * 3);
+    await put('segmentation-diff', diff);
+  }
+  return files;
+}

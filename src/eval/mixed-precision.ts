@@ -1,0 +1,262 @@
+import { TandemError } from '../util/errors.js';
+import type { Model } from '../ir/model.js';
+import type { Tensor } from '../ir/tensor.js';
+import { encodeModel } from '../onnx/index.js';
+import { applyQdqPlan } from '../quant/apply-qdq.js';
+import type { QdqPlan } from '../quant/qdq-plan.js';
+import type { StageArtifacts } from '../quant/quantize.js';
+import { getEngine } from '../runtime/engines/registry.js';
+import type { FrameDataset } from './datasets/types.js';
+import { DepthAccumulator } from './metrics/depth.js';
+import { SegmentationAccumulator } from './metrics/segmentation.js';
+import { decodeDepth, type ModelTasks } from './model-tasks.js';
+import { frameToInput, resizeBilinear, segmentationArgmax } from './predictions.js';
+
+/** A task metric and the loss it may lose: `miou=0.5` (points of mIoU) or `absrel=2%` (relative AbsRel). */
+export interface Budget {
+  readonly metric: 'miou' | 'absrel';
+  /** mIoU points, or a fraction of the FP32 AbsRel (0.02 for 2%). */
+  readonly loss: number;
+}
+
+/** Parses "miou=0.5" / "absrel=2%" (comma-separated for several). */
+export function parseBudgets(text: string): Budget[] {
+  return text.split(',').filter((s) => s.trim() !== '').map((part) => {
+    const m = /^\s*(miou|absrel)\s*=\s*([0-9.]+)\s*(%?)\s*$/i.exec(part);
+    if (!m) throw new TandemError('USAGE', `--budget expects metric=loss like miou=0.5 (mIoU points) or absrel=2% (relative AbsRel), got "${part}"`);
+    const metric = m[1]!.toLowerCase() as Budget['metric'];
+    const v = Number(m[2]);
+    if (!Number.isFinite(v) || v < 0) throw new TandemError('USAGE', `--budget ${part}: the loss must be a non-negative number`);
+    return { metric, loss: metric === 'absrel' ? (m[3] === '%' ? v / 100 : v) : v };
+  });
+}
+
+/** One quantized tensor of a head: an activation (its Q/DQ pair) or a weight. */
+export interface QuantizedTensor {
+  readonly tensor: string;
+  readonly kind: 'activation' | 'weight';
+  /** The node TensorRT would run in FP16 to keep it: the producer of an activation, the consumer of a weight. */
+  readonly layer: string;
+}
+
+export interface SensitivityRow extends QuantizedTensor {
+  /** Loss with everything quantized but this tensor, minus the loss of full INT8: what keeping it recovers (positive = helps). */
+  readonly recovers: number;
+}
+
+export interface HeadPrecisionResult {
+  readonly stage: string;
+  readonly metric: Budget['metric'];
+  readonly fp32: number;
+  readonly int8: number;
+  /** Loss of full INT8 in the budget's unit (mIoU points, or relative AbsRel). */
+  readonly int8Loss: number;
+  readonly sensitivity: readonly SensitivityRow[];
+  /** Tensors kept in FP16 (float in the Q/DQ model), most sensitive first; empty when INT8 is within budget. */
+  readonly keep: readonly QuantizedTensor[];
+  readonly mixedLoss: number;
+  readonly mixed: number;
+  /** Loss evaluations the bisection needed (besides the sensitivity pass). */
+  readonly bisectionSteps: number;
+  readonly withinBudget: boolean;
+  /** The plan with the kept tensors' Q/DQ removed. */
+  readonly plan: QdqPlan;
+  /** trtexec arguments keeping those layers in FP16. */
+  readonly trtexecArgs: string;
+}
+
+/** Frames as the head sees them: the FP32 backbone's features, with the ground truth the head is scored on. */
+export interface HeadFrames {
+  readonly feeds: readonly Record<string, Tensor>[];
+  readonly truth: readonly { labels?: Uint8Array; depth?: Float32Array; width: number; height: number }[];
+}
+
+/** Runs the FP32 backbone stage once per frame and keeps its outputs (the heads' inputs). */
+export async function headFrames(backbone: Model, tasks: ModelTasks, dataset: FrameDataset, threads?: number): Promise<HeadFrames> {
+  const session = await getEngine('cpu').open(encodeModel(backbone), threads !== undefined ? { threads } : {});
+  try {
+    const feeds: Record<string, Tensor>[] = [];
+    const truth: HeadFrames['truth'][number][] = [];
+    for (let i = 0; i < dataset.size; i++) {
+      const f = await dataset.read(i);
+      feeds.push(await session.run({ [tasks.input]: await frameToInput(f, tasks.preprocess) }));
+      truth.push({ width: f.width, height: f.height, ...(f.labels ? { labels: f.labels } : {}), ...(f.depth ? { depth: f.depth } : {}) });
+    }
+    return { feeds, truth };
+  } finally {
+    await session.close();
+  }
+}
+
+/** The metric of a head model on the frames: mIoU (segmentation) or AbsRel (depth). */
+async function headMetric(model: Model, frames: HeadFrames, tasks: ModelTasks, metric: Budget['metric'], engine: 'cpu' | 'dla-emulated', threads?: number): Promise<number> {
+  const session = await getEngine(engine).open(encodeModel(model), threads !== undefined ? { threads } : {});
+  try {
+    const seg = tasks.segmentation ? new SegmentationAccumulator(tasks.segmentation.classes, tasks.segmentation.ignoreIndex) : undefined;
+    const depth = new DepthAccumulator();
+    for (const [i, feeds] of frames.feeds.entries()) {
+      const inputs = Object.fromEntries(session.inputNames.map((n) => [n, feeds[n]!]));
+      const out = await session.run(inputs);
+      const t = frames.truth[i]!;
+      if (metric === 'miou') {
+        const o = out[tasks.segmentation!.output]!;
+        seg!.add(segmentationArgmax(o.data as Float32Array, o.dims[1]!, o.dims[2]!, o.dims[3]!, t.height, t.width), t.labels!);
+      } else {
+        const o = out[tasks.depth!.output]!;
+        const h = o.dims.at(-2)!;
+        const w = o.dims.at(-1)!;
+        depth.add(resizeBilinear(decodeDepth(o.data as Float32Array, tasks.depth!, new Float32Array(h * w)), h, w, t.height, t.width), t.depth!);
+      }
+    }
+    return metric === 'miou' ? seg!.result().mIoU : depth.result().absRel;
+  } finally {
+    await session.close();
+  }
+}
+
+/** The quantized tensors of a Q/DQ plan. */
+export function quantizedTensors(model: Model, plan: QdqPlan): QuantizedTensor[] {
+  const g = model.graph;
+  return [
+    ...plan.activations.map((a): QuantizedTensor => ({ tensor: a.tensor, kind: 'activation', layer: g.producer(a.tensor)?.name ?? a.tensor })),
+    ...plan.weights.map((w): QuantizedTensor => ({ tensor: w.tensor, kind: 'weight', layer: w.consumer.node })),
+  ];
+}
+
+/** The plan without the Q/DQ of the given tensors (they stay float: FP16 on the DLA). */
+export function withoutTensors(plan: QdqPlan, keep: ReadonlySet<string>): QdqPlan {
+  return { ...plan, activations: plan.activations.filter((a) => !keep.has(a.tensor)), weights: plan.weights.filter((w) => !keep.has(w.tensor)) };
+}
+
+export interface KeepFp16Options {
+  readonly stage: string;
+  /** The head's float model and its INT8 Q/DQ plan (from tandem quantize). */
+  readonly model: Model;
+  readonly plan: QdqPlan;
+  readonly tasks: ModelTasks;
+  readonly frames: HeadFrames;
+  readonly budget: Budget;
+  readonly threads?: number;
+  readonly onStep?: (what: string) => void;
+}
+
+/**
+ * Finds a small set of a head's quantized tensors to keep in FP16 so that the task loss stays within the
+ * budget — the automatic form of Polygraphy's `debug precision` bisection. First a sensitivity pass (all
+ * tensors quantized but one, each in turn: what keeping it recovers), then a bisection over the prefix
+ * of that ranking: the fewest most-sensitive tensors whose FP16 brings the loss inside the budget.
+ */
+export async function keepFp16(o: KeepFp16Options): Promise<HeadPrecisionResult> {
+  const { metric } = o.budget;
+  const measure = (plan: QdqPlan | undefined): Promise<number> => headMetric(plan ? applyQdqPlan(o.model, plan) : o.model, o.frames, o.tasks, metric, plan ? 'dla-emulated' : 'cpu', o.threads);
+  const fp32 = await measure(undefined);
+  const loss = (v: number): number => (metric === 'miou' ? fp32 - v : v / fp32 - 1);
+  const int8 = await measure(o.plan);
+  const items = quantizedTensors(o.model, o.plan);
+  const sensitivity: SensitivityRow[] = [];
+  for (const [k, item] of items.entries()) {
+    o.onStep?.(`sensitivity ${k + 1}/${items.length}: ${item.tensor}`);
+    sensitivity.push({ ...item, recovers: loss(int8) - loss(await measure(withoutTensors(o.plan, new Set([item.tensor])))) });
+  }
+  sensitivity.sort((a, b) => b.recovers - a.recovers);
+  const within = (l: number): boolean => l <= o.budget.loss;
+  let steps = 0;
+  let keepCount = 0;
+  let mixed = int8;
+  if (!within(loss(int8))) {
+    const found = new Map<number, number>([[sensitivity.length, fp32]]);
+    const r = await bisectPrefix(sensitivity.length, async (k) => {
+      o.onStep?.(`bisection: keep the top ${k} of ${sensitivity.length}`);
+      const v = await measure(withoutTensors(o.plan, new Set(sensitivity.slice(0, k).map((s) => s.tensor))));
+      found.set(k, v);
+      return within(loss(v));
+    });
+    steps = r.steps;
+    keepCount = r.count;
+    mixed = found.get(r.count)!;
+  }
+  const keep = sensitivity.slice(0, keepCount).map(({ tensor, kind, layer }) => ({ tensor, kind, layer }));
+  const layers = [...new Set(keep.map((k) => k.layer))];
+  return {
+    stage: o.stage,
+    metric,
+    fp32,
+    int8,
+    int8Loss: loss(int8),
+    sensitivity,
+    keep,
+    mixed,
+    mixedLoss: loss(mixed),
+    bisectionSteps: steps,
+    withinBudget: within(loss(mixed)),
+    plan: withoutTensors(o.plan, new Set(keep.map((k) => k.tensor))),
+    trtexecArgs: layers.length === 0 ? '' : `--precisionConstraints=obey --layerPrecisions=${layers.map((l) => `${l}:fp16`).join(',')} --layerOutputTypes=${layers.map((l) => `${l}:fp16`).join(',')}`,
+  };
+}
+
+/**
+ * The smallest k in [1, n] with passes(k), assuming passes is monotone (keeping more never hurts) and
+ * passes(0) is false, passes(n) true (both known, not evaluated). Returns k and the evaluations made.
+ */
+export async function bisectPrefix(n: number, passes: (k: number) => Promise<boolean>): Promise<{ count: number; steps: number }> {
+  let lo = 0;
+  let hi = n;
+  let steps = 0;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    steps++;
+    if (await passes(mid)) hi = mid;
+    else lo = mid;
+  }
+  return { count: hi, steps };
+}
+
+/** A TensorRT calibration cache without the entries of the given tensors (they run in FP16). */
+export function cacheWithout(cache: string, keep: ReadonlySet<string>): string {
+  return cache
+    .split('\n')
+    .filter((line, i) => i === 0 || !keep.has(line.slice(0, line.lastIndexOf(':'))))
+    .join('\n');
+}
+
+export interface KeepFp16HeadsOptions {
+  /** Every stage of the split (the float models): the backbone feeds the heads. */
+  readonly stages: readonly { readonly name: string; readonly model: Model }[];
+  /** tandem quantize's artifacts of the head stages (one method or several). */
+  readonly artifacts: readonly StageArtifacts[];
+  /** The whole model's tasks (from its metadata): which stage scores on which metric. */
+  readonly tasks: ModelTasks;
+  readonly dataset: FrameDataset;
+  readonly budgets: readonly Budget[];
+  readonly threads?: number;
+  readonly onStep?: (what: string) => void;
+}
+
+/**
+ * keepFp16 for every quantized head of a split whose output has a budget (segmentation → miou, depth →
+ * absrel); returns the results and the artifacts rewritten: Q/DQ model and plan without the kept
+ * tensors, calibration cache without their entries.
+ */
+export async function keepFp16Heads(o: KeepFp16HeadsOptions): Promise<{ results: (HeadPrecisionResult & { method: string })[]; artifacts: StageArtifacts[] }> {
+  const backbone = o.stages.find((s) => s.model.graph.runtimeInputs.includes(o.tasks.input));
+  if (backbone === undefined) throw new TandemError('USAGE', `no stage reads the model input "${o.tasks.input}"; --keep-fp16 auto needs the split's backbone stage`);
+  const frames = await headFrames(backbone.model, o.tasks, o.dataset, o.threads);
+  const results: (HeadPrecisionResult & { method: string })[] = [];
+  const artifacts: StageArtifacts[] = [];
+  for (const a of o.artifacts) {
+    const stage = o.stages.find((s) => s.name === a.stage)!;
+    const outputs = stage.model.graph.outputs;
+    const metric: Budget['metric'] | undefined = o.tasks.segmentation && outputs.includes(o.tasks.segmentation.output) ? 'miou' : o.tasks.depth && outputs.includes(o.tasks.depth.output) ? 'absrel' : undefined;
+    const budget = o.budgets.find((b) => b.metric === metric);
+    const missing = stage.model.graph.runtimeInputs.filter((i) => frames.feeds[0]?.[i] === undefined);
+    if (metric === undefined || budget === undefined || missing.length > 0) {
+      artifacts.push(a);
+      continue;
+    }
+    const r = await keepFp16({ stage: a.stage, model: stage.model, plan: a.plan, tasks: o.tasks, frames, budget, ...(o.threads !== undefined ? { threads: o.threads } : {}), ...(o.onStep ? { onStep: (w: string) => o.onStep!(`${a.stage} (${a.method}): ${w}`) } : {}) });
+    results.push({ ...r, method: a.method });
+    const keep = new Set(r.keep.map((k) => k.tensor));
+    artifacts.push({ ...a, plan: r.plan, qdqModel: applyQdqPlan(stage.model, r.plan), cache: cacheWithout(a.cache, keep) });
+  }
+  return { results, artifacts };
+}
