@@ -70,7 +70,7 @@ export const demoCommand: CliCommand = {
         ctx.print('');
 
         if (!flags.random) {
-          await evalStep(modelPath, ctx, { frames: 8 });
+          await evalStep(modelPath, ctx, { frames: 8, workDir: out });
           ctx.print('');
         }
 
