@@ -35,7 +35,7 @@ export function parseBudgets(text: string): Budget[] {
 export interface QuantizedTensor {
   readonly tensor: string;
   readonly kind: 'activation' | 'weight';
-  /** The node TensorRT would run in FP16 to keep it: the producer of an activation, the consumer of a weight. */
+  /** The node TensorRT would run in FP16 to keep it: the producer of an activation ('' for a stage input: set by --inputIOFormats instead), the consumer of a weight. */
   readonly layer: string;
 }
 
@@ -118,7 +118,7 @@ async function headMetric(model: Model, frames: HeadFrames, tasks: ModelTasks, m
 export function quantizedTensors(model: Model, plan: QdqPlan): QuantizedTensor[] {
   const g = model.graph;
   return [
-    ...plan.activations.map((a): QuantizedTensor => ({ tensor: a.tensor, kind: 'activation', layer: g.producer(a.tensor)?.name ?? a.tensor })),
+    ...plan.activations.map((a): QuantizedTensor => ({ tensor: a.tensor, kind: 'activation', layer: g.producer(a.tensor)?.name ?? '' })),
     ...plan.weights.map((w): QuantizedTensor => ({ tensor: w.tensor, kind: 'weight', layer: w.consumer.node })),
   ];
 }
@@ -176,7 +176,7 @@ export async function keepFp16(o: KeepFp16Options): Promise<HeadPrecisionResult>
     mixed = found.get(r.count)!;
   }
   const keep = sensitivity.slice(0, keepCount).map(({ tensor, kind, layer }) => ({ tensor, kind, layer }));
-  const layers = [...new Set(keep.map((k) => k.layer))];
+  const layers = [...new Set(keep.map((k) => k.layer).filter((l) => l !== ''))];
   return {
     stage: o.stage,
     metric,

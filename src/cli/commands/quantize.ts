@@ -199,7 +199,7 @@ export const quantizeCommand: CliCommand = {
           const unit = (v: number): string => (r.metric === 'miou' ? `${v.toFixed(2)} mIoU points` : `${(100 * v).toFixed(2)}% AbsRel`);
           ctx.print('');
           ctx.print(`keep-fp16 ${r.stage} (${r.method}), task metric ${r.metric} on ${flags.evalData} (emulated INT8, onnxruntime cpu): FP32 ${r.fp32.toFixed(4)}, INT8 ${r.int8.toFixed(4)} (loss ${unit(r.int8Loss)}), mixed ${r.mixed.toFixed(4)} (loss ${unit(r.mixedLoss)}) — ${r.withinBudget ? 'within' : 'NOT within'} budget`);
-          ctx.print(`  keep in FP16: ${r.keep.length === 0 ? 'nothing (INT8 is within budget)' : r.keep.map((k) => `${k.tensor} (${k.kind}, layer ${k.layer})`).join(', ')}; ${r.sensitivity.length} sensitivity runs + ${r.bisectionSteps} bisection steps`);
+          ctx.print(`  keep in FP16: ${r.keep.length === 0 ? 'nothing (INT8 is within budget)' : r.keep.map((k) => `${k.tensor} (${k.kind}, ${k.layer === '' ? 'stage input' : `layer ${k.layer}`})`).join(', ')}; ${r.sensitivity.length} sensitivity runs + ${r.bisectionSteps} bisection steps`);
           ctx.print(`  most sensitive: ${r.sensitivity.slice(0, 5).map((x) => `${x.tensor} ${unit(x.recovers)}`).join(', ')}`);
           if (r.trtexecArgs) ctx.print(`  trtexec: ${r.trtexecArgs}`);
           ctx.print(`  wrote ${precisionFiles[i]}`);
