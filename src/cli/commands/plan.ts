@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { TandemError, isTandemError } from '../../util/errors.js';
 import type { CliContext, Progress } from '../context.js';
-import { collect, list, oneOf, positiveInt } from '../parse.js';
+import { collect, finiteNumber, list, oneOf, positiveInt } from '../parse.js';
+import { searchPins } from './plan-search.js';
 import type { CliCommand } from './types.js';
 
 interface PlanFlags {
@@ -27,6 +28,9 @@ interface PlanFlags {
   iterations: number;
   verify: boolean;
   json?: boolean;
+  search?: boolean;
+  objective?: 'throughput' | 'latency';
+  maxLatency?: number;
 }
 
 export const planCommand: CliCommand = {
@@ -47,6 +51,9 @@ export const planCommand: CliCommand = {
       .option('--iterations <n>', 'host: timed runs per stage and engine (median kept)', positiveInt, 5)
       .option('--no-verify', 'skip the numerical check of the INT8 hand-offs')
       .option('--json', 'print the plan, the timings and the checks as JSON')
+      .option('--search', 'orin: search cut points, engines and precisions with the latency model (prints the Pareto set; the plan takes the best engines for its stages)')
+      .option('--objective <o>', 'with --search: throughput or latency', oneOf(['throughput', 'latency'] as const), 'throughput')
+      .option('--max-latency <ms>', 'with --search: only choose placements at or under this modelled latency', finiteNumber)
       .addHelpText(
         'after',
         [
@@ -60,9 +67,13 @@ export const planCommand: CliCommand = {
       .action(async (input: string, flags: PlanFlags) => {
         checkOutputDir(flags.out);
         if (!isCalibrationMethod(flags.method)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(flags.method)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
-        const pins = parsePins(flags.engine);
+        let pins: Record<string, string> = parsePins(flags.engine);
         const split = isSplitManifestPath(input);
         const source: PlanSource & { model?: Model } = split ? { splitPath: input } : { model: loadModel(input), path: input };
+        if (flags.search) {
+          if (flags.target !== 'orin' || !('model' in source)) throw new TandemError('USAGE', '--search plans a model (not a split.json) for --target orin');
+          pins = { ...searchPins(source.model.clone(), flags, ctx, flags.json ?? false), ...pins };
+        }
         const cut = flags.split === undefined || flags.split === 'auto' ? flags.split : list(flags.split);
         const calib = flags.calib;
         const progress = progressOf(ctx);
