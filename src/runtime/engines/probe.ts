@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { GraphBuilder, buildModel } from '../../ir/builder.js';
 import { encodeModel } from '../../onnx/encode.js';
@@ -31,13 +31,18 @@ const probes = new Map<EngineName, Promise<TandemError | undefined>>();
 /** onnxruntime's execution provider for each engine, as the child names it. */
 const PROVIDER: Record<EngineName, string> = { cpu: 'cpu', 'dla-emulated': 'cpu', webgpu: 'webgpu', cuda: 'cuda', tensorrt: 'tensorrt' };
 
-/** The child: open the model (base64 in argv) on the provider; exit 0, or print the error and exit 3. */
+/**
+ * The child (a separate process, not this library's output): opens the model (base64 in argv) on the
+ * provider and reports on its stdout pipe to the parent, "ok" or the error; it sets an exit code and lets
+ * its event loop end (the parent ends it once it has the answer, or at the timeout).
+ */
 const CHILD = `
 const ort = require(process.argv[1]);
+const fs = require('node:fs');
 ort.env.logLevel = 'fatal';
 ort.InferenceSession.create(Buffer.from(process.argv[3], 'base64'), { executionProviders: [process.argv[2]], logSeverityLevel: 3 })
-  .then((s) => s.release())
-  .then(() => process.exit(0), (e) => { process.stdout.write(String((e && e.message) || e)); process.exit(3); });
+  .then((s) => { fs.writeSync(1, 'ok\\n'); return s.release(); })
+  .catch((e) => { fs.writeSync(1, String((e && e.message) || e)); process.exitCode = 3; });
 `;
 
 function runProbe(name: EngineName, timeoutMs: number): Promise<TandemError | undefined> {
@@ -51,12 +56,28 @@ function runProbe(name: EngineName, timeoutMs: number): Promise<TandemError | un
     return Promise.resolve(new TandemError('ENGINE_UNAVAILABLE', `engine ${name} cannot start on this machine: onnxruntime-node is not installed (${(e as Error).message}); reinstall it (npm ci)`, { cause: e }));
   }
   return new Promise((done) => {
-    execFile(process.execPath, ['-e', CHILD, ortPath, PROVIDER[name], model], { timeout: timeoutMs, maxBuffer: 1 << 20, windowsHide: true }, (error, stdout) => {
-      if (error === null) return done(undefined);
-      const e = error as Error & { killed?: boolean; signal?: NodeJS.Signals | null; code?: number | string | null };
-      if (e.killed) return done(new TandemError('ENGINE_UNAVAILABLE', `engine ${name} did not start within ${Math.round(timeoutMs / 1000)} s on this machine (probe timed out); use --engine cpu, or check the GPU driver`));
-      if (e.code === 3 && stdout.length > 0) return done(ortEngineError(name, new Error(stdout)));
-      return done(new TandemError('ENGINE_UNAVAILABLE', `engine ${name} cannot start on this machine: its probe ${e.signal ? `was killed by ${e.signal}` : `exited with ${String(e.code)}`}${stdout ? ` (${stdout.split('\n')[0]})` : ''}; use --engine cpu elsewhere`));
+    // stderr is ignored: that is where Dawn's warning goes.
+    const child = spawn(process.execPath, ['-e', CHILD, ortPath, PROVIDER[name], model], { stdio: ['ignore', 'pipe', 'ignore'], windowsHide: true });
+    let out = '';
+    let settled = false;
+    const finish = (result: TandemError | undefined): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      done(result);
+    };
+    const timer = setTimeout(() => finish(new TandemError('ENGINE_UNAVAILABLE', `engine ${name} did not start within ${Math.round(timeoutMs / 1000)} s on this machine (probe timed out); use --engine cpu, or check the GPU driver`)), timeoutMs);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk.slice(0, 1 << 16);
+      if (out.startsWith('ok\n')) finish(undefined);
+    });
+    child.on('error', (e) => finish(new TandemError('ENGINE_UNAVAILABLE', `engine ${name} cannot be probed: ${e.message}`, { cause: e })));
+    child.on('close', (code, signal) => {
+      if (out.startsWith('ok\n')) return finish(undefined);
+      if (code === 3 && out.length > 0) return finish(ortEngineError(name, new Error(out)));
+      finish(new TandemError('ENGINE_UNAVAILABLE', `engine ${name} cannot start on this machine: its probe ${signal ? `was killed by ${signal}` : `exited with ${String(code)}`}${out ? ` (${out.split('\n')[0]})` : ''}; use --engine cpu elsewhere`));
     });
   });
 }
