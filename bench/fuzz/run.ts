@@ -124,8 +124,9 @@ async function runWorker(): Promise<{ tally: Tally; hung: boolean }> {
       hangs[target] = (hangs[target] ?? 0) + 1;
       hung = true;
       const t = setTimeout(() => {
-        console.log('the worker does not end (blocked in a system call); stopping');
-        process.exit(3);
+        console.log('the worker does not end (blocked in a system call); stopping with the tally so far');
+        merge(totals, tally);
+        finish(3);
       }, 10_000);
       await worker.terminate();
       clearTimeout(t);
@@ -151,46 +152,52 @@ while (Date.now() < deadline) {
   merge(totals, tally);
 }
 
-const ended = new Date();
-const rows = targets.map((t) => {
-  const v = totals[t] ?? { inputs: 0, ms: 0, outcomes: {} };
-  const errors = Object.entries(v.outcomes).filter(([k]) => k.startsWith('TandemError'));
-  return {
-    target: t,
-    inputs: v.inputs,
-    ok: v.outcomes.ok ?? 0,
-    skipped: v.outcomes.skipped ?? 0,
-    tandemErrors: errors.reduce((a, [, n]) => a + n, 0),
-    byCode: Object.fromEntries(errors.sort((a, b) => b[1] - a[1]).map(([k, n]) => [k.slice('TandemError '.length), n])),
-    failures: v.outcomes.failure ?? 0,
-    hangs: hangs[t] ?? 0,
-    seconds: Math.round(v.ms / 1000),
+finish(0);
+
+/** Writes the summary and the table, removes the sandbox and ends the process. */
+function finish(code: number): never {
+  const ended = new Date();
+  const rows = targets.map((t) => {
+    const v = totals[t] ?? { inputs: 0, ms: 0, outcomes: {} };
+    const errors = Object.entries(v.outcomes).filter(([k]) => k.startsWith('TandemError'));
+    return {
+      target: t,
+      inputs: v.inputs,
+      ok: v.outcomes.ok ?? 0,
+      skipped: v.outcomes.skipped ?? 0,
+      tandemErrors: errors.reduce((a, [, n]) => a + n, 0),
+      byCode: Object.fromEntries(errors.sort((a, b) => b[1] - a[1]).map(([k, n]) => [k.slice('TandemError '.length), n])),
+      failures: v.outcomes.failure ?? 0,
+      hangs: hangs[t] ?? 0,
+      seconds: Math.round(v.ms / 1000),
+    };
+  });
+  const readerInputs = rows.filter((r) => r.target !== 'cli').reduce((a, r) => a + r.inputs, 0);
+  const summary = {
+    command,
+    seed,
+    started: started.toISOString(),
+    ended: ended.toISOString(),
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
+    measured: 'outcome counts of this run on this machine',
+    corpus: seedCounts,
+    readerInputs,
+    rows,
+    reproducers: saved,
   };
-});
-const readerInputs = rows.filter((r) => r.target !== 'cli').reduce((a, r) => a + r.inputs, 0);
-const summary = {
-  command,
-  seed,
-  started: started.toISOString(),
-  ended: ended.toISOString(),
-  machine: `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
-  measured: 'outcome counts of this run on this machine',
-  corpus: seedCounts,
-  readerInputs,
-  rows,
-  reproducers: saved,
-};
-writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-console.log('');
-console.log(`| target | inputs | ok | skipped | TandemError (top codes) | failures | hangs | s |`);
-console.log(`|---|---:|---:|---:|---|---:|---:|---:|`);
-for (const r of rows) {
-  const top = Object.entries(r.byCode).slice(0, 4).map(([k, n]) => `${k} ${n}`).join(', ');
-  console.log(`| ${r.target} | ${r.inputs} | ${r.ok} | ${r.skipped} | ${r.tandemErrors} (${top}) | ${r.failures} | ${r.hangs} | ${r.seconds} |`);
+  writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  console.log('');
+  console.log(`| target | inputs | ok | skipped | TandemError (top codes) | failures | hangs | s |`);
+  console.log(`|---|---:|---:|---:|---|---:|---:|---:|`);
+  for (const r of rows) {
+    const top = Object.entries(r.byCode).slice(0, 4).map(([k, n]) => `${k} ${n}`).join(', ');
+    console.log(`| ${r.target} | ${r.inputs} | ${r.ok} | ${r.skipped} | ${r.tandemErrors} (${top}) | ${r.failures} | ${r.hangs} | ${r.seconds} |`);
+  }
+  console.log(`\nreaders: ${readerInputs} inputs; failures ${rows.reduce((a, r) => a + r.failures, 0)}, hangs ${rows.reduce((a, r) => a + r.hangs, 0)}; ${summary.machine}; ${summary.started} → ${summary.ended}`);
+  console.log(`summary: ${join(out, 'summary.json')}${saved.length ? `; reproducers: ${failuresDir}` : ''}`);
+  process.chdir(tmpdir());
+  rmSync(root, { recursive: true, force: true });
+  // onnxruntime's thread pools keep the event loop alive; the run is over.
+  process.exit(code);
 }
-console.log(`\nreaders: ${readerInputs} inputs; failures ${rows.reduce((a, r) => a + r.failures, 0)}, hangs ${rows.reduce((a, r) => a + r.hangs, 0)}; ${summary.machine}; ${summary.started} → ${summary.ended}`);
-console.log(`summary: ${join(out, 'summary.json')}${saved.length ? `; reproducers: ${failuresDir}` : ''}`);
-process.chdir(tmpdir());
-rmSync(root, { recursive: true, force: true });
-// onnxruntime's thread pools keep the event loop alive; the run is over.
-process.exit(0);
+

@@ -1,15 +1,15 @@
 import { quote } from '../util/text.js';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { newPlanDocument, readSplit, runOrder, writePlan } from '../io/stage-file/index.js';
 import { HOST_ENGINES, TARGET_ENGINES, type HostEngine, type Plan, type PlanEngine, type PlanStage, type PlanTarget, type PlanTensor, type SplitDocument, type TargetEngine } from '../io/stage-file/types.js';
 import type { Model } from '../ir/model.js';
-import { loadModel, saveModel } from '../onnx/load-save.js';
+import { loadModel, saveModel, savedModelFiles } from '../onnx/load-save.js';
 import { splitDocument, splitModel } from '../passes/index.js';
-import { arraySource, convertToFloat16, quantize, type CalibrationMethod, type CalibrationSource, type QuantProgress, type SessionOpener } from '../quant/index.js';
+import { arraySource, artifactPaths, convertToFloat16, quantize, type CalibrationMethod, type CalibrationSource, type QuantProgress, type SessionOpener, type StageArtifacts } from '../quant/index.js';
+import { trtVersionNumber } from '../quant/calibration-cache.js';
 import { analyze } from '../targets/index.js';
 import { TandemError, isTandemError } from '../util/errors.js';
-import { assertNotInput } from '../util/fs.js';
+import { assertOutputsFree, checkOutputDir, writeFileAtomic, writeFolder } from '../util/fs.js';
 import { dequantizeStageInputs, inputQuantScale, quantizeStageOutputs, verifyBoundaryQuantization, type BoundaryCheck, type BoundaryTensor } from './boundary-quantization.js';
 import { stageCost } from './cost/orin-roofline.js';
 import { chooseHostAssignment, hostStream, timeStage, type HostAssignment, type HostEngines, type StageTiming, type TimingOptions } from './host-choice.js';
@@ -39,6 +39,11 @@ export interface PlanOptions {
   generatedSamples?: number;
   /** @default 'entropy' (TensorRT's default calibrator) */
   method?: CalibrationMethod;
+  /**
+   * The TensorRT version that reads the INT8 stages' calibration caches ("8.6.1": DRIVE OS 6.0 / JetPack
+   * 6.0; "10.3.0": JetPack 6.1+); TensorRT ignores a cache of another major version. @default '8.6.1'
+   */
+  trtVersion?: string;
   /** onnxruntime on the CPU: calibration and the numerical check of boundary quantization run on it. */
   opener: SessionOpener;
   /** host: the engines of this machine to time stages on. Required for target 'host'. */
@@ -63,7 +68,7 @@ export interface PlanOptions {
 export interface Deployment {
   /** The plan as written (plan.json in `out`). */
   readonly plan: Plan;
-  /** Every file written: the stage models, then plan.json. */
+  /** Every file written: the stage models, the INT8 stages' calibration caches and scales.json, then plan.json. */
   readonly files: readonly string[];
   /** host: every stage timed on every engine that could run it (measured here). */
   readonly timings: readonly StageTiming[];
@@ -93,9 +98,13 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
   const pins = resolvePins(options.target, doc, options.pins ?? {});
   const out = resolve(options.out);
   const protect = [...staged.inputs, ...(options.protect ?? [])];
-  const files = [...order.map((s) => join(out, `${s.name}.onnx`)), join(out, 'plan.json')];
-  for (const f of files) assertNotInput(f, protect);
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new TandemError('FILE_EXISTS', `output ${options.out} is a file, not a folder; give a folder for the stage models and plan.json`);
+  const trtVersion = options.trtVersion ?? '8.6.1';
+  trtVersionNumber(trtVersion);
+  // Outputs checked before any work: a folder (or one that can be made), no output over an input (a
+  // stage model's external data, the caches and scales.json any INT8 stage may get included).
+  checkOutputDir(options.out);
+  const int8Files = (stage: string): string[] => Object.values(int8Artifacts(stage));
+  assertOutputsFree([...order.flatMap((s) => [...savedModelFiles(join(out, `${s.name}.onnx`)), ...int8Files(s.name).map((f) => join(out, f))]), join(out, 'plan.json')], protect);
   const notes: string[] = [];
   const heads = new Set(doc.stages.filter((s) => s.kind === 'head').map((s) => s.name));
 
@@ -112,6 +121,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
 
   // 2. INT8 models (Q/DQ at every activation: the DLA needs a scale on every tensor).
   const qdq = new Map<string, Model>();
+  const artifacts = new Map<string, StageArtifacts>();
   if (toQuantize.size > 0) {
     const entry = order.find((s) => s.inputs.every((i) => doc.tensors.find((t) => t.name === i)?.from === null)) ?? order[0]!;
     const given = options.calibration;
@@ -125,9 +135,12 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
       order.map((s) => ({ name: s.name, model: staged.models.get(s.name)!, quantize: toQuantize.has(s.name) })),
       calibration,
       options.opener,
-      { methods: [options.method ?? 'entropy'], placement: 'dla', trtVersion: '8.6.1', ...(options.onProgress ? { onProgress: (p: QuantProgress) => options.onProgress!({ phase: 'calibrate', progress: p }) } : {}) },
+      { methods: [options.method ?? 'entropy'], placement: 'dla', trtVersion, ...(options.onProgress ? { onProgress: (p: QuantProgress) => options.onProgress!({ phase: 'calibrate', progress: p }) } : {}) },
     );
-    for (const a of result.artifacts) qdq.set(a.stage, a.qdqModel);
+    for (const a of result.artifacts) {
+      qdq.set(a.stage, a.qdqModel);
+      artifacts.set(a.stage, a);
+    }
   }
 
   // 3. host: time each stage on each engine that can run it, then choose.
@@ -190,6 +203,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
   const stages: PlanStage[] = order.map((s) => {
     const a = byName.get(s.name)!;
     const stream = options.target === 'host' ? hostStream(a.engine as HostEngine) : undefined;
+    const int8 = a.precision === 'int8' ? int8Artifacts(s.name) : undefined;
     return {
       name: s.name,
       file: `${s.name}.onnx`,
@@ -200,20 +214,40 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
       precision: a.precision,
       ...(stream !== undefined && stream !== a.engine ? { engineOptions: { stream } } : {}),
       choice: a.choice,
+      ...(int8 !== undefined ? { calibrationCache: int8.calibrationCache, scales: int8.scales } : {}),
     };
   });
   const planDoc = newPlanDocument({ target: options.target, ...(doc.source !== undefined ? { source: doc.source } : {}), cut: doc.cut, stages, tensors });
-  mkdirSync(out, { recursive: true });
-  for (const s of order) saveModel(deployed.get(s.name)!, join(out, `${s.name}.onnx`));
-  writePlan(out, planDoc, { protect });
+  // The set is written into a staging folder and renamed at the end: a failure leaves no final-named file.
+  const written: string[] = [];
+  writeFolder(options.out, (staged) => {
+    for (const s of stages) {
+      saveModel(deployed.get(s.name)!, staged.at(s.file));
+      written.push(join(out, s.file));
+      if (s.calibrationCache === undefined || s.scales === undefined) continue;
+      // The cache and scales.json as tandem quantize writes them (the cache: every float tensor of the stage).
+      const a = artifacts.get(s.name)!;
+      writeFileAtomic(staged.at(s.calibrationCache), a.cache);
+      writeFileAtomic(staged.at(s.scales), `${JSON.stringify(a.scalesDocument, null, 2)}\n`);
+      written.push(join(out, s.calibrationCache), join(out, s.scales));
+    }
+    writePlan(staged.staging, planDoc, { protect });
+    written.push(join(out, 'plan.json'));
+  });
   return {
     plan: { ...planDoc, dir: out },
-    files,
+    files: written,
     timings,
     ...(assignment !== undefined ? { assignment } : {}),
     ...(check !== undefined ? { boundary: check } : {}),
     notes,
   };
+}
+
+/** The names of an INT8 stage's calibration cache and scales.json in the plan's folder (those of tandem quantize). */
+function int8Artifacts(stage: string): { calibrationCache: string; scales: string } {
+  const p = artifactPaths('', stage);
+  return { calibrationCache: p.cache, scales: p.scales };
 }
 
 function loadStages(source: PlanSource, options: PlanOptions): Staged {

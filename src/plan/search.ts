@@ -50,6 +50,8 @@ export interface SegmentPlacement {
   readonly precision: CostPrecision;
   /** Node names of the segment's layers. */
   readonly nodes: readonly string[];
+  /** The model output a head segment leads to (absent for the trunk). */
+  readonly modelOutput?: string;
   /** Modelled latency of the segment alone (ms). */
   readonly aloneMs: number;
   readonly loadables: number;
@@ -85,6 +87,7 @@ export interface SearchResult {
 
 interface Segment {
   name: string;
+  modelOutput?: string;
   layers: number[];
   macs: number;
   /** Alone cost per engine kind and precision. */
@@ -166,6 +169,7 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
   const macsOf = (ls: readonly number[]): number => ls.reduce((s, i) => s + w.layers[i]!.macs, 0);
   const totalMacs = macsOf(w.layers.map((_, i) => i)) || 1;
   const cache = new Map<string, Segment>();
+  const outputOfName = new Map(headNames.map((n, i) => [n, model.graph.outputs[i]!]));
   const segment = (name: string, layers: number[]): Segment => {
     const key = `${name}:${layers[0]}:${layers.length}`;
     const hit = cache.get(key);
@@ -174,7 +178,8 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
       const [e, p] = k.split('-') as [CostEngineKind, CostPrecision];
       return [k, stageLatency(w, layers, e, p, settings)];
     })) as Segment['cost'];
-    const s = { name, layers, macs: macsOf(layers), cost };
+    const out = outputOfName.get(name.replace(/_pre$/, ''));
+    const s: Segment = { name, layers, macs: macsOf(layers), cost, ...(out === undefined ? {} : { modelOutput: out }) };
     cache.set(key, s);
     return s;
   };
@@ -270,7 +275,7 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
     const segments = segs.map((s, i): SegmentPlacement => {
       const c = choices[pick[i]!]!;
       const cost = s.cost[`${c.engine === 'gpu' ? 'gpu' : 'dla'}-${c.precision}`];
-      return { name: s.name, engine: c.engine, precision: c.precision, nodes: s.layers.map((l) => w.layers[l]!.name), aloneMs: cost.latencyMs, loadables: cost.counts.loadables, fallbackLayers: c.engine === 'gpu' ? 0 : cost.counts.fallbackLayers };
+      return { name: s.name, engine: c.engine, precision: c.precision, nodes: s.layers.map((l) => w.layers[l]!.name), ...(s.modelOutput === undefined ? {} : { modelOutput: s.modelOutput }), aloneMs: cost.latencyMs, loadables: cost.counts.loadables, fallbackLayers: c.engine === 'gpu' ? 0 : cost.counts.fallbackLayers };
     });
     const engineLoadMs = { gpu: r[3]!, dla0: r[4]!, dla1: r[5]! };
     const bottleneck = PIPELINE_ENGINES.reduce((a, b) => (engineLoadMs[b] > engineLoadMs[a] ? b : a));
@@ -284,6 +289,9 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
 
   // a running Pareto front of raw scores; placements are built only for its members
   let front: { v: Variant; pick: number[]; r: number[] }[] = [];
+  // the best placement that keeps the whole trunk in FP16 (the webinar's accuracy choice), for the explanation
+  let bestFp16Trunk: { v: Variant; pick: number[]; r: number[] } | undefined;
+  const beats = (a: readonly number[], b: readonly number[]): boolean => (objective === 'throughput' ? a[0]! > b[0]! || (a[0] === b[0] && a[1]! < b[1]!) : a[1]! < b[1]! || (a[1] === b[1] && a[0]! > b[0]!));
   const dominatesRaw = (a: readonly number[], b: readonly number[]): boolean =>
     a[0]! >= b[0]! && a[1]! <= b[1]! && a[2]! <= b[2]! && (a[0]! > b[0]! || a[1]! < b[1]! || a[2]! < b[2]!);
   const sameRaw = (a: readonly number[], b: readonly number[]): boolean => a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
@@ -304,6 +312,11 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
       if (firstDla !== 2 && !redundant) {
         scored++;
         const r = evaluate(v, tabs, pick);
+        if (r !== undefined && (options.maxLatencyMs === undefined || r[1]! <= options.maxLatencyMs)) {
+          let fp16 = true;
+          for (let i = 0; i < v.trunk.length; i++) if (choices[pick[i]!]!.precision !== 'fp16') fp16 = false;
+          if (fp16 && (bestFp16Trunk === undefined || beats(r, bestFp16Trunk.r))) bestFp16Trunk = { v, pick: [...pick], r };
+        }
         if (r === undefined) infeasible++;
         else if (!front.some((f) => dominatesRaw(f.r, r) || sameRaw(f.r, r))) {
           front = front.filter((f) => !dominatesRaw(r, f.r));
@@ -334,7 +347,8 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
     const pick = [idx('gpu', 'fp16'), idx('dla0', 'int8'), idx('dla1', 'int8')];
     if (pick.every((p) => p >= 0) && base.trunk.length === 1) handPlacement = score(base, pick);
   }
-  const why = explain([...pareto].sort((a, b) => b.fps - a.fps), chosen, gpuOnly, handPlacement, objective, options.maxLatencyMs, eligible.length);
+  const fp16Best = bestFp16Trunk === undefined ? undefined : build(bestFp16Trunk.v, bestFp16Trunk.pick, bestFp16Trunk.r);
+  const why = explain(fp16Best, chosen, gpuOnly, handPlacement, objective, options.maxLatencyMs, eligible.length);
   return {
     basis: 'modelled by the Orin latency model (src/plan/cost), not measured',
     scored,
@@ -366,8 +380,9 @@ export function paretoSet(all: readonly ScoredPlacement[]): ScoredPlacement[] {
 }
 
 const f1 = (x: number): string => x.toFixed(1);
+const pctChange = (a: number, b: number): string => `${a >= b ? '+' : ''}${((a / b - 1) * 100).toFixed(0)}%`;
 
-function explain(pareto: readonly ScoredPlacement[], chosen: ScoredPlacement, gpuOnly: ScoredPlacement, hand: ScoredPlacement | undefined, objective: SearchObjective, maxLatency: number | undefined, eligible: number): string[] {
+function explain(fp16Best: ScoredPlacement | undefined, chosen: ScoredPlacement, gpuOnly: ScoredPlacement, hand: ScoredPlacement | undefined, objective: SearchObjective, maxLatency: number | undefined, eligible: number): string[] {
   const why: string[] = [];
   if (eligible === 0) why.push(`no Pareto placement meets --max-latency ${maxLatency} ms: the one with the lowest latency is shown`);
   why.push(
@@ -375,11 +390,10 @@ function explain(pareto: readonly ScoredPlacement[], chosen: ScoredPlacement, gp
       ? `highest modelled throughput on the Pareto set${maxLatency === undefined ? '' : ` within ${maxLatency} ms`}: ${f1(chosen.fps)} fps, bottleneck ${chosen.bottleneck} at ${f1(chosen.engineLoadMs[chosen.bottleneck])} ms per frame (gpu ${f1(chosen.engineLoadMs.gpu)}, dla0 ${f1(chosen.engineLoadMs.dla0)}, dla1 ${f1(chosen.engineLoadMs.dla1)} ms with DRAM contention)`
       : `lowest modelled latency on the Pareto set: ${f1(chosen.latencyMs)} ms along the critical path, ${f1(chosen.fps)} fps`,
   );
-  why.push(`vs GPU-only (FP16): ${f1(gpuOnly.fps)} fps, ${f1(gpuOnly.latencyMs)} ms → ${((chosen.fps / gpuOnly.fps - 1) * 100).toFixed(0)}% throughput`);
-  if (hand !== undefined) why.push(`vs the webinar's hand placement (trunk GPU FP16, heads INT8 on dla0 / dla1): ${f1(hand.fps)} fps, ${f1(hand.latencyMs)} ms → ${((chosen.fps / hand.fps - 1) * 100).toFixed(0)}% throughput`);
-  const fp16Trunk = pareto.filter((p) => p.segments.filter((s) => s.name.startsWith('trunk')).every((s) => s.precision === 'fp16'));
-  if (chosen.segments.some((s) => s.name.startsWith('trunk') && s.precision !== 'fp16') && fp16Trunk[0] !== undefined) {
-    const b = fp16Trunk[0];
+  why.push(`vs GPU-only (FP16): ${f1(gpuOnly.fps)} fps, ${f1(gpuOnly.latencyMs)} ms → ${pctChange(chosen.fps, gpuOnly.fps)} throughput`);
+  if (hand !== undefined) why.push(`vs the webinar's hand placement (trunk GPU FP16, heads INT8 on dla0 / dla1): ${f1(hand.fps)} fps, ${f1(hand.latencyMs)} ms → ${pctChange(chosen.fps, hand.fps)} throughput`);
+  if (chosen.segments.some((s) => s.name.startsWith('trunk') && s.precision !== 'fp16') && fp16Best !== undefined) {
+    const b = fp16Best;
     why.push(`keeping the trunk in FP16 (the webinar's choice for feature accuracy), the best is ${f1(b.fps)} fps, ${f1(b.latencyMs)} ms: ${b.label}`);
   }
   why.push(`INT8 runs ${(chosen.int8Share * 100).toFixed(0)}% of the MACs (placements with less INT8 are kept on the Pareto set for accuracy)`);

@@ -256,6 +256,50 @@ describe('stage files: every problem at once', () => {
     d.stages[0]!.engine = 'tpu';
     has(problemsOf(() => readStageFile(write(dir, d, 'plan.json'), { models: false })), 'stages[0].engine', /is not an engine; engines: host cpu, webgpu/);
   });
+  it('plans: the calibration cache and scales.json of an INT8 stage are read back, confined like "file" and checked on read', () => {
+    const { dir, doc } = fixture('int8-files');
+    const plan = newPlanDocument({
+      target: 'orin',
+      cut: doc.cut,
+      tensors: doc.tensors,
+      stages: doc.stages.map((s, i) => ({
+        ...s,
+        engine: (['gpu', 'dla0', 'dla1'] as const)[i]!,
+        precision: i === 0 ? ('fp16' as const) : ('int8' as const),
+        choice: { how: 'layout' as const, reason: 'test' },
+        ...(i > 0 ? { calibrationCache: `${s.name}.cache`, scales: `${s.name}.scales.json` } : {}),
+      })),
+    });
+    // The writer checks the files as the reader does: not written while the cache is missing.
+    assert.throws(() => writePlan(dir, plan), (e) => isTandemError(e, 'STAGE_FILE') && /stages\[1\]\.calibrationCache: "head-seg.cache" does not exist/.test(e.message));
+    for (const s of ['head-seg', 'head-depth']) {
+      writeFileSync(join(dir, `${s}.cache`), 'TRT-8601-EntropyCalibration2\n');
+      writeFileSync(join(dir, `${s}.scales.json`), '{}\n');
+    }
+    const back = readPlan(writePlan(dir, plan));
+    assert.deepEqual(back.stages.map((s) => [s.calibrationCache, s.scales]), [[undefined, undefined], ['head-seg.cache', 'head-seg.scales.json'], ['head-depth.cache', 'head-depth.scales.json']]);
+    const outside = join(tmp.dir, 'outside.cache');
+    writeFileSync(outside, 'TRT-8601-EntropyCalibration2\n');
+    symlinkSync(outside, join(dir, 'link.cache'));
+    const d = plain(plan) as { stages: Record<string, unknown>[] };
+    d.stages[1]!.calibrationCache = '../x.cache';
+    d.stages[2]!.calibrationCache = 'link.cache';
+    d.stages[2]!.scales = '/abs/scales.json';
+    d.stages[0]!.scales = 'head-seg.scales.json';
+    // Shape problems and file problems together, in one error.
+    const p = problemsOf(() => readStageFile(write(dir, d, 'plan.json')));
+    has(p, 'stages[1].calibrationCache', /leaves the folder of this file/);
+    has(p, 'stages[2].scales', /absolute path/);
+    has(p, 'stages[2].calibrationCache', /leaves the folder of this file through a symlink/);
+    d.stages[1]!.calibrationCache = 'gone.cache';
+    d.stages[2]!.calibrationCache = 'head-depth.onnx';
+    d.stages[2]!.scales = 'head-depth.scales.json';
+    const q = problemsOf(() => readStageFile(write(dir, d, 'plan.json'), { models: false }));
+    has(q, 'stages[1].calibrationCache', /"gone.cache" does not exist/);
+    has(q, 'stages[0].scales', /is given, but the stage runs fp16; INT8 scales belong to INT8 stages only/);
+    has(q, 'stages[2].calibrationCache', /"head-depth.onnx" is the stage's model file/);
+    assert.equal(q.length, 3);
+  });
   it('names from the file are quoted with control characters escaped', () => {
     const { dir, doc } = fixture('escape');
     const d = plain(doc) as { stages: Record<string, unknown>[] };

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/main.js';
 import { getReferenceModel } from '../../src/models/index.js';
-import { saveModel } from '../../src/onnx/load-save.js';
+import { loadModel, saveModel } from '../../src/onnx/load-save.js';
+import { splitModel, writeSplit } from '../../src/passes/index.js';
+import { PREPROCESS_METADATA_KEY } from '../../src/quant/index.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const tmp = tempDir('tandem-plan-cli-');
@@ -44,6 +47,37 @@ describe('tandem plan (CLI)', () => {
     assert.deepEqual([depth.engine, depth.choice.how], ['cpu', 'pinned']);
     assert.ok(j.timings.length >= 5 && j.timings.every((t) => /^measured: (cpu|dla-emulated|webgpu), this machine, median of 1 runs$/.test(t.what)));
     assert.equal(j.assignment.bottleneck, 'cpu');
+    // webgpu could be chosen for the other stages, so it was probed (in a child process: see probeEngine).
+    assert.ok(/^webgpu: not timed \(engine webgpu cannot start on this machine/m.test(r.err) || j.timings.some((t) => t.what.startsWith('measured: webgpu')), r.err);
+  });
+  it('--target host with every stage pinned off webgpu: webgpu is not probed; INT8 stages carry their cache', async () => {
+    const stages = join(tmp.dir, 'split');
+    writeSplit(splitModel(loadModel(modelPath), { auto: true }), stages);
+    const out = join(tmp.dir, 'host-pinned');
+    const pins = ['backbone=cpu', 'head-segmentation=dla-emulated', 'head-depth=cpu'].flatMap((p) => ['--engine', p]);
+    const r = await cli('plan', join(stages, 'split.json'), '--target', 'host', '--method', 'max', '--samples', '2', '--iterations', '1', ...pins, '-o', out);
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.err, /webgpu/);
+    assert.match(r.out, /INT8 stages' TensorRT calibration caches and scales: head-segmentation: head-segmentation.cache, head-segmentation.scales.json\n/);
+    assert.ok(existsSync(join(out, 'head-segmentation.cache')) && !existsSync(join(out, 'head-depth.cache')));
+  });
+  it('--calib images: preprocessed as the metadata of the model states (tandem.preprocess), also through a split.json', async () => {
+    const m = mt.build({ ...mt.smallOptions });
+    m.metadata = [[PREPROCESS_METADATA_KEY, JSON.stringify({ mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], channelOrder: 'bgr' })]];
+    const path = join(tmp.dir, 'with-metadata.onnx');
+    saveModel(m, path);
+    const images = join(tmp.dir, 'images');
+    mkdirSync(images);
+    for (let i = 0; i < 2; i++) await sharp(Buffer.alloc(12 * 10 * 3, 40 + 80 * i), { raw: { width: 12, height: 10, channels: 3 } }).png().toFile(join(images, `f${i}.png`));
+    const stated = /calibration images preprocessed as the model's metadata \(tandem\.preprocess\) states: 2 images in .*images \(stretch to \d+x\d+, bgr, nchw, scale 0\.003922, mean 0\.5\/0\.5\/0\.5, std 0\.25\/0\.25\/0\.25\)/;
+    const r = await cli('plan', path, '--target', 'orin', '--calib', images, '--method', 'max', '--no-verify', '-o', join(tmp.dir, 'meta-orin'));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, stated);
+    const stages = join(tmp.dir, 'meta-split');
+    writeSplit(splitModel(m, { auto: true }), stages, { source: path });
+    const s = await cli('plan', join(stages, 'split.json'), '--target', 'orin', '--calib', images, '--method', 'max', '--no-verify', '-o', join(tmp.dir, 'meta-orin-2'));
+    assert.equal(s.code, 0, s.err);
+    assert.match(s.err, stated);
   });
   it('flag errors are one line with the code', async () => {
     const bad = await cli('plan', modelPath, '--target', 'host', '--engine', 'head-depth', '-o', join(tmp.dir, 'bad'));

@@ -5,7 +5,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, after, describe, it } from 'node:test';
 import { readPlan } from '../../src/io/stage-file/index.js';
-import { loadModel } from '../../src/onnx/index.js';
+import { getReferenceModel } from '../../src/models/index.js';
+import { loadModel, saveModel } from '../../src/onnx/index.js';
 import { exportBundle } from '../../src/plan/index.js';
 import { artifactPaths } from '../../src/quant/index.js';
 import { isTandemError } from '../../src/util/errors.js';
@@ -21,7 +22,7 @@ describe('tandem export (bundle)', () => {
   before(() => {
     planPath = fixturePlan(join(dir, 'plan'));
   });
-  after(() => { if (!process.env.KEEP) cleanup(); else console.log("KEPT", dir); });
+  after(cleanup);
 
   for (const trt of ['8.6', '10.x', '11.4'] as const) {
     it(`TensorRT ${trt}: the flags that version accepts, hashes that match, scripts that pass bash -n and shellcheck`, (t) => {
@@ -96,5 +97,32 @@ describe('tandem export (bundle)', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /modelled/);
     assert.ok(existsSync(join(dir, 'cli-bundle', 'manifest.json')));
+  });
+});
+
+describe('tandem export of a plan written by tandem plan --target orin (Q/DQ stages, INT8 hand-offs)', () => {
+  const { dir, cleanup } = tempDir();
+  after(cleanup);
+
+  it('8.6 translates the Q/DQ into caches (hand-offs int8:chw32), 11.4 keeps the typed models', async () => {
+    const m = getReferenceModel('multitask');
+    const model = join(dir, 'mt.onnx');
+    saveModel(m.build({ ...m.smallOptions }), model);
+    const p = await cli('plan', model, '--target', 'orin', '--samples', '1', '--no-verify', '-o', join(dir, 'plan'));
+    assert.equal(p.code, 0, p.stderr);
+    const plan = readPlan(join(dir, 'plan', 'plan.json'));
+    const m86 = exportBundle(plan, { trt: '8.6', out: join(dir, 'b86') });
+    const trunk = m86.stages.find((s) => s.engine === 'gpu')!;
+    assert.ok(trunk.outputFormats.every((f) => f === 'int8:chw32'), trunk.outputFormats.join(','));
+    for (const s of m86.stages.filter((x) => x.dlaCore !== null)) {
+      assert.ok(s.calib !== null && s.inputFormats.every((f) => f === 'int8:chw32'));
+      assert.ok(!loadModel(join(dir, 'b86', s.onnx)).graph.nodes.some((n) => n.op === 'QuantizeLinear'), 'implicit INT8: no Q/DQ left');
+    }
+    const m11 = exportBundle(plan, { trt: '11.4', out: join(dir, 'b11') });
+    for (const s of m11.stages.filter((x) => x.dlaCore !== null)) {
+      assert.equal(s.calib, null);
+      assert.ok(loadModel(join(dir, 'b11', s.onnx)).graph.nodes.some((n) => n.op === 'DequantizeLinear'), 'typed Q/DQ kept');
+    }
+    if (shellcheck) for (const b of ['b86', 'b11']) for (const f of ['build.sh', 'bench.sh']) assert.equal(spawnSync('shellcheck', ['-s', 'bash', join(dir, b, f)]).status, 0, `${b}/${f}`);
   });
 });

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSplit } from '../../src/io/stage-file/index.js';
 import type { Model } from '../../src/ir/model.js';
-import { getReferenceModel } from '../../src/models/index.js';
+import { buildMultitask } from '../../src/models/index.js';
 import { loadModel, saveModel } from '../../src/onnx/index.js';
 import { splitModel, writeSplit } from '../../src/passes/index.js';
 import { writeOrinPlan } from '../../src/plan/index.js';
@@ -10,8 +10,7 @@ import { applyQdqPlan, artifactPaths, planQdq, writeCalibrationCache } from '../
 
 /** A small multi-task split with an orin plan: backbone FP16 on the GPU, heads INT8 on dla0/dla1, with the artifacts quantize writes. */
 export function fixturePlan(dir: string): string {
-  const m = getReferenceModel('multitask');
-  const split = splitModel(m.build({ ...m.smallOptions, segLinear: 'conv', foldBatchNorm: true } as never), { auto: true });
+  const split = splitModel(buildMultitask({ height: 64, width: 128, segLinear: 'conv', foldBatchNorm: true }), { auto: true });
   writeSplit(split, dir);
   const loaded = readSplit(join(dir, 'split.json'));
   const heads = loaded.stages.filter((s) => s.kind !== 'backbone');

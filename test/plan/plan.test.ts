@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readPlan } from '../../src/io/stage-file/index.js';
@@ -9,6 +9,7 @@ import { getReferenceModel } from '../../src/models/index.js';
 import { loadModel } from '../../src/onnx/load-save.js';
 import { splitModel, writeSplit } from '../../src/passes/index.js';
 import { chooseHostAssignment, planDeployment, type HostEngines, type StageTiming } from '../../src/plan/index.js';
+import { readCalibrationCache } from '../../src/quant/index.js';
 import { getEngine } from '../../src/runtime/engines/registry.js';
 import { isTandemError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/fixtures.js';
@@ -66,11 +67,30 @@ describe('tandem plan: orin', () => {
     assert.ok(d.boundary?.ok && d.boundary.maxAbsDiff === 0);
     assert.match(d.notes.join('\n'), /generated inputs/);
     assert.equal(plan.source, 'multitask.onnx');
+    // INT8 stages carry the TensorRT calibration cache and scales.json of tandem quantize; the FP16 trunk none.
+    assert.deepEqual(plan.stages.map((s) => [s.calibrationCache, s.scales]), [
+      [undefined, undefined],
+      ['head-segmentation.cache', 'head-segmentation.scales.json'],
+      ['head-depth.cache', 'head-depth.scales.json'],
+    ]);
+    for (const s of plan.stages.slice(1)) {
+      const cache = readCalibrationCache(readFileSync(join(out, s.calibrationCache!), 'utf8'));
+      assert.equal(cache.header.version, 8601);
+      for (const t of s.inputs) assert.ok(cache.scales.get(t)! > 0, `${s.name}.cache has a scale for its input ${t}`);
+      // The INT8 hand-off's scale is the cache's scale of that tensor (the producer quantizes with it).
+      for (const t of s.inputs) assert.ok(Math.abs(plan.tensors.find((x) => x.name === t)!.quantization!.scale - cache.scales.get(t)!) <= 1e-6 * cache.scales.get(t)!);
+      const scales = JSON.parse(readFileSync(join(out, s.scales!), 'utf8')) as { activations: Record<string, unknown> };
+      assert.ok(Object.keys(scales.activations).length > 0);
+    }
+    assert.deepEqual(d.files.map((f) => f.slice(out.length + 1)), ['backbone.onnx', 'head-segmentation.onnx', 'head-segmentation.cache', 'head-segmentation.scales.json', 'head-depth.onnx', 'head-depth.cache', 'head-depth.scales.json', 'plan.json']);
   });
   it('a pinned head runs where it is pinned; its hand-offs stay float (one reader is not INT8)', async () => {
     const out = join(tmp.dir, 'orin-pin');
-    const d = await planDeployment({ model }, { ...quick, target: 'orin', out, pins: { 'head-depth': 'gpu' } });
+    const d = await planDeployment({ model }, { ...quick, target: 'orin', out, pins: { 'head-depth': 'gpu' }, trtVersion: '10.3.0' });
     const depth = d.plan.stages.find((s) => s.name === 'head-depth')!;
+    assert.equal(depth.calibrationCache, undefined, 'an FP16 stage has no calibration cache');
+    assert.equal(existsSync(join(out, 'head-depth.cache')), false);
+    assert.equal(readCalibrationCache(readFileSync(join(out, 'head-segmentation.cache'), 'utf8')).header.version, 100300);
     assert.deepEqual([depth.engine, depth.precision, depth.choice.how], ['gpu', 'fp16', 'pinned']);
     assert.equal(d.plan.stages.find((s) => s.name === 'head-segmentation')!.engine, 'dla0');
     assert.ok(d.plan.tensors.every((t) => t.quantization === undefined));
@@ -141,13 +161,30 @@ describe('tandem plan: what it refuses', () => {
     await refuse({ pins: { backbone: 'dla0' } }, 'UNKNOWN_NAME', /"dla0" is not an engine of target host; engines: cpu, webgpu, cuda, tensorrt, dla-emulated/);
     await refuse({ target: 'orin', pins: { backbone: 'cpu' } }, 'UNKNOWN_NAME', /not an engine of target orin; engines: gpu, dla0, dla1/);
     await refuse({ pins: { backbone: 'dla-emulated' } }, 'USAGE', /the DLA emulation runs INT8 heads; "backbone" is the backbone/);
+    await refuse({ target: 'orin', trtVersion: '9.1' }, 'USAGE', /no known calibration-cache header number for major version 9/);
     assert.equal(existsSync(join(tmp.dir, 'refused')), false);
   });
   it('an output that is a file, and a host plan without engines', async () => {
     const file = join(tmp.dir, 'a-file');
     writeFileSync(file, 'x');
-    await refuse({ out: file }, 'FILE_EXISTS', /is a file, not a folder/);
+    await refuse({ out: file }, 'OUTPUT_PATH', /is an existing file, not a folder/);
+    await refuse({ out: join(file, 'sub') }, 'OUTPUT_PATH', /a-file is a file, so the folder cannot be made there/);
     await assert.rejects(planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'x') }), (e) => isTandemError(e, 'USAGE'));
+  });
+  it('outputs are checked before any work: no calibration, no timing', async () => {
+    const file = join(tmp.dir, 'a-file-2');
+    writeFileSync(file, 'x');
+    const events: string[] = [];
+    await refuse({ target: 'orin', out: file, onProgress: (p) => void events.push(p.phase) }, 'OUTPUT_PATH', /is an existing file/);
+    assert.deepEqual(events, []);
+  });
+  it('a plan that fails while writing leaves no final-named file (the set is staged, then renamed)', async () => {
+    // A folder where plan.json goes: the stage models are written, plan.json cannot be moved into place.
+    const out = join(tmp.dir, 'fails-late');
+    mkdirSync(join(out, 'plan.json'), { recursive: true });
+    await assert.rejects(planDeployment({ model }, { ...quick, target: 'orin', out }), (e) => isTandemError(e, 'IO') && /plan\.json is a folder/.test(e.message));
+    assert.deepEqual(readdirSync(out), ['plan.json'], 'no stage model, no staging folder left');
+    assert.deepEqual(readdirSync(join(out, 'plan.json')), []);
   });
   it('a pinned engine that could not time the stage', async () => {
     const d = planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'y'), engines, pins: { backbone: 'webgpu' }, timing: { iterations: 1 } });

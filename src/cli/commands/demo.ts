@@ -11,6 +11,7 @@ import { evalStep } from '../demo-steps/eval-step.js';
 import { writeSplit } from '../../passes/index.js';
 import { runOnce } from '../../runtime/run-once.js';
 import { analyzeStep } from '../demo-steps/analyze-step.js';
+import { orinStep } from '../demo-steps/orin-step.js';
 import { pipelineStep } from '../demo-steps/pipeline-step.js';
 import { planStep } from '../demo-steps/plan-step.js';
 import { prepareSplitStep } from '../demo-steps/prepare-split-step.js';
@@ -89,6 +90,8 @@ export const demoCommand: CliCommand = {
 
         await pipelineStep(plans.host.plan, ctx, { workDir: out, durationS: flags.small ? 2 : 5 });
         ctx.print('');
+        orinStep(prepared, plans.orin, ctx, { workDir: out });
+        ctx.print('');
         reportStep(ctx, { workDir: out, modelPath, prepared, prepareReport: report, verification });
         ctx.print('');
         ctx.print(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; everything is in ${out}:`);
@@ -97,6 +100,7 @@ export const demoCommand: CliCommand = {
           ['stages + split.json', join(out, 'stages')],
           ['INT8 calibration caches, scales.json, Q/DQ heads', join(out, 'quantize')],
           ['orin plan (written for the target; modelled)', join(out, 'plan-orin', 'plan.json')],
+          ['Orin build bundles (TensorRT 8.6, 11.4)', join(out, 'bundle-trt8.6')],
           ['host plan (run here)', join(out, 'plan-host', 'plan.json')],
           ['bench numbers', join(out, 'bench', 'bench.json')],
           ['Chrome trace (open in https://ui.perfetto.dev)', join(out, 'bench', 'trace.json')],
@@ -104,7 +108,7 @@ export const demoCommand: CliCommand = {
           ['HTML report', join(out, 'report.html')],
         ] as const) ctx.print(`  ${what.padEnd(48)} ${where}`);
         ctx.print('Measured: the cpu run time, the host plan timings and the bench above (this machine). Emulated: INT8 fidelity (Q/DQ models on onnxruntime cpu).');
-        ctx.print('Modelled: DLA coverage, regions and crossings (from the DLA rules of the reference; no DLA runs here).');
+        ctx.print('Modelled: DLA coverage, regions and crossings (from the DLA rules of the reference; no DLA runs here); Orin latencies and throughputs (the fitted latency model).');
       });
   },
 };

@@ -1,14 +1,19 @@
 import { quote } from '../../util/text.js';
 import { checkOutputDir } from '../../util/fs.js';
-import { GraphBuilder, buildModel } from '../../ir/builder.js';
 import type { HostEngine, Plan } from '../../io/stage-file/types.js';
+import type { Model } from '../../ir/model.js';
 import { loadModel } from '../../onnx/load-save.js';
 import { planDeployment, type Deployment, type HostEngines, type PlanProgress, type PlanSource } from '../../plan/index.js';
-import { CALIBRATION_METHODS, isCalibrationMethod, isSplitManifestPath, modelInputSpecs, openCalibrationFolder, type CalibrationMethod, type SessionOpener } from '../../quant/index.js';
+import { CALIBRATION_METHODS, PREPROCESS_METADATA_KEY, isCalibrationMethod, preprocessFromMetadata, type CalibrationSource, isSplitManifestPath, modelInputSpecs, openCalibrationFolder, type CalibrationMethod, type SessionOpener } from '../../quant/index.js';
+import { readSplit } from '../../io/stage-file/index.js';
+import { probeEngine } from '../../runtime/engines/probe.js';
 import { getEngine } from '../../runtime/engines/registry.js';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { TandemError, isTandemError } from '../../util/errors.js';
 import type { CliContext, Progress } from '../context.js';
-import { collect, list, oneOf, positiveInt } from '../parse.js';
+import { collect, finiteNumber, list, oneOf, positiveInt } from '../parse.js';
+import { searchPins } from './plan-search.js';
 import type { CliCommand } from './types.js';
 
 interface PlanFlags {
@@ -18,10 +23,14 @@ interface PlanFlags {
   calib?: string;
   engine: string[];
   method: string;
+  trtVersion: string;
   samples: number;
   iterations: number;
   verify: boolean;
   json?: boolean;
+  search?: boolean;
+  objective?: 'throughput' | 'latency';
+  maxLatency?: number;
 }
 
 export const planCommand: CliCommand = {
@@ -37,10 +46,14 @@ export const planCommand: CliCommand = {
       .option('--calib <dir>', 'calibration data for the INT8 stages: a folder of images, .npz or .npy (default: generated inputs, with a warning)')
       .option('--engine <stage=engine>', 'pin a stage to an engine (repeatable): host cpu|webgpu|cuda|tensorrt|dla-emulated, orin gpu|dla0|dla1', collect, [])
       .option('--method <method>', `calibration method: ${CALIBRATION_METHODS.join(', ')}`, 'entropy')
+      .option('--trt-version <x.y.z>', 'TensorRT version that reads the INT8 stages\' calibration caches: 8.6.1 (DRIVE OS 6.0 / JetPack 6.0), 10.3.0 (JetPack 6.1+); another major version ignores the cache', '8.6.1')
       .option('--samples <n>', 'generated calibration inputs when --calib is not given', positiveInt, 8)
       .option('--iterations <n>', 'host: timed runs per stage and engine (median kept)', positiveInt, 5)
       .option('--no-verify', 'skip the numerical check of the INT8 hand-offs')
       .option('--json', 'print the plan, the timings and the checks as JSON')
+      .option('--search', 'orin: search cut points, engines and precisions with the latency model (prints the Pareto set; the plan takes the best engines for its stages)')
+      .option('--objective <o>', 'with --search: throughput or latency', oneOf(['throughput', 'latency'] as const), 'throughput')
+      .option('--max-latency <ms>', 'with --search: only choose placements at or under this modelled latency', finiteNumber)
       .addHelpText(
         'after',
         [
@@ -54,20 +67,37 @@ export const planCommand: CliCommand = {
       .action(async (input: string, flags: PlanFlags) => {
         checkOutputDir(flags.out);
         if (!isCalibrationMethod(flags.method)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(flags.method)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
-        const pins = parsePins(flags.engine);
+        let pins: Record<string, string> = parsePins(flags.engine);
         const split = isSplitManifestPath(input);
-        const source: PlanSource = split ? { splitPath: input } : { model: loadModel(input), path: input };
+        const source: PlanSource & { model?: Model } = split ? { splitPath: input } : { model: loadModel(input), path: input };
+        if (flags.search) {
+          if (flags.target !== 'orin' || !('model' in source)) throw new TandemError('USAGE', '--search plans a model (not a split.json) for --target orin');
+          pins = { ...searchPins(source.model.clone(), flags, ctx, flags.json ?? false), ...pins };
+        }
         const cut = flags.split === undefined || flags.split === 'auto' ? flags.split : list(flags.split);
         const calib = flags.calib;
         const progress = progressOf(ctx);
-        const engines = flags.target === 'host' ? await hostEngines(ctx) : undefined;
+        const splitDoc = split ? readSplit(input, { models: false }) : undefined;
+        const stages = splitDoc?.stages.map((s) => s.name);
+        // Images are preprocessed as the model states in its metadata (tandem.preprocess), where it does.
+        const stated = source.model !== undefined ? source.model.metadata : splitDoc?.source !== undefined ? sourceMetadata(input, splitDoc.source) : [];
+        const openCalib = (dir: string, entry: Model): CalibrationSource => {
+          const image = preprocessFromMetadata(entry.metadata) ?? preprocessFromMetadata(stated);
+          const c = openCalibrationFolder(dir, modelInputSpecs(entry), image !== undefined ? { image } : {});
+          if (image !== undefined && c.description.includes(' images in ')) ctx.note(`calibration images preprocessed as the model's metadata (${PREPROCESS_METADATA_KEY}) states: ${c.description}`);
+          return c;
+        };
+        // webgpu matters unless every stage is pinned to another engine (a model source: the stages are not known yet).
+        const webgpu = stages === undefined || stages.some((s) => pins[s] === undefined || pins[s] === 'webgpu');
+        const engines = flags.target === 'host' ? await hostEngines(ctx, { webgpu }) : undefined;
         const d = await planDeployment(source, {
           target: flags.target,
           out: flags.out,
           ...(cut !== undefined ? { split: cut as 'auto' | string[] } : {}),
-          ...(calib !== undefined ? { calibration: (entry) => openCalibrationFolder(calib, modelInputSpecs(entry)) } : {}),
+          ...(calib !== undefined ? { calibration: (entry: Model) => openCalib(calib, entry) } : {}),
           generatedSamples: flags.samples,
           method: flags.method as CalibrationMethod,
+          trtVersion: flags.trtVersion,
           opener: getEngine('cpu'),
           verifyOpener: semanticsOpener,
           ...(engines !== undefined ? { engines } : {}),
@@ -97,6 +127,21 @@ export const planCommand: CliCommand = {
   },
 };
 
+/**
+ * The metadata of the model a split.json was made from (its `source`, relative to the split's folder or to
+ * here); none where it is not there or not readable (the preprocessing then falls back to the defaults).
+ */
+function sourceMetadata(splitPath: string, source: string): (readonly [string, string])[] {
+  const path = [resolve(dirname(splitPath), source), resolve(source)].find((p) => existsSync(p));
+  if (path === undefined) return [];
+  try {
+    return loadModel(path, { weights: 'lazy' }).metadata;
+  } catch (e) {
+    if (isTandemError(e)) return [];
+    throw e;
+  }
+}
+
 /** onnxruntime cpu with graph optimizations off: the boundary check compares ONNX semantics (see PlanOptions.verifyOpener). */
 export const semanticsOpener: SessionOpener = { open: (m) => getEngine('cpu').open(m, { graphOptimization: 'disabled' }) };
 
@@ -111,18 +156,18 @@ function parsePins(entries: readonly string[]): Record<string, string> {
   return pins;
 }
 
-/** The engines that start here: cpu and its DLA emulation always; webgpu where an adapter opens. */
-export async function hostEngines(ctx: CliContext): Promise<HostEngines> {
+/**
+ * The engines that start here: cpu and its DLA emulation always; webgpu where an adapter opens. webgpu is
+ * probed only where it could be chosen (some stage is not pinned elsewhere), once, in a child process:
+ * Dawn prints its own "Couldn't load Vulkan" warning on machines without a GPU, which no onnxruntime
+ * setting silences (see probeEngine).
+ */
+export async function hostEngines(ctx: CliContext, needed: { webgpu?: boolean } = {}): Promise<HostEngines> {
   const available: HostEngine[] = ['cpu'];
-  const b = new GraphBuilder('probe', { opset: 17 });
-  b.output(b.relu(b.input('x', 'float32', [1, 4])), 'float32', [1, 4]);
-  try {
-    const s = await getEngine('webgpu').open(buildModel(b));
-    await s.close();
-    available.push('webgpu');
-  } catch (e) {
-    if (!isTandemError(e)) throw e;
-    ctx.note(`webgpu: not timed (${e.message.split(';')[0]})`);
+  if (needed.webgpu !== false) {
+    const problem = await probeEngine('webgpu');
+    if (problem === undefined) available.push('webgpu');
+    else ctx.note(`webgpu: not timed (${problem.message.split(';')[0]})`);
   }
   available.push('dla-emulated');
   return { available, open: (e, m) => getEngine(e).open(m) };
@@ -176,6 +221,8 @@ export function formatDeployment(d: Deployment): string[] {
     lines.push('', 'modelled ms per frame (roofline over the op cost table at peak rates; not measured, no Orin here):');
     for (const s of p.stages) lines.push(`  ${s.name.padEnd(w)}  ${Object.entries(s.choice.timingsMs ?? {}).map(([k, v]) => `${k} ${fmt(v)}`).join('  ')}`);
   }
+  const cached = p.stages.filter((s) => s.calibrationCache !== undefined);
+  if (cached.length > 0) lines.push('', `INT8 stages' TensorRT calibration caches and scales: ${cached.map((s) => `${s.name}: ${s.calibrationCache}, ${s.scales}`).join('; ')}`);
   const q = p.tensors.filter((t) => t.quantization !== undefined);
   if (q.length > 0) {
     lines.push('', `INT8 hand-offs (quantized in the producer, a quarter of the FP32 bytes): ${q.map((t) => `${t.name} ${t.from} → ${t.to.join(', ')} (scale ${t.quantization!.scale.toPrecision(4)})`).join('; ')}`);

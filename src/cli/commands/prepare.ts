@@ -1,8 +1,9 @@
 import { Option } from 'commander';
+import type { Model } from '../../ir/model.js';
 import { loadModel, modelFiles, saveModel, savedModelFiles } from '../../onnx/index.js';
-import { PASS_NAMES, prepareModel, type PrepareReport, type PrepareResult } from '../../passes/index.js';
+import { PASS_NAMES, prepareModel, pruneTwoFour, type PrepareReport, type PrepareResult } from '../../passes/index.js';
 import { checkEquivalent, type EquivalenceReport } from '../../runtime/verify.js';
-import { TARGETS, getTarget, type AnalysisSummary } from '../../targets/index.js';
+import { TARGETS, convSparsity, getTarget, type AnalysisSummary } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
 import { assertOutputsFree, checkOutputFile } from '../../util/fs.js';
 import { unusedDimsNotes } from '../dims.js';
@@ -41,6 +42,7 @@ export const prepareCommand: CliCommand = {
       .option('--dims <name=size,...>', 'sizes for symbolic input dims (analysis and verification)', dimSizes)
       .option('--no-verify', 'skip the onnxruntime check that outputs are unchanged')
       .option('--rewrites', 'list every rewrite, not just counts')
+      .option('--prune-2:4', '2:4-prune the Convs that qualify (Orin DLA sparse INT8, C > 64) in the written copy, for functional and speed tests: outputs change, accuracy needs retraining')
       .option('--json', 'print the report as JSON')
       .addHelpText(
         'after',
@@ -67,13 +69,15 @@ export const prepareCommand: CliCommand = {
             `the prepared model's outputs differ from ${modelPath}'s on onnxruntime cpu: ${bad.map((c) => `${c.name} rel L2 ${c.relL2.toExponential(2)}`).join(', ')} (tolerance ${TOLERANCE}); nothing written — rerun with --passes to find the pass, and report it`,
           );
         }
-        const saved = saveModel(result.model, flags.out);
+        const prune = (flags as unknown as Record<string, unknown>)['prune2:4'] === true ? await pruneForTests(result.model) : undefined;
+        const saved = saveModel(prune?.model ?? result.model, flags.out);
         if (flags.json) {
-          ctx.printJson(prepareJson(modelPath, saved.path, saved.bytes, result.report, verification));
+          ctx.printJson({ ...(prepareJson(modelPath, saved.path, saved.bytes, result.report, verification) as object), ...(prune ? { prune: prune.report } : {}) });
           return;
         }
         for (const line of formatPrepare(modelPath, result.report, { rewrites: flags.rewrites ?? false })) ctx.print(line);
         ctx.print(verification === undefined ? 'verified   skipped (--no-verify)' : `verified   ${formatVerification(verification)}`);
+        if (prune) for (const line of prune.lines) ctx.print(line);
         ctx.print(`wrote      ${saved.path} (${saved.bytes} bytes)`);
       });
   },
@@ -145,3 +149,23 @@ export function formatVerification(v: EquivalenceReport): string {
   return `onnxruntime cpu, ${v.trials} fresh random input sets: ${parts.join(', ')} (tolerance ${v.tolerance.toExponential(0)}, measured)`;
 }
 
+
+/**
+ * --prune-2:4: prunes a copy (passes/prune-two-four) and checks it numerically: every pruned Conv now
+ * follows 2:4, the pruned copy runs on onnxruntime cpu, and how far its outputs moved is reported
+ * (random inputs): the copy is for functional and speed tests, its accuracy needs retraining.
+ */
+async function pruneForTests(model: Model): Promise<{ model: Model; lines: string[]; report: unknown }> {
+  const { model: pruned, convs } = pruneTwoFour(model);
+  const after = new Map(convSparsity(pruned).map((c) => [c.node, c]));
+  const broken = convs.filter((c) => c.pruned && after.get(c.node)?.follows !== true);
+  if (broken.length > 0) throw new TandemError('VERIFY_FAILED', `2:4 pruning left ${broken.length} Conv(s) off the pattern (${broken.slice(0, 3).map((c) => c.node).join(', ')}); nothing written — report this`);
+  const v = await checkEquivalent(model, pruned, { tolerance: Number.MAX_VALUE, trials: 1 });
+  const n = convs.filter((c) => c.pruned).length;
+  const change = v.outputs.map((o) => `${o.name} rel L2 ${o.relL2.toExponential(2)}`).join(', ');
+  return {
+    model: pruned,
+    lines: [`pruned     2:4 along C in ${n} of ${convs.length} Convs (${convs.reduce((a, c) => a + c.zeroed, 0)} weights zeroed); all now follow the pattern; outputs moved by ${change} on onnxruntime cpu (random inputs) — a copy for functional and speed tests: accuracy needs retraining with the 2:4 mask`],
+    report: { convs, outputChange: v.outputs, note: 'functional and speed tests only: accuracy needs retraining (fine-tune with the 2:4 mask)' },
+  };
+}

@@ -20,12 +20,14 @@ const stageName = z
   .regex(STAGE_NAME, 'is not a safe file name: use letters, digits, ".", "_" and "-", not starting with "."');
 
 /** A path relative to the document's folder that stays inside it (symlinks are resolved on load). */
-const relativeFile = z
-  .string()
-  .min(1, 'is empty; give the stage model file relative to this file')
-  .refine((f) => !f.includes('\0'), 'holds a NUL character')
-  .refine((f) => !isAbsolute(f) && !/^[A-Za-z]:/.test(f), 'is an absolute path; stage files are relative to the folder of this file')
-  .refine((f) => !normalize(f).split(/[\\/]/).includes('..'), 'leaves the folder of this file ("..")');
+const relativePath = (what: string) =>
+  z
+    .string()
+    .min(1, `is empty; give the ${what} relative to this file`)
+    .refine((f) => !f.includes('\0'), 'holds a NUL character')
+    .refine((f) => !isAbsolute(f) && !/^[A-Za-z]:/.test(f), 'is an absolute path; stage files are relative to the folder of this file')
+    .refine((f) => !normalize(f).split(/[\\/]/).includes('..'), 'leaves the folder of this file ("..")');
+const relativeFile = relativePath('stage model file');
 
 const tensorName = z.string().min(1, 'is an empty tensor name');
 const dim = z.union([z.number().int().nonnegative(), z.string(), z.null()]);
@@ -80,6 +82,8 @@ const planStage = splitStage.extend({
     reason: z.string(),
     timingsMs: z.record(z.string(), z.number().nonnegative()).optional(),
   }),
+  calibrationCache: relativePath('TensorRT calibration cache').optional(),
+  scales: relativePath('scales.json').optional(),
 });
 
 const quantization = z.object({

@@ -85,6 +85,13 @@ export interface PlanStage extends StageEntry {
   /** Options for the engine's session (threads, graph optimisation level, ...). */
   readonly engineOptions?: Readonly<Record<string, string | number | boolean>>;
   readonly choice: EngineChoice;
+  /**
+   * INT8 stages: the TensorRT calibration cache of the stage's float tensors (as `tandem quantize`
+   * writes it, `<stage>.cache`), relative to the plan's folder and inside it like `file`.
+   */
+  readonly calibrationCache?: string;
+  /** INT8 stages: the stage's scales.json (quant/ ScalesDocument, `<stage>.scales.json`), relative and inside like `file`. */
+  readonly scales?: string;
 }
 
 /** INT8 hand-off: the producer quantizes with this scale; the consumers start at the matching DequantizeLinear. */

@@ -8,7 +8,10 @@ import { isTandemError } from '../../util/errors.js';
 import { stageOrder } from './order.js';
 import { quote } from '../../util/text.js';
 import type { StageFileProblem } from './problems.js';
-import { HOST_ENGINES, TARGET_ENGINES, type PlanDocument, type StageDocument, type TensorEntry } from './types.js';
+import { HOST_ENGINES, TARGET_ENGINES, type PlanDocument, type PlanStage, type StageDocument, type TensorEntry } from './types.js';
+
+/** The files a plan stage may name besides its model (INT8 stages: the calibration cache and scales.json). */
+const PLAN_STAGE_FILES = ['calibrationCache', 'scales'] as const;
 
 /**
  * How the fields of a stage file fit together: unique names, tensors that connect (every stage input is
@@ -92,6 +95,10 @@ function checkPlan(doc: PlanDocument): StageFileProblem[] {
   const allowed: readonly string[] = doc.target === 'orin' ? TARGET_ENGINES : HOST_ENGINES;
   doc.stages.forEach((s, i) => {
     if (!allowed.includes(s.engine)) problems.push({ path: `stages[${i}].engine`, message: `${quote(s.engine)} is not an engine of target ${quote(doc.target)}; engines there: ${allowed.join(', ')}` });
+    for (const key of ['calibrationCache', 'scales'] as const) {
+      if (s[key] !== undefined && s.precision !== 'int8') problems.push({ path: `stages[${i}].${key}`, message: `is given, but the stage runs ${s.precision}; INT8 scales belong to INT8 stages only` });
+      if (s[key] !== undefined && resolve('/', s[key]) === resolve('/', s.file)) problems.push({ path: `stages[${i}].${key}`, message: `${quote(s[key])} is the stage's model file; give the ${key === 'scales' ? 'scales.json' : 'calibration cache'} its own file` });
+    }
   });
   doc.tensors.forEach((t, i) => {
     if (t.quantization === undefined) return;
@@ -125,6 +132,12 @@ export function checkStageFiles(doc: StageDocument, dir: string, options: FileCh
   const declared = new Map<string, { stage: string; role: 'produced' | 'read'; dtype: DataType | undefined; shape: readonly Dim[] | undefined }[]>();
   doc.stages.forEach((s, i) => {
     const path = `stages[${i}].file`;
+    for (const key of PLAN_STAGE_FILES) {
+      const extra = (s as Partial<PlanStage>)[key];
+      if (extra === undefined) continue;
+      const at = locateStageFile(extra, dir, root);
+      if (typeof at !== 'string') problems.push({ path: `stages[${i}].${key}`, message: at.problem });
+    }
     const where = locateStageFile(s.file, dir, root);
     if (typeof where !== 'string') {
       problems.push({ path, message: where.problem });
@@ -235,10 +248,12 @@ export function checkRawStageFiles(raw: unknown, dir: string): StageFileProblem[
   }
   const problems: StageFileProblem[] = [];
   stages.forEach((s: unknown, i) => {
-    const file = (s as { file?: unknown } | null)?.file;
-    if (typeof file !== 'string' || file === '' || file.includes('\0') || isAbsolute(file) || file.split(/[\\/]/).includes('..')) return;
-    const where = locateStageFile(file, dir, root);
-    if (typeof where !== 'string') problems.push({ path: `stages[${i}].file`, message: where.problem });
+    for (const key of ['file', ...PLAN_STAGE_FILES] as const) {
+      const file = (s as Record<string, unknown> | null)?.[key];
+      if (typeof file !== 'string' || file === '' || file.includes('\0') || isAbsolute(file) || file.split(/[\\/]/).includes('..')) continue;
+      const where = locateStageFile(file, dir, root);
+      if (typeof where !== 'string') problems.push({ path: `stages[${i}].${key}`, message: where.problem });
+    }
   });
   return problems;
 }

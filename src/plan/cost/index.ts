@@ -1,8 +1,8 @@
 /**
  * plan/cost/: the latency model of a target (Orin: GPU and two DLAs sharing DRAM). Per-layer rooflines
  * from the op cost table and analyze's verdicts, pipelines with DRAM contention, the parameter file and
- * its fit on published measurements. Every figure it returns is modelled. Imports ir/, ops/, models/,
- * targets/ and util/; never runtime/.
+ * its fit on published measurements. Every figure it returns is modelled. Imports ir/, ops/, targets/
+ * and util/; never runtime/.
  */
 export { ORIN_PARAMS } from './orin.js';
 export { stageLatency, type CostEngineKind, type CostPrecision, type CostSettings, type EngineLoad, type LayerSet, type StageLatency } from './latency.js';

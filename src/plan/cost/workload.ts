@@ -2,7 +2,7 @@ import { quote } from '../../util/text.js';
 import type { Model } from '../../ir/model.js';
 import type { Node } from '../../ir/node.js';
 import { OPS, modelCost } from '../../ops/index.js';
-import { analyze, type Analysis } from '../../targets/index.js';
+import { analyze, convSparsity, type Analysis } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
 
 /**
@@ -56,7 +56,7 @@ export interface WorkloadOptions {
   name?: string;
   /** Analysis of the same model for orin-dla (reused where the caller already has one). */
   analysis?: Analysis;
-  /** Names of Convs whose weights are 2:4 sparse (analyze --sparsity). @default none */
+  /** Names of Convs whose weights are 2:4 sparse. @default those whose weights follow the pattern and qualify (G18) */
   sparseConvs?: ReadonlySet<string>;
 }
 
@@ -91,6 +91,7 @@ export function modelWorkload(model: Model, options: WorkloadOptions = {}): Work
     throw new TandemError('USAGE', `the latency model needs static shapes: ${n.op} ${quote(n.name)} has an unknown cost (${costs.unknownNodes.length} such node(s)); give the symbolic dims a size (--dims) or export with static shapes`);
   }
   const verdicts = new Map(analysis.nodes.map((v) => [v.name, v]));
+  const sparse = options.sparseConvs ?? new Set(convSparsity(model).filter((c) => c.qualifies && c.follows === true).map((c) => c.node));
   const opset = model.opset('');
   const index = new Map<string, number>();
   const kept: { node: Node; name: string }[] = [];
@@ -149,7 +150,7 @@ export function modelWorkload(model: Model, options: WorkloadOptions = {}): Work
       fusedDla: false,
       dla: v?.placement === 'target',
       ...(v?.region === undefined ? {} : { region: v.region }),
-      ...(options.sparseConvs?.has(name) ? { sparse: true } : {}),
+      ...(sparse.has(name) ? { sparse: true } : {}),
       ...(outs.length === 0 ? {} : { modelOutputs: outs }),
     });
   }

@@ -5,8 +5,9 @@ import { join, relative, resolve } from 'node:path';
 import type { Plan, PlanStage } from '../../io/stage-file/index.js';
 import type { Model } from '../../ir/model.js';
 import { loadModel, saveModel } from '../../onnx/load-save.js';
-import { CACHE_ALGORITHMS, artifactPaths, convertToFloat16, type CacheAlgorithm, readCalibrationCache, writeCalibrationCache } from '../../quant/index.js';
-import { analyze } from '../../targets/index.js';
+import { artifactPaths, convertToFloat16, readCalibrationCache, translateQdq, writeCalibrationCache } from '../../quant/index.js';
+import { floatBoundaries } from './float-boundaries.js';
+import { analyze, convSparsity } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
 import { openRegularFile, readExactly, readTextFile, writeFileAtomic } from '../../util/fs.js';
 import { costStageFile, type CostReport } from '../cost-report.js';
@@ -139,58 +140,75 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
     const model = loadModel(join(plan.dir, stage.file));
     const onnx = `stages/${stage.name}.onnx`;
     let calib: string | null = null;
+    let boundaryOnly = false;
     let fp16Layers: string[] = [];
     const int8 = stage.precision === 'int8';
+    const hasQdq = model.graph.nodes.some((n) => n.op === 'QuantizeLinear' || n.op === 'DequantizeLinear');
+    /** Tensor → INT8 scale of this stage (from its Q/DQ or its calibration cache). */
+    let scales = new Map<string, number>();
+    let written: Model = model;
     if (flags.quantization === 'typed-qdq') {
-      if (int8) {
+      // strongly typed: the model carries its precisions (tandem plan writes Q/DQ INT8 stages and FP16 stages)
+      if (int8 && !hasQdq) {
         const qdq = artifactPaths(artifacts, stage.name).qdq;
-        if (!existsSync(qdq)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} builds it from a typed Q/DQ model, but ${qdq} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
-        saveModel(loadModel(qdq), join(out, onnx));
-      } else if (stage.precision === 'fp16') {
-        // strongly typed: an FP16 stage is an FP16 model (TensorRT 11 has no --fp16)
-        saveModel(convertToFloat16(model).model, join(out, onnx));
-      } else saveModel(model, join(out, onnx));
-    } else {
-      saveModel(model, join(out, onnx));
-      if (int8) {
-        const cachePath = artifactPaths(artifacts, stage.name).cache;
-        if (!existsSync(cachePath)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} reads its scales from a calibration cache, but ${cachePath} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
-        const cache = readCalibrationCache(readTextFile(cachePath, { maxBytes: MAX_CACHE_BYTES, what: 'calibration cache' }), cachePath);
-        // the header's major version must match the TensorRT that reads it (reference §3.2): rewrite it
-        calib = `stages/${stage.name}.cache`;
-        writeFileAtomic(join(out, calib), writeCalibrationCache(cache.scales, { trtVersion: flags.cacheVersion!, algorithm: (CACHE_ALGORITHMS as readonly string[]).includes(cache.header.algorithm) ? (cache.header.algorithm as CacheAlgorithm) : 'EntropyCalibration2' }));
-        const covered = new Set(cache.scales.keys());
-        fp16Layers = model.graph.nodes
-          .filter((n) => n.name !== '' && !/[,:\s']/.test(n.name) && n.outputs.some((o) => o !== '' && model.graph.tensorType(o)?.dtype === 'float32' && !covered.has(o)))
-          .filter((n) => !['Shape', 'Constant', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity'].includes(n.op))
-          .map((n) => n.name);
+        if (!existsSync(qdq)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} builds it from a typed Q/DQ model, but it has no Q/DQ and ${qdq} does not exist; plan it with tandem plan --target orin, or run tandem quantize (or give --artifacts <folder>)`);
+        written = loadModel(qdq);
+      } else if (stage.precision === 'fp16' && !model.graph.nodes.some((n) => n.op === 'Cast')) {
+        written = convertToFloat16(model).model;
       }
+    } else if (hasQdq) {
+      // implicit quantization: the Q/DQ become a calibration cache (R-QDQ), the model goes back to float
+      const t = translateQdq(floatBoundaries(model));
+      written = t.model;
+      scales = t.scales;
+      if (int8) fp16Layers = t.fp16Nodes.filter((n) => !/[,:\s']/.test(n));
+      else boundaryOnly = scales.size > 0;
+    } else if (int8) {
+      const cachePath = artifactPaths(artifacts, stage.name).cache;
+      if (!existsSync(cachePath)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} reads its scales from a calibration cache, but it has no Q/DQ and ${cachePath} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
+      scales = readCalibrationCache(readTextFile(cachePath, { maxBytes: MAX_CACHE_BYTES, what: 'calibration cache' }), cachePath).scales;
+      const covered = new Set(scales.keys());
+      fp16Layers = model.graph.nodes
+        .filter((n) => n.name !== '' && !/[,:\s']/.test(n.name) && n.outputs.some((o) => o !== '' && model.graph.tensorType(o)?.dtype === 'float32' && !covered.has(o)))
+        .filter((n) => !['Shape', 'Constant', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity'].includes(n.op))
+        .map((n) => n.name);
     }
+    saveModel(written, join(out, onnx));
+    if (flags.quantization === 'calibration-cache' && scales.size > 0) {
+      // the header's major version must match the TensorRT that reads it (reference §3.2)
+      calib = `stages/${stage.name}.cache`;
+      writeFileAtomic(join(out, calib), writeCalibrationCache(scales, { trtVersion: flags.cacheVersion! }));
+    }
+    const scaled = (t: string): boolean => scales.has(t) || scaleOf(t) !== undefined;
+    const dtypeOf = (t: string): string | undefined => written.graph.tensorType(t)?.dtype;
+    const typedFormat = (t: string, onDla: boolean): string => {
+      const d = dtypeOf(t);
+      return ioFormat(d === 'int8' ? 'int8' : d === 'float16' ? 'fp16' : onDla ? 'fp16' : 'fp32', rank(written, t), onDla);
+    };
     // I/O formats: hand-offs to a DLA stage in the layout the DLA reads without a reformat
     const outputFormats = stage.outputs.map((t) => {
-      const to = consumersOf(t);
-      const toDla = to.filter((s) => s.engine !== 'gpu');
-      const r = rank(model, t);
+      if (flags.quantization === 'typed-qdq') return typedFormat(t, dla);
+      const toDla = consumersOf(t).filter((s) => s.engine !== 'gpu');
+      const r = rank(written, t);
       if (toDla.length === 0) return dla ? ioFormat('fp16', r, true) : 'fp32:chw';
-      const wantInt8 = toDla.every((s) => s.precision === 'int8') && scaleOf(t) !== undefined && flags.quantization === 'calibration-cache';
+      const wantInt8 = toDla.every((s) => s.precision === 'int8') && scaled(t);
       return ioFormat(wantInt8 ? 'int8' : 'fp16', r, dla);
     });
     const inputFormats = stage.inputs.map((t) => {
-      const r = rank(model, t);
+      if (flags.quantization === 'typed-qdq') return typedFormat(t, dla);
       if (!dla) return 'fp32:chw';
-      const wantInt8 = int8 && scaleOf(t) !== undefined && flags.quantization === 'calibration-cache';
-      return ioFormat(wantInt8 ? 'int8' : 'fp16', r, true);
+      return ioFormat(int8 && scaled(t) ? 'int8' : 'fp16', rank(written, t), true);
     });
-    // a GPU stage that hands INT8 to a DLA needs the boundary scales: a small cache of those tensors only
-    let boundaryCalib: string | null = null;
-    if (!dla && !int8 && flags.quantization === 'calibration-cache' && outputFormats.some((f) => f.startsWith('int8'))) {
-      boundaryCalib = `stages/${stage.name}.boundary.cache`;
-      const scales = stage.outputs.filter((_, i) => outputFormats[i]!.startsWith('int8')).map((t): [string, number] => [t, scaleOf(t)!]);
-      writeFileAtomic(join(out, boundaryCalib), writeCalibrationCache(scales, { trtVersion: flags.cacheVersion! }));
+    // a GPU FP16 stage handing INT8 to a DLA needs those scales: a cache of the hand-off tensors
+    if (!dla && !int8 && calib === null && flags.quantization === 'calibration-cache' && outputFormats.some((f) => f.startsWith('int8'))) {
+      calib = `stages/${stage.name}.boundary.cache`;
+      const hand = stage.outputs.filter((_, i) => outputFormats[i]!.startsWith('int8')).map((t): [string, number] => [t, scales.get(t) ?? scaleOf(t)!]);
+      writeFileAtomic(join(out, calib), writeCalibrationCache(hand, { trtVersion: flags.cacheVersion! }));
+      boundaryOnly = true;
     }
     let standalone = false;
     if (dla && flags.buildDLAStandalone) {
-      const a = analyze(model, { target: flags.target, precision: int8 ? 'int8' : 'fp16' });
+      const a = analyze(written, { target: flags.target, precision: int8 ? 'int8' : 'fp16' });
       standalone = a.summary.nodes.fallback === 0;
     }
     const predicted = report.stages[si]!;
@@ -200,11 +218,12 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
       onnx,
       engineFile: `engines/${stage.name}.engine`,
       loadable: standalone ? `engines/${stage.name}.dla.loadable` : null,
-      calib: calib ?? boundaryCalib,
-      boundaryOnly: calib === null && boundaryCalib !== null,
+      calib,
+      boundaryOnly,
       inputFormats,
       outputFormats,
       fp16Layers,
+      sparseConvs: convSparsity(written).filter((c) => c.qualifies && c.follows === true && (c.zeroShare ?? 0) < 1).length,
       predictedMs: predicted.latencyMs,
       predictedAloneMs: predicted.cost.latencyMs,
       predictedFps: predicted.fps,

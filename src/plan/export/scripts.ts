@@ -16,6 +16,8 @@ export interface StageBuild {
   readonly inputFormats: readonly string[];
   readonly outputFormats: readonly string[];
   readonly fp16Layers: readonly string[];
+  /** Convs whose weights already follow 2:4 (built with sparse kernels: --sparsity=enable). */
+  readonly sparseConvs: number;
   /** Modelled latency in the pipeline (other engines busy). */
   readonly predictedMs: number;
   /** Modelled latency alone on the SoC. */
@@ -66,6 +68,7 @@ export function buildArgs(b: StageBuild, f: TrtexecFlags, sparsity: boolean, sta
     if (keep.length > 0) a.push(`--layerPrecisions=${keep.map((n) => `${n}:fp16`).join(',')}`, '--precisionConstraints=prefer');
   }
   if (sparsity) a.push('--sparsity=force');
+  else if (b.sparseConvs > 0) a.push('--sparsity=enable');
   return a;
 }
 

@@ -50,7 +50,7 @@ export class OrtEngine implements Engine {
         ? await ort.InferenceSession.create(bytesOrPath, sessionOptions)
         : await ort.InferenceSession.create(bytesOrPath, sessionOptions);
     } catch (e) {
-      throw this.#openError(e);
+      throw ortEngineError(this.name, e);
     }
     return new OrtSession(this.name, session);
   }
@@ -68,15 +68,16 @@ export class OrtEngine implements Engine {
         return { name: 'tensorrt', deviceId: options.deviceId ?? 0 };
     }
   }
+}
 
-  #openError(e: unknown): TandemError {
-    const message = (e as Error)?.message ?? String(e);
-    const unavailable = /adapter|Failed to load (shared )?library|providers_shared|not (supported|available|enabled)|AppendExecutionProvider|Vulkan/i.test(message);
-    if (unavailable) {
-      return new TandemError('ENGINE_UNAVAILABLE', `engine ${this.name} cannot start on this machine (${firstLine(message)}); ${REMEDY[this.name]}`, { cause: e });
-    }
-    return new TandemError('ENGINE_RUN', `onnxruntime (${this.name}) refused the model: ${firstLine(message)}`, { cause: e });
+/** What onnxruntime's refusal to open a session on an engine means: the engine cannot start here, or the model is refused. */
+export function ortEngineError(name: EngineName, e: unknown): TandemError {
+  const message = (e as Error)?.message ?? String(e);
+  const unavailable = /adapter|Failed to load (shared )?library|providers_shared|not (supported|available|enabled)|AppendExecutionProvider|Vulkan/i.test(message);
+  if (unavailable) {
+    return new TandemError('ENGINE_UNAVAILABLE', `engine ${name} cannot start on this machine (${firstLine(message)}); ${REMEDY[name]}`, { cause: e });
   }
+  return new TandemError('ENGINE_RUN', `onnxruntime (${name}) refused the model: ${firstLine(message)}`, { cause: e });
 }
 
 class OrtSession implements Session {
