@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { badge, esc, formatMs, missing, table } from './html.js';
 import type { Loaded } from './load-inputs.js';
 import type { EvalFile, QuantizeFile, ScalesFile } from './schemas.js';
@@ -53,10 +53,19 @@ function quantizeBlock(q: Loaded<QuantizeFile>): string {
 /** scales.json files: amax per tensor for each calibrator side by side, and the clipping each one causes. */
 function scalesBlock(scales: readonly Loaded<ScalesFile>[]): string {
   const byStage = new Map<string, Loaded<ScalesFile>[]>();
-  for (const s of scales) byStage.set(s.data.stage, [...(byStage.get(s.data.stage) ?? []), s]);
+  // A plan folder holds copies of quantize's scales.json: identical files are shown once.
+  const identical = new Set<string>();
+  for (const s of scales) {
+    const key = `${s.data.stage}\u0000${s.data.method}\u0000${Object.entries(s.data.activations).map(([n, a]) => `${n}=${a.amax}`).join(',')}`;
+    if (identical.has(key)) continue;
+    identical.add(key);
+    byStage.set(s.data.stage, [...(byStage.get(s.data.stage) ?? []), s]);
+  }
   const parts: string[] = [];
   for (const [stage, list] of byStage) {
-    const methods = list.map((s) => s.data.method);
+    // A method seen in several folders (quantize's, and the plans' copies) is told apart by its folder.
+    const seen = list.map((s) => s.data.method);
+    const methods = list.map((s) => (seen.filter((m) => m === s.data.method).length > 1 ? `${s.data.method} (${dirname(s.label) || '.'})` : s.data.method));
     const first = list[0]!.data;
     // The tensors the calibrators disagree on most (max/min amax ratio) are where the choice matters.
     const names = Object.keys(first.activations);

@@ -5,9 +5,12 @@ import { esc } from './html.js';
 import type { Loaded } from './load-inputs.js';
 import type { EvalFile } from './schemas.js';
 
-/** Caps on embedded pictures, so the page stays small: per file and in all. */
-export const MAX_PICTURE_BYTES = 600 * 1024;
-export const MAX_PICTURES_BYTES = 3 * 2 ** 20;
+/**
+ * Caps on embedded pictures (file bytes; base64 adds a third), so the page stays well under 5 MB:
+ * per file and in all.
+ */
+export const MAX_PICTURE_BYTES = 512 * 1024;
+export const MAX_PICTURES_BYTES = 2.25 * 2 ** 20;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Every string ending in .png anywhere in a JSON value (eval writes the pictures it saved as paths). */
