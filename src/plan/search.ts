@@ -3,7 +3,7 @@ import { TandemError } from '../util/errors.js';
 import { ORIN_PARAMS } from './cost/orin.js';
 import { stageLatency, type CostEngineKind, type CostPrecision, type StageLatency } from './cost/latency.js';
 import { param, type LatencyParams, type PowerMode } from './cost/params.js';
-import { outputLayers } from './cost/partition.js';
+import { ancestors, outputLayers } from './cost/partition.js';
 import { PIPELINE_ENGINES, type PipelineEngine } from './cost/pipeline.js';
 import { cutLayersOf, modelWorkload, type Workload } from './cost/workload.js';
 
@@ -102,18 +102,6 @@ interface Variant {
   pairs: [number, number][];
 }
 
-function topoAncestors(w: Workload, roots: readonly number[]): Set<number> {
-  const seen = new Set<number>();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const i = stack.pop()!;
-    if (i < 0 || seen.has(i)) continue;
-    seen.add(i);
-    for (const [from] of w.layers[i]!.inputs) stack.push(from);
-  }
-  return seen;
-}
-
 /** Positions k in `layers` (sorted) where at most `maxLive` layer outputs cross from [0,k) to [k,n). */
 function cutPositions(w: Workload, layers: readonly number[], count: number, maxLive = 4): number[] {
   if (count <= 0 || layers.length < 4) return [];
@@ -157,14 +145,14 @@ export function searchPlacement(model: Model, options: SearchOptions = {}): Sear
   const outs = outputLayers(w);
   // the trunk: layers more than one output needs (or the given features' ancestors)
   let trunkSet: Set<number>;
-  if (options.features !== undefined && options.features.length > 0) trunkSet = topoAncestors(w, cutLayersOf(model, w, options.features));
+  if (options.features !== undefined && options.features.length > 0) trunkSet = ancestors(w, cutLayersOf(model, w, options.features));
   else {
     const count = new Map<number, number>();
-    for (const roots of outs) for (const i of topoAncestors(w, roots)) count.set(i, (count.get(i) ?? 0) + 1);
+    for (const roots of outs) for (const i of ancestors(w, roots)) count.set(i, (count.get(i) ?? 0) + 1);
     trunkSet = new Set([...count].filter(([, n]) => n > 1 || outs.length === 1).map(([i]) => i));
   }
   const trunk = [...trunkSet].sort((a, b) => a - b);
-  const headLayers = outs.length === 1 ? [] : outs.map((roots) => [...topoAncestors(w, roots)].filter((i) => !trunkSet.has(i)).sort((a, b) => a - b));
+  const headLayers = outs.length === 1 ? [] : outs.map((roots) => [...ancestors(w, roots)].filter((i) => !trunkSet.has(i)).sort((a, b) => a - b));
   const headNames = model.graph.outputs.map((o) => o.replace(/[^A-Za-z0-9_.-]/g, '_'));
   const macsOf = (ls: readonly number[]): number => ls.reduce((s, i) => s + w.layers[i]!.macs, 0);
   const totalMacs = macsOf(w.layers.map((_, i) => i)) || 1;

@@ -36,23 +36,9 @@ export class SceneCanvas {
 
   /** Fills the axis-aligned rectangle [u0, u1) × [v0, v1) at depth z. */
   fillRect(u0: number, v0: number, u1: number, v1: number, z: number, label: number, r: number, g: number, b: number): void {
-    const x0 = Math.max(0, Math.ceil(u0 - 0.5));
-    const x1 = Math.min(this.width, Math.ceil(u1 - 0.5));
     const y0 = Math.max(0, Math.ceil(v0 - 0.5));
     const y1 = Math.min(this.height, Math.ceil(v1 - 0.5));
-    const { width: w, depth, labels, rgb } = this;
-    for (let y = y0; y < y1; y++) {
-      let i = y * w + x0;
-      for (let x = x0; x < x1; x++, i++) {
-        if (z >= depth[i]!) continue;
-        depth[i] = z;
-        labels[i] = label;
-        const j = i * 3;
-        rgb[j] = r;
-        rgb[j + 1] = g;
-        rgb[j + 2] = b;
-      }
-    }
+    for (let y = y0; y < y1; y++) this.fillRow(y, u0, u1, z, label, r, g, b);
   }
 
   /** Fills a trapezoid between rows v0 and v1 whose left and right edges run linearly from (l0, r0) at v0 to (l1, r1) at v1. */

@@ -15,7 +15,8 @@ export interface Partition {
   readonly shared: readonly number[];
 }
 
-function ancestors(w: Workload, roots: Iterable<number>): Set<number> {
+/** The layers `roots` depend on, themselves included. */
+export function ancestors(w: Workload, roots: Iterable<number>): Set<number> {
   const seen = new Set<number>();
   const stack = [...roots];
   while (stack.length > 0) {

@@ -39,15 +39,8 @@ export interface BenchOptions {
   readonly what?: string;
 }
 
-export interface LatencyMs {
-  readonly min: number;
-  readonly mean: number;
-  readonly median: number;
-  readonly p90: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly max: number;
-}
+/** Latency percentiles in ms, as trtexec prints them. */
+export type LatencyMs = Pick<SampleStats, 'min' | 'mean' | 'median' | 'p90' | 'p95' | 'p99' | 'max'>;
 
 export interface StageBench {
   readonly name: string;
