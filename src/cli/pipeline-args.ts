@@ -1,19 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TandemError } from '../util/errors.js';
-import { readPlan, STAGE_FILE_VERSION, type Plan } from '../io/stage-file/index.js';
+import { isPlanPath, readPlan, STAGE_FILE_VERSION, type Plan } from '../io/stage-file/index.js';
 import { loadModel } from '../onnx/load-save.js';
 import type { EngineName } from '../runtime/engines/types.js';
 
-/** Whether a path names a plan (plan.json, any .json, or a folder holding plan.json) rather than a model. */
-export function isPlanPath(path: string): boolean {
-  if (path.toLowerCase().endsWith('.json')) return true;
-  try {
-    return statSync(path).isDirectory() && existsSync(join(path, 'plan.json'));
-  } catch {
-    return false;
-  }
-}
+export { isPlanPath };
 
 /** Reads a plan from plan.json or its folder. */
 export function loadPlanArg(path: string): Plan {

@@ -1,10 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { TandemError } from '../util/errors.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Model } from '../ir/model.js';
 import { loadModel } from '../onnx/load-save.js';
-import { readPlan, type Plan } from '../io/stage-file/index.js';
+import { isPlanPath, readPlan, type Plan } from '../io/stage-file/index.js';
 import { getEngine } from '../runtime/engines/registry.js';
 import type { EngineName, Session } from '../runtime/engines/types.js';
 import { openPipeline, type Pipeline } from '../runtime/pipeline/pipeline.js';
@@ -31,16 +31,6 @@ export interface EvalTarget extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Whether a path names a plan (a .json file, or a folder holding plan.json). */
-export function isPlanTarget(path: string): boolean {
-  if (path.toLowerCase().endsWith('.json')) return true;
-  try {
-    return statSync(path).isDirectory() && existsSync(join(path, 'plan.json'));
-  } catch {
-    return false;
-  }
-}
-
 /** The model whose metadata describes a plan's input and outputs: its source model, else its first stage's model. */
 function planTaskModel(plan: Plan): Model {
   const candidates: string[] = [];
@@ -59,7 +49,7 @@ function planTaskModel(plan: Plan): Model {
 /** Opens a model or plan for evaluation. Close it (or `await using`). */
 export async function openEvalTarget(spec: EvalTargetSpec, options: OpenTargetOptions = {}): Promise<EvalTarget> {
   const overrides = options.preprocess !== undefined ? { preprocess: options.preprocess } : {};
-  if (typeof spec !== 'string' || isPlanTarget(spec)) {
+  if (typeof spec !== 'string' || isPlanPath(spec)) {
     const plan = typeof spec === 'string' ? readPlan(spec.toLowerCase().endsWith('.json') ? spec : join(spec, 'plan.json')) : spec;
     const model = planTaskModel(plan);
     const tasks = readModelTasks(model, overrides);

@@ -3,7 +3,8 @@ import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
-import { evaluate, isPlanTarget, mergeEvalParts, openDatasetSpec, openEvalTarget, readEvalPart, resolveShard, summarizeEval, type EvalSummary } from '../../eval/index.js';
+import { isPlanPath } from '../../io/stage-file/index.js';
+import { evaluate, mergeEvalParts, openDatasetSpec, openEvalTarget, readEvalPart, resolveShard, summarizeEval, type EvalSummary } from '../../eval/index.js';
 import type { CliContext } from '../context.js';
 import { nonNegativeInt, parseSize, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
@@ -90,7 +91,7 @@ export const evalCommand: CliCommand = {
           writeFileAtomic(out, `${JSON.stringify(part, null, 2)}\n`);
           ctx.note(`wrote the result state to ${out}${sharded ? ' (merge the shards with tandem eval --merge)' : ''}`);
         }
-        const emulated = flags.engine === 'dla-emulated' || isPlanTarget(target);
+        const emulated = flags.engine === 'dla-emulated' || isPlanPath(target);
         printSummary(summarizeEval(part), flags, ctx, `${dataset.description}; outputs computed on onnxruntime (${emulated ? 'INT8 stages emulated by Q/DQ on the cpu engine, not measured on a DLA' : `${flags.engine} engine`}), this machine`);
         if (part.savedFiles.length > 0) ctx.note(`wrote ${part.savedFiles.length} PNGs to ${resolve(flags.saveDir)}`);
       });

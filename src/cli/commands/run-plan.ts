@@ -2,16 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TandemError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/fs.js';
 import { formatShape } from '../../ir/types.js';
-import { colourMapKind, colourMapPng } from '../../io/colour-map.js';
-import { encodeNpy } from '../../io/npy.js';
+import { safeFileName, writeFrameOutputs } from '../../io/frame-outputs.js';
 import { openPipeline } from '../../runtime/pipeline/pipeline.js';
 import { openFrameSource } from '../../runtime/pipeline/frame-source.js';
 import { summarize } from '../../runtime/pipeline/stats.js';
 import type { CliContext } from '../context.js';
 import { loadPlanArg, withInterrupt } from '../pipeline-args.js';
-import { safeFileName, type RunFlags } from './run.js';
+import type { RunFlags } from './run.js';
 
 /** `tandem run <plan>`: frames through the plan's pipeline; outputs as .npy and colour-mapped PNGs. */
 export async function runPlanCommand(planPath: string, flags: RunFlags, ctx: CliContext): Promise<void> {
@@ -41,17 +39,7 @@ export async function runPlanCommand(planPath: string, flags: RunFlags, ctx: Cli
         if (flags.out !== undefined) {
           const id = source.ids[r.frame]!;
           const dir = join(flags.out, safeFileName(id.slice(0, id.length - extname(id).length) || id));
-          mkdirSync(dir, { recursive: true });
-          for (const [name, t] of Object.entries(r.outputs)) {
-            const base = join(dir, safeFileName(name));
-            writeFileAtomic(`${base}.npy`, encodeNpy(t));
-            written.push(`${base}.npy`);
-            const kind = colourMapKind(t);
-            if (kind !== undefined) {
-              writeFileAtomic(`${base}.png`, await colourMapPng(t, kind));
-              written.push(`${base}.png`);
-            }
-          }
+          written.push(...(await writeFrameOutputs(dir, r.outputs)));
         }
         bar.update(latencies.length);
       }

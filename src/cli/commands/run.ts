@@ -7,6 +7,7 @@ import { formatShape } from '../../ir/types.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { loadModel, modelFiles } from '../../onnx/load-save.js';
 import { encodeNpy, readNpy } from '../../io/npy.js';
+import { safeFileName } from '../../io/frame-outputs.js';
 import { ENGINE_NAMES } from '../../runtime/engines/types.js';
 import { runOnce } from '../../runtime/run-once.js';
 import { collect, dimSizes, positiveInt } from '../parse.js';
@@ -105,11 +106,6 @@ export const runCommand: CliCommand = {
       });
   },
 };
-
-/** Output names can hold '/' or ':' (exporters write "/model/conv/Conv_output_0"). */
-export function safeFileName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[_.]+/, '') || 'output';
-}
 
 /** A distinct .npy file name per output (two names that sanitise alike get a numeric suffix). */
 function outputFileNames(outputs: readonly string[]): Map<string, string> {

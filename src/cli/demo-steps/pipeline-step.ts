@@ -1,14 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan } from '../../io/stage-file/types.js';
-import { colourMapKind, colourMapPng } from '../../io/colour-map.js';
-import { encodeNpy } from '../../io/npy.js';
+import { writeFrameOutputs } from '../../io/frame-outputs.js';
 import { benchPipeline, type BenchResult } from '../../runtime/pipeline/bench.js';
 import { openFrameSource } from '../../runtime/pipeline/frame-source.js';
 import { openPipeline } from '../../runtime/pipeline/pipeline.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { formatBench } from '../commands/bench.js';
-import { safeFileName } from '../commands/run.js';
 import type { CliContext } from '../context.js';
 
 export interface PipelineStepOptions {
@@ -60,18 +58,7 @@ export async function pipelineStep(plan: Plan, ctx: CliContext, options: Pipelin
   const source = openFrameSource(`synthetic:${count}`, pipeline.inputs);
   const outDir = join(options.workDir, 'outputs');
   for await (const r of pipeline.run(source.frames())) {
-    const dir = join(outDir, source.ids[r.frame]!);
-    mkdirSync(dir, { recursive: true });
-    for (const [name, t] of Object.entries(r.outputs)) {
-      const base = join(dir, safeFileName(name));
-      writeFileAtomic(`${base}.npy`, encodeNpy(t));
-      files.push(`${base}.npy`);
-      const kind = colourMapKind(t);
-      if (kind !== undefined) {
-        writeFileAtomic(`${base}.png`, await colourMapPng(t, kind));
-        files.push(`${base}.png`);
-      }
-    }
+    files.push(...(await writeFrameOutputs(join(outDir, source.ids[r.frame]!), r.outputs)));
   }
   ctx.print(`  ${count} frames in ${outDir} (<frame>/<output>.npy and .png: segmentation as an argmax class map, depth in turbo colours)`);
   return { bench, files };

@@ -6,6 +6,6 @@ export * from './types.js';
 export { runOrder, stageOrder, type StageLinks, type StageOrder } from './order.js';
 export type { StageFileProblem } from './problems.js';
 export { STAGE_NAME } from './schema.js';
-export { parseStageDocument, readPlan, readSplit, readStageFile, type LoadedSplit, type ParsedStageDocument, type ReadStageFileOptions, type StageFile } from './read.js';
+export { isPlanPath, parseStageDocument, readPlan, readSplit, readStageFile, type LoadedSplit, type ParsedStageDocument, type ReadStageFileOptions, type StageFile } from './read.js';
 export { checkStageDocument, checkStageFiles, shapesAgree, type FileCheckOptions } from './validate.js';
 export { STAGE_FILE_NAMES, newPlanDocument, newSplitDocument, writePlan, writeSplitDocument, writeStageFile, type WriteStageFileOptions } from './write.js';

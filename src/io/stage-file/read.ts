@@ -1,4 +1,5 @@
-import { dirname, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { TandemError, isTandemError } from '../../util/errors.js';
 import { readTextFile } from '../../util/fs.js';
@@ -136,5 +137,15 @@ function readJson(path: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (e) {
     throw new TandemError('STAGE_FILE', `${quote(path)} is not JSON: ${(e as Error).message}; expected a split.json or plan.json written by tandem`, { cause: e });
+  }
+}
+
+/** Whether a path names a plan (a .json file, or a folder holding plan.json) rather than a model. */
+export function isPlanPath(path: string): boolean {
+  if (path.toLowerCase().endsWith('.json')) return true;
+  try {
+    return statSync(path).isDirectory() && existsSync(join(path, 'plan.json'));
+  } catch {
+    return false;
   }
 }
