@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { getReferenceModel } from '../../src/models/index.js';
 import { kindOf, loadReportInputs } from '../../src/report/index.js';
 import { analyze } from '../../src/targets/index.js';
 import { isTandemError } from '../../src/util/errors.js';
 
+const made: string[] = [];
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'tandem-report-in-'));
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-report-in-'));
+  made.push(dir);
+  return dir;
 }
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 function throwsCode(fn: () => unknown, code: string, message: RegExp): void {
   assert.throws(fn, (e: unknown) => {

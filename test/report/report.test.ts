@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ before(async () => {
   assert.match(r.stdout, /sections {3}Summary, Placement, Coverage, Plan, Bench, Timeline, INT8, Pictures, Export/);
   html = readFileSync(reportPath, 'utf8');
 });
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('report from real tandem results of the small multi-task model', () => {
   it('has every section with data, none marked missing', () => {
