@@ -27,13 +27,13 @@ export { Tensor } from './ir/tensor.js';
 export type { TensorData, TensorDataMap, TensorOptions, TensorSource, TensorStorage, ExternalDataInfo } from './ir/tensor.js';
 export { tensorFromValues, tensorValues } from './ir/tensor-values.js';
 export { DATA_TYPES, isDataType } from './ir/dtype.js';
-export type { DataType, DataTypeInfo } from './ir/dtype.js';
+export type { ArrayCtor, DataType, DataTypeInfo } from './ir/dtype.js';
 export type { Dim, Shape, Value, ValueType, TensorType, SparseTensorType, SequenceType, MapType, OptionalType, OpaqueType, UnsetType } from './ir/types.js';
 export type { Attrs, Attribute, AttributeInput, AttributeType, AttributeValueMap } from './ir/attribute.js';
 export type { SparseTensor } from './ir/sparse.js';
 export type { Preserved, PreservedField } from './ir/preserved.js';
 export { GraphBuilder, buildModel } from './ir/builder.js';
-export type { GraphBuilderOptions, OpOptions, ConvOptions, PoolOptions, ResizeOptions, BuildModelOptions } from './ir/builder.js';
+export type { GraphBuilderOptions, Operand, OpOptions, ConvOptions, PoolOptions, ResizeOptions, BuildModelOptions } from './ir/builder.js';
 export { checkGraph } from './ir/check.js';
 export type { GraphProblem } from './ir/check.js';
 
@@ -43,12 +43,13 @@ export type { LoadOptions, SaveOptions, SaveResult } from './onnx/load-save.js';
 export { decodeModel } from './onnx/decode.js';
 export type { DecodeOptions } from './onnx/decode.js';
 export { encodeModel } from './onnx/encode.js';
-export type { EncodeOptions } from './onnx/encode.js';
+export type { EncodeOptions, ExternalPlacer } from './onnx/encode.js';
 export { readNpy, readNpz, decodeNpy, decodeNpz, encodeNpy, encodeNpz } from './io/npy.js';
 
 // ---- reference models (models/) ----
 export { buildMultitask, MULTITASK_IO } from './models/multitask.js';
 export type { MultitaskOptions } from './models/multitask.js';
+export type { SegHeadLinear } from './models/segformer-head.js';
 export { buildResNet50 } from './models/resnet50.js';
 export type { ResNet50Options } from './models/resnet50.js';
 export { buildYoloV5s } from './models/yolov5s.js';
@@ -70,9 +71,11 @@ export type { AnalyzeOptions } from './targets/analyze.js';
 export { TARGETS, getTarget } from './targets/profiles.js';
 export { opSupportTable, ruleTable } from './targets/support-table.js';
 export type { OpSupportRow, RuleRow } from './targets/support-table.js';
+export type { DlaLimits, Range } from './targets/limits.js';
 export type {
   Analysis,
   AnalysisSummary,
+  Bytes,
   Confidence,
   Crossing,
   Diagnostic,
@@ -83,12 +86,17 @@ export type {
   OpStatus,
   Placement,
   Precision,
+  OpRow,
+  OpSupport,
   Problem,
   RecipeId,
   Region,
+  RuleContext,
+  RuleDef,
   TargetKind,
   TargetProfile,
   Verdict,
+  XavierStatus,
 } from './targets/types.js';
 
 // ---- rewrites and the cut into stages (passes/) ----
@@ -96,6 +104,7 @@ export { prepareModel } from './passes/prepare-model.js';
 export type { PassEvent, PassRecord, PrepareOptions, PrepareReport, PrepareResult, RejectedRewrite } from './passes/prepare-model.js';
 export { PASS_NAMES } from './passes/registry.js';
 export type { PassName } from './passes/registry.js';
+export type { PassKind, Rewrite } from './passes/pass.js';
 export { splitModel } from './passes/split-model.js';
 export type { SplitOptions, SplitPlan, SplitStage, SplitTensor } from './passes/split-model.js';
 export { writeSplit } from './passes/write-split.js';
@@ -130,6 +139,7 @@ export type { LoadedSplit, ReadStageFileOptions, StageFile } from './io/stage-fi
 export { writePlan } from './io/stage-file/write.js';
 export type { WriteStageFileOptions } from './io/stage-file/write.js';
 export type { StageFileProblem } from './io/stage-file/problems.js';
+export type { FileCheckOptions } from './io/stage-file/validate.js';
 
 // ---- INT8 calibration, Q/DQ, FP16 (quant/) ----
 export { quantize, writeStageArtifacts } from './quant/quantize.js';
@@ -139,7 +149,8 @@ export type { LoadedStage } from './quant/split-manifest.js';
 export { arraySource, modelInputSpecs, openCalibrationFolder } from './quant/calibration-source.js';
 export type { CalibrationFolderOptions, CalibrationSource, ModelInputSpec } from './quant/calibration-source.js';
 export { CALIBRATION_METHODS } from './quant/calibrators/registry.js';
-export type { CalibrationMethod, CalibratorOptions } from './quant/calibrators/registry.js';
+export type { CalibrationMethod, CalibratorOptions, TensorStatistics } from './quant/calibrators/registry.js';
+export type { HistogramData, RangeStatistics } from './quant/histogram.js';
 export type { ProgressCallback, QuantProgress, QuantSession, SessionOpener } from './quant/session.js';
 export { readCalibrationCache, writeCalibrationCache } from './quant/calibration-cache.js';
 export type { CacheAlgorithm, CacheWriteOptions, CalibrationCache, CalibrationCacheHeader } from './quant/calibration-cache.js';
@@ -149,11 +160,18 @@ export { convertToFloat16 } from './quant/fp16.js';
 export type { Fp16Options, Fp16Result } from './quant/fp16.js';
 export { translateQdq } from './quant/translate-qdq.js';
 export type { TranslateQdqOptions, TranslateQdqResult, TranslationReport, WeightScaleCheck } from './quant/translate-qdq.js';
+export type { PropagatedScale } from './quant/scale-propagation.js';
+export type { ImagePreprocessOptions, ResolvedImagePreprocess } from './quant/image-preprocess.js';
+export type { HistogramSummary, ScalesDocument, StageScales, WeightScales } from './quant/scales.js';
+export type { ActivationQdq, QdqConsumer, QdqPlan, WeightQdq } from './quant/qdq-plan.js';
+export type { ObservationResult, StageStatistics } from './quant/observer.js';
 
 // ---- deployment plans and the Orin latency model (plan/) ----
 export { planDeployment } from './plan/plan-deployment.js';
 export type { Deployment, PlanOptions, PlanProgress, PlanSource } from './plan/plan-deployment.js';
-export type { HostEngines } from './plan/host-choice.js';
+export type { HostAssignment, HostEngines, StageTiming, TimingOptions } from './plan/host-choice.js';
+export type { BoundaryCheck } from './plan/boundary-quantization.js';
+export type { CostEngineKind, CostPrecision, EngineLoad, StageLatency } from './plan/cost/latency.js';
 export { COST_BASIS, costModel, costStageFile } from './plan/cost-report.js';
 export type { CostReport, OrinCostOptions, StageCostRow } from './plan/cost-report.js';
 export { searchPlacement } from './plan/search.js';
@@ -169,6 +187,7 @@ export { TRT_EXPORT_VERSIONS } from './plan/export/trtexec-flags.js';
 export type { TrtExportVersion } from './plan/export/trtexec-flags.js';
 export { importResults, refitFromResults } from './plan/import/import-results.js';
 export type { ImportResult, MeasuredRun, StageResult } from './plan/import/import-results.js';
+export type { LayerProfile, TimingStats } from './plan/import/trtexec-log.js';
 export type { FitResult } from './plan/cost/fit.js';
 
 // ---- engines, pipelines, benchmarks (runtime/) ----
@@ -188,8 +207,8 @@ export { openFrameSource } from './runtime/pipeline/frame-source.js';
 export type { FrameSource, FrameSourceOptions } from './runtime/pipeline/frame-source.js';
 export { createFunctionPipeline } from './runtime/pipeline/function-pipeline.js';
 export type { FunctionPipeline, FunctionStage } from './runtime/pipeline/function-pipeline.js';
-export type { ScheduleStage } from './runtime/pipeline/schedule-graph.js';
-export type { FrameRecord, StageFrameRecord } from './runtime/pipeline/scheduler.js';
+export type { ScheduleGraph, ScheduleStage } from './runtime/pipeline/schedule-graph.js';
+export type { FrameRecord, ScheduledFrame, StageFrameRecord, StageRunner } from './runtime/pipeline/scheduler.js';
 export { buildTrace } from './runtime/pipeline/trace.js';
 export type { ChromeTrace, TraceEvent, TraceOptions } from './runtime/pipeline/trace.js';
 export type { SampleStats } from './runtime/pipeline/stats.js';
@@ -206,6 +225,7 @@ export type { SyntheticOptions } from './eval/datasets/scene-generator.js';
 export { cityscapesDataset, imageFolderDataset } from './eval/datasets/folder-datasets.js';
 export { openDatasetSpec } from './eval/dataset-spec.js';
 export type { FrameDataset, LabeledFrame } from './eval/datasets/types.js';
+export type { Shard } from './eval/datasets/views.js';
 export { writeScenes } from './eval/datasets/write-scenes.js';
 export type { SceneFormat, WriteScenesOptions, WriteScenesResult } from './eval/datasets/write-scenes.js';
 export { readModelTasks } from './eval/model-tasks.js';
@@ -217,4 +237,5 @@ export type { AgreementResult } from './eval/metrics/agreement.js';
 
 // ---- the HTML report (report/) ----
 export { writeReport, buildReport, loadReportInputs, REPORT_SECTIONS } from './report/index.js';
-export type { ReportOptions, ReportInputs, WrittenReport } from './report/index.js';
+export type { Loaded, ReportOptions, ReportInputs, WrittenReport } from './report/index.js';
+export type { BenchFile } from './report/schemas.js';

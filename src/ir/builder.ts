@@ -52,7 +52,7 @@ export interface ResizeOptions {
   name?: string;
 }
 
-type Operand = string | number;
+export type Operand = string | number;
 
 /**
  * Writes graphs in code. Every method returns the name of the tensor it produced, so models read like

@@ -3,7 +3,7 @@
  * ONNX TensorProto.DataType code, the element width, and the typed array that holds the data in memory.
  */
 
-type ArrayCtor =
+export type ArrayCtor =
   | Float32ArrayConstructor
   | Float64ArrayConstructor
   | Int8ArrayConstructor
