@@ -21,6 +21,7 @@ export interface CostOptions {
   opset?: number;
 }
 
+/** One node's modelled cost per inference (multiply-accumulates, FLOPs, bytes moved, parameters). */
 export interface NodeCost {
   macs: number;
   flops: number;
@@ -33,6 +34,7 @@ export interface NodeCost {
   known: boolean;
 }
 
+/** Sums of node costs over a model. */
 export interface CostTotals {
   macs: number;
   flops: number;
@@ -43,6 +45,7 @@ export interface CostTotals {
   paramBytes: number;
 }
 
+/** The modelled cost of a model (`modelCost`): totals, per node, and what could not be costed. */
 export interface ModelCost {
   /** Sums over the nodes where each figure is known. */
   totals: CostTotals;
