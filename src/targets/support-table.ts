@@ -16,6 +16,7 @@ export interface RuleRow {
   readonly description: string;
 }
 
+/** One op of a target's support table (`opSupportTable`): where it goes and under which rule. */
 export interface OpSupportRow {
   readonly op: string;
   /** Where the op goes on this target when its rules hold: `target`, `fallback`, `build`, `removed`. */
