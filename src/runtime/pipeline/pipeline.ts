@@ -12,8 +12,9 @@ import { Scheduler, type FrameRecord, type StageFrameRecord, type StageRunner } 
 /** How frames move: `pipelined` (each stream works on its own frame) or `sequential` (one stage at a time, one frame at a time). */
 export type PipelineMode = 'pipelined' | 'sequential';
 
+/** Options of `openPipeline`. */
 export interface PipelineOptions {
-  /** Options for every session; a stage's `engineOptions` in the plan override them. */
+  /** Options for every session; a stage's `engineOptions` in the plan override them. @default none */
   readonly engineOptions?: EngineOptions;
   /** Keep a tensor on the GPU where its producer and every consumer are webgpu stages. @default true */
   readonly residentHandoff?: boolean;
@@ -21,14 +22,17 @@ export interface PipelineOptions {
   readonly onOpen?: (stage: string, index: number, count: number) => void;
 }
 
+/** Options of `Pipeline.run`. */
 export interface PipelineRunOptions {
-  /** @default 'pipelined' */
+  /** Overlap frames across engines, or run them one at a time. @default 'pipelined' */
   readonly mode?: PipelineMode;
   /** Frames admitted and not yet taken by the consumer, at most (1 in sequential mode). @default streams + 1 */
   readonly maxInFlight?: number;
   /** Stops the run (Ctrl-C): frames that finished are kept, the run ends with TandemError `ABORTED`. */
   readonly signal?: AbortSignal;
+  /** Called when a stage finishes a frame (timing of that stage-frame). */
   readonly onStageFrame?: (record: StageFrameRecord) => void;
+  /** Called when a frame has all its outputs. */
   readonly onFrame?: (record: FrameRecord) => void;
 }
 
