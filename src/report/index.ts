@@ -14,6 +14,7 @@ export { layoutGraph, routePath, type Layout, type LayoutEdge, type LayoutNode, 
 export { timelineData, type TimelineData } from './timeline-section.js';
 export { trtexecCommands, type TrtexecCommand } from './export-section.js';
 
+/** What `writeReport` wrote: the page, its size, and the inputs it read. */
 export interface WrittenReport {
   readonly path: string;
   readonly bytes: number;
