@@ -83,6 +83,12 @@ const WEIGHT_BYTES = 1024;
 /**
  * What a model is: opsets, inputs and outputs with shapes, op histogram, parameters, modelled FLOPs,
  * and optionally every node with its inferred output shapes. From a path, weights are left unread.
+ *
+ * @example
+ * ```ts
+ * const summary = inspectModel('model.onnx', { dims: { batch: 1 } });
+ * console.log(summary.inputs, summary.params.count, summary.cost?.flops);
+ * ```
  */
 export function inspectModel(source: string | Model, options: InspectOptions = {}): ModelSummary {
   const model = source instanceof Model ? source : loadModel(source, { weights: 'lazy' });

@@ -19,11 +19,16 @@ export interface PruneRecord {
   readonly zeroed: number;
 }
 
+/** The pruned copy and what happened to each Conv. */
 export interface PruneResult {
   readonly model: Model;
   readonly convs: readonly PruneRecord[];
 }
 
+/**
+ * A copy of the model with 2:4-pruned Conv weights where they qualify (see above); the input is
+ * unchanged. For speed tests of sparse kernels, not for deployment without fine-tuning.
+ */
 export function pruneTwoFour(input: Model): PruneResult {
   const model = input.clone();
   const g = model.graph;

@@ -20,11 +20,11 @@ export interface OrinCostOptions {
   precision?: CostPrecision;
   /** Frames per inference. @default 1 */
   batch?: number;
-  /** @default 'maxn' */
+  /** Orin power mode. @default 'maxn' */
   power?: PowerMode;
-  /** @default 'agx-orin-64gb' */
+  /** Platform the parameters are for. @default 'agx-orin-64gb' */
   platform?: string;
-  /** @default ORIN_PARAMS (the shipped file) */
+  /** Latency parameters. @default ORIN_PARAMS (the shipped file) */
   params?: LatencyParams;
 }
 
@@ -101,7 +101,15 @@ function report(inputs: readonly StageInput[], o: ResolvedOrinCostOptions): Cost
   return { basis: COST_BASIS, batch: o.batch, power: o.power, platform: o.platform, stages, pipeline };
 }
 
-/** Modelled cost of a whole model as one stage on one engine (GPU by default). */
+/**
+ * Modelled cost of a whole model as one stage on one engine (GPU by default).
+ *
+ * @example
+ * ```ts
+ * const report = costModel(loadModel('model.onnx'), { engine: 'dla', precision: 'int8', power: '30w' });
+ * console.log(report.basis, report.pipeline.fps, report.pipeline.latencyMs);
+ * ```
+ */
 export function costModel(model: Model, options: OrinCostOptions = {}): CostReport {
   const o = resolveOrinCostOptions(options);
   const engine = o.engine ?? 'gpu';

@@ -137,7 +137,15 @@ function cutPositions(w: Workload, layers: readonly number[], count: number, max
 
 const KEYS = ['gpu-int8', 'gpu-fp16', 'dla-int8', 'dla-fp16'] as const;
 
-/** Searches engine, precision and cuts for a model on Orin (see the file header). */
+/**
+ * Searches engine, precision and cuts for a model on Orin (see the file header).
+ *
+ * @example
+ * ```ts
+ * const result = searchPlacement(buildMultitask(), { objective: 'throughput', maxLatencyMs: 30 });
+ * console.log(result.chosen.segments.map((s) => `${s.name}: ${s.engine} ${s.precision}`), result.why);
+ * ```
+ */
 export function searchPlacement(model: Model, options: SearchOptions = {}): SearchResult {
   const t0 = performance.now();
   const params = options.params ?? ORIN_PARAMS;

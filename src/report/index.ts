@@ -21,7 +21,15 @@ export interface WrittenReport {
   readonly inputs: ReportInputs;
 }
 
-/** Reads the result files and folders, builds the page and writes it (through a temporary name) to `out`. */
+/**
+ * Reads the result files and folders, builds the page and writes it (through a temporary name) to `out`.
+ *
+ * @example
+ * ```ts
+ * const report = writeReport(['out/analyze.json', 'out/plan', 'out/bench.json'], 'out/report.html');
+ * console.log(`${report.path}: ${report.bytes} bytes`);
+ * ```
+ */
 export function writeReport(paths: readonly string[], out: string, options: ReportOptions = {}): WrittenReport {
   checkOutputFile(out);
   const inputs = loadReportInputs(paths);

@@ -83,6 +83,15 @@ const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'de
  * Opens every stage of a host plan on its engine. Each engine instance is a stream (`cpu`, `webgpu`,
  * `cuda:0`, ...; a stage's `engineOptions.stream` names another, e.g. two cpu streams of one thread
  * each). Throws TandemError `USAGE` for an orin plan, `ENGINE_UNAVAILABLE` where an engine cannot start.
+ *
+ * @example
+ * ```ts
+ * await using pipeline = await openPipeline(readPlan('out/plan.json'));
+ * const source = openFrameSource('synthetic:8', pipeline.inputs);   // or a folder of images / .npy / .npz
+ * for await (const result of pipeline.run(source.frames(), { mode: 'pipelined' })) {
+ *   console.log(result.frame, result.latencyMs, Object.keys(result.outputs));
+ * }
+ * ```
  */
 export async function openPipeline(plan: Plan, options: PipelineOptions = {}): Promise<Pipeline> {
   const targetStages = plan.stages.filter((s) => !isEngineName(s.engine));
