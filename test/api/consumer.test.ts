@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/fixtures.js';
+import { publicDeclarations } from './public-declarations.js';
 
 /**
  * The package as a user installs it: tandem's declarations and JavaScript emitted by the project's own
@@ -57,10 +58,12 @@ const TSCONFIG = {
     skipLibCheck: false,
     outDir: 'out',
   },
-  include: ['consumer.ts', 'forbidden.ts'],
+  include: ['consumer.ts', 'forbidden.ts', 'examples/*.ts'],
 };
 
 let dir = '';
+let exampleCount = 0;
+let typecheck = '';
 let cleanup = (): void => {};
 
 describe('the published package, as a strict TypeScript consumer meets it', () => {
@@ -80,12 +83,25 @@ describe('the published package, as a strict TypeScript consumer meets it', () =
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
     writeFileSync(join(dir, 'consumer.ts'), CONSUMER);
     writeFileSync(join(dir, 'forbidden.ts'), FORBIDDEN);
+    // every @example of the public declarations, typechecked (not run) with every public name in scope
+    const decls = publicDeclarations(join(ROOT, 'src'));
+    const names = decls.map((d) => (d.kind === 'type' || d.kind === 'interface' ? `type ${d.name}` : d.name));
+    mkdirSync(join(dir, 'examples'));
+    for (const d of decls) {
+      d.examples.forEach((code, i) => {
+        writeFileSync(join(dir, 'examples', `${d.name}-${i}.ts`), `import { ${names.join(', ')} } from 'tandem';\n${code}\nexport {};\n`);
+      });
+    }
+    exampleCount = decls.reduce((n, d) => n + d.examples.length, 0);
+    // one tsc run: typechecks everything and emits out/consumer.js (tsc emits despite forbidden.ts's errors)
+    const r = spawnSync(TSC, ['-p', dir], { cwd: dir, encoding: 'utf8' });
+    typecheck = `${r.stdout}${r.stderr}`;
   });
   after(() => cleanup());
 
-  it('typechecks with strict and skipLibCheck false: the only errors are the internals it must not reach', () => {
-    const r = spawnSync(TSC, ['-p', dir], { cwd: dir, encoding: 'utf8' });
-    const errors = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.includes('error TS')).map((l) => l.replace(/\(\d+,\d+\)/, ''));
+  it('typechecks with strict and skipLibCheck false (every @example too): the only errors are the internals it must not reach', () => {
+    assert.ok(exampleCount >= 7, `${exampleCount} @example blocks found`);
+    const errors = typecheck.split('\n').filter((l) => l.includes('error TS')).map((l) => l.replace(/\(\d+,\d+\)/, ''));
     assert.deepEqual(errors, [
       `forbidden.ts: error TS2305: Module '"tandem"' has no exported member 'assert'.`,
       `forbidden.ts: error TS2305: Module '"tandem"' has no exported member 'writeFileAtomic'.`,

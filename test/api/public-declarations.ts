@@ -15,6 +15,8 @@ export interface PublicDeclaration {
   readonly file: string;
   /** The `/** ... *\/` block just above the declaration, or undefined. */
   readonly doc: string | undefined;
+  /** The code of each `@example` block of the doc comment (its ```ts fence's body, comment stars removed). */
+  readonly examples: readonly string[];
   /** For interfaces: each property's name, whether it is optional, and its doc comment. */
   readonly members: readonly { readonly name: string; readonly optional: boolean; readonly doc: string | undefined }[];
 }
@@ -46,7 +48,9 @@ function findDeclaration(jsPath: string, name: string, srcDir: string, depth = 0
   const text = readFileSync(file, 'utf8');
   const d = DECLARATION(name).exec(text);
   if (d !== null) {
-    return { kind: d[1]!, file: relative(join(srcDir, '..'), file), doc: docAbove(text, d.index), members: d[1] === 'interface' ? interfaceMembers(text, d.index) : [] };
+    const doc = docAbove(text, d.index);
+    const examples = [...examplesOf(doc), ...examplesOf(constructorDoc(text, d.index, d[1]!))];
+    return { kind: d[1]!, file: relative(join(srcDir, '..'), file), doc, examples, members: d[1] === 'interface' ? interfaceMembers(text, d.index) : [] };
   }
   if (depth > 4) throw new Error(`${name}: re-exported too deeply from ${file}`);
   for (const r of text.matchAll(/^export (?:type )?\{([^}]*)\} from '([^']+)';/gm)) {
@@ -63,6 +67,28 @@ function findDeclaration(jsPath: string, name: string, srcDir: string, depth = 0
     }
   }
   throw new Error(`${name}: no declaration found in ${file}`);
+}
+
+/** A class's examples may sit on its constructor (the `Tensor` constructor's does). */
+function constructorDoc(text: string, at: number, kind: string): string | undefined {
+  if (kind !== 'class') return undefined;
+  const c = text.indexOf('\n  constructor(', at);
+  return c < 0 ? undefined : docAbove(text, c + 1);
+}
+
+function examplesOf(doc: string | undefined): string[] {
+  if (doc === undefined) return [];
+  const lines = doc.split('\n').map((l) => l.replace(/^\s*\* ?/, ''));
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.startsWith('@example')) continue;
+    const open = lines.indexOf('```ts', i);
+    const close = lines.indexOf('```', open + 1);
+    if (open < 0 || close < 0) continue;
+    out.push(lines.slice(open + 1, close).join('\n'));
+    i = close;
+  }
+  return out;
 }
 
 /** The doc block ending right above `at` (only whitespace between), or undefined. */
