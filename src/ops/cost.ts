@@ -14,6 +14,7 @@ import type { CostContext, OpInfo } from './types.js';
  * output, each once, in their stored element width.
  */
 
+/** Options of `modelCost` (and `nodeCost`). */
 export interface CostOptions {
   /** Sizes of symbolic dims by name ({ batch: 8 }); without one a symbolic node's cost is unknown. @default {} */
   dims?: Readonly<Record<string, number>>;

@@ -10,6 +10,7 @@ import { convName, convSparsity } from '../targets/sparsity.js';
  * change, and its accuracy needs retraining (fine-tuning with the 2:4 mask) before use.
  */
 
+/** What 2:4 pruning did to one Conv, or why it left it. */
 export interface PruneRecord {
   readonly node: string;
   readonly pruned: boolean;

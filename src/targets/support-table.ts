@@ -8,6 +8,7 @@ import type { Confidence, OpSupport, RecipeId, TargetProfile } from './types.js'
  * recipes), for `tandem targets`, the README and the report. Returns data and text; never prints.
  */
 
+/** One rule of a target's rule table (`ruleTable`): its id, the reference section, its confidence, what it checks. */
 export interface RuleRow {
   readonly id: string;
   readonly ref: string;

@@ -91,10 +91,10 @@ function examplesOf(doc: string | undefined): string[] {
   return out;
 }
 
-/** The doc block ending right above `at` (only whitespace between), or undefined. */
+/** The doc block ending on the line right above `at`, or undefined (a block with a blank line after it is a file or section header). */
 function docAbove(text: string, at: number): string | undefined {
-  const before = text.slice(0, at).trimEnd();
-  if (!before.endsWith('*/')) return undefined;
+  const before = text.slice(0, at).replace(/[ \t]*$/, '').replace(/\n$/, '').trimEnd();
+  if (!before.endsWith('*/') || /\n[ \t]*\n\s*$/.test(text.slice(0, at))) return undefined;
   const start = before.lastIndexOf('/**');
   if (start < 0) return undefined;
   return before.slice(start);
