@@ -1,16 +1,38 @@
 /**
- * tandem's public API: everything the CLI does is a call a user can make from TypeScript. ESM only.
+ * tandem deploys one neural network across several accelerators at once: inspect a model, analyze
+ * which nodes a DLA-class engine can run, prepare (rewrite) it to raise that coverage, split it into
+ * stages, quantize the INT8 stages, plan which engine runs each stage, run and benchmark the plan as a
+ * pipeline, evaluate task metrics, and write an HTML report. Every figure says whether it is measured
+ * (which engine, which machine), emulated (DLA numerics on the CPU) or modelled (the Orin latency model).
  *
- * This file is the whole published surface, written out name by name (test/api/exports.test.ts pins the
- * list of runtime names): adding an export is a decision, not a side effect of `export *`. Layer folders
- * keep their own `index.ts` for tandem's code (the CLI may import internals from them); users import
- * from `'tandem'` only. Implementations that users need not subclass (engines, sessions, pipelines,
- * accumulators) come as interfaces returned by factory functions; the IR classes (`Model`, `Graph`,
- * `Node`, `Tensor`) and `GraphBuilder` are exported as classes because users construct them.
- * onnxruntime's own types never reach this surface (a strict consumer would need the DOM lib for them).
- * Sections follow the pipeline of DESIGN.md: model → inspect → analyze → prepare → split → quantize →
- * plan → run / bench → eval → report.
+ * ```ts
+ * import { analyze, buildMultitask, getEngine, splitModel, Tensor } from 'tandem';
+ *
+ * const model = buildMultitask({ height: 64, width: 128 });      // or: loadModel('model.onnx')
+ * const { summary } = analyze(model, { target: 'orin-dla' });
+ * const { stages } = splitModel(model, { auto: true });
+ * const backbone = stages.find((s) => s.kind === 'backbone')!;
+ * const session = await getEngine('cpu').open(backbone.model);
+ * const outputs = await session.run({ image: new Tensor('float32', [1, 3, 64, 128], new Float32Array(3 * 64 * 128)) });
+ * await session.close();
+ * ```
+ *
+ * The verbs by step: `loadModel` / `saveModel`, `inspectModel`, `analyze`, `prepareModel`, `splitModel` /
+ * `writeSplit`, `quantize` / `convertToFloat16` / `translateQdq`, `planDeployment`, `costModel` /
+ * `searchPlacement` (modelled Orin latency), `exportBundle` / `importResults` (build and measure on the
+ * target), `getEngine` / `openPipeline` / `benchPipeline`, `evaluate`, `writeReport`. Errors are
+ * `TandemError` with a stable `code`. ESM only; the CLI (`tandem`) is a thin layer over these calls.
+ *
+ * @packageDocumentation
  */
+
+// This file is the whole published surface, written out name by name (test/api/exports.test.ts pins the
+// runtime names): an export is a decision, not a side effect of `export *`. Layer folders keep their own
+// index.ts for tandem's code (the CLI may import internals from them); users import from 'tandem' only.
+// Implementations users need not subclass (engines, sessions, pipelines, metric accumulators) come as
+// interfaces returned by factory functions; the IR classes (Model, Graph, Node, Tensor) and GraphBuilder
+// are classes because users construct them. onnxruntime's types never reach this surface (a strict
+// consumer would need the DOM lib for them). Sections follow DESIGN.md's pipeline.
 
 // ---- errors ----
 export { TandemError, isTandemError } from './util/errors.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +93,14 @@ describe('the published package, as a strict TypeScript consumer meets it', () =
       });
     }
     exampleCount = decls.reduce((n, d) => n + d.examples.length, 0);
+    // and the examples users meet first: the package's own doc comment and README's Library section
+    const fence = (text: string): string => /```ts\n([\s\S]*?)```/.exec(text)?.[1] ?? '';
+    const packageDoc = fence(readFileSync(join(ROOT, 'src', 'index.ts'), 'utf8').split('@packageDocumentation')[0]!.replace(/^ \* ?/gm, ''));
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const library = fence(readme.slice(readme.indexOf('## Library')));
+    assert.ok(packageDoc.includes("from 'tandem'") && library.includes("from 'tandem'"), 'the package doc and README each show an example importing from tandem');
+    writeFileSync(join(dir, 'examples', 'package-doc.ts'), packageDoc);
+    writeFileSync(join(dir, 'examples', 'readme-library.ts'), library);
     // one tsc run: typechecks everything and emits out/consumer.js (tsc emits despite forbidden.ts's errors)
     const r = spawnSync(TSC, ['-p', dir], { cwd: dir, encoding: 'utf8' });
     typecheck = `${r.stdout}${r.stderr}`;
