@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TandemError } from '../util/errors.js';
+import type { ProgressCallback } from '../util/progress.js';
 import type { Tensor } from '../ir/tensor.js';
 import { turbo } from '../io/colour-map.js';
 import { CITYSCAPES_CLASSES, IGNORE_INDEX } from './datasets/cityscapes-classes.js';
@@ -25,10 +26,11 @@ export interface EvaluateOptions {
   /** Write colour-mapped PNGs of the first N frames of the dataset (those in this shard) to saveDir. @default 0 */
   readonly save?: number;
   readonly saveDir?: string;
-  readonly target?: OpenTargetOptions;
+  /** How to open the evaluated model or plan (engine, threads). */
+  readonly targetOptions?: OpenTargetOptions;
   readonly referenceOptions?: OpenTargetOptions;
-  /** Called after each frame. */
-  readonly onProgress?: (done: number, total: number) => void;
+  /** Told after each frame (`kind: 'frame'`). */
+  readonly onProgress?: ProgressCallback;
 }
 
 /** Per-task accumulators of one model (the target or the reference). */
@@ -103,10 +105,10 @@ function taskJson(acc: TaskAccumulators): Record<string, unknown> {
 export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): Promise<EvalPart> {
   const shard = checkShard(options.shard ?? { index: 0, count: 1 });
   const indices = shardIndices(options.dataset.size, shard);
-  const target: EvalTarget = await openEvalTarget(spec, options.target);
+  const target: EvalTarget = await openEvalTarget(spec, options.targetOptions);
   let reference: EvalTarget | undefined;
   try {
-    if (options.reference !== undefined) reference = await openEvalTarget(options.reference, options.referenceOptions ?? options.target);
+    if (options.reference !== undefined) reference = await openEvalTarget(options.reference, options.referenceOptions ?? options.targetOptions);
     const acc = accumulatorsFor(target.tasks);
     const refAcc = reference ? accumulatorsFor(reference.tasks) : undefined;
     const agreement = new AgreementAccumulator();
@@ -130,7 +132,7 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
         if (p.depth && r.depth) agreement.addDepth(p.depth, r.depth);
       }
       if (i < save) saved.push(...(await saveFrame(options.saveDir!, frame, p, r, target.tasks)));
-      options.onProgress?.(k + 1, indices.length);
+      options.onProgress?.({ kind: 'frame', done: k + 1, total: indices.length });
     }
     return {
       kind: 'tandem-eval',

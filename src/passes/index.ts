@@ -41,7 +41,6 @@ export { DECOMPOSE_LOG_REDUCTIONS, decomposeLogReductions } from './decompose-lo
 export {
   prepareModel,
   resolvePrepareOptions,
-  type PassEvent,
   type PassRecord,
   type PrepareOptions,
   type PrepareReport,

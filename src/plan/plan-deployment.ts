@@ -5,10 +5,11 @@ import { HOST_ENGINES, TARGET_ENGINES, type HostEngine, type Plan, type PlanEngi
 import type { Model } from '../ir/model.js';
 import { loadModel, saveModel, savedModelFiles } from '../onnx/load-save.js';
 import { splitDocument, splitModel } from '../passes/index.js';
-import { arraySource, artifactPaths, convertToFloat16, quantize, type CalibrationMethod, type CalibrationSource, type QuantProgress, type SessionOpener, type StageArtifacts } from '../quant/index.js';
+import { arraySource, artifactPaths, convertToFloat16, quantize, type CalibrationMethod, type CalibrationSource, type SessionOpener, type StageArtifacts } from '../quant/index.js';
 import { trtVersionNumber } from '../quant/calibration-cache.js';
 import { analyze } from '../targets/index.js';
 import { TandemError, isTandemError } from '../util/errors.js';
+import type { ProgressCallback } from '../util/progress.js';
 import { assertOutputsFree, checkOutputDir, writeFileAtomic, writeFolder } from '../util/fs.js';
 import { dequantizeStageInputs, inputQuantScale, quantizeStageOutputs, verifyBoundaryQuantization, type BoundaryCheck, type BoundaryTensor } from './boundary-quantization.js';
 import { stageCost } from './cost/orin-roofline.js';
@@ -18,11 +19,6 @@ import { randomFeeds } from './random-feeds.js';
 
 /** What to plan: a whole model (split here) or the split.json of `tandem split`. */
 export type PlanSource = { readonly model: Model; readonly path?: string } | { readonly splitPath: string };
-
-export type PlanProgress =
-  | { readonly phase: 'calibrate'; readonly progress: QuantProgress }
-  | { readonly phase: 'time'; readonly stage: string; readonly engine: HostEngine; readonly done: number; readonly total: number }
-  | { readonly phase: 'verify' };
 
 export interface PlanOptions {
   target: PlanTarget;
@@ -62,7 +58,8 @@ export interface PlanOptions {
   verifyOpener?: SessionOpener;
   /** Paths never to write over (the inputs). The source's files are protected always. */
   protect?: readonly string[];
-  onProgress?: (p: PlanProgress) => void;
+  /** Told as calibration (`calibration`), host timing (`timing`) and the boundary check (`verify`) go. */
+  onProgress?: ProgressCallback;
 }
 
 export interface Deployment {
@@ -135,7 +132,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
       order.map((s) => ({ name: s.name, model: staged.models.get(s.name)!, quantize: toQuantize.has(s.name) })),
       calibration,
       options.opener,
-      { methods: [options.method ?? 'entropy'], placement: 'dla', trtVersion, ...(options.onProgress ? { onProgress: (p: QuantProgress) => options.onProgress!({ phase: 'calibrate', progress: p }) } : {}) },
+      { methods: [options.method ?? 'entropy'], placement: 'dla', trtVersion, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
     );
     for (const a of result.artifacts) {
       qdq.set(a.stage, a.qdqModel);
@@ -151,7 +148,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
     const candidates = order.flatMap((s) => engines.available.filter((e) => (e === 'dla-emulated' ? qdq.has(s.name) : true)).map((engine) => ({ stage: s.name, engine })));
     let done = 0;
     for (const c of candidates) {
-      options.onProgress?.({ phase: 'time', stage: c.stage, engine: c.engine, done: done++, total: candidates.length });
+      options.onProgress?.({ kind: 'timing', stage: c.stage, engine: c.engine, done: done++, total: candidates.length });
       const model = c.engine === 'dla-emulated' ? qdq.get(c.stage)! : staged.models.get(c.stage)!;
       try {
         timings.push(await timeStage(engines, c.engine, c.stage, model, options.timing));
@@ -187,7 +184,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
       deployed.set(s.name, m);
     }
     if (options.verify !== false) {
-      options.onProgress?.({ phase: 'verify' });
+      options.onProgress?.({ kind: 'verify' });
       check = await verifyBoundaryQuantization(before, order.map((s) => ({ name: s.name, model: deployed.get(s.name)! })), options.verifyOpener ?? options.opener);
       if (!check.ok) {
         throw new TandemError('VERIFY_FAILED', `the INT8 hand-off of ${[...boundary.keys()].join(', ')} changes the outputs: max |difference| ${check.maxAbsDiff} against outputs up to ${check.maxAbsRef} (onnxruntime, ${check.samples} fresh random inputs); report this with the model, or plan with --no-verify (verify: false) to inspect it`);
@@ -231,7 +228,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
       writeFileAtomic(staged.at(s.scales), `${JSON.stringify(a.scalesDocument, null, 2)}\n`);
       written.push(join(out, s.calibrationCache), join(out, s.scales));
     }
-    writePlan(staged.staging, planDoc, { protect });
+    writePlan(planDoc, staged.staging, { protect });
     written.push(join(out, 'plan.json'));
   });
   return {

@@ -10,7 +10,8 @@ import type { CalibrationSource } from './calibration-source.js';
 import { calibrationTargets } from './calibration-targets.js';
 import type { HistogramKind, TensorStatistics } from './calibrators/registry.js';
 import { FixedHistogram, accumulateRange, emptyRange, rangeAbsMax, type RangeStatistics } from './histogram.js';
-import type { ProgressCallback, QuantSession, SessionOpener } from './session.js';
+import type { QuantSession, SessionOpener } from './session.js';
+import type { ProgressCallback } from '../util/progress.js';
 
 /** One model to observe. Stages run in the given order; a stage reads the source's feeds and earlier stages' outputs. */
 export interface StageToObserve {
@@ -198,7 +199,7 @@ export async function observe(stages: readonly StageToObserve[], source: Calibra
           }
         });
         runs++;
-        options.onProgress?.({ phase, done: b + 1, total: batches });
+        options.onProgress?.({ kind: 'calibration', phase, done: b + 1, total: batches });
       }
     } finally {
       // A run still in flight when a visit failed must settle before its session is closed.

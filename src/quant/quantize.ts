@@ -15,7 +15,8 @@ import { observe, type ObservationResult } from './observer.js';
 import { planQdq, type QdqPlacement, type QdqPlan } from './qdq-plan.js';
 import { cacheEntries, computeScalesParallel, qdqScales, scalesDocument, type ScalesDocument, type StageScales } from './scales.js';
 import { defaultThresholdThreads } from './calibrators/threshold-pool.js';
-import type { ProgressCallback, SessionOpener } from './session.js';
+import type { SessionOpener } from './session.js';
+import type { ProgressCallback } from '../util/progress.js';
 
 export interface QuantizeStage {
   readonly name: string;
@@ -145,18 +146,18 @@ export function artifactPaths(dir: string, stage: string): { cache: string; scal
  * Writes every stage's artifacts into `dir` as one set (a subfolder per method when `byMethod`): all files
  * appear together at the end or, on a failure, none does. Returns the final paths.
  */
-export function writeQuantizeArtifacts(dir: string, artifacts: readonly StageArtifacts[], options: { byMethod: boolean }): { stage: string; method: string; files: ReturnType<typeof artifactPaths> }[] {
+export function writeQuantizeArtifacts(artifacts: readonly StageArtifacts[], dir: string, options: { byMethod: boolean }): { stage: string; method: string; files: ReturnType<typeof artifactPaths> }[] {
   return writeFolder(dir, (out) =>
     artifacts.map((a) => {
       const rel = options.byMethod ? a.method : '';
-      writeStageArtifacts(out.at(rel), a);
+      writeStageArtifacts(a, out.at(rel));
       return { stage: a.stage, method: a.method, files: artifactPaths(join(dir, rel), a.stage) };
     }),
   );
 }
 
 /** Writes one stage's artifacts atomically into `dir` (created if needed); returns the paths. */
-export function writeStageArtifacts(dir: string, a: StageArtifacts): ReturnType<typeof artifactPaths> {
+export function writeStageArtifacts(a: StageArtifacts, dir: string): ReturnType<typeof artifactPaths> {
   mkdirSync(dir, { recursive: true });
   const p = artifactPaths(dir, a.stage);
   writeFileAtomic(p.cache, a.cache);

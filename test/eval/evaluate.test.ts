@@ -37,7 +37,7 @@ describe('the trained reference model', () => {
 
   it('beats a constant predictor by far on 16 held-out frames', async () => {
     const dataset = syntheticDataset({ seed: 1000, count: 16, height: 128, width: 256 });
-    const s = summarizeEval(await evaluate(MODEL, { dataset, target: { threads: 2 } }));
+    const s = summarizeEval(await evaluate(MODEL, { dataset, targetOptions: { threads: 2 } }));
     // The best constant predictions: road everywhere, and one depth everywhere (the median of the truth).
     const seg = new SegmentationAccumulator(19);
     const depth = new DepthAccumulator();
@@ -54,9 +54,9 @@ describe('the trained reference model', () => {
 
   it('gives exactly the unsharded result from 4 merged shards', async () => {
     const dataset = syntheticDataset({ seed: 1001, count: 6, height: 128, width: 256 });
-    const whole = await evaluate(MODEL, { dataset, datasetName: 'synthetic:1001,6', target: { threads: 2 } });
+    const whole = await evaluate(MODEL, { dataset, datasetName: 'synthetic:1001,6', targetOptions: { threads: 2 } });
     const parts: EvalPart[] = [];
-    for (let i = 3; i >= 0; i--) parts.push(JSON.parse(JSON.stringify(await evaluate(MODEL, { dataset, datasetName: 'synthetic:1001,6', shard: { index: i, count: 4 }, target: { threads: 2 } }))));
+    for (let i = 3; i >= 0; i--) parts.push(JSON.parse(JSON.stringify(await evaluate(MODEL, { dataset, datasetName: 'synthetic:1001,6', shard: { index: i, count: 4 }, targetOptions: { threads: 2 } }))));
     const merged = mergeEvalParts(parts);
     const { shards: _m, complete: mergedComplete, ...mergedNumbers } = summarizeEval(merged);
     const { shards: _w, ...wholeNumbers } = summarizeEval(whole);
@@ -68,7 +68,7 @@ describe('the trained reference model', () => {
 
   it('agrees fully with itself as reference, and saves colour maps', async () => {
     const dataset = syntheticDataset({ seed: 1002, count: 1, height: 128, width: 256 });
-    const part = await evaluate(MODEL, { dataset, reference: MODEL, save: 1, saveDir: join(tmp, 'frames'), target: { threads: 2 } });
+    const part = await evaluate(MODEL, { dataset, reference: MODEL, save: 1, saveDir: join(tmp, 'frames'), targetOptions: { threads: 2 } });
     const s = summarizeEval(part);
     assert.equal(s.agreement?.argmaxAgreement, 100);
     assert.equal(s.agreement?.depthRelativeError, 0);

@@ -5,7 +5,8 @@ import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { benchPipeline, type BenchModeResult, type BenchResult } from '../../runtime/pipeline/bench.js';
 import { openPipeline, type PipelineMode } from '../../runtime/pipeline/pipeline.js';
-import type { CliContext, Progress } from '../context.js';
+import type { CliContext } from '../context.js';
+import { progressBars } from '../progress.js';
 import { finiteNumber, positiveInt } from '../parse.js';
 import { isPlanPath, loadPlanArg, modelAsPlan, withInterrupt } from '../pipeline-args.js';
 import type { CliCommand } from './types.js';
@@ -55,7 +56,7 @@ export const benchCommand: CliCommand = {
         });
         const engines = [...new Set(pipeline.stages.map((s) => s.engine))];
         const what = `measured on this machine: onnxruntime-node ${engines.join(' + ')}${engines.includes('dla-emulated') ? ' (dla-emulated runs INT8 Q/DQ numerics on the CPU: not DLA speed)' : ''}`;
-        const bars = new Map<string, Progress>();
+        const bars = progressBars(ctx, { everyS: 5 });
         const result = await withInterrupt((signal) =>
           benchPipeline(pipeline, {
             modes,
@@ -65,20 +66,9 @@ export const benchCommand: CliCommand = {
             trace: flags.trace !== undefined,
             signal,
             what,
-            onProgress: (mode, phase, done, total) => {
-              const key = `${mode} ${phase}`;
-              let bar = bars.get(key);
-              if (bar === undefined) {
-                for (const b of bars.values()) b.stop();
-                bar = ctx.progress(key, total, { everyS: 5, unit: flags.iterations !== undefined ? 'frames' : 'ms' });
-                bars.set(key, bar);
-              }
-              bar.update(done);
-            },
+            onProgress: bars.onProgress,
           }),
-        ).finally(() => {
-          for (const b of bars.values()) b.stop();
-        });
+        ).finally(() => bars.stop());
         if (flags.trace !== undefined && result.trace) writeFileAtomic(flags.trace, JSON.stringify(result.trace));
         if (flags.json) {
           const { trace: _trace, ...rest } = result;

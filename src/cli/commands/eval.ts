@@ -81,9 +81,11 @@ export const evalCommand: CliCommand = {
           shard,
           save: flags.save,
           saveDir: resolve(flags.saveDir),
-          target: { engine: flags.engine, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) },
+          targetOptions: { engine: flags.engine, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) },
           referenceOptions: { engine: flags.referenceEngine, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) },
-          onProgress: (done) => bar.update(done),
+          onProgress: (e) => {
+            if (e.kind === 'frame') bar.update(e.done);
+          },
         });
         bar.stop();
         const out = flags.out ?? (sharded ? join('.', `eval-shard-${shard.index}-of-${shard.count}.json`) : undefined);

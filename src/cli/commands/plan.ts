@@ -3,7 +3,7 @@ import { checkOutputDir } from '../../util/fs.js';
 import type { HostEngine, Plan } from '../../io/stage-file/types.js';
 import type { Model } from '../../ir/model.js';
 import { loadModel } from '../../onnx/load-save.js';
-import { planDeployment, type Deployment, type HostEngines, type PlanProgress, type PlanSource } from '../../plan/index.js';
+import { planDeployment, type Deployment, type HostEngines, type PlanSource } from '../../plan/index.js';
 import { CALIBRATION_METHODS, PREPROCESS_METADATA_KEY, isCalibrationMethod, preprocessFromMetadata, type CalibrationSource, isSplitManifestPath, modelInputSpecs, openCalibrationFolder, type CalibrationMethod, type SessionOpener } from '../../quant/index.js';
 import { readSplit } from '../../io/stage-file/index.js';
 import { probeEngine } from '../../runtime/engines/probe.js';
@@ -11,7 +11,8 @@ import { getEngine } from '../../runtime/engines/registry.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { TandemError, isTandemError } from '../../util/errors.js';
-import type { CliContext, Progress } from '../context.js';
+import type { CliContext } from '../context.js';
+import { progressBars } from '../progress.js';
 import { collect, finiteNumber, list, oneOf, positiveInt } from '../parse.js';
 import { searchPins } from './plan-search.js';
 import type { CliCommand } from './types.js';
@@ -76,7 +77,7 @@ export const planCommand: CliCommand = {
         }
         const cut = flags.split === undefined || flags.split === 'auto' ? flags.split : list(flags.split);
         const calib = flags.calib;
-        const progress = progressOf(ctx);
+        const progress = progressBars(ctx);
         const splitDoc = split ? readSplit(input, { models: false }) : undefined;
         const stages = splitDoc?.stages.map((s) => s.name);
         // Images are preprocessed as the model states in its metadata (tandem.preprocess), where it does.
@@ -105,7 +106,7 @@ export const planCommand: CliCommand = {
           pins,
           verify: flags.verify,
           protect: [input],
-          onProgress: progress.update,
+          onProgress: progress.onProgress,
         });
         progress.stop();
         if (flags.json) {
@@ -171,24 +172,6 @@ export async function hostEngines(ctx: CliContext, needed: { webgpu?: boolean } 
   }
   available.push('dla-emulated');
   return { available, open: (e, m) => getEngine(e).open(m) };
-}
-
-function progressOf(ctx: CliContext): { update: (p: PlanProgress) => void; stop: () => void } {
-  let bar: Progress | undefined;
-  let phase = '';
-  return {
-    update: (p) => {
-      const key = p.phase === 'calibrate' ? `calibrate: ${p.progress.phase}` : p.phase;
-      const [done, total] = p.phase === 'calibrate' ? [p.progress.done, p.progress.total] : p.phase === 'time' ? [p.done, p.total] : [0, 1];
-      if (key !== phase || bar === undefined) {
-        bar?.stop();
-        phase = key;
-        bar = ctx.progress(key.padEnd(20), total);
-      }
-      bar.update(done);
-    },
-    stop: () => bar?.stop(),
-  };
 }
 
 const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2));

@@ -31,11 +31,10 @@ import {
   type FidelityRow,
   type ImagePreprocessOptions,
   type QdqPlacement,
-  type QuantProgress,
   type QuantizeResult,
 } from '../../quant/index.js';
 import { trtVersionNumber } from '../../quant/calibration-cache.js';
-import type { CliContext, Progress } from '../context.js';
+import { progressBars } from '../progress.js';
 import { finiteNumber, list, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
 
@@ -160,7 +159,7 @@ export const quantizeCommand: CliCommand = {
           outputScales: flags.outputScales ?? false,
           batchSize: flags.batch,
           calibrator: { entropyVariant: flags.entropyVariant, ...(flags.percentile !== undefined ? { percentile: flags.percentile } : {}), ...(flags.bins !== undefined ? { bins: flags.bins } : {}) },
-          onProgress: bars.update,
+          onProgress: bars.onProgress,
         });
         bars.stop();
         let artifacts = result.artifacts;
@@ -176,7 +175,7 @@ export const quantizeCommand: CliCommand = {
           artifacts = done.artifacts;
           precision = done.results;
         }
-        const written = writeQuantizeArtifacts(flags.out, artifacts, { byMethod: methods.length > 1 });
+        const written = writeQuantizeArtifacts(artifacts, flags.out, { byMethod: methods.length > 1 });
         const precisionFiles = (precision ?? []).map((r) => {
           const file = join(flags.out, methods.length > 1 ? r.method : '', `${r.stage}.keep-fp16.json`);
           writeFileAtomic(file, `${JSON.stringify({ ...r, plan: undefined }, null, 2)}\n`);
@@ -185,7 +184,7 @@ export const quantizeCommand: CliCommand = {
         let fidelity: FidelityRow[] | undefined;
         if (held !== undefined) {
           const cmp = progressBars(ctx);
-          fidelity = await compareFidelity(stages, artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), held, engine, cmp.update);
+          fidelity = await compareFidelity(stages, artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), held, engine, { onProgress: cmp.onProgress });
           cmp.stop();
         }
         if (flags.json) {
@@ -243,24 +242,6 @@ function imageOptions(flags: QuantizeFlags): ImagePreprocessOptions {
   if (flags.layout !== undefined) o.layout = flags.layout;
   if (flags.scale !== undefined) o.scale = flags.scale;
   return o;
-}
-
-/** One progress bar per phase, driven by the library's progress callback. */
-export function progressBars(ctx: CliContext): { update: (p: QuantProgress) => void; stop: () => void } {
-  let bar: Progress | undefined;
-  let phase = '';
-  const labels: Record<QuantProgress['phase'], string> = { range: 'calibrate: ranges   ', histogram: 'calibrate: histogram', compare: 'compare             ', features: 'features            ' };
-  return {
-    update: (p) => {
-      if (p.phase !== phase || bar === undefined) {
-        bar?.stop();
-        phase = p.phase;
-        bar = ctx.progress(labels[p.phase], p.total);
-      }
-      bar.update(p.done);
-    },
-    stop: () => bar?.stop(),
-  };
 }
 
 export function formatQuantizeSummary(result: QuantizeResult, source: string): string[] {

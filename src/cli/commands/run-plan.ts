@@ -39,7 +39,7 @@ export async function runPlanCommand(planPath: string, flags: RunFlags, ctx: Cli
         if (flags.out !== undefined) {
           const id = source.ids[r.frame]!;
           const dir = join(flags.out, safeFileName(id.slice(0, id.length - extname(id).length) || id));
-          written.push(...(await writeFrameOutputs(dir, r.outputs)));
+          written.push(...(await writeFrameOutputs(r.outputs, dir)));
         }
         bar.update(latencies.length);
       }

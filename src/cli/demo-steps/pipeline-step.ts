@@ -58,7 +58,7 @@ export async function pipelineStep(plan: Plan, ctx: CliContext, options: Pipelin
   const source = openFrameSource(`synthetic:${count}`, pipeline.inputs);
   const outDir = join(options.workDir, 'outputs');
   for await (const r of pipeline.run(source.frames())) {
-    files.push(...(await writeFrameOutputs(join(outDir, source.ids[r.frame]!), r.outputs)));
+    files.push(...(await writeFrameOutputs(r.outputs, join(outDir, source.ids[r.frame]!))));
   }
   ctx.print(`  ${count} frames in ${outDir} (<frame>/<output>.npy and .png: segmentation as an argmax class map, depth in turbo colours)`);
   return { bench, files };
