@@ -73,8 +73,8 @@ export interface HeadFrames {
 }
 
 /** Runs the FP32 backbone stage once per frame and keeps its outputs (the heads' inputs). */
-export async function headFrames(backbone: Model, tasks: ModelTasks, dataset: FrameDataset, threads?: number): Promise<HeadFrames> {
-  const session = await getEngine('cpu').open(encodeModel(backbone), threads !== undefined ? { threads } : {});
+export async function headFrames(backbone: Model, tasks: ModelTasks, dataset: FrameDataset, options: { threads?: number } = {}): Promise<HeadFrames> {
+  const session = await getEngine('cpu').open(encodeModel(backbone), options.threads !== undefined ? { threads: options.threads } : {});
   try {
     const feeds: Record<string, Tensor>[] = [];
     const truth: HeadFrames['truth'][number][] = [];
@@ -243,7 +243,7 @@ export interface KeepFp16HeadsOptions {
 export async function keepFp16Heads(o: KeepFp16HeadsOptions): Promise<{ results: (HeadPrecisionResult & { method: string })[]; artifacts: StageArtifacts[] }> {
   const backbone = o.stages.find((s) => s.model.graph.runtimeInputs.includes(o.tasks.input));
   if (backbone === undefined) throw new TandemError('USAGE', `no stage reads the model input "${o.tasks.input}"; --keep-fp16 auto needs the split's backbone stage`);
-  const frames = await headFrames(backbone.model, o.tasks, o.dataset, o.threads);
+  const frames = await headFrames(backbone.model, o.tasks, o.dataset, o.threads !== undefined ? { threads: o.threads } : {});
   const results: (HeadPrecisionResult & { method: string })[] = [];
   const artifacts: StageArtifacts[] = [];
   for (const a of o.artifacts) {

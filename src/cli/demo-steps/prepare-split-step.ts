@@ -37,7 +37,7 @@ export async function prepareSplitStep(model: Model, ctx: CliContext): Promise<P
   const plan = splitModel(prepared, { auto: true });
   for (const line of formatSplit(plan)) ctx.print(line);
   ctx.print('');
-  const coverage = compareStageCoverage(model, prepared, { auto: true }, target);
+  const coverage = compareStageCoverage(model, prepared, { ...target, split: { auto: true } });
   ctx.print(`DLA coverage per stage on orin-dla (INT8), before → after prepare: ${report.after.basis}`);
   const width = Math.max(...coverage.map((c) => c.stage.length));
   ctx.print(`  ${'stage'.padEnd(width)}  ${'nodes on DLA'.padEnd(30)}  FLOPs on DLA`);
