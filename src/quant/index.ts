@@ -21,6 +21,7 @@ export * from './scales.js';
 export * from './fidelity.js';
 export * from './split-manifest.js';
 export * from './quantize.js';
+export * from './quantize-stages.js';
 export type * from './session.js';
 export * from './scale-propagation.js';
 export * from './translate-qdq.js';

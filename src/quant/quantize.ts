@@ -8,7 +8,7 @@ import type { Model } from '../ir/model.js';
 import { runOrder } from '../io/stage-file/order.js';
 import { saveModel } from '../onnx/load-save.js';
 import { applyQdqPlan } from './apply-qdq.js';
-import { writeCalibrationCache, type CacheAlgorithm } from './calibration-cache.js';
+import { trtVersionNumber, writeCalibrationCache, type CacheAlgorithm } from './calibration-cache.js';
 import type { CalibrationSource } from './calibration-source.js';
 import { CALIBRATION_METHODS, histogramsNeeded, resolveCalibratorOptions, type CalibrationMethod, type CalibratorOptions, type ResolvedCalibratorOptions } from './calibrators/registry.js';
 import { observe, type ObservationResult } from './observer.js';
@@ -59,6 +59,7 @@ export function resolveQuantizeOptions(o: QuantizeOptions): ResolvedQuantizeOpti
   const methods = [...new Set<CalibrationMethod>(o.methods ?? ['entropy'])];
   for (const m of methods) if (!CALIBRATION_METHODS.includes(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(m)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
   if (methods.length === 0) throw new TandemError('USAGE', `give at least one calibration method (${CALIBRATION_METHODS.join(', ')})`);
+  if (typeof o.trtVersion === 'string') trtVersionNumber(o.trtVersion);
   const batchSize = o.batchSize ?? 1;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new TandemError('USAGE', `batch size must be a positive integer, got ${batchSize}`);
   return Object.freeze({
