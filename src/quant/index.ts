@@ -25,5 +25,6 @@ export * from './quantize-stages.js';
 export type * from './session.js';
 export * from './scale-propagation.js';
 export * from './translate-qdq.js';
+export * from './translate-qdq-file.js';
 export * from './fp16.js';
 export * from './calibrators/threshold-pool.js';
