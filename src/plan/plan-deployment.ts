@@ -1,11 +1,12 @@
 import { quote } from '../util/text.js';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { newPlanDocument, readSplit, runOrder, writePlan } from '../io/stage-file/index.js';
 import { HOST_ENGINES, TARGET_ENGINES, type HostEngine, type Plan, type PlanEngine, type PlanStage, type PlanTarget, type PlanTensor, type SplitDocument, type TargetEngine } from '../io/stage-file/types.js';
 import type { Model } from '../ir/model.js';
 import { loadModel, saveModel, savedModelFiles } from '../onnx/load-save.js';
 import { splitDocument, splitModel } from '../passes/index.js';
-import { arraySource, artifactPaths, convertToFloat16, quantize, type CalibrationMethod, type CalibrationSource, type SessionOpener, type StageArtifacts } from '../quant/index.js';
+import { PREPROCESS_METADATA_KEY, arraySource, artifactPaths, convertToFloat16, modelInputSpecs, openCalibrationFolder, preprocessFromMetadata, quantize, type CalibrationMethod, type CalibrationSource, type SessionOpener, type StageArtifacts } from '../quant/index.js';
 import { trtVersionNumber } from '../quant/calibration-cache.js';
 import { analyze } from '../targets/index.js';
 import { TandemError, isTandemError } from '../util/errors.js';
@@ -28,9 +29,11 @@ export interface PlanOptions {
   split?: 'auto' | readonly string[];
   /**
    * Calibration samples for the INT8 stages, keyed by the model's inputs (or made from the entry stage,
-   * the one that reads the model's inputs). @default generated inputs (and a note saying so)
+   * the one that reads the model's inputs), or a folder of them (`{ dir }`: images are preprocessed as
+   * the entry stage's or the source model's metadata states, `tandem.preprocess`). @default generated
+   * inputs (and a note saying so)
    */
-  calibration?: CalibrationSource | ((entry: Model) => CalibrationSource);
+  calibration?: CalibrationSource | ((entry: Model) => CalibrationSource) | { readonly dir: string };
   /** How many inputs to generate when no calibration is given. @default 8 */
   generatedSamples?: number;
   /** @default 'entropy' (TensorRT's default calibrator) */
@@ -122,7 +125,8 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
   if (toQuantize.size > 0) {
     const entry = order.find((s) => s.inputs.every((i) => doc.tensors.find((t) => t.name === i)?.from === null)) ?? order[0]!;
     const given = options.calibration;
-    let calibration = typeof given === 'function' ? given(staged.models.get(entry.name)!) : given;
+    const entryModel = staged.models.get(entry.name)!;
+    let calibration = typeof given === 'function' ? given(entryModel) : given !== undefined && 'dir' in given ? calibrationFolder(given.dir, entryModel, source, doc, notes) : given;
     if (calibration === undefined) {
       const n = options.generatedSamples ?? 8;
       calibration = arraySource(Array.from({ length: n }, (_, i) => randomFeeds(staged.models.get(entry.name)!, 1000 + i)), `${n} generated inputs (seeded uniform noise in [-1, 1])`);
@@ -245,6 +249,31 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
 function int8Artifacts(stage: string): { calibrationCache: string; scales: string } {
   const p = artifactPaths('', stage);
   return { calibrationCache: p.cache, scales: p.scales };
+}
+
+/** A folder of calibration samples for the entry stage; images preprocessed as its or the source model's metadata states. */
+function calibrationFolder(dir: string, entry: Model, source: PlanSource, doc: SplitDocument, notes: string[]): CalibrationSource {
+  const image = preprocessFromMetadata(entry.metadata) ?? preprocessFromMetadata(sourceMetadata(source, doc));
+  const c = openCalibrationFolder(dir, modelInputSpecs(entry), image !== undefined ? { image } : {});
+  if (image !== undefined && c.description.includes(' images in ')) notes.push(`calibration images preprocessed as the model's metadata (${PREPROCESS_METADATA_KEY}) states: ${c.description}`);
+  return c;
+}
+
+/**
+ * The metadata of the model a plan starts from: the model itself, or the one split.json was made from (its
+ * `source`, relative to the split's folder or to here); none where it is not there or not readable.
+ */
+function sourceMetadata(source: PlanSource, doc: SplitDocument): readonly (readonly [string, string])[] {
+  if ('model' in source) return source.model.metadata;
+  if (doc.source === undefined) return [];
+  const path = [resolve(dirname(source.splitPath), doc.source), resolve(doc.source)].find((p) => existsSync(p));
+  if (path === undefined) return [];
+  try {
+    return loadModel(path, { weights: 'lazy' }).metadata;
+  } catch (e) {
+    if (isTandemError(e)) return [];
+    throw e;
+  }
 }
 
 function loadStages(source: PlanSource, options: PlanOptions): Staged {

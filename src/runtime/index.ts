@@ -7,3 +7,4 @@ export * from './verify.js';
 export * from './run-once.js';
 export * from './pipeline/index.js';
 export * from './checked-rewrites.js';
+export * from './host-engines.js';

@@ -5,7 +5,6 @@ import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { benchPipeline, type BenchModeResult, type BenchResult } from '../../runtime/pipeline/bench.js';
 import { openPipeline, type PipelineMode } from '../../runtime/pipeline/pipeline.js';
-import type { CliContext } from '../context.js';
 import { progressBars } from '../progress.js';
 import { finiteNumber, positiveInt } from '../parse.js';
 import { isPlanPath, loadPlanArg, modelAsPlan, withInterrupt } from '../pipeline-args.js';
