@@ -16,6 +16,8 @@ function barOf(e: ProgressEvent): { key: string; done: number; total: number; un
       return { key: 'frames', done: e.done, total: e.total, unit: 'frames' };
     case 'verify':
       return { key: 'verify', done: 0, total: 1 };
+    case 'open':
+      return { key: 'open sessions', done: e.done, total: e.total };
     case 'pass':
     case 'search':
       return undefined;

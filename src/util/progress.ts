@@ -67,7 +67,16 @@ export interface BenchProgress {
   readonly total: number;
 }
 
-/** evaluate, writeScenes, pipeline runs over a frame source: frames done of the total. */
+/** openPipeline: the session of stage `done + 1` of `total` is being opened (this can take seconds). */
+export interface OpenProgress {
+  readonly kind: 'open';
+  readonly stage: string;
+  readonly engine: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+/** evaluate, writeScenes, runFrames: frames done of the total. */
 export interface FrameProgress {
   readonly kind: 'frame';
   readonly done: number;
@@ -83,6 +92,7 @@ export type ProgressEvent =
   | TimingProgress
   | VerifyProgress
   | BenchProgress
+  | OpenProgress
   | FrameProgress;
 
 export type ProgressKind = ProgressEvent['kind'];

@@ -8,6 +8,7 @@ import { getEngine, isEngineName } from '../engines/registry.js';
 import type { EngineName, EngineOptions, OutputLocation, Session, StageValue } from '../engines/types.js';
 import { buildScheduleGraph, type ScheduleGraph, type ScheduleStage } from './schedule-graph.js';
 import { Scheduler, type FrameRecord, type StageFrameRecord, type StageRunner } from './scheduler.js';
+import type { ProgressCallback } from '../../util/progress.js';
 
 /** How frames move: `pipelined` (each stream works on its own frame) or `sequential` (one stage at a time, one frame at a time). */
 export type PipelineMode = 'pipelined' | 'sequential';
@@ -17,8 +18,8 @@ export interface PipelineOptions {
   readonly engineOptions?: EngineOptions;
   /** Keep a tensor on the GPU where its producer and every consumer are webgpu stages. @default true */
   readonly residentHandoff?: boolean;
-  /** Called before each stage's session is opened (opening can take seconds). */
-  readonly onOpen?: (stage: string, index: number, count: number) => void;
+  /** Told before each stage's session is opened (`kind: 'open'`; opening can take seconds). */
+  readonly onProgress?: ProgressCallback;
 }
 
 export interface PipelineRunOptions {
@@ -103,7 +104,7 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
   const sessions = new Map<string, Session>();
   try {
     for (const [i, s] of plan.stages.entries()) {
-      options.onOpen?.(s.name, i, plan.stages.length);
+      options.onProgress?.({ kind: 'open', stage: s.name, engine: s.engine, done: i, total: plan.stages.length });
       const info = infos[i]!;
       const { stream: _stream, ...stageOptions } = stageEngineOptions(s);
       const outputLocation: Record<string, OutputLocation> = {};
