@@ -7,6 +7,7 @@ import { turbo } from '../io/colour-map.js';
 import { CITYSCAPES_CLASSES, IGNORE_INDEX } from './datasets/cityscapes-classes.js';
 import type { FrameDataset, LabeledFrame } from './datasets/types.js';
 import { checkShard, shardIndices, type Shard } from './datasets/views.js';
+import { openDatasetSpec } from './dataset-spec.js';
 import { openEvalTarget, type EvalTarget, type EvalTargetSpec, type OpenTargetOptions } from './eval-target.js';
 import { writeRgbPng } from './image-io.js';
 import { AgreementAccumulator } from './metrics/agreement.js';
@@ -16,7 +17,13 @@ import { decodeDepth, type ModelTasks } from './model-tasks.js';
 import { frameToInput, resizeBilinear, segmentationArgmax } from './predictions.js';
 
 export interface EvaluateOptions {
-  readonly dataset: FrameDataset;
+  /**
+   * The frames: a dataset, or its spec (`synthetic[:seed,count]`, `cityscapes:<dir>`, `folder:<dir>`;
+   * generated frames at `size`, by default the target's input size).
+   */
+  readonly dataset: FrameDataset | string;
+  /** Frame size for a generated dataset given as a spec. @default the target's input size (its preprocessing) */
+  readonly size?: { readonly height: number; readonly width: number };
   /** What the name of the dataset is in results (e.g. "synthetic:1000,256"), so parts can be matched. @default dataset.description */
   readonly datasetName?: string;
   /** Also run this model or plan and report deltas and agreement against it (FP32 for an INT8 target). */
@@ -104,8 +111,15 @@ function taskJson(acc: TaskAccumulators): Record<string, unknown> {
  */
 export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): Promise<EvalPart> {
   const shard = checkShard(options.shard ?? { index: 0, count: 1 });
-  const indices = shardIndices(options.dataset.size, shard);
   const target: EvalTarget = await openEvalTarget(spec, options.targetOptions);
+  let dataset: FrameDataset;
+  try {
+    dataset = typeof options.dataset === 'string' ? openDatasetSpec(options.dataset, options.size ?? { height: target.tasks.preprocess.height, width: target.tasks.preprocess.width }) : options.dataset;
+  } catch (e) {
+    await target.close();
+    throw e;
+  }
+  const indices = shardIndices(dataset.size, shard);
   let reference: EvalTarget | undefined;
   try {
     if (options.reference !== undefined) reference = await openEvalTarget(options.reference, options.referenceOptions ?? options.targetOptions);
@@ -119,7 +133,7 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
       mkdirSync(options.saveDir, { recursive: true });
     }
     for (const [k, i] of indices.entries()) {
-      const frame = await options.dataset.read(i);
+      const frame = await dataset.read(i);
       const input = await frameToInput(frame, target.tasks.preprocess);
       const p = predict(await target.run(input), target.tasks, frame.width, frame.height);
       accumulate(acc, p, frame);
@@ -139,7 +153,7 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
       version: 1,
       target: target.label,
       reference: reference?.label ?? null,
-      dataset: { name: options.datasetName ?? options.dataset.description, description: options.dataset.description, size: options.dataset.size },
+      dataset: { name: options.datasetName ?? (typeof options.dataset === 'string' ? options.dataset : dataset.description), description: dataset.description, size: dataset.size },
       shards: { count: shard.count, indices: [shard.index] },
       frames: indices.length,
       classNames: target.tasks.segmentation?.classNames ?? null,

@@ -66,6 +66,14 @@ describe('the trained reference model', () => {
     assert.equal(summarizeEval(mergeEvalParts(parts.slice(1))).complete, false);
   });
 
+  it('takes the dataset as a spec, generated at the target\'s input size, and says the same as the dataset given', async () => {
+    const bySpec = await evaluate(MODEL, { dataset: 'synthetic:1003,2', targetOptions: { threads: 2 } });
+    const given = await evaluate(MODEL, { dataset: syntheticDataset({ seed: 1003, count: 2, height: 128, width: 256 }), datasetName: 'synthetic:1003,2', targetOptions: { threads: 2 } });
+    assert.equal(bySpec.dataset.name, 'synthetic:1003,2');
+    assert.deepEqual(bySpec.metrics, given.metrics);
+    await assert.rejects(evaluate(MODEL, { dataset: 'imagenet:/nowhere' }), (e) => isTandemError(e));
+  });
+
   it('agrees fully with itself as reference, and saves colour maps', async () => {
     const dataset = syntheticDataset({ seed: 1002, count: 1, height: 128, width: 256 });
     const part = await evaluate(MODEL, { dataset, reference: MODEL, save: 1, saveDir: join(tmp, 'frames'), targetOptions: { threads: 2 } });
