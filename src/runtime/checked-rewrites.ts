@@ -79,6 +79,8 @@ export async function pruneTwoFourChecked(model: Model): Promise<PruneCheckResul
 export interface Float16CheckOptions extends Fp16Options {
   /** Compare the FP16 model with the input on onnxruntime cpu; `false` skips it. @default { tolerance: 1e-2, trials: 2, seed: 1 } */
   check?: boolean | { tolerance?: number; trials?: number; seed?: number };
+  /** Sizes of symbolic input dims for the check's random inputs. @default {} */
+  dims?: Readonly<Record<string, number>>;
 }
 
 export interface Float16Check {
@@ -95,7 +97,7 @@ export interface Float16Check {
  * outputs are over the tolerance; whether that refuses the model is the caller's choice.
  */
 export async function convertToFloat16Checked(model: Model, options: Float16CheckOptions = {}): Promise<Fp16Result & { readonly check?: Float16Check }> {
-  const { check = true, ...fp16 } = options;
+  const { check = true, dims, ...fp16 } = options;
   const r = convertToFloat16(model, fp16);
   if (check === false) return r;
   const c = check === true ? {} : check;
@@ -108,7 +110,7 @@ export async function convertToFloat16Checked(model: Model, options: Float16Chec
   await using b = await engine.open(r.model);
   const accs = new Map<string, FidelityAccumulator>();
   for (let t = 0; t < trials; t++) {
-    const feeds = randomInputs(model, { seed: seed + 7919 * t });
+    const feeds = randomInputs(model, { seed: seed + 7919 * t, ...(dims ? { dims } : {}) });
     const ref = await a.run(feeds);
     const got = await b.run(keepIoTypes ? feeds : halfFeeds(feeds, r.model.graph.runtimeInputs));
     for (const [name, t32] of Object.entries(ref)) {
