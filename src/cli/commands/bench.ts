@@ -5,7 +5,7 @@ import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { benchPipeline, type BenchModeResult, type BenchResult } from '../../runtime/pipeline/bench.js';
 import { openPipeline, type PipelineMode } from '../../runtime/pipeline/pipeline.js';
-import { progressBars } from '../progress.js';
+import { progressBars } from '../progress-events.js';
 import { finiteNumber, positiveInt } from '../parse.js';
 import { isPlanPath, withInterrupt } from '../pipeline-args.js';
 import { modelPlan, readPlanAt } from '../../runtime/pipeline/model-plan.js';

@@ -6,7 +6,7 @@ import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { isPlanPath } from '../../io/stage-file/index.js';
 import { evaluate, mergeEvalParts, readEvalPart, resolveShard, summarizeEval, type EvalSummary } from '../../eval/index.js';
 import type { CliContext } from '../context.js';
-import { progressBars } from '../progress.js';
+import { progressBars } from '../progress-events.js';
 import { nonNegativeInt, parseSize, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
 

@@ -10,7 +10,7 @@ import { getEngine } from '../../runtime/engines/registry.js';
 import { detectHostEngines, semanticsOpener } from '../../runtime/host-engines.js';
 import { TandemError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
-import { progressBars } from '../progress.js';
+import { progressBars } from '../progress-events.js';
 import { collect, finiteNumber, list, oneOf, positiveInt } from '../parse.js';
 import { searchPins } from './plan-search.js';
 import type { CliCommand } from './types.js';

@@ -20,7 +20,7 @@ import {
   type QdqPlacement,
   type QuantizeResult,
 } from '../../quant/index.js';
-import { progressBars } from '../progress.js';
+import { progressBars } from '../progress-events.js';
 import { finiteNumber, list, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
 

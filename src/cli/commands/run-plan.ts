@@ -6,7 +6,7 @@ import { readPlanAt } from '../../runtime/pipeline/model-plan.js';
 import { runFrames } from '../../runtime/pipeline/run-frames.js';
 import type { CliContext } from '../context.js';
 import { withInterrupt } from '../pipeline-args.js';
-import { progressBars } from '../progress.js';
+import { progressBars } from '../progress-events.js';
 import type { RunFlags } from './run.js';
 
 /** `tandem run <plan>`: frames through the plan's pipeline; outputs as .npy and colour-mapped PNGs. */

@@ -5,7 +5,7 @@ import { getEngine } from '../../runtime/engines/registry.js';
 import { randomInputs } from '../../runtime/verify.js';
 import { arraySource, compareFidelity, loadSplitStages, orderStages, quantize, writeStageArtifacts, type QuantizeResult, type QuantizeStage } from '../../quant/index.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import { progressBars } from '../progress.js';
+import { progressBars } from '../progress-events.js';
 import { formatFidelityTable, formatQuantizeSummary, quantizeJson } from '../commands/quantize.js';
 import type { CliContext } from '../context.js';
 
