@@ -8,3 +8,4 @@ export * from './random.js';
 export * from './fs.js';
 export * from './text.js';
 export * from './limits.js';
+export * from './registry.js';

@@ -11,6 +11,7 @@ import { getEngine } from '../../runtime/engines/registry.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { TandemError, isTandemError } from '../../util/errors.js';
+import { unknownNameError } from '../../util/registry.js';
 import type { CliContext, Progress } from '../context.js';
 import { collect, finiteNumber, list, oneOf, positiveInt } from '../parse.js';
 import { searchPins } from './plan-search.js';
@@ -66,7 +67,7 @@ export const planCommand: CliCommand = {
       )
       .action(async (input: string, flags: PlanFlags) => {
         checkOutputDir(flags.out);
-        if (!isCalibrationMethod(flags.method)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(flags.method)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
+        if (!isCalibrationMethod(flags.method)) throw unknownNameError('calibration method', flags.method, CALIBRATION_METHODS);
         let pins: Record<string, string> = parsePins(flags.engine);
         const split = isSplitManifestPath(input);
         const source: PlanSource & { model?: Model } = split ? { splitPath: input } : { model: loadModel(input), path: input };

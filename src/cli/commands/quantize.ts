@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
+import { unknownNameError } from '../../util/registry.js';
 import { assertOutputsFree, checkOutputDir, writeFileAtomic } from '../../util/fs.js';
 import { readSplit } from '../../io/stage-file/index.js';
 import { keepFp16Heads, openDatasetSpec, parseBudgets, readModelTasks } from '../../eval/index.js';
@@ -121,7 +122,7 @@ export const quantizeCommand: CliCommand = {
         trtVersionNumber(flags.trtVersion);
         checkOutputDir(flags.out);
         const methods = flags.method.map((m): CalibrationMethod => {
-          if (!isCalibrationMethod(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(m)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
+          if (!isCalibrationMethod(m)) throw unknownNameError('calibration method', m, CALIBRATION_METHODS);
           return m;
         });
         const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
