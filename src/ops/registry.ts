@@ -8,7 +8,7 @@ import { RECURRENT_OPS } from './recurrent-ops.js';
 import { REDUCE_OPS } from './reduce-ops.js';
 import { SHAPE_OPS } from './shape-ops.js';
 import { TENSOR_OPS } from './tensor-ops.js';
-import type { OpInfo } from './types.js';
+import type { OpFlag, OpInfo, OpTraits } from './types.js';
 import { VISION_OPS } from './vision-ops.js';
 
 function normalizeDomain(domain: string): string {
@@ -112,4 +112,17 @@ export const OPS = new OpRegistry([
 /** The table row for an op at an opset version (see OpRegistry.get). */
 export function opInfo(op: string, domain = '', opset?: number): OpInfo | undefined {
   return OPS.get(op, domain, opset);
+}
+
+/**
+ * The traits of an op by name (its newest row; every row of an op that carries one of the traits below
+ * carries it at every version). Undefined for an op not in the table.
+ */
+export function opTraits(op: string, domain = ''): OpTraits | undefined {
+  return OPS.get(op, domain)?.traits;
+}
+
+/** Whether the op has a yes/no trait (`opHasTrait('Reshape', 'valuePreserving')`); false for an op not in the table. */
+export function opHasTrait(op: string, flag: OpFlag, domain = ''): boolean {
+  return OPS.get(op, domain)?.traits[flag] ?? false;
 }

@@ -25,6 +25,9 @@ function castTarget(ctx: InferContext): DataType | undefined {
 }
 
 /** Types a symbolic size survives a cast into (sizes beyond 2^31 do not occur in one dim). */
+/** Random generators: their outputs differ run to run. */
+const RANDOM = { category: 'generator', nondeterministic: true } as const;
+
 const SIZE_TYPES: ReadonlySet<DataType> = new Set(['int64', 'uint64', 'int32', 'uint32', 'float64']);
 
 /**
@@ -167,7 +170,7 @@ export const TENSOR_OPS: readonly OpInfo[] = [
     cost: NO_ARITHMETIC,
   }),
   defineOp({ op: 'ConstantOfShape', since: 9, inputs: ['input:config'], outputs: ['output'], attrs: { value: spec.tensor() }, traits: { category: 'generator' }, infer: inferConstantOfShape, cost: NO_ARITHMETIC }),
-  defineOp({ op: 'Identity', since: 1, inputs: ['input'], outputs: ['output'], traits: { category: 'movement', movement: true }, infer: inferIdentity, cost: NO_ARITHMETIC }),
+  defineOp({ op: 'Identity', since: 1, inputs: ['input'], outputs: ['output'], traits: { category: 'movement', movement: true, valuePreserving: true, view: true }, infer: inferIdentity, cost: NO_ARITHMETIC }),
   ...defineVersions(
     { op: 'Cast', since: 1, inputs: ['input'], outputs: ['output'], attrs: { to: spec.required('string') }, traits: { category: 'elementwise', elementwise: true }, infer: inferCast, cost: NO_ARITHMETIC },
     [{ since: 1 }, { since: 6, attrs: { to: spec.required('int'), saturate: spec.int(1) } }],
@@ -192,7 +195,7 @@ export const TENSOR_OPS: readonly OpInfo[] = [
     inputs: [],
     outputs: ['output'],
     attrs: { shape: spec.required('ints'), dtype: spec.int(1), mean: spec.float(0), scale: spec.float(1), seed: spec.float() },
-    traits: { category: 'generator' },
+    traits: RANDOM,
     infer: (ctx) => [{ dtype: dtypeAttr(ctx, 'float32'), shape: ctx.ints('shape') }],
   }),
   defineOp({
@@ -201,7 +204,7 @@ export const TENSOR_OPS: readonly OpInfo[] = [
     inputs: [],
     outputs: ['output'],
     attrs: { shape: spec.required('ints'), dtype: spec.int(1), low: spec.float(0), high: spec.float(1), seed: spec.float() },
-    traits: { category: 'generator' },
+    traits: RANDOM,
     infer: (ctx) => [{ dtype: dtypeAttr(ctx, 'float32'), shape: ctx.ints('shape') }],
   }),
   ...['RandomNormalLike', 'RandomUniformLike', 'Bernoulli'].map((op) =>
@@ -211,7 +214,7 @@ export const TENSOR_OPS: readonly OpInfo[] = [
       inputs: ['input'],
       outputs: ['output'],
       attrs: { dtype: spec.int(), seed: spec.float() },
-      traits: { category: 'generator' },
+      traits: RANDOM,
       infer: (ctx) => [{ dtype: dtypeAttr(ctx, ctx.dtype(0)), shape: ctx.shape(0) }],
     }),
   ),
@@ -221,7 +224,7 @@ export const TENSOR_OPS: readonly OpInfo[] = [
     inputs: ['input'],
     outputs: ['output'],
     attrs: { dtype: spec.int(6), sample_size: spec.int(1), seed: spec.float() },
-    traits: { category: 'generator' },
+    traits: RANDOM,
     infer: (ctx) => [{ dtype: dtypeAttr(ctx, 'int32'), shape: [ctx.shape(0)?.[0] ?? null, ctx.int('sample_size') ?? 1] }],
   }),
   defineOp({
