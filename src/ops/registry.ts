@@ -1,4 +1,4 @@
-import { TandemError } from '../util/errors.js';
+import { TandemError, assert } from '../util/errors.js';
 import { CONTROL_OPS } from './control-ops.js';
 import { ELEMENTWISE_OPS } from './elementwise-ops.js';
 import { INDEX_OPS } from './index-ops.js';
@@ -27,9 +27,7 @@ export class OpRegistry {
       let ops = this.#domains.get(d);
       if (ops === undefined) this.#domains.set(d, (ops = new Map()));
       const list = ops.get(row.op) ?? [];
-      if (list.some((r) => r.since === row.since)) {
-        throw new Error(`tandem internal error: op table has two rows for ${row.op} since opset ${row.since}`);
-      }
+      assert(!list.some((r) => r.since === row.since), `op table has two rows for ${row.op} since opset ${row.since}`);
       list.push(row);
       list.sort((a, b) => a.since - b.since);
       ops.set(row.op, list);

@@ -1,5 +1,5 @@
 import { quote } from '../util/text.js';
-import { TandemError } from '../util/errors.js';
+import { TandemError, assert } from '../util/errors.js';
 import { float16Value } from '../util/float16.js';
 import type { Model } from '../ir/model.js';
 import { attr } from '../ir/attribute.js';
@@ -187,7 +187,7 @@ export async function observe(stages: readonly StageToObserve[], source: Calibra
             // Only what this pass provides: the stage's inputs and the tensors it fetches whole.
             if (!pass.whole.has(name) && !s.inputs.includes(name)) continue;
             const t = outputs[name] ?? feeds[name];
-            if (t === undefined) throw new Error(`tandem internal error: stage ${s.stage.name} did not return observed tensor ${quote(name)}`);
+            assert(t !== undefined, () => `stage ${s.stage.name} did not return observed tensor ${quote(name)}`);
             visit(s, name, t);
           }
           for (const h of s.histograms.values()) {

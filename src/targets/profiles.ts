@@ -4,6 +4,7 @@ import { OP_TABLE } from './op-table.js';
 import { DLA_GENERAL_RULES, DLA_LIMIT_RULES, DLA_RULES, tensorVolumeRule } from './rules/index.js';
 import { ruleMap } from './rule-kit.js';
 import type { OpRow, OpSupport, Precision, RuleDef, TargetKind, TargetProfile } from './types.js';
+import { assert } from '../util/errors.js';
 
 /**
  * The capability profiles: each resolves the one op table and the one rule registry for its TensorRT
@@ -26,7 +27,7 @@ const TRT_8_6_12: Version = [8, 6, 12];
 function rulesOf(row: OpRow): RuleDef[] {
   return row.rules.map((id) => {
     const r = DLA_RULES.get(id);
-    if (r === undefined) throw new Error(`tandem internal error: op ${row.op} names unknown rule ${id}`);
+    assert(r !== undefined, `op ${row.op} names unknown rule ${id}`);
     return r;
   });
 }

@@ -1,4 +1,4 @@
-import { TandemError } from '../../util/errors.js';
+import { TandemError, assert } from '../../util/errors.js';
 import { createRegistry, unknownNameError } from '../../util/registry.js';
 import { rangeAbsMax, type HistogramData, type RangeStatistics } from '../histogram.js';
 import { ENTROPY_VARIANTS, entropyAmaxOrt, entropyAmaxPytorch, entropyAmaxTrtGtc, type EntropyVariant } from './entropy.js';
@@ -55,7 +55,7 @@ export interface Calibrator {
 }
 
 function need(h: HistogramData | undefined, kind: HistogramKind, method: string): HistogramData {
-  if (h === undefined) throw new Error(`tandem internal error: ${method} needs the ${kind} histogram, which was not collected`);
+  assert(h !== undefined, () => `${method} needs the ${kind} histogram, which was not collected`);
   return h;
 }
 

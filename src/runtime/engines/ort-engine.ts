@@ -123,7 +123,7 @@ class OrtSession implements Session {
 
   async #run(feeds: Readonly<Record<string, StageValue>>, outputs: readonly string[] | undefined): Promise<Record<string, StageValue>> {
     const session = this.#session;
-    if (session === undefined) throw new TandemError('USAGE', 'this session is closed');
+    if (session === undefined) throw new TandemError('SESSION_CLOSED', 'this session is closed');
     const missing = this.inputNames.filter((n) => !(n in feeds));
     const extra = Object.keys(feeds).filter((n) => !this.inputNames.includes(n));
     if (missing.length > 0 || extra.length > 0) {
@@ -180,7 +180,7 @@ class OrtResidentTensor implements ResidentTensor {
   }
 
   unwrap(name: string): ort.Tensor {
-    if (this.#tensor === undefined) throw new TandemError('USAGE', `input ${quote(name)} is a GPU buffer that was already disposed`);
+    if (this.#tensor === undefined) throw new TandemError('SESSION_CLOSED', `input ${quote(name)} is a GPU buffer that was already disposed`);
     return this.#tensor;
   }
 
@@ -199,7 +199,7 @@ function assertQdqModel(model: Model): void {
   const qdq = model.graph.nodes.some((n) => n.op === 'QuantizeLinear' || n.op === 'DequantizeLinear');
   if (!qdq) {
     throw new TandemError(
-      'USAGE',
+      'MODEL_UNSUITABLE',
       'engine dla-emulated runs INT8 Q/DQ models, and this model has no QuantizeLinear/DequantizeLinear nodes; make one with tandem quantize (<stage>.qdq.onnx) and run that',
     );
   }
