@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { openDatasetSpec } from '../../src/eval/dataset-spec.js';
 import { getReferenceModel, REFERENCE_MODEL_REGISTRY } from '../../src/models/index.js';
 import { getPass, PASS_REGISTRY } from '../../src/passes/index.js';
 import { CALIBRATOR_REGISTRY, getCalibrator, resolveCalibratorOptions } from '../../src/quant/index.js';
@@ -100,6 +101,10 @@ describe('every registry uses the common miss message', () => {
     assert.match(missMessage(() => getCalibrator('entrop')), /\(did you mean "entropy"\?\)$/);
     assert.match(missMessage(() => getEngine('tpu')), /\(did you mean "cpu"\?\)$/);
     assert.match(missMessage(() => resolveCalibratorOptions({ entropyVariant: 'trt' as never })), /^unknown entropy variant "trt"; known: trt-gtc, pytorch-quantization, ort/);
+    assert.equal(
+      missMessage(() => openDatasetSpec('citiscapes:/data', { height: 8, width: 8 })),
+      'unknown dataset kind "citiscapes"; known: synthetic, cityscapes, folder (did you mean "cityscapes"?); write synthetic[:seed,count], cityscapes:<dir> or folder:<dir>',
+    );
   });
 
   it('the registries list the tables they are built from, in the same order', () => {
