@@ -1,6 +1,5 @@
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
-import type { Node } from '../ir/node.js';
 import type { Tensor } from '../ir/tensor.js';
 import { tensorValues } from '../ir/tensor-values.js';
 import { opHasTrait, opTraits } from '../ops/registry.js';

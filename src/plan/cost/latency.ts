@@ -1,4 +1,3 @@
-import { quote } from '../../util/text.js';
 import { TandemError } from '../../util/errors.js';
 import { param, type ClockScale, type LatencyParams, type PowerMode } from './params.js';
 import type { WorkLayer, Workload } from './workload.js';
