@@ -1,4 +1,5 @@
 import { TandemError, assert } from '../util/errors.js';
+import { unknownNameError } from '../util/registry.js';
 import { CONTROL_OPS } from './control-ops.js';
 import { ELEMENTWISE_OPS } from './elementwise-ops.js';
 import { INDEX_OPS } from './index-ops.js';
@@ -62,11 +63,7 @@ export class OpRegistry {
         `op ${op} (${where}) starts at opset ${list[0]!.since}, but the model imports opset ${opset}; raise the model's opset or replace the op`,
       );
     }
-    const names = this.names(domain);
-    throw new TandemError(
-      'UNKNOWN_NAME',
-      `op ${op} (${where}) is not in tandem's op table; known ${where} ops: ${names.length ? names.join(', ') : '(none)'}`,
-    );
+    throw unknownNameError(`${where} op`, op, this.names(domain), "those are the ops in tandem's op table");
   }
 
   has(op: string, domain = ''): boolean {
