@@ -82,6 +82,7 @@ export function defineOp(def: OpDef): OpInfo {
       fusibleFollower: t.fusibleFollower ?? false,
       fixedFloatInputs: t.fixedFloatInputs ?? [],
       channelWeight: t.channelWeight,
+      dtypeAttr: t.dtypeAttr,
     },
     infer: def.infer,
     cost: def.cost,

@@ -80,6 +80,11 @@ export interface OpTraits {
   readonly fixedFloatInputs: readonly number[];
   /** The weight quantized per output channel (its input index and channel axis); undefined where the op has none. */
   readonly channelWeight: ChannelWeightFn | undefined;
+  /**
+   * The attribute that sets output 0's element type (a TensorProto.DataType code) and the code when it is
+   * absent (undefined: the input's type), for ops an FP16 conversion retypes (Cast, random generators, EyeLike).
+   */
+  readonly dtypeAttr: { readonly key: string; readonly absent: number | undefined } | undefined;
 }
 
 /**

@@ -33,16 +33,6 @@ export const FP16_BLOCK_LIST: Readonly<Record<string, string>> = {
   DequantizeLinear: 'INT8 Q/DQ scales and their outputs stay float32 (explicit quantization)',
 };
 
-/** Ops whose output type comes from an attribute, and the type when it is absent (undefined: the input's). */
-const DTYPE_ATTR: Readonly<Record<string, { readonly key: string; readonly absent: number | undefined }>> = {
-  Cast: { key: 'to', absent: undefined },
-  RandomNormal: { key: 'dtype', absent: 1 },
-  RandomUniform: { key: 'dtype', absent: 1 },
-  RandomNormalLike: { key: 'dtype', absent: undefined },
-  RandomUniformLike: { key: 'dtype', absent: undefined },
-  EyeLike: { key: 'dtype', absent: undefined },
-};
-
 const FLOAT = dataTypeCode('float32');
 const FLOAT16 = dataTypeCode('float16');
 const FP16_MAX = 65504;
@@ -137,10 +127,9 @@ export function convertToFloat16(input: Model, options: Fp16Options = {}): Fp16R
       const v = n.attrs.tensor('value');
       // Without a value attribute ConstantOfShape makes float32 zeros.
       if (v?.dtype === 'float32' || (v === undefined && float(n.outputs[0]))) n.attrs.set('value', toFloat16(v ?? new Tensor('float32', [1], new Float32Array(1))).tensor);
-    } else if (DTYPE_ATTR[n.op] !== undefined) {
-      const { key, absent } = DTYPE_ATTR[n.op]!;
-      const to = n.attrs.int(key) ?? absent;
-      if (to === FLOAT) n.attrs.set(key, attr.int(FLOAT16));
+    } else {
+      const typed = opTraits(n.op)?.dtypeAttr;
+      if (typed !== undefined && (n.attrs.int(typed.key) ?? typed.absent) === FLOAT) n.attrs.set(typed.key, attr.int(FLOAT16));
     }
   }
   // 3. Graph inputs: keep float32 and cast once for the converted readers.

@@ -28,6 +28,16 @@ const OLD_LISTS: Readonly<Record<string, { flag: OpFlag; ops: readonly string[] 
 /** FIXED_FLOAT_INPUTS (quant/fp16) as it was. */
 const OLD_FIXED_FLOAT_INPUTS: Readonly<Record<string, readonly number[]>> = { Resize: [1, 2], Upsample: [1] };
 
+/** DTYPE_ATTR (quant/fp16) as it was. */
+const OLD_DTYPE_ATTR: Readonly<Record<string, { readonly key: string; readonly absent: number | undefined }>> = {
+  Cast: { key: 'to', absent: undefined },
+  RandomNormal: { key: 'dtype', absent: 1 },
+  RandomUniform: { key: 'dtype', absent: 1 },
+  RandomNormalLike: { key: 'dtype', absent: undefined },
+  RandomUniformLike: { key: 'dtype', absent: undefined },
+  EyeLike: { key: 'dtype', absent: undefined },
+};
+
 /** WEIGHTED_OPS (quant/calibration-targets) as it was. */
 const OLD_WEIGHTED_OPS: Readonly<Record<string, (node: Node, rank: number) => { input: number; axis: number } | undefined>> = {
   Conv: () => ({ input: 1, axis: 0 }),
@@ -60,6 +70,13 @@ describe('op traits answer as the old op lists did', () => {
     for (const row of OPS) {
       if (row.domain !== '') continue;
       assert.deepEqual(row.traits.fixedFloatInputs, OLD_FIXED_FLOAT_INPUTS[row.op] ?? [], `${row.op} since ${row.since}`);
+    }
+  });
+
+  it('DTYPE_ATTR (quant/fp16)', () => {
+    for (const row of OPS) {
+      if (row.domain !== '') continue;
+      assert.deepEqual(row.traits.dtypeAttr, Object.hasOwn(OLD_DTYPE_ATTR, row.op) ? OLD_DTYPE_ATTR[row.op] : undefined, `${row.op} since ${row.since}`);
     }
   });
 
