@@ -1,4 +1,3 @@
-import { quote } from '../util/text.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,7 +9,7 @@ import { saveModel } from '../onnx/load-save.js';
 import { applyQdqPlan } from './apply-qdq.js';
 import { trtVersionNumber, writeCalibrationCache, type CacheAlgorithm } from './calibration-cache.js';
 import type { CalibrationSource } from './calibration-source.js';
-import { CALIBRATION_METHODS, histogramsNeeded, resolveCalibratorOptions, type CalibrationMethod, type CalibratorOptions, type ResolvedCalibratorOptions } from './calibrators/registry.js';
+import { CALIBRATION_METHODS, getCalibrator, histogramsNeeded, resolveCalibratorOptions, type CalibrationMethod, type CalibratorOptions, type ResolvedCalibratorOptions } from './calibrators/registry.js';
 import { observe, type ObservationResult } from './observer.js';
 import { planQdq, type QdqPlacement, type QdqPlan } from './qdq-plan.js';
 import { cacheEntries, computeScalesParallel, qdqScales, scalesDocument, type ScalesDocument, type StageScales } from './scales.js';
@@ -57,7 +56,7 @@ export interface ResolvedQuantizeOptions {
 
 export function resolveQuantizeOptions(o: QuantizeOptions): ResolvedQuantizeOptions {
   const methods = [...new Set<CalibrationMethod>(o.methods ?? ['entropy'])];
-  for (const m of methods) if (!CALIBRATION_METHODS.includes(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(m)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
+  for (const m of methods) getCalibrator(m);
   if (methods.length === 0) throw new TandemError('USAGE', `give at least one calibration method (${CALIBRATION_METHODS.join(', ')})`);
   if (typeof o.trtVersion === 'string') trtVersionNumber(o.trtVersion);
   const batchSize = o.batchSize ?? 1;

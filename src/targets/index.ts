@@ -10,7 +10,7 @@ export { checkTargetRules, type GraphCheck, type NodeCheck } from './check.js';
 export { GRAPH_CHECKS, OP_CHECKS, type CheckInfo } from './diagnostics.js';
 export { ORIN_DLA_LIMITS, XAVIER_DLA_LIMITS, type DlaLimits, type Range } from './limits.js';
 export { OP_TABLE } from './op-table.js';
-export { TARGETS, getTarget } from './profiles.js';
+export { TARGETS, TARGET_REGISTRY, getTarget } from './profiles.js';
 export { RECIPES, poolChain, type Recipe, type RecipeCheck } from './recipes.js';
 export { DLA_RULES } from './rules/index.js';
 export { SPARSE_MIN_CHANNELS, convSparsity, followsTwoFour, type ConvSparsity } from './sparsity.js';

@@ -9,6 +9,7 @@ import { readSplit } from '../../io/stage-file/index.js';
 import { getEngine } from '../../runtime/engines/registry.js';
 import { detectHostEngines, semanticsOpener } from '../../runtime/host-engines.js';
 import { TandemError } from '../../util/errors.js';
+import { unknownNameError } from '../../util/registry.js';
 import type { CliContext } from '../context.js';
 import { progressBars } from '../progress-events.js';
 import { collect, finiteNumber, list, oneOf, positiveInt } from '../parse.js';
@@ -65,7 +66,7 @@ export const planCommand: CliCommand = {
       )
       .action(async (input: string, flags: PlanFlags) => {
         checkOutputDir(flags.out);
-        if (!isCalibrationMethod(flags.method)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(flags.method)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
+        if (!isCalibrationMethod(flags.method)) throw unknownNameError('calibration method', flags.method, CALIBRATION_METHODS);
         let pins: Record<string, string> = parsePins(flags.engine);
         const split = isSplitManifestPath(input);
         const source: PlanSource & { model?: Model } = split ? { splitPath: input } : { model: loadModel(input), path: input };
