@@ -38,6 +38,22 @@
 export { TandemError, isTandemError } from './util/errors.js';
 export type { ErrorCode, TandemErrorOptions } from './util/errors.js';
 
+// ---- progress: one onProgress(event) for every long verb ----
+export type {
+  BenchProgress,
+  CalibrationProgress,
+  CompareProgress,
+  FrameProgress,
+  OpenProgress,
+  PassProgress,
+  ProgressCallback,
+  ProgressEvent,
+  ProgressKind,
+  SearchProgress,
+  TimingProgress,
+  VerifyProgress,
+} from './util/progress.js';
+
 // ---- the graph model (ir/) ----
 export { Model, DEFAULT_IR_VERSION } from './ir/model.js';
 export type { ModelInit, OpsetImport, FunctionDef, TrainingInfo } from './ir/model.js';
@@ -123,7 +139,7 @@ export type {
 
 // ---- rewrites and the cut into stages (passes/) ----
 export { prepareModel } from './passes/prepare-model.js';
-export type { PassEvent, PassRecord, PrepareOptions, PrepareReport, PrepareResult, RejectedRewrite } from './passes/prepare-model.js';
+export type { PassRecord, PrepareOptions, PrepareReport, PrepareResult, RejectedRewrite } from './passes/prepare-model.js';
 export { PASS_NAMES } from './passes/registry.js';
 export type { PassName } from './passes/registry.js';
 export type { PassKind, Rewrite } from './passes/pass.js';
@@ -166,6 +182,8 @@ export type { FileCheckOptions } from './io/stage-file/validate.js';
 // ---- INT8 calibration, Q/DQ, FP16 (quant/) ----
 export { quantize, writeStageArtifacts } from './quant/quantize.js';
 export type { QuantizeOptions, QuantizeResult, QuantizeStage, StageArtifacts } from './quant/quantize.js';
+export { compareCalibrators, quantizeStages, writeQuantizeStages } from './quant/quantize-stages.js';
+export type { QuantizeFileStage, QuantizeStagesOptions, QuantizeStagesResult } from './quant/quantize-stages.js';
 export { loadSplitStages } from './quant/split-manifest.js';
 export type { LoadedStage } from './quant/split-manifest.js';
 export { arraySource, modelInputSpecs, openCalibrationFolder } from './quant/calibration-source.js';
@@ -173,15 +191,17 @@ export type { CalibrationFolderOptions, CalibrationSource, ModelInputSpec } from
 export { CALIBRATION_METHODS } from './quant/calibrators/registry.js';
 export type { CalibrationMethod, CalibratorOptions, TensorStatistics } from './quant/calibrators/registry.js';
 export type { HistogramData, RangeStatistics } from './quant/histogram.js';
-export type { ProgressCallback, QuantProgress, QuantSession, SessionOpener } from './quant/session.js';
+export type { QuantSession, SessionOpener } from './quant/session.js';
 export { readCalibrationCache, writeCalibrationCache } from './quant/calibration-cache.js';
 export type { CacheAlgorithm, CacheWriteOptions, CalibrationCache, CalibrationCacheHeader } from './quant/calibration-cache.js';
 export { compareFidelity } from './quant/fidelity.js';
-export type { FidelityCandidate, FidelityRow, FidelityStage, OutputFidelity } from './quant/fidelity.js';
+export type { CompareFidelityOptions, FidelityCandidate, FidelityRow, FidelityStage, OutputFidelity } from './quant/fidelity.js';
 export { convertToFloat16 } from './quant/fp16.js';
 export type { Fp16Options, Fp16Result } from './quant/fp16.js';
 export { translateQdq } from './quant/translate-qdq.js';
 export type { TranslateQdqOptions, TranslateQdqResult, TranslationReport, WeightScaleCheck } from './quant/translate-qdq.js';
+export { translateQdqFile } from './quant/translate-qdq-file.js';
+export type { TranslateQdqFileOptions } from './quant/translate-qdq-file.js';
 export type { PropagatedScale } from './quant/scale-propagation.js';
 export type { ImagePreprocessOptions, ResolvedImagePreprocess } from './quant/image-preprocess.js';
 export type { HistogramSummary, ScalesDocument, StageScales, WeightScales } from './quant/scales.js';
@@ -190,7 +210,7 @@ export type { ObservationResult, StageStatistics } from './quant/observer.js';
 
 // ---- deployment plans and the Orin latency model (plan/) ----
 export { planDeployment } from './plan/plan-deployment.js';
-export type { Deployment, PlanOptions, PlanProgress, PlanSource } from './plan/plan-deployment.js';
+export type { Deployment, PlanOptions, PlanSource } from './plan/plan-deployment.js';
 export type { HostAssignment, HostEngines, StageTiming, TimingOptions } from './plan/host-choice.js';
 export type { BoundaryCheck } from './plan/boundary-quantization.js';
 export type { CostEngineKind, CostPrecision, EngineLoad, StageLatency } from './plan/cost/latency.js';
@@ -198,6 +218,8 @@ export { COST_BASIS, costModel, costStageFile } from './plan/cost-report.js';
 export type { CostReport, OrinCostOptions, StageCostRow } from './plan/cost-report.js';
 export { searchPlacement } from './plan/search.js';
 export type { ScoredPlacement, SearchObjective, SearchOptions, SearchResult, SegmentPlacement } from './plan/search.js';
+export { searchStagePins } from './plan/search-pins.js';
+export type { StagePinsResult } from './plan/search-pins.js';
 export { ORIN_PARAMS } from './plan/cost/orin.js';
 export { POWER_MODES, readLatencyParams } from './plan/cost/params.js';
 export type { LatencyParams, PowerMode } from './plan/cost/params.js';
@@ -208,7 +230,7 @@ export type { BundleFile, BundleManifest, ExportOptions } from './plan/export/bu
 export { TRT_EXPORT_VERSIONS } from './plan/export/trtexec-flags.js';
 export type { TrtExportVersion } from './plan/export/trtexec-flags.js';
 export { importResults, refitFromResults } from './plan/import/import-results.js';
-export type { ImportResult, MeasuredRun, StageResult } from './plan/import/import-results.js';
+export type { ImportResult, MeasuredRun, RefitOptions, StageResult } from './plan/import/import-results.js';
 export type { LayerProfile, TimingStats } from './plan/import/trtexec-log.js';
 export type { FitResult } from './plan/cost/fit.js';
 
@@ -217,16 +239,24 @@ export { ENGINE_NAMES } from './runtime/engines/types.js';
 export type { Engine, EngineName, EngineOptions, ModelInput, OutputLocation, ResidentTensor, RunOptions, Session, StageValue } from './runtime/engines/types.js';
 export { getEngine } from './runtime/engines/registry.js';
 export { probeEngine } from './runtime/engines/probe.js';
+export { setOnnxruntimeLogLevel } from './runtime/engines/ort-engine.js';
+export type { OrtLogLevel } from './runtime/engines/ort-engine.js';
+export { detectHostEngines } from './runtime/host-engines.js';
 export { runOnce } from './runtime/run-once.js';
 export type { RunOnceOptions, RunOnceResult } from './runtime/run-once.js';
 export { checkEquivalent, randomInputs } from './runtime/verify.js';
 export type { EquivalenceOptions, EquivalenceReport, OutputComparison, RandomInputOptions } from './runtime/verify.js';
+export { convertToFloat16Checked, prepareAndVerify, pruneTwoFourChecked } from './runtime/checked-rewrites.js';
+export type { Float16Check, Float16CheckOptions, PrepareAndVerifyOptions, PruneCheckResult, VerifiedPrepareResult, VerifyOptions } from './runtime/checked-rewrites.js';
 export { openPipeline } from './runtime/pipeline/pipeline.js';
 export type { FrameResult, Pipeline, PipelineInput, PipelineMode, PipelineOptions, PipelineRunOptions, PipelineStageInfo } from './runtime/pipeline/pipeline.js';
 export { benchPipeline } from './runtime/pipeline/bench.js';
 export type { BenchModeResult, BenchOptions, BenchResult, BenchTarget, LatencyMs, StageBench, StreamBench } from './runtime/pipeline/bench.js';
 export { openFrameSource } from './runtime/pipeline/frame-source.js';
 export type { FrameSource, FrameSourceOptions } from './runtime/pipeline/frame-source.js';
+export { runFrames } from './runtime/pipeline/run-frames.js';
+export type { RunFramesOptions, RunFramesResult } from './runtime/pipeline/run-frames.js';
+export { modelPlan } from './runtime/pipeline/model-plan.js';
 export { createFunctionPipeline } from './runtime/pipeline/function-pipeline.js';
 export type { FunctionPipeline, FunctionStage } from './runtime/pipeline/function-pipeline.js';
 export type { ScheduleGraph, ScheduleStage } from './runtime/pipeline/schedule-graph.js';
@@ -252,6 +282,9 @@ export { writeScenes } from './eval/datasets/write-scenes.js';
 export type { SceneFormat, WriteScenesOptions, WriteScenesResult } from './eval/datasets/write-scenes.js';
 export { readModelTasks } from './eval/model-tasks.js';
 export type { DepthEncoding, DepthTask, ModelTasks, SegmentationTask } from './eval/model-tasks.js';
+export { keepFp16ForSplit, writeKeepFp16Results } from './eval/keep-fp16-split.js';
+export type { KeepFp16Result, KeepFp16SplitOptions } from './eval/keep-fp16-split.js';
+export type { HeadPrecisionResult } from './eval/mixed-precision.js';
 export type { ClassificationResult } from './eval/metrics/classification.js';
 export type { DepthResult } from './eval/metrics/depth.js';
 export type { SegmentationResult } from './eval/metrics/segmentation.js';

@@ -29,17 +29,20 @@ const RUNTIME_EXPORTS = [
   // io/stage-file
   'HOST_ENGINES', 'STAGE_FILE_VERSION', 'TARGET_ENGINES', 'readPlan', 'readSplit', 'readStageFile', 'writePlan',
   // quant/
-  'CALIBRATION_METHODS', 'arraySource', 'compareFidelity', 'convertToFloat16', 'loadSplitStages', 'modelInputSpecs',
-  'openCalibrationFolder', 'quantize', 'readCalibrationCache', 'translateQdq', 'writeCalibrationCache', 'writeStageArtifacts',
+  'CALIBRATION_METHODS', 'arraySource', 'compareCalibrators', 'compareFidelity', 'convertToFloat16', 'loadSplitStages', 'modelInputSpecs',
+  'openCalibrationFolder', 'quantize', 'quantizeStages', 'readCalibrationCache', 'translateQdq', 'translateQdqFile',
+  'writeCalibrationCache', 'writeQuantizeStages', 'writeStageArtifacts',
   // plan/
   'COST_BASIS', 'ORIN_PARAMS', 'PIPELINE_ENGINES', 'POWER_MODES', 'TRT_EXPORT_VERSIONS', 'costModel', 'costStageFile',
   'exportBundle', 'importResults', 'pipelineCost', 'planDeployment', 'readLatencyParams', 'refitFromResults', 'searchPlacement',
+  'searchStagePins',
   // runtime/
-  'ENGINE_NAMES', 'benchPipeline', 'buildTrace', 'checkEquivalent', 'createFunctionPipeline', 'getEngine', 'openFrameSource',
-  'openPipeline', 'probeEngine', 'randomInputs', 'runOnce',
+  'ENGINE_NAMES', 'benchPipeline', 'buildTrace', 'checkEquivalent', 'convertToFloat16Checked', 'createFunctionPipeline',
+  'detectHostEngines', 'getEngine', 'modelPlan', 'openFrameSource', 'openPipeline', 'prepareAndVerify', 'probeEngine',
+  'pruneTwoFourChecked', 'randomInputs', 'runFrames', 'runOnce', 'setOnnxruntimeLogLevel',
   // eval/
-  'cityscapesDataset', 'evaluate', 'imageFolderDataset', 'mergeEvalParts', 'openDatasetSpec', 'openEvalTarget',
-  'readEvalPart', 'readModelTasks', 'summarizeEval', 'syntheticDataset', 'writeScenes',
+  'cityscapesDataset', 'evaluate', 'imageFolderDataset', 'keepFp16ForSplit', 'mergeEvalParts', 'openDatasetSpec', 'openEvalTarget',
+  'readEvalPart', 'readModelTasks', 'summarizeEval', 'syntheticDataset', 'writeKeepFp16Results', 'writeScenes',
   // report/
   'REPORT_SECTIONS', 'buildReport', 'loadReportInputs', 'writeReport',
 ];
