@@ -284,7 +284,7 @@ export { readModelTasks } from './eval/model-tasks.js';
 export type { DepthEncoding, DepthTask, ModelTasks, SegmentationTask } from './eval/model-tasks.js';
 export { keepFp16ForSplit, writeKeepFp16Results } from './eval/keep-fp16-split.js';
 export type { KeepFp16Result, KeepFp16SplitOptions } from './eval/keep-fp16-split.js';
-export type { HeadPrecisionResult } from './eval/mixed-precision.js';
+export type { Budget, HeadPrecisionResult, QuantizedTensor, SensitivityRow } from './eval/mixed-precision.js';
 export type { ClassificationResult } from './eval/metrics/classification.js';
 export type { DepthResult } from './eval/metrics/depth.js';
 export type { SegmentationResult } from './eval/metrics/segmentation.js';

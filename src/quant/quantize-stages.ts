@@ -17,6 +17,7 @@ export interface QuantizeFileStage extends QuantizeStage {
   readonly quantize: boolean;
 }
 
+/** Options of `quantizeStages`: the `quantize` options plus the files to read and where to write. */
 export interface QuantizeStagesOptions extends QuantizeOptions {
   /** Calibration data: a folder of images, of .npz files keyed by input name, or of .npy files (one input). */
   calib: string;
@@ -35,6 +36,9 @@ export interface QuantizeStagesOptions extends QuantizeOptions {
   holdout?: number | { readonly dir: string };
 }
 
+/**
+ * What `quantizeStages` calibrated: the artifacts, the stages, the calibration and held-out samples, notes.
+ */
 export interface QuantizeStagesResult extends QuantizeResult {
   /** The model file or split.json quantized. */
   readonly input: string;

@@ -95,6 +95,7 @@ export type ProgressEvent =
   | OpenProgress
   | FrameProgress;
 
+/** The `kind` of a progress event: `'pass'`, `'calibration'`, `'frame'`, ... */
 export type ProgressKind = ProgressEvent['kind'];
 
 /** The type of every `onProgress` option. */
