@@ -38,7 +38,7 @@ export interface BenchOptions {
   readonly signal?: AbortSignal;
   /** Told during warm-up and measurement of each mode (`kind: 'bench'`: `done` of `total` frames, or ms of the duration). */
   readonly onProgress?: ProgressCallback;
-  /** Says where the numbers come from in results ("measured: onnxruntime cpu on a 2-core Xeon"). @default 'measured: <engines> on this machine' */
+  /** Says where the numbers come from in results ("measured: onnxruntime cpu on a 2-core Xeon"). @default 'measured on this machine' */
   readonly what?: string;
 }
 
