@@ -3,6 +3,7 @@ import { TandemError } from '../util/errors.js';
 import { isPlanPath, readPlan, STAGE_FILE_VERSION, type Plan } from '../io/stage-file/index.js';
 import { loadModel } from '../onnx/load-save.js';
 import type { EngineName } from '../runtime/engines/types.js';
+import { withDims } from './dims.js';
 
 export { isPlanPath };
 
@@ -14,10 +15,11 @@ export function loadPlanArg(path: string): Plan {
 
 /**
  * A one-stage host plan over a whole model file (bench <model>): the model's inputs feed the stage, its
- * outputs are the plan's outputs. Kept in memory, never written.
+ * outputs are the plan's outputs, with `dims` fixed in their shapes (the frames fed have these sizes).
+ * Kept in memory, never written.
  */
-export function modelAsPlan(modelPath: string, engine: EngineName, threads: number | undefined): Plan {
-  const model = loadModel(modelPath, { weights: 'lazy' });
+export function modelAsPlan(modelPath: string, engine: EngineName, threads: number | undefined, dims?: Readonly<Record<string, number>>, note: (line: string) => void = () => {}): Plan {
+  const model = withDims(loadModel(modelPath, { weights: 'lazy' }), dims, note);
   const g = model.graph;
   const spec = (name: string) => {
     const t = g.value(name)?.type;

@@ -18,6 +18,13 @@ interface AnalyzeFlags {
 
 export const analyzeCommand: CliCommand = {
   name: 'analyze',
+  examples: [
+    'tandem analyze model.onnx --target orin-dla --precision int8',
+    'tandem analyze model.onnx --target xavier-dla --dims batch=1 --nodes',
+    'tandem analyze model.onnx --json > analysis.json',
+  ],
+  writes: false,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('analyze')
@@ -26,14 +33,10 @@ export const analyzeCommand: CliCommand = {
       .option('--target <name>', `target profile: ${[...TARGETS.keys()].join(', ')}`, 'orin-dla')
       .addOption(new Option('--precision <precision>', 'build precision (default: int8 for DLA targets, fp16 otherwise)').choices(['int8', 'fp16']))
       .option('--dims <name=size,...>', 'sizes for symbolic input dims (as an optimization profile with min = opt = max)', dimSizes)
-      .option('--min-region-share <fraction>', 'flag DLA regions doing less than this share of the FLOPs (default 0.01)', finiteNumber)
+      .option('--min-region-share <fraction>', 'flag DLA regions doing less than this share of the FLOPs (default: 0.01)', finiteNumber)
       .option('--nodes', 'also list every node with its verdict')
       .option('--sparsity', 'also say per Conv whether its weights follow 2:4 structured sparsity and whether it qualifies (Orin DLA INT8, C > 64)')
       .option('--json', 'print the full analysis as JSON (type Analysis)')
-      .addHelpText(
-        'after',
-        '\nExamples:\n  tandem analyze model.onnx --target orin-dla --precision int8\n  tandem analyze model.onnx --target xavier-dla --dims batch=1 --nodes\n  tandem analyze model.onnx --json > analysis.json',
-      )
       .action((modelPath: string, flags: AnalyzeFlags) => {
         getTarget(flags.target);
         const model = loadModel(modelPath, { weights: 'lazy' });

@@ -16,6 +16,12 @@ interface ExportFlags {
 
 export const exportCommand: CliCommand = {
   name: 'export',
+  examples: [
+    'tandem export out/plan.json --trt 8.6 -o bundle/',
+    'tandem export out/plan.json --trt 11.4 -o bundle-trt11/',
+  ],
+  writes: true,
+  readsModel: false,
   register(program, ctx) {
     program
       .command('export')
@@ -28,7 +34,6 @@ export const exportCommand: CliCommand = {
       .addOption(new Option('--power <mode>', 'power mode of the predicted numbers').choices(['maxn', '50w', '30w', '15w']).default('maxn'))
       .option('--params <file>', 'latency parameters for the predicted numbers (default: the shipped ones)')
       .option('--json', 'print manifest.json')
-      .addHelpText('after', '\nExamples:\n  tandem export out/plan.json --trt 8.6 -o bundle/\n  tandem export out/plan.json --trt 11.4 -o bundle-trt11/')
       .action((planPath: string, flags: ExportFlags) => {
         checkOutputDir(flags.out);
         const trt = parseTrtVersion(flags.trt);

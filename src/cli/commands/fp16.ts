@@ -9,7 +9,8 @@ import { getEngine } from '../../runtime/engines/registry.js';
 import { randomInputs } from '../../runtime/verify.js';
 import { tensorFromValues, tensorValues } from '../../ir/tensor-values.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { finiteNumber, list, positiveInt } from '../parse.js';
+import { unusedDimsNotes } from '../dims.js';
+import { dimSizes, finiteNumber, list, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
 
 interface Fp16Flags {
@@ -20,11 +21,18 @@ interface Fp16Flags {
   check: boolean;
   tolerance: number;
   trials: number;
+  dims?: Record<string, number>;
   json?: boolean;
 }
 
 export const fp16Command: CliCommand = {
   name: 'fp16',
+  examples: [
+    'tandem fp16 backbone.onnx -o backbone.fp16.onnx',
+    'tandem fp16 model.onnx -o model.fp16.onnx --block LayerNormalization,Pow',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('fp16')
@@ -37,12 +45,13 @@ export const fp16Command: CliCommand = {
       .option('--no-check', 'skip running both models in onnxruntime')
       .option('--tolerance <relL2>', 'fail (exit 2, nothing written) when an output\'s relative L2 error exceeds this', finiteNumber, 1e-2)
       .option('--trials <n>', 'random input sets for the check', positiveInt, 2)
+      .option('--dims <name=size,...>', 'sizes for symbolic input dims of the check\'s random inputs (the written model keeps its symbolic dims)', dimSizes)
       .option('--json', 'print the result as JSON')
-      .addHelpText('after', '\nExample:\n  tandem fp16 backbone.onnx -o backbone.fp16.onnx\n  tandem fp16 model.onnx -o model.fp16.onnx --block LayerNormalization,Pow')
       .addOption(new Option('--seed <n>', 'seed of the random inputs').argParser(positiveInt).default(1))
       .action(async (modelPath: string, flags: Fp16Flags & { seed: number }) => {
         checkOutputFile(flags.out);
         const model = loadModel(modelPath);
+        if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
         assertOutputsFree(savedModelFiles(flags.out), modelFiles(model, modelPath));
         const r = convertToFloat16(model, { keepIoTypes: flags.keepIoTypes, ...(flags.block ? { blockOps: flags.block } : {}), ...(flags.blockNodes ? { blockNodes: flags.blockNodes } : {}) });
         const checks: { output: string; relL2: number; cosine: number; argmaxAgreement?: number }[] = [];
@@ -52,7 +61,7 @@ export const fp16Command: CliCommand = {
           await using b = await engine.open(r.model);
           const accs = new Map<string, FidelityAccumulator>();
           for (let t = 0; t < flags.trials; t++) {
-            const feeds = randomInputs(model, { seed: flags.seed + 7919 * t });
+            const feeds = randomInputs(model, { seed: flags.seed + 7919 * t, ...(flags.dims ? { dims: flags.dims } : {}) });
             const ref = await a.run(feeds);
             const got = await b.run(flags.keepIoTypes ? feeds : halfFeeds(feeds, r.model.graph.runtimeInputs));
             for (const [name, t32] of Object.entries(ref)) {

@@ -14,6 +14,13 @@ interface InspectFlags {
 
 export const inspectCommand: CliCommand = {
   name: 'inspect',
+  examples: [
+    'tandem inspect model.onnx',
+    'tandem inspect model.onnx --nodes --dims batch=1',
+    'tandem inspect model.onnx --json > summary.json',
+  ],
+  writes: false,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('inspect')
@@ -22,7 +29,6 @@ export const inspectCommand: CliCommand = {
       .option('--nodes', 'list every node with its inferred output shapes and FLOPs')
       .option('--dims <name=size,...>', 'sizes for symbolic input dims (for shapes and FLOPs)', dimSizes)
       .option('--json', 'print the summary as JSON (inputs/outputs as [{ name, dtype, shape }], nodes with --nodes)')
-      .addHelpText('after', '\nExamples:\n  tandem inspect model.onnx\n  tandem inspect model.onnx --nodes --dims batch=1\n  tandem inspect model.onnx --json > summary.json')
       .action((modelPath: string, flags: InspectFlags) => {
         const summary = inspectModel(modelPath, { nodes: flags.nodes === true, ...(flags.dims ? { dims: flags.dims } : {}) });
         // The summary's input shapes have --dims applied; the declared ones say which names exist.

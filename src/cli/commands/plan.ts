@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { TandemError, isTandemError } from '../../util/errors.js';
 import type { CliContext, Progress } from '../context.js';
-import { collect, finiteNumber, list, oneOf, positiveInt } from '../parse.js';
+import { withDims } from '../dims.js';
+import { collect, dimSizes, finiteNumber, list, oneOf, positiveInt } from '../parse.js';
 import { searchPins } from './plan-search.js';
 import type { CliCommand } from './types.js';
 
@@ -31,10 +32,18 @@ interface PlanFlags {
   search?: boolean;
   objective?: 'throughput' | 'latency';
   maxLatency?: number;
+  dims?: Record<string, number>;
 }
 
 export const planCommand: CliCommand = {
   name: 'plan',
+  examples: [
+    'tandem plan multitask.onnx --target orin --calib images/ -o plan-orin/',
+    'tandem plan stages/split.json --target host -o plan-host/',
+    'tandem plan multitask.onnx --target host --split c1,c2,c3,c4 --engine head-depth=cpu -o plan-host/',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('plan')
@@ -42,7 +51,7 @@ export const planCommand: CliCommand = {
       .argument('<model|split.json>', 'an ONNX model (split here) or the split.json of tandem split')
       .requiredOption('--target <target>', 'orin: the webinar layout on DRIVE Orin (GPU + 2 DLAs, modelled); host: engines timed on this machine', oneOf(['orin', 'host'] as const))
       .requiredOption('-o, --out <dir>', 'folder for the stage models and plan.json (never over an input)')
-      .option('--split <auto|t1,t2>', 'where to cut a model: auto (the shared trunk) or cut tensors (default auto)')
+      .option('--split <auto|t1,t2>', 'where to cut a model: auto (the shared trunk) or cut tensors (default: auto)')
       .option('--calib <dir>', 'calibration data for the INT8 stages: a folder of images, .npz or .npy (default: generated inputs, with a warning)')
       .option('--engine <stage=engine>', 'pin a stage to an engine (repeatable): host cpu|webgpu|cuda|tensorrt|dla-emulated, orin gpu|dla0|dla1', collect, [])
       .option('--method <method>', `calibration method: ${CALIBRATION_METHODS.join(', ')}`, 'entropy')
@@ -50,26 +59,18 @@ export const planCommand: CliCommand = {
       .option('--samples <n>', 'generated calibration inputs when --calib is not given', positiveInt, 8)
       .option('--iterations <n>', 'host: timed runs per stage and engine (median kept)', positiveInt, 5)
       .option('--no-verify', 'skip the numerical check of the INT8 hand-offs')
+      .option('--dims <name=size,...>', 'sizes for symbolic input dims of a model (a split.json: tandem split --dims fixes them in the stages)', dimSizes)
       .option('--json', 'print the plan, the timings and the checks as JSON')
       .option('--search', 'orin: search cut points, engines and precisions with the latency model (prints the Pareto set; the plan takes the best engines for its stages)')
       .option('--objective <o>', 'with --search: throughput or latency', oneOf(['throughput', 'latency'] as const), 'throughput')
       .option('--max-latency <ms>', 'with --search: only choose placements at or under this modelled latency', finiteNumber)
-      .addHelpText(
-        'after',
-        [
-          '',
-          'Examples:',
-          '  tandem plan multitask.onnx --target orin --calib images/ -o plan-orin/',
-          '  tandem plan stages/split.json --target host -o plan-host/',
-          '  tandem plan multitask.onnx --target host --split c1,c2,c3,c4 --engine head-depth=cpu -o plan-host/',
-        ].join('\n'),
-      )
       .action(async (input: string, flags: PlanFlags) => {
         checkOutputDir(flags.out);
         if (!isCalibrationMethod(flags.method)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(flags.method)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
         let pins: Record<string, string> = parsePins(flags.engine);
         const split = isSplitManifestPath(input);
-        const source: PlanSource & { model?: Model } = split ? { splitPath: input } : { model: loadModel(input), path: input };
+        if (split && flags.dims) throw new TandemError('USAGE', `--dims sizes a model's symbolic input dims; ${input} is a split manifest, whose stages have their own shapes (tandem split --dims fixes them when splitting)`);
+        const source: PlanSource & { model?: Model } = split ? { splitPath: input } : { model: withDims(loadModel(input), flags.dims, ctx.note), path: input };
         if (flags.search) {
           if (flags.target !== 'orin' || !('model' in source)) throw new TandemError('USAGE', '--search plans a model (not a split.json) for --target orin');
           pins = { ...searchPins(source.model.clone(), flags, ctx, flags.json ?? false), ...pins };

@@ -29,6 +29,13 @@ const TRIALS = 2;
 
 export const prepareCommand: CliCommand = {
   name: 'prepare',
+  examples: [
+    'tandem prepare model.onnx --target orin-dla -o model.dla.onnx',
+    'tandem prepare model.onnx -o out.onnx --passes fuse-conv-batchnorm,convert-matmul-to-conv --rewrites',
+    'tandem prepare model.onnx -o out.onnx --dims batch=1 --json',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('prepare')
@@ -44,10 +51,6 @@ export const prepareCommand: CliCommand = {
       .option('--rewrites', 'list every rewrite, not just counts')
       .option('--prune-2:4', '2:4-prune the Convs that qualify (Orin DLA sparse INT8, C > 64) in the written copy, for functional and speed tests: outputs change, accuracy needs retraining')
       .option('--json', 'print the report as JSON')
-      .addHelpText(
-        'after',
-        '\nExamples:\n  tandem prepare model.onnx --target orin-dla -o model.dla.onnx\n  tandem prepare model.onnx -o out.onnx --passes fuse-conv-batchnorm,convert-matmul-to-conv --rewrites\n  tandem prepare model.onnx -o out.onnx --dims batch=1 --json',
-      )
       .action(async (modelPath: string, flags: PrepareFlags) => {
         checkOutputFile(flags.out);
         getTarget(flags.target);

@@ -36,7 +36,8 @@ import {
 } from '../../quant/index.js';
 import { trtVersionNumber } from '../../quant/calibration-cache.js';
 import type { CliContext, Progress } from '../context.js';
-import { finiteNumber, list, positiveInt } from '../parse.js';
+import { withDims } from '../dims.js';
+import { dimSizes, finiteNumber, list, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
 
 interface QuantizeFlags {
@@ -66,11 +67,20 @@ interface QuantizeFlags {
   keepFp16?: string;
   budget: string;
   evalData: string;
+  dims?: Record<string, number>;
   json?: boolean;
 }
 
 export const quantizeCommand: CliCommand = {
   name: 'quantize',
+  examples: [
+    'tandem quantize model.onnx --calib images/ --trt-version 8.6.1 -o int8/',
+    'tandem quantize split/split.json --calib images/ --placement dla --keep-fp16 auto --budget miou=0.5,absrel=2% --trt-version 8.6.1 -o int8/',
+    'tandem quantize split/split.json --calib images/ --stages head-segmentation,head-depth --trt-version 10.3.0 -o int8/',
+    'tandem quantize model.onnx --calib tensors/ --method entropy,max,percentile,mse --compare --trt-version 8.6.1 -o int8/',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('quantize')
@@ -81,8 +91,8 @@ export const quantizeCommand: CliCommand = {
       .option('--trt-version <x.y.z>', 'TensorRT version that will read the cache, e.g. 8.6.1 (DRIVE OS 6 / JetPack 6.0), 10.3.0 (JetPack 6.1+); a wrong major version makes TensorRT ignore the cache')
       .option('--method <list>', `calibration methods, comma-separated (${CALIBRATION_METHODS.join(', ')}); several share one calibration run and get a subfolder each`, list, ['entropy'])
       .addOption(new Option('--entropy-variant <variant>', 'entropy algorithm (trt-gtc: GTC17 EntropyCalibration2)').choices(ENTROPY_VARIANTS).default('trt-gtc'))
-      .option('--percentile <p>', 'percentile of |x| for --method percentile (default 99.99)', finiteNumber)
-      .option('--bins <n>', 'histogram bins (default 2048)', positiveInt)
+      .option('--percentile <p>', 'percentile of |x| for --method percentile (default: 99.99)', finiteNumber)
+      .option('--bins <n>', 'histogram bins (default: 2048)', positiveInt)
       .addOption(new Option('--placement <placement>', 'Q/DQ placement: trt (TensorRT explicit-quantization rules) or dla (every activation tensor)').choices(QDQ_PLACEMENTS).default('trt'))
       .addOption(new Option('--cache-algorithm <name>', 'calibration cache header word').choices(CACHE_ALGORITHMS).default('EntropyCalibration2'))
       .option('--output-scales', 'also write cache entries for graph outputs (INT8 outputs)')
@@ -94,26 +104,16 @@ export const quantizeCommand: CliCommand = {
       .option('--compare-data <dir>', 'held-out samples for --compare from another folder instead')
       .option('--size <HxW>', 'images: resize to H x W (default: the model input size)')
       .addOption(new Option('--resize <mode>', 'images: stretch, cover (scale + centre crop) or contain (letterbox)').choices(['stretch', 'cover', 'contain']))
-      .option('--mean <list>', 'images: per-channel mean after --scale (default ImageNet 0.485,0.456,0.406)', list)
-      .option('--std <list>', 'images: per-channel std after --scale (default ImageNet 0.229,0.224,0.225)', list)
+      .option('--mean <list>', 'images: per-channel mean after --scale (default: ImageNet 0.485,0.456,0.406)', list)
+      .option('--std <list>', 'images: per-channel std after --scale (default: ImageNet 0.229,0.224,0.225)', list)
       .option('--bgr', 'images: feed channels in BGR order')
       .addOption(new Option('--layout <layout>', 'images: tensor layout').choices(['nchw', 'nhwc']))
-      .option('--scale <s>', 'images: pixel multiplier before mean/std (default 1/255)', finiteNumber)
+      .option('--scale <s>', 'images: pixel multiplier before mean/std (default: 1/255)', finiteNumber)
       .option('--keep-fp16 <auto>', 'split.json: find the fewest head tensors to keep in FP16 (float in the Q/DQ model, left out of the cache, --layerPrecisions for trtexec) so the task loss stays within --budget: sensitivity ranking, then bisection')
       .option('--budget <metric=loss,...>', 'with --keep-fp16: allowed loss per task, miou=<points> and absrel=<percent>% (relative to FP32)', 'miou=0.5,absrel=2%')
       .option('--eval-data <dataset>', 'with --keep-fp16: held-out frames with ground truth: synthetic[:seed,count], cityscapes:<dir>, folder:<dir>', 'synthetic:1000,16')
+      .option('--dims <name=size,...>', 'sizes for symbolic input dims of a model (a split.json: tandem split --dims fixes them in the stages)', dimSizes)
       .option('--json', 'print the result as JSON')
-      .addHelpText(
-        'after',
-        [
-          '',
-          'Examples:',
-          '  tandem quantize model.onnx --calib images/ --trt-version 8.6.1 -o int8/',
-          '  tandem quantize split/split.json --calib images/ --placement dla --keep-fp16 auto --budget miou=0.5,absrel=2% --trt-version 8.6.1 -o int8/',
-          '  tandem quantize split/split.json --calib images/ --stages head-segmentation,head-depth --trt-version 10.3.0 -o int8/',
-          '  tandem quantize model.onnx --calib tensors/ --method entropy,max,percentile,mse --compare --trt-version 8.6.1 -o int8/',
-        ].join('\n'),
-      )
       .action(async (modelPath: string, flags: QuantizeFlags) => {
         if (flags.trtVersion === undefined) {
           throw new TandemError('USAGE', 'give --trt-version: the TensorRT version that will read the calibration cache (e.g. 8.6.1 for DRIVE OS 6.0 / JetPack 6.0, 10.3.0 for JetPack 6.1+); TensorRT silently ignores a cache of another major version');
@@ -127,7 +127,8 @@ export const quantizeCommand: CliCommand = {
         const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
         for (const dir of outDirs.values()) checkOutputDir(dir);
         const split = isSplitManifestPath(modelPath);
-        const loaded = split ? loadSplitStages(modelPath) : [{ name: basename(modelPath).replace(/\.onnx$/i, ''), file: modelPath, model: loadModel(modelPath) }];
+        if (split && flags.dims) throw new TandemError('USAGE', `--dims sizes a model's symbolic input dims; ${modelPath} is a split manifest, whose stages have their own shapes (tandem split --dims fixes them when splitting)`);
+        const loaded = split ? loadSplitStages(modelPath) : [{ name: basename(modelPath).replace(/\.onnx$/i, ''), file: modelPath, model: withDims(loadModel(modelPath), flags.dims, ctx.note) }];
         if (flags.stages && !split) throw new TandemError('USAGE', '--stages applies to a split.json only');
         for (const s of flags.stages ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage ${quote(s)} in ${modelPath}; stages: ${loaded.map((l) => l.name).join(', ')}`);
         const stages = orderStages(loaded).map((l) => ({ ...l, quantize: flags.stages === undefined || flags.stages.includes(l.name) }));

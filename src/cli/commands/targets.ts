@@ -9,6 +9,13 @@ interface TargetsFlags {
 
 export const targetsCommand: CliCommand = {
   name: 'targets',
+  examples: [
+    'tandem targets',
+    'tandem targets orin-dla',
+    'tandem targets xavier-dla --markdown',
+  ],
+  writes: false,
+  readsModel: false,
   register(program, ctx) {
     program
       .command('targets')
@@ -16,7 +23,6 @@ export const targetsCommand: CliCommand = {
       .argument('[target]', 'a target name; without it, every target')
       .option('--json', 'print as JSON')
       .option('--markdown', 'print the rule and op tables as Markdown (what the README shows)')
-      .addHelpText('after', '\nExamples:\n  tandem targets\n  tandem targets orin-dla\n  tandem targets xavier-dla --markdown')
       .action((name: string | undefined, flags: TargetsFlags) => {
         const profiles = name === undefined ? [...TARGETS.values()] : [getTarget(name)];
         if (flags.json) {

@@ -6,7 +6,8 @@ import { printable } from '../../util/text.js';
 import { loadModel, modelFiles, saveModel, savedModelFiles } from '../../onnx/load-save.js';
 import { trtVersionNumber, writeCalibrationCache } from '../../quant/calibration-cache.js';
 import { layerPrecisionsArg, precisionConfig, translateQdq, translationPaths } from '../../quant/translate-qdq.js';
-import { list } from '../parse.js';
+import { withDims } from '../dims.js';
+import { dimSizes, list } from '../parse.js';
 import type { CliCommand } from './types.js';
 
 interface TranslateFlags {
@@ -19,6 +20,7 @@ interface TranslateFlags {
   addtlOps?: string[];
   addUnaryEwScalesForDla?: boolean;
   renameNodeOutputs?: boolean;
+  dims?: Record<string, number>;
   foldBatchnorm: boolean;
   fusePad: boolean;
   json?: boolean;
@@ -26,6 +28,12 @@ interface TranslateFlags {
 
 export const translateQdqCommand: CliCommand = {
   name: 'translate-qdq',
+  examples: [
+    'tandem translate-qdq model_qat.onnx -o translated/ --trt-version 8.6.1',
+    'trtexec --onnx=translated/model_qat_noqdq.onnx --calib=translated/model_qat_precision_config_calib.cache --int8 --fp16 \\\n--useDLACore=0 --precisionConstraints=prefer --layerPrecisions=$(cat translated/model_qat_precision_config_layer_arg.txt)',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('translate-qdq')
@@ -42,15 +50,15 @@ export const translateQdqCommand: CliCommand = {
       .option('--rename-node-outputs', 'rename node outputs to their node names')
       .option('--no-fold-batchnorm', 'keep BatchNormalization nodes')
       .option('--no-fuse-pad', 'keep Pad nodes before Conv')
+      .option('--dims <name=size,...>', 'sizes for symbolic input dims, fixed in the written model', dimSizes)
       .option('--json', 'print the translation report as JSON')
-      .addHelpText('after', '\nExample:\n  tandem translate-qdq model_qat.onnx -o translated/ --trt-version 8.6.1\n  trtexec --onnx=translated/model_qat_noqdq.onnx --calib=translated/model_qat_precision_config_calib.cache --int8 --fp16 \\\n    --useDLACore=0 --precisionConstraints=prefer --layerPrecisions=$(cat translated/model_qat_precision_config_layer_arg.txt)')
       .action((modelPath: string, flags: TranslateFlags) => {
         if (flags.trtVersion === undefined) throw new TandemError('USAGE', 'give --trt-version: the TensorRT version that will read the calibration cache (e.g. 8.6.1, 10.3.0); TensorRT silently ignores a cache of another major version');
         trtVersionNumber(flags.trtVersion);
         checkOutputDir(flags.out);
         const base = basename(modelPath).replace(/\.onnx$/i, '');
         const paths = translationPaths(flags.out, base);
-        const model = loadModel(modelPath);
+        const model = withDims(loadModel(modelPath), flags.dims, ctx.note);
         if (!model.graph.nodes.some((n) => n.op === 'QuantizeLinear' || n.op === 'DequantizeLinear')) {
           throw new TandemError(
             'QDQ_MODEL',
