@@ -33,7 +33,8 @@ export type ErrorCode =
   | 'OUTPUT_PATH' // an output path of the wrong kind (an existing file where a folder is written, a folder where a file is)
   | 'TOO_LARGE' // a tensor tandem would allocate has more elements than its limit (declared dims, --dims, image sizes)
   | 'DATASET' // an evaluation dataset folder with missing, undecodable or mismatched files
-  | 'EVAL_RESULT'; // a partial eval result (--merge) that cannot be read or does not fit the others
+  | 'EVAL_RESULT' // a partial eval result (--merge) that cannot be read or does not fit the others
+  | 'FILE_KIND'; // a file of another kind where a model was expected (a split.json, plan.json, .npy, image, text)
 
 export interface TandemErrorOptions {
   cause?: unknown;

@@ -11,7 +11,8 @@ import { getEngine } from '../../runtime/engines/registry.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { TandemError, isTandemError } from '../../util/errors.js';
-import type { CliContext, Progress } from '../context.js';
+import type { CliContext } from '../context.js';
+import { progressReporter } from '../progress.js';
 import { withDims } from '../dims.js';
 import { collect, dimSizes, finiteNumber, list, oneOf, positiveInt } from '../parse.js';
 import { searchPins } from './plan-search.js';
@@ -77,7 +78,7 @@ export const planCommand: CliCommand = {
         }
         const cut = flags.split === undefined || flags.split === 'auto' ? flags.split : list(flags.split);
         const calib = flags.calib;
-        const progress = progressOf(ctx);
+        const progress = planProgress(ctx);
         const splitDoc = split ? readSplit(input, { models: false }) : undefined;
         const stages = splitDoc?.stages.map((s) => s.name);
         // Images are preprocessed as the model states in its metadata (tandem.preprocess), where it does.
@@ -174,21 +175,16 @@ export async function hostEngines(ctx: CliContext, needed: { webgpu?: boolean } 
   return { available, open: (e, m) => getEngine(e).open(m) };
 }
 
-function progressOf(ctx: CliContext): { update: (p: PlanProgress) => void; stop: () => void } {
-  let bar: Progress | undefined;
-  let phase = '';
+/** tandem plan's progress (calibration, timing, the hand-off check) through the CLI's one reporter. */
+export function planProgress(ctx: CliContext): { update: (p: PlanProgress) => void; stop: () => void } {
+  const r = progressReporter(ctx);
   return {
     update: (p) => {
-      const key = p.phase === 'calibrate' ? `calibrate: ${p.progress.phase}` : p.phase;
-      const [done, total] = p.phase === 'calibrate' ? [p.progress.done, p.progress.total] : p.phase === 'time' ? [p.done, p.total] : [0, 1];
-      if (key !== phase || bar === undefined) {
-        bar?.stop();
-        phase = key;
-        bar = ctx.progress(key.padEnd(20), total);
-      }
-      bar.update(done);
+      if (p.phase === 'calibrate') r.count(`plan: calibrate ${p.progress.phase}`, p.progress.done, p.progress.total, 'batches');
+      else if (p.phase === 'time') r.count('plan: time stages', p.done, p.total, 'stage-engine pairs');
+      else r.step(`plan: ${p.phase}`, 'checking the INT8 hand-offs against the unsplit Q/DQ path');
     },
-    stop: () => bar?.stop(),
+    stop: r.stop,
   };
 }
 

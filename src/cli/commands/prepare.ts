@@ -9,6 +9,7 @@ import { assertOutputsFree, checkOutputFile } from '../../util/fs.js';
 import { unusedDimsNotes } from '../dims.js';
 import { dimSizes, list } from '../parse.js';
 import { formatFlops } from './analyze.js';
+import { progressReporter } from '../progress.js';
 import type { CliCommand } from './types.js';
 
 interface PrepareFlags {
@@ -57,14 +58,18 @@ export const prepareCommand: CliCommand = {
         const model = loadModel(modelPath, { weights: 'lazy' });
         assertOutputsFree(savedModelFiles(flags.out), modelFiles(model, modelPath));
         if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
+        const progress = progressReporter(ctx);
         const result = prepareModel(model, {
+          onPass: (e) => progress.step('prepare', `round ${e.round}, ${e.pass}`),
           target: flags.target,
           keep: flags.applyAll ? 'all' : 'coverage',
           ...(flags.precision ? { precision: flags.precision } : {}),
           ...(flags.passes ? { passes: flags.passes } : {}),
           ...(flags.dims ? { dims: flags.dims } : {}),
         });
+        if (flags.verify) progress.step('prepare', 'verifying on onnxruntime cpu');
         const verification = flags.verify ? await checkEquivalent(model, result.model, { tolerance: TOLERANCE, trials: TRIALS, ...(flags.dims ? { dims: flags.dims } : {}) }) : undefined;
+        progress.stop();
         if (verification !== undefined && !verification.ok) {
           const bad = verification.outputs.filter((c) => !c.shapeMatch || (c.exact === false && c.relL2 > TOLERANCE));
           throw new TandemError(

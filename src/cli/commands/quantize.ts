@@ -5,7 +5,7 @@ import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
 import { assertOutputsFree, checkOutputDir, writeFileAtomic } from '../../util/fs.js';
 import { readSplit } from '../../io/stage-file/index.js';
-import { keepFp16Heads, openDatasetSpec, parseBudgets, readModelTasks } from '../../eval/index.js';
+import { classMapOutputs, keepFp16Heads, openDatasetSpec, parseBudgets, readModelTasks } from '../../eval/index.js';
 import { loadModel, modelFiles, savedModelFiles } from '../../onnx/load-save.js';
 import { getEngine } from '../../runtime/engines/registry.js';
 import {
@@ -36,6 +36,7 @@ import {
 } from '../../quant/index.js';
 import { trtVersionNumber } from '../../quant/calibration-cache.js';
 import type { CliContext, Progress } from '../context.js';
+import { table } from '../format.js';
 import { withDims } from '../dims.js';
 import { dimSizes, finiteNumber, list, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
@@ -207,7 +208,7 @@ export const quantizeCommand: CliCommand = {
         });
         if (fidelity) {
           ctx.print('');
-          for (const line of formatFidelityTable(fidelity, `fidelity on ${held!.ids.length} held-out samples (${held!.description}): Q/DQ model vs FP32 model, both on onnxruntime cpu — INT8 emulated by Q/DQ, not measured on a DLA`)) ctx.print(line);
+          for (const line of formatFidelityTable(fidelity, `fidelity on ${held!.ids.length} held-out samples (${held!.description}): Q/DQ model vs FP32 model, both on onnxruntime cpu — INT8 emulated by Q/DQ, not measured on a DLA`, new Set(stages.flatMap((s) => classMapOutputs(s.model))))) ctx.print(line);
         }
         ctx.note(`cache header: ${result.artifacts[0]?.cache.split('\n')[0] ?? ''} (TensorRT ignores a cache of another major version; check the build log for "Missing scale")`);
       });
@@ -278,11 +279,22 @@ export function formatQuantizeSummary(result: QuantizeResult, source: string): s
   return lines;
 }
 
-/** The fidelity table: one row per stage, output and method. */
-export function formatFidelityTable(rows: readonly FidelityRow[], title: string): string[] {
-  const header = ['stage', 'output', 'method', 'rel L2', 'cosine', 'argmax agree', 'max |diff|'];
-  const body = rows.map((r) => [r.stage, r.output, r.label, r.relL2.toFixed(4), r.cosine.toFixed(5), r.argmaxAgreement === undefined ? '—' : `${(r.argmaxAgreement * 100).toFixed(2)} %`, r.maxAbs.toPrecision(3)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  return [title, fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
+/**
+ * The fidelity table: one row per stage, output and method. Argmax agreement is shown for class maps only
+ * (`classMaps`, e.g. from eval's classMapOutputs); for a feature map it means nothing. Without any class
+ * map the column is left out.
+ */
+export function formatFidelityTable(rows: readonly FidelityRow[], title: string, classMaps: ReadonlySet<string> = new Set()): string[] {
+  const argmax = rows.some((r) => classMaps.has(r.output) && r.argmaxAgreement !== undefined);
+  const header = ['stage', 'output', 'method', 'rel L2', 'cosine', ...(argmax ? ['argmax agree'] : []), 'max |diff|'];
+  const body = rows.map((r) => [
+    r.stage,
+    r.output,
+    r.label,
+    r.relL2.toFixed(4),
+    r.cosine.toFixed(5),
+    ...(argmax ? [classMaps.has(r.output) && r.argmaxAgreement !== undefined ? `${(r.argmaxAgreement * 100).toFixed(2)} %` : '—'] : []),
+    r.maxAbs.toPrecision(3),
+  ]);
+  return [title, ...table(header, body, header.map((_, i) => i).filter((i) => i >= 3))];
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Deployment } from '../../plan/index.js';
 import { planDeployment } from '../../plan/index.js';
 import { getEngine } from '../../runtime/engines/registry.js';
-import { formatDeployment, hostEngines, semanticsOpener } from '../commands/plan.js';
+import { formatDeployment, hostEngines, planProgress, semanticsOpener } from '../commands/plan.js';
 import type { CliContext } from '../context.js';
 
 /**
@@ -13,11 +13,15 @@ import type { CliContext } from '../context.js';
 export async function planStep(splitPath: string, ctx: CliContext, options: { workDir: string; samples: number }): Promise<{ orin: Deployment; host: Deployment }> {
   const common = { opener: getEngine('cpu'), verifyOpener: semanticsOpener, generatedSamples: options.samples };
   ctx.print('── plan for orin: trunk FP16 on the GPU, heads INT8 on the two DLAs (modelled; no Orin here)');
-  const orin = await planDeployment({ splitPath }, { ...common, target: 'orin', out: join(options.workDir, 'plan-orin') });
+  const orinProgress = planProgress(ctx);
+  const orin = await planDeployment({ splitPath }, { ...common, target: 'orin', out: join(options.workDir, 'plan-orin'), onProgress: orinProgress.update });
+  orinProgress.stop();
   for (const line of formatDeployment(orin)) ctx.print(`  ${line}`);
   ctx.print('');
   ctx.print('── plan for host: every stage timed on the engines of this machine, the fastest pipeline chosen');
-  const host = await planDeployment({ splitPath }, { ...common, target: 'host', out: join(options.workDir, 'plan-host'), engines: await hostEngines(ctx) });
+  const hostProgress = planProgress(ctx);
+  const host = await planDeployment({ splitPath }, { ...common, target: 'host', out: join(options.workDir, 'plan-host'), engines: await hostEngines(ctx), onProgress: hostProgress.update });
+  hostProgress.stop();
   for (const line of formatDeployment(host)) ctx.print(`  ${line}`);
   return { orin, host };
 }

@@ -7,6 +7,7 @@ import { formatFlops } from '../commands/analyze.js';
 import { formatPrepare, formatVerification } from '../commands/prepare.js';
 import { formatSplit } from '../commands/split.js';
 import type { CliContext } from '../context.js';
+import { progressReporter } from '../progress.js';
 
 export interface PrepareSplitResult {
   /** The model after prepare (verified on onnxruntime cpu). */
@@ -27,9 +28,12 @@ export interface PrepareSplitResult {
 export async function prepareSplitStep(model: Model, ctx: CliContext): Promise<PrepareSplitResult> {
   const target = { target: 'orin-dla', precision: 'int8' } as const;
   ctx.print('── prepare: rewrites that put more of the model on the Orin DLA');
-  const { model: prepared, report } = prepareModel(model, target);
+  const progress = progressReporter(ctx);
+  const { model: prepared, report } = prepareModel(model, { ...target, onPass: (e) => progress.step('prepare', `round ${e.round}, ${e.pass}`) });
+  progress.step('prepare', 'verifying on onnxruntime cpu');
   for (const line of formatPrepare('multi-task model', report, { rewrites: false })) ctx.print(line);
   const verification = await checkEquivalent(model, prepared, { tolerance: 1e-5, trials: 2 });
+  progress.stop();
   if (!verification.ok) throw new TandemError('VERIFY_FAILED', `prepare changed the multi-task model's outputs: ${formatVerification(verification)}`);
   ctx.print(`verified   ${formatVerification(verification)}`);
   ctx.print('');

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { TandemError } from '../../util/errors.js';
-import { quote } from '../../util/text.js';
+import { printable, quote } from '../../util/text.js';
 import { Model } from '../../ir/model.js';
 import { decodeModel } from '../../onnx/decode.js';
 import { encodeModel } from '../../onnx/encode.js';
@@ -125,6 +125,8 @@ class OrtSession implements Session {
       else if (t instanceof OrtResidentTensor && t.engine === this.engine) ortFeeds[name] = t.unwrap(name);
       else throw new TandemError('INPUT_MISMATCH', `input ${quote(name)} is a ${t.engine} GPU buffer and engine ${this.engine} cannot read it; keep outputs for other engines in host memory (outputLocation 'cpu')`);
     }
+    const wrong = shapeMismatch(session, feeds);
+    if (wrong !== undefined) throw new TandemError('INPUT_MISMATCH', `${wrong}; onnxruntime (${this.engine}) cannot run the model on it — give data of the model's input shape (tandem inspect lists it; --dims sizes symbolic dims)`);
     let result: ort.InferenceSession.ReturnType;
     try {
       result = outputs ? await session.run(ortFeeds, [...outputs]) : await session.run(ortFeeds);
@@ -230,4 +232,31 @@ function firstLine(s: string): string {
   if (adapter) return adapter[0];
   const line = s.split('\n').find((l) => l.trim() !== '') ?? s;
   return line.length > 400 ? `${line.slice(0, 400)}…` : line;
+}
+
+/**
+ * The first feed whose rank or fixed dims differ from what the session declares, as "input 'x': expected
+ * [1,3,224,224], given [1,3,200,200]" (symbolic dims accept any size); undefined when all fit. onnxruntime's
+ * own message ("Got invalid dimensions for input: x for the following indices index: 2 Got: 200 Expected: 224")
+ * names neither shape.
+ */
+function shapeMismatch(session: ort.InferenceSession, feeds: Readonly<Record<string, StageValue>>): string | undefined {
+  let metadata: readonly ort.InferenceSession.ValueMetadata[];
+  try {
+    metadata = session.inputMetadata;
+  } catch {
+    return undefined;
+  }
+  for (const m of metadata) {
+    const t = feeds[m.name];
+    if (!m.isTensor || !(t instanceof HostTensor) || m.shape.length === 0) continue;
+    const given = t.dims;
+    const expected = m.shape;
+    const fits = given.length === expected.length && expected.every((d, i) => typeof d !== 'number' || d <= 0 || d === given[i]);
+    if (!fits) {
+      const show = (dims: readonly (number | string)[]): string => `[${dims.map((d) => (typeof d === 'number' && d >= 0 ? String(d) : typeof d === 'string' && d !== '' ? printable(d, 40) : '?')).join(',')}]`;
+      return `input ${quote(m.name)}: expected shape ${show(expected)}, given ${show(given)}${given.length !== expected.length ? ` (rank ${given.length}, the model wants rank ${expected.length})` : ''}`;
+    }
+  }
+  return undefined;
 }
