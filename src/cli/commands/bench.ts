@@ -8,6 +8,7 @@ import { openPipeline, type PipelineMode } from '../../runtime/pipeline/pipeline
 import { jsonReplacer, type CliContext, type Progress } from '../context.js';
 import { dimSizes, finiteNumber, positiveInt } from '../parse.js';
 import { isPlanPath, loadPlanArg, modelAsPlan, withInterrupt } from '../pipeline-args.js';
+import { plural } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface BenchFlags {
@@ -99,7 +100,7 @@ export const benchCommand: CliCommand = {
           ctx.printJson(doc);
           return;
         }
-        ctx.print(`${path}: ${pipeline.stages.length} stage${pipeline.stages.length > 1 ? 's' : ''} on ${pipeline.streams.length} stream${pipeline.streams.length > 1 ? 's' : ''} (${pipeline.streams.map((s) => `${s}: ${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}`).join('; ')})`);
+        ctx.print(`${path}: ${plural(pipeline.stages.length, 'stage')} on ${plural(pipeline.streams.length, 'stream')} (${pipeline.streams.map((s) => `${s}: ${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}`).join('; ')})`);
         const resident = pipeline.stages.flatMap((s) => s.residentOutputs);
         if (resident.length > 0) ctx.print(`kept on the GPU between webgpu stages: ${resident.join(', ')}`);
         for (const line of formatBench(result)) ctx.print(line);

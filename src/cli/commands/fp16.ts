@@ -13,6 +13,7 @@ import { unusedDimsNotes } from '../dims.js';
 import { dimSizes, finiteNumber, list, positiveInt } from '../parse.js';
 import { classMapOutputs } from '../../eval/index.js';
 import { progressReporter } from '../progress.js';
+import { plural } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface Fp16Flags {
@@ -94,9 +95,9 @@ export const fp16Command: CliCommand = {
           if (over.length > 0) throw toleranceError(over, flags.tolerance);
           return;
         }
-        ctx.print(`${over.length === 0 ? `wrote ${flags.out}` : 'converted (not written)'}: ${r.casts} Casts, ${r.blocked.length} nodes kept float32${r.blocked.length ? ` (${[...new Set(r.blocked.map((b) => b.op))].join(', ')})` : ''}, inputs/outputs ${flags.keepIoTypes ? 'float32' : 'float16'}`);
-        if (r.saturated.length) ctx.note(`${r.saturated.length} constants had values beyond ±65504 and were saturated: ${r.saturated.slice(0, 5).join(', ')}`);
-        if (r.untyped.length) ctx.note(`${r.untyped.length} tensors have no inferred type and were left as they are: ${r.untyped.slice(0, 5).join(', ')}`);
+        ctx.print(`${over.length === 0 ? `wrote ${flags.out}` : 'converted (not written)'}: ${plural(r.casts, 'Cast')}, ${plural(r.blocked.length, 'node')} kept float32${r.blocked.length ? ` (${[...new Set(r.blocked.map((b) => b.op))].join(', ')})` : ''}, inputs/outputs ${flags.keepIoTypes ? 'float32' : 'float16'}`);
+        if (r.saturated.length) ctx.note(`${plural(r.saturated.length, 'constant')} had values beyond ±65504 and were saturated: ${r.saturated.slice(0, 5).join(', ')}`);
+        if (r.untyped.length) ctx.note(`${plural(r.untyped.length, 'tensor')} without an inferred type and were left as they are: ${r.untyped.slice(0, 5).join(', ')}`);
         for (const c of checks) {
           const flag = !(c.relL2 <= flags.tolerance) ? `  ← above --tolerance ${flags.tolerance}` : '';
           ctx.print(`  ${c.output}: rel L2 ${c.relL2.toExponential(2)}, cosine ${c.cosine.toFixed(6)}${c.argmaxAgreement !== undefined ? `, argmax agree ${(c.argmaxAgreement * 100).toFixed(2)} %` : ''} (FP16 vs FP32, ${flags.trials} random input sets, onnxruntime cpu)${flag}`);

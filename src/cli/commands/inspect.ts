@@ -1,7 +1,7 @@
 import { inspectModel, type ModelSummary } from '../../inspect/index.js';
 import { loadModel } from '../../onnx/load-save.js';
 import type { CliContext } from '../context.js';
-import { bytes, count, shape, si, table } from '../format.js';
+import { bytes, count, plural, shape, si, table } from '../format.js';
 import { dimSizes } from '../parse.js';
 import { unusedDimsNotes } from '../dims.js';
 import type { CliCommand } from './types.js';
@@ -52,11 +52,11 @@ export function printSummary(s: ModelSummary, ctx: CliContext): void {
     if (s.cost.complete) {
       ctx.print(`  compute ${si(s.cost.macs, 'MAC')}, ${si(s.cost.flops, 'FLOP')} per run; memory traffic ${bytes(s.cost.bytesRead)} read, ${bytes(s.cost.bytesWritten)} written — ${what}`);
     } else {
-      ctx.print(`  compute unknown for ${s.cost.nodesWithoutCost} nodes (symbolic shapes, or ops without a cost model): pass --dims to size symbolic dims; the other nodes: ${si(s.cost.flops, 'FLOP')} — ${what}`);
+      ctx.print(`  compute unknown for ${plural(s.cost.nodesWithoutCost, 'node')} (symbolic shapes, or ops without a cost model): pass --dims to size symbolic dims; the other nodes: ${si(s.cost.flops, 'FLOP')} — ${what}`);
     }
   }
   if (s.shapeInference && (s.shapeInference.unknownOps.length > 0 || s.shapeInference.unresolved > 0)) {
-    ctx.print(`  shape inference: ${s.shapeInference.unresolved} tensors unknown${s.shapeInference.unknownOps.length ? `; ops without inference: ${s.shapeInference.unknownOps.join(', ')}` : ''}`);
+    ctx.print(`  shape inference: ${plural(s.shapeInference.unresolved, 'tensor')} unknown${s.shapeInference.unknownOps.length ? `; ops without inference: ${s.shapeInference.unknownOps.join(', ')}` : ''}`);
   }
   ctx.print(`  ops: ${s.ops.map((o) => `${o.domain === 'ai.onnx' ? '' : `${o.domain}:`}${o.op} ${o.count}`).join(', ')}`);
   if (s.nodes) {

@@ -16,6 +16,7 @@ import { progressReporter } from '../progress.js';
 import { withDims } from '../dims.js';
 import { collect, dimSizes, finiteNumber, list, oneOf, positiveInt } from '../parse.js';
 import { searchPins } from './plan-search.js';
+import { plural } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface PlanFlags {
@@ -193,7 +194,7 @@ const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixe
 /** What plan prints: the stages with engine, precision and why; the timing table; the hand-offs. */
 export function formatDeployment(d: Deployment): string[] {
   const p: Plan = d.plan;
-  const lines = [`plan for ${p.target}: ${p.stages.length} stages → ${d.files.at(-1)}`];
+  const lines = [`plan for ${p.target}: ${plural(p.stages.length, 'stage')} → ${d.files.at(-1)}`];
   const w = Math.max(5, ...p.stages.map((s) => s.name.length));
   const ew = Math.max(6, ...p.stages.map((s) => s.engine.length));
   lines.push(`  ${'stage'.padEnd(w)}  ${'engine'.padEnd(ew)}  prec  why (${p.target === 'orin' ? 'modelled: op cost table + DLA rules, no Orin ran' : 'measured on this machine'})`);

@@ -10,6 +10,7 @@ import { unusedDimsNotes } from '../dims.js';
 import { dimSizes, list } from '../parse.js';
 import { formatFlops } from './analyze.js';
 import { progressReporter } from '../progress.js';
+import { bytes, plural } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface PrepareFlags {
@@ -86,7 +87,7 @@ export const prepareCommand: CliCommand = {
         for (const line of formatPrepare(modelPath, result.report, { rewrites: flags.rewrites ?? false })) ctx.print(line);
         ctx.print(verification === undefined ? 'verified   skipped (--no-verify)' : `verified   ${formatVerification(verification)}`);
         if (prune) for (const line of prune.lines) ctx.print(line);
-        ctx.print(`wrote      ${saved.path} (${saved.bytes} bytes)`);
+        ctx.print(`wrote      ${saved.path} (${bytes(saved.bytes)})`);
       });
   },
 };
@@ -167,7 +168,7 @@ async function pruneForTests(model: Model): Promise<{ model: Model; lines: strin
   const { model: pruned, convs } = pruneTwoFour(model);
   const after = new Map(convSparsity(pruned).map((c) => [c.node, c]));
   const broken = convs.filter((c) => c.pruned && after.get(c.node)?.follows !== true);
-  if (broken.length > 0) throw new TandemError('VERIFY_FAILED', `2:4 pruning left ${broken.length} Conv(s) off the pattern (${broken.slice(0, 3).map((c) => c.node).join(', ')}); nothing written — report this`);
+  if (broken.length > 0) throw new TandemError('VERIFY_FAILED', `2:4 pruning left ${plural(broken.length, 'Conv')} off the pattern (${broken.slice(0, 3).map((c) => c.node).join(', ')}); nothing written — report this`);
   const v = await checkEquivalent(model, pruned, { tolerance: Number.MAX_VALUE, trials: 1 });
   const n = convs.filter((c) => c.pruned).length;
   const change = v.outputs.map((o) => `${o.name} rel L2 ${o.relL2.toExponential(2)}`).join(', ');

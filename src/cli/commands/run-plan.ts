@@ -8,6 +8,7 @@ import { openPipeline } from '../../runtime/pipeline/pipeline.js';
 import { openFrameSource } from '../../runtime/pipeline/frame-source.js';
 import { summarize } from '../../runtime/pipeline/stats.js';
 import type { CliContext } from '../context.js';
+import { plural } from '../format.js';
 import { loadPlanArg, withInterrupt } from '../pipeline-args.js';
 import type { RunFlags } from './run.js';
 
@@ -22,7 +23,7 @@ export async function runPlanCommand(planPath: string, flags: RunFlags, ctx: Cli
   });
   const openMs = performance.now() - t0;
   const source = openFrameSource(flags.input[0] ?? 'synthetic:8', pipeline.inputs, { seed: flags.seed });
-  ctx.note(`${plan.stages.length} stages on ${pipeline.streams.length} streams (${pipeline.streams.map((s) => `${s}: ${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}`).join('; ')}); ${source.description}`);
+  ctx.note(`${plural(plan.stages.length, 'stage')} on ${plural(pipeline.streams.length, 'stream')} (${pipeline.streams.map((s) => `${s}: ${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}`).join('; ')}); ${source.description}`);
   const resident = pipeline.stages.flatMap((s) => s.residentOutputs);
   if (resident.length > 0) ctx.note(`kept on the GPU between webgpu stages: ${resident.join(', ')}`);
   if (flags.out !== undefined) mkdirSync(flags.out, { recursive: true });
@@ -54,6 +55,6 @@ export async function runPlanCommand(planPath: string, flags: RunFlags, ctx: Cli
     return;
   }
   for (const [name, t] of Object.entries(last)) ctx.print(`${name}: ${t.dtype}[${formatShape(t.dims)}]`);
-  ctx.print(`${latencies.length} frames ${flags.mode} in ${wallS.toFixed(2)} s (${(latencies.length / wallS).toFixed(2)} fps incl. writing outputs); latency mean ${lat.mean.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms; sessions opened in ${(openMs / 1000).toFixed(1)} s — measured on this machine`);
-  if (flags.out !== undefined) ctx.print(`wrote ${written.length} files under ${flags.out} (<frame>/<output>.npy, .png for class maps and depth)`);
+  ctx.print(`${plural(latencies.length, 'frame')} ${flags.mode} in ${wallS.toFixed(2)} s (${(latencies.length / wallS).toFixed(2)} fps incl. writing outputs); latency mean ${lat.mean.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms; sessions opened in ${(openMs / 1000).toFixed(1)} s — measured on this machine`);
+  if (flags.out !== undefined) ctx.print(`wrote ${plural(written.length, 'file')} under ${flags.out} (<frame>/<output>.npy, .png for class maps and depth)`);
 }

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Option } from 'commander';
 import { SCENE_FORMATS, offsetDataset, syntheticDataset, writeScenes, type SceneFormat } from '../../eval/index.js';
 import { nonNegativeInt, parseSize, positiveInt } from '../parse.js';
+import { plural } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface ScenesFlags {
@@ -47,7 +48,7 @@ export const scenesCommand: CliCommand = {
           ctx.printJson({ dir: out, frames: result.frames, format: flags.format, dataset: dataset.description, offset: flags.offset, seconds: s, measured: 'wall time on this machine' });
           return;
         }
-        ctx.print(`wrote ${result.frames} frames (${dataset.description}, from index ${flags.offset}) to ${out} as ${flags.format} in ${s.toFixed(1)} s (measured on this machine)`);
+        ctx.print(`wrote ${plural(result.frames, 'frame')} (${dataset.description}, from index ${flags.offset}) to ${out} as ${flags.format} in ${s.toFixed(1)} s (measured on this machine)`);
       });
   },
 };

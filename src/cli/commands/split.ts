@@ -4,6 +4,7 @@ import { loadModel, modelFiles } from '../../onnx/index.js';
 import { splitModel, writeSplit, type SplitPlan } from '../../passes/index.js';
 import { withDims } from '../dims.js';
 import { dimSizes, list } from '../parse.js';
+import { plural, table } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface SplitFlags {
@@ -45,7 +46,7 @@ export const splitCommand: CliCommand = {
           return;
         }
         for (const line of formatSplit(plan)) ctx.print(line);
-        ctx.print(`wrote      ${written.files.length - 1} stage files and ${written.files.at(-1)}`);
+        ctx.print(`wrote      ${plural(written.files.length - 1, 'stage file')} and ${written.files.at(-1)}`);
       });
   },
 };
@@ -53,14 +54,12 @@ export const splitCommand: CliCommand = {
 /** Lines describing the stages in run order and the tensors handed between them. */
 export function formatSplit(plan: SplitPlan): string[] {
   const out = [`stages (in run order)`];
-  const width = Math.max(...plan.stages.map((s) => s.name.length));
-  for (const s of plan.stages) {
-    out.push(`  ${s.name.padEnd(width)}  ${String(s.model.graph.nodes.length).padStart(5)} nodes  ${s.inputs.join(', ')} → ${s.outputs.join(', ')}`);
-  }
+  const rows = plan.stages.map((s) => [s.name, String(s.model.graph.nodes.length), s.inputs.join(', '), s.outputs.join(', ')]);
+  for (const line of table(['stage', 'nodes', 'inputs', 'outputs'], rows, [1])) out.push(`  ${line}`);
   const between = plan.tensors.filter((t) => t.from !== undefined && t.to.length > 0);
   if (between.length > 0) {
     out.push('between stages');
-    for (const t of between) out.push(`  ${t.name}  ${t.dtype ?? '?'}[${formatShape(t.shape)}]  ${t.from} → ${t.to.join(', ')}`);
+    for (const line of table(['tensor', 'type', 'from', 'to'], between.map((t) => [t.name, `${t.dtype ?? '?'}[${formatShape(t.shape)}]`, t.from ?? '', t.to.join(', ')]))) out.push(`  ${line}`);
   }
   return out;
 }
