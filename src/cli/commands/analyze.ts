@@ -152,7 +152,6 @@ export function formatAnalysis(a: Analysis, label: string, options: FormatAnalys
   if (groups.size > 0) {
     out.push('');
     out.push(`fallbacks by rule (${plural(s.nodes.fallback, 'node')})`);
-    out.push(`  ${rulesPointer(a.target)}`);
     const limit = verbose ? Infinity : (options.namesPerRule ?? 3);
     for (const [rule, list] of [...groups].sort((x, y) => y[1].length - x[1].length)) {
       const names = list.slice(0, limit).map((n) => n.name);
@@ -170,6 +169,7 @@ export function formatAnalysis(a: Analysis, label: string, options: FormatAnalys
     out.push('warnings');
     for (const w of s.warnings) out.push(`  ${w}`);
   }
+  if (groups.size > 0 || s.warnings.length > 0) out.push('', rulesPointer(a.target));
   if (!verbose && options.details !== false && (a.regions.length > top || a.crossings.length > top)) {
     out.push('');
     out.push('every region and crossing: --verbose; every node with its verdict: --nodes; all of it as data: --json');

@@ -1,4 +1,4 @@
-import { TARGETS, checkTable, getTarget, opSupportMarkdown, opSupportTable, ruleMarkdown, ruleTable, type RuleRow, type TargetProfile } from '../../targets/index.js';
+import { TARGETS, checkTable, getTarget, opSupportTable, ruleTable, targetMarkdown, type RuleRow, type TargetProfile } from '../../targets/index.js';
 import type { CliContext } from '../context.js';
 import { plural, table } from '../format.js';
 import type { CliCommand } from './types.js';
@@ -23,7 +23,7 @@ export const targetsCommand: CliCommand = {
       .description('list the target profiles, or one target\'s rules (with its limits) and ONNX op support')
       .argument('[target]', 'a target name; without it, every target')
       .option('--json', 'print as JSON')
-      .option('--markdown', 'print the rule and op tables as Markdown (what the README shows)')
+      .option('--markdown', 'print the rules, the op support and the references the rules cite as Markdown (the pages in docs/targets/)')
       .action((name: string | undefined, flags: TargetsFlags) => {
         const profiles = name === undefined ? [...TARGETS.values()] : [getTarget(name)];
         if (flags.json) {
@@ -31,12 +31,8 @@ export const targetsCommand: CliCommand = {
           return;
         }
         if (flags.markdown) {
-          for (const p of profiles) {
-            ctx.print(ruleMarkdown(p));
-            ctx.print();
-            ctx.print(opSupportMarkdown(p));
-            ctx.print();
-          }
+          // The pages in docs/targets/ (npm run docs:targets writes them; a test keeps them equal to this).
+          ctx.print(profiles.map((p) => targetMarkdown(p).trimEnd()).join('\n\n'));
           return;
         }
         if (name === undefined) printList(ctx, profiles);
