@@ -65,3 +65,14 @@ export function limited<T>(items: readonly T[], limit: number, line: (item: T) =
   const shown = items.slice(0, limit).map(line);
   return items.length > limit ? [...shown, `… and ${items.length - limit} more (${more})`] : shown;
 }
+
+/** Names joined for a table cell, cut to about `max` characters: "a, b … (+3 more)". */
+export function names(list: readonly string[], max = 48): string {
+  const all = list.join(', ');
+  if (all.length <= max || list.length <= 1) return all;
+  let shown = 0;
+  let length = 0;
+  while (shown < list.length && length + list[shown]!.length + 2 <= max) length += list[shown++]!.length + 2;
+  shown = Math.max(1, shown);
+  return `${list.slice(0, shown).join(', ')} … (+${list.length - shown} more)`;
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flops, limited, mib, plural, table } from '../../src/cli/format.js';
+import { flops, limited, mib, names, plural, table } from '../../src/cli/format.js';
 import { cli } from '../helpers/cli.js';
 
 describe('cli/format: the shared helpers of text output', () => {
@@ -16,6 +16,9 @@ describe('cli/format: the shared helpers of text output', () => {
     assert.equal(mib(null), '?');
     assert.deepEqual(table(['a', 'n'], [['xy', '1'], ['z', '100']], [1]), ['a     n', '--  ---', 'xy    1', 'z   100']);
     assert.deepEqual(limited([1, 2, 3], 2, String, '--verbose'), ['1', '2', '… and 1 more (--verbose)']);
+    assert.equal(names(['image']), 'image');
+    assert.equal(names(['c1', 'c2', 'c3']), 'c1, c2, c3');
+    assert.equal(names(['/backbone/Transpose_3_output_0', '/backbone/Transpose_2_output_0', 'x'], 40), '/backbone/Transpose_3_output_0 … (+2 more)');
   });
 });
 

@@ -4,7 +4,7 @@ import { loadModel, modelFiles } from '../../onnx/index.js';
 import { splitModel, writeSplit, type SplitPlan } from '../../passes/index.js';
 import { withDims } from '../dims.js';
 import { dimSizes, list } from '../parse.js';
-import { plural, table } from '../format.js';
+import { names, plural, table } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface SplitFlags {
@@ -54,7 +54,7 @@ export const splitCommand: CliCommand = {
 /** Lines describing the stages in run order and the tensors handed between them. */
 export function formatSplit(plan: SplitPlan): string[] {
   const out = [`stages (in run order)`];
-  const rows = plan.stages.map((s) => [s.name, String(s.model.graph.nodes.length), s.inputs.join(', '), s.outputs.join(', ')]);
+  const rows = plan.stages.map((s) => [s.name, String(s.model.graph.nodes.length), names(s.inputs), names(s.outputs)]);
   for (const line of table(['stage', 'nodes', 'inputs', 'outputs'], rows, [1])) out.push(`  ${line}`);
   const between = plan.tensors.filter((t) => t.from !== undefined && t.to.length > 0);
   if (between.length > 0) {

@@ -45,7 +45,7 @@ export async function pipelineStep(plan: Plan, ctx: CliContext, options: Pipelin
     what: `measured on this machine: onnxruntime-node ${engines.join(' + ')}${engines.includes('dla-emulated') ? ' (dla-emulated = INT8 Q/DQ numerics on the CPU, not DLA speed)' : ''}`,
   });
   progress.stop();
-  for (const line of formatBench(bench)) ctx.print(`  ${line}`);
+  for (const line of formatBench(bench)) ctx.print(line === '' ? '' : `  ${line}`);
   const benchDir = join(options.workDir, 'bench');
   mkdirSync(benchDir, { recursive: true });
   const { trace, ...numbers } = bench;

@@ -16,12 +16,12 @@ export async function planStep(splitPath: string, ctx: CliContext, options: { wo
   const orinProgress = planProgress(ctx);
   const orin = await planDeployment({ splitPath }, { ...common, target: 'orin', out: join(options.workDir, 'plan-orin'), onProgress: orinProgress.update });
   orinProgress.stop();
-  for (const line of formatDeployment(orin)) ctx.print(`  ${line}`);
+  for (const line of formatDeployment(orin)) ctx.print(line === '' ? '' : `  ${line}`);
   ctx.print('');
   ctx.print('── plan for host: every stage timed on the engines of this machine, the fastest pipeline chosen');
   const hostProgress = planProgress(ctx);
   const host = await planDeployment({ splitPath }, { ...common, target: 'host', out: join(options.workDir, 'plan-host'), engines: await hostEngines(ctx), onProgress: hostProgress.update });
   hostProgress.stop();
-  for (const line of formatDeployment(host)) ctx.print(`  ${line}`);
+  for (const line of formatDeployment(host)) ctx.print(line === '' ? '' : `  ${line}`);
   return { orin, host };
 }

@@ -8,6 +8,7 @@ import { formatPrepare, formatVerification } from '../commands/prepare.js';
 import { formatSplit } from '../commands/split.js';
 import type { CliContext } from '../context.js';
 import { progressReporter } from '../progress.js';
+import { table } from '../format.js';
 
 export interface PrepareSplitResult {
   /** The model after prepare (verified on onnxruntime cpu). */
@@ -43,9 +44,7 @@ export async function prepareSplitStep(model: Model, ctx: CliContext): Promise<P
   ctx.print('');
   const coverage = compareStageCoverage(model, prepared, { auto: true }, target);
   ctx.print(`DLA coverage per stage on orin-dla (INT8), before → after prepare: ${report.after.basis}`);
-  const width = Math.max(...coverage.map((c) => c.stage.length));
-  ctx.print(`  ${'stage'.padEnd(width)}  ${'nodes on DLA'.padEnd(30)}  FLOPs on DLA`);
-  for (const c of coverage) ctx.print(`  ${c.stage.padEnd(width)}  ${`${nodes(c.before)} → ${nodes(c.after)}`.padEnd(30)}  ${flops(c.before)} → ${flops(c.after)}`);
+  for (const line of table(['stage', 'nodes on DLA', 'FLOPs on DLA'], coverage.map((c) => [c.stage, `${nodes(c.before)} → ${nodes(c.after)}`, `${flops(c.before)} → ${flops(c.after)}`]))) ctx.print(`  ${line}`);
   return { prepared, plan, coverage, report, verification };
 }
 
