@@ -70,7 +70,7 @@ describe('openPipeline over a host plan (cpu engines)', () => {
         (async () => {
           for await (const r of pipeline.run([good, good, wrong, good])) got.push(r.frame);
         })(),
-        (e: unknown) => isTandemError(e, 'ENGINE_RUN') && /frame 2, stage "backbone"/.test((e as Error).message),
+        (e: unknown) => isTandemError(e, 'INPUT_MISMATCH') && /frame 2, stage "backbone".*input "image": expected shape \[1,3,\d+,\d+\], given \[1,3,8,8\]/.test((e as Error).message),
       );
       assert.deepEqual(got, [0, 1]);
     } finally {
