@@ -65,5 +65,9 @@ describe("onnxruntime's input-shape errors", () => {
     const r = await cli('run', model, '--input', `${input}=${npy}`);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`input "${input}": expected shape \\[[0-9,?a-z]+\\], given \\[1,3,5,5\\].*\\[INPUT_MISMATCH\\]`));
+    const f64 = file('f64.npy', encodeNpy(new Tensor('float64', [1, 3, 32, 32], new Float64Array(3072))));
+    const r64 = await cli('run', model, '--input', `${input}=${f64}`);
+    assert.equal(r64.code, 2, r64.stderr);
+    assert.match(r64.stderr, new RegExp(`input "${input}": expected float32, given float64 \\[1,3,32,32\\].*\\[INPUT_MISMATCH\\]`));
   });
 });

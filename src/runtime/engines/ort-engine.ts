@@ -235,11 +235,14 @@ function firstLine(s: string): string {
 }
 
 /**
- * The first feed whose rank or fixed dims differ from what the session declares, as "input 'x': expected
+ * The first feed whose element type, rank or fixed dims differ from what the session declares, as "input 'x': expected
  * [1,3,224,224], given [1,3,200,200]" (symbolic dims accept any size); undefined when all fit. onnxruntime's
  * own message ("Got invalid dimensions for input: x for the following indices index: 2 Got: 200 Expected: 224")
  * names neither shape.
  */
+/** Element types onnxruntime and tandem spell alike; the dtype check compares only these. */
+const COMMON_TYPES: ReadonlySet<string> = new Set(['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'string']);
+
 function shapeMismatch(session: ort.InferenceSession, feeds: Readonly<Record<string, StageValue>>): string | undefined {
   let metadata: readonly ort.InferenceSession.ValueMetadata[];
   try {
@@ -250,6 +253,7 @@ function shapeMismatch(session: ort.InferenceSession, feeds: Readonly<Record<str
   for (const m of metadata) {
     const t = feeds[m.name];
     if (!m.isTensor || !(t instanceof HostTensor) || m.shape.length === 0) continue;
+    if (COMMON_TYPES.has(m.type) && COMMON_TYPES.has(t.dtype) && m.type !== t.dtype) return `input ${quote(m.name)}: expected ${m.type}, given ${t.dtype} [${t.dims.join(',')}]`;
     const given = t.dims;
     const expected = m.shape;
     const fits = given.length === expected.length && expected.every((d, i) => typeof d !== 'number' || d <= 0 || d === given[i]);
