@@ -3,12 +3,8 @@ import { TandemError } from '../../util/errors.js';
 import { assertOutputsFree, checkOutputFile } from '../../util/fs.js';
 import { quote } from '../../util/text.js';
 import { loadModel, modelFiles, saveModel, savedModelFiles } from '../../onnx/load-save.js';
-import { convertToFloat16, FP16_BLOCK_LIST } from '../../quant/fp16.js';
-import { FidelityAccumulator } from '../../quant/fidelity.js';
-import { getEngine } from '../../runtime/engines/registry.js';
-import { randomInputs } from '../../runtime/verify.js';
-import { tensorFromValues, tensorValues } from '../../ir/tensor-values.js';
-import type { Tensor } from '../../ir/tensor.js';
+import { FP16_BLOCK_LIST } from '../../quant/fp16.js';
+import { convertToFloat16Checked } from '../../runtime/checked-rewrites.js';
 import { unusedDimsNotes } from '../dims.js';
 import { dimSizes, finiteNumber, list, positiveInt } from '../parse.js';
 import { classMapOutputs } from '../../eval/index.js';
@@ -56,38 +52,22 @@ export const fp16Command: CliCommand = {
         const model = loadModel(modelPath);
         if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
         assertOutputsFree(savedModelFiles(flags.out), modelFiles(model, modelPath));
-        const r = convertToFloat16(model, { keepIoTypes: flags.keepIoTypes, ...(flags.block ? { blockOps: flags.block } : {}), ...(flags.blockNodes ? { blockNodes: flags.blockNodes } : {}) });
-        const checks: { output: string; relL2: number; cosine: number; argmaxAgreement?: number }[] = [];
-        if (flags.check) {
-          const progress = progressReporter(ctx);
-          progress.step('fp16 check', 'opening the FP32 and FP16 models on onnxruntime cpu');
-          const engine = getEngine('cpu');
-          await using a = await engine.open(model);
-          await using b = await engine.open(r.model);
-          const accs = new Map<string, FidelityAccumulator>();
-          for (let t = 0; t < flags.trials; t++) {
-            progress.count('fp16 check', t, flags.trials, 'random input sets');
-            const feeds = randomInputs(model, { seed: flags.seed + 7919 * t, ...(flags.dims ? { dims: flags.dims } : {}) });
-            const ref = await a.run(feeds);
-            const got = await b.run(flags.keepIoTypes ? feeds : halfFeeds(feeds, r.model.graph.runtimeInputs));
-            for (const [name, t32] of Object.entries(ref)) {
-              const t16 = got[name];
-              if (t16 === undefined || (t32.dtype !== 'float32' && t32.dtype !== 'float16')) continue;
-              let acc = accs.get(name);
-              if (acc === undefined) accs.set(name, (acc = new FidelityAccumulator(name)));
-              acc.add(t32, t16);
-            }
-          }
-          progress.stop();
-          // Argmax agreement only where the output is a class map; a feature map's channels are not classes.
-          const classMaps = new Set(classMapOutputs(model));
-          for (const acc of accs.values()) {
-            const { argmaxAgreement, ...rest } = acc.result();
-            checks.push(classMaps.has(rest.output) && argmaxAgreement !== undefined ? { ...rest, argmaxAgreement } : rest);
-          }
-          if (checks.length === 0) throw new TandemError('ENGINE_RUN', 'the check produced no float outputs to compare; nothing written — pass --no-check to convert without it');
-        }
-        const over = checks.filter((c) => !(c.relL2 <= flags.tolerance));
+        const progress = progressReporter(ctx);
+        const r = await convertToFloat16Checked(model, {
+          keepIoTypes: flags.keepIoTypes,
+          ...(flags.block ? { blockOps: flags.block } : {}),
+          ...(flags.blockNodes ? { blockNodes: flags.blockNodes } : {}),
+          ...(flags.dims ? { dims: flags.dims } : {}),
+          check: flags.check ? { tolerance: flags.tolerance, trials: flags.trials, seed: flags.seed } : false,
+          onProgress: () => progress.step('fp16', 'checking the FP16 model against the input on onnxruntime cpu'),
+        });
+        progress.stop();
+        // Argmax agreement only where the output is a class map; a feature map's channels are not classes.
+        const classMaps = new Set(classMapOutputs(model));
+        const checks: { output: string; relL2: number; cosine: number; maxAbs: number; argmaxAgreement?: number }[] = (r.check?.outputs ?? []).map(({ argmaxAgreement, ...rest }) =>
+          classMaps.has(rest.output) && argmaxAgreement !== undefined ? { ...rest, argmaxAgreement } : rest,
+        );
+        const over = r.check?.over ?? [];
         // Above the tolerance nothing is written and the exit is non-zero, as prepare does when verification fails.
         if (over.length === 0) saveModel(r.model, flags.out);
         if (flags.json) {
@@ -97,7 +77,7 @@ export const fp16Command: CliCommand = {
         }
         ctx.print(`${over.length === 0 ? `wrote ${flags.out}` : 'converted (not written)'}: ${plural(r.casts, 'Cast')}, ${plural(r.blocked.length, 'node')} kept float32${r.blocked.length ? ` (${[...new Set(r.blocked.map((b) => b.op))].join(', ')})` : ''}, inputs/outputs ${flags.keepIoTypes ? 'float32' : 'float16'}`);
         if (r.saturated.length) ctx.note(`${plural(r.saturated.length, 'constant')} had values beyond ±65504 and were saturated: ${r.saturated.slice(0, 5).join(', ')}`);
-        if (r.untyped.length) ctx.note(`${plural(r.untyped.length, 'tensor')} without an inferred type and were left as they are: ${r.untyped.slice(0, 5).join(', ')}`);
+        if (r.untyped.length) ctx.note(`${plural(r.untyped.length, 'tensor')} without an inferred type, left as they are: ${r.untyped.slice(0, 5).join(', ')}`);
         for (const c of checks) {
           const flag = !(c.relL2 <= flags.tolerance) ? `  ← above --tolerance ${flags.tolerance}` : '';
           ctx.print(`  ${c.output}: rel L2 ${c.relL2.toExponential(2)}, cosine ${c.cosine.toFixed(6)}${c.argmaxAgreement !== undefined ? `, argmax agree ${(c.argmaxAgreement * 100).toFixed(2)} %` : ''} (FP16 vs FP32, ${flags.trials} random input sets, onnxruntime cpu)${flag}`);
@@ -113,10 +93,4 @@ function toleranceError(over: readonly { output: string; relL2: number }[], tole
     'VERIFY_FAILED',
     `FP16 outputs differ from FP32 beyond --tolerance ${tolerance}: ${over.map((c) => `${quote(c.output)} rel L2 ${c.relL2.toExponential(2)}`).join(', ')}; nothing written — keep the offending ops in float32 with --block / --block-nodes, or raise --tolerance`,
   );
-}
-
-function halfFeeds(feeds: Record<string, Tensor>, names: readonly string[]): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(feeds)) out[k] = t.dtype === 'float32' && names.includes(k) ? tensorFromValues('float16', t.dims, tensorValues(t)) : t;
-  return out;
 }

@@ -41,7 +41,7 @@ export const scenesCommand: CliCommand = {
         const dataset = offsetDataset(base, flags.offset);
         const bar = ctx.progress('scenes', dataset.size);
         const out = resolve(flags.out);
-        const result = await writeScenes(dataset, out, { format: flags.format, onProgress: (done) => bar.update(done) });
+        const result = await writeScenes(dataset, out, { format: flags.format, onProgress: (e) => e.kind === 'frame' && bar.update(e.done) });
         bar.stop();
         const s = (performance.now() - t0) / 1000;
         if (flags.json) {

@@ -1,14 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan } from '../../io/stage-file/types.js';
-import { writeFrameOutputs } from '../../io/frame-outputs.js';
 import { benchPipeline, type BenchResult } from '../../runtime/pipeline/bench.js';
-import { openFrameSource } from '../../runtime/pipeline/frame-source.js';
+import { runFrames } from '../../runtime/pipeline/run-frames.js';
 import { openPipeline } from '../../runtime/pipeline/pipeline.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { formatBench } from '../commands/bench.js';
 import type { CliContext } from '../context.js';
-import { progressReporter } from '../progress.js';
+import { progressBars } from '../progress-events.js';
 
 export interface PipelineStepOptions {
   /** Folder the step writes into: `<workDir>/bench/trace.json`, `<workDir>/bench/bench.json`, `<workDir>/outputs/`. */
@@ -36,9 +35,9 @@ export async function pipelineStep(plan: Plan, ctx: CliContext, options: Pipelin
   ctx.print(`── bench the host plan: sequential vs pipelined (${pipeline.streams.length} stream${pipeline.streams.length > 1 ? 's' : ''}: ${pipeline.streams.map((s) => `${s} [${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}]`).join('; ')})`);
   if (pipeline.streams.length === 1) ctx.print('  one stream here (every stage chose an engine of the same device): pipelining has nothing to overlap; on a machine with a GPU the backbone and heads get their own streams');
   const engines = [...new Set(pipeline.stages.map((s) => s.engine))];
-  const progress = progressReporter(ctx);
+  const progress = progressBars(ctx);
   const bench = await benchPipeline(pipeline, {
-    onProgress: (mode, phase, done, total) => progress.count(`bench ${mode} ${phase}`, done, total, 'ms'),
+    onProgress: progress.onProgress,
     durationS: options.durationS ?? 5,
     warmupS: 1,
     trace: true,
@@ -59,11 +58,8 @@ export async function pipelineStep(plan: Plan, ctx: CliContext, options: Pipelin
 
   const count = options.frames ?? 3;
   ctx.print(`── run ${count} synthetic frames through the pipeline; outputs as .npy and colour-mapped PNGs`);
-  const source = openFrameSource(`synthetic:${count}`, pipeline.inputs);
   const outDir = join(options.workDir, 'outputs');
-  for await (const r of pipeline.run(source.frames())) {
-    files.push(...(await writeFrameOutputs(join(outDir, source.ids[r.frame]!), r.outputs)));
-  }
+  files.push(...(await runFrames(pipeline, { input: `synthetic:${count}`, out: outDir })).files);
   ctx.print(`  ${count} frames in ${outDir} (<frame>/<output>.npy and .png: segmentation as an argmax class map, depth in turbo colours)`);
   return { bench, files };
 }
