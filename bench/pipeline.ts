@@ -1,6 +1,6 @@
 /**
  * npm run bench:pipeline -- [--size HxW] [--configs a,b,...] [--precision fp32|fp16] [--threads n]
- *   [--duration s] [--warmup s] [--json file]
+ *   [--duration s] [--warmup s] [--stream-threads auto|main] [--json file]
  *
  * The multi-task reference model (MiT-B0 backbone + SegFormer head + depth decoder) split into backbone
  * and two heads, run as tandem pipelines in several layouts, each benched sequential vs pipelined in one
@@ -57,6 +57,8 @@ const threads = Number(arg('threads', '1'));
 const durationS = Number(arg('duration', '10'));
 const warmupS = Number(arg('warmup', '2'));
 const jsonOut = process.argv.includes('--json') ? arg('json', '') : '';
+/** auto: cpu streams on worker threads where there are several streams (openPipeline's default); main: all on this thread. */
+const streamThreads = arg('stream-threads', 'auto') as 'auto' | 'main';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-pipeline-'));
 const model = REFERENCE_MODELS.multitask.build({ height, width });
@@ -146,9 +148,9 @@ async function main(): Promise<void> {
       console.log(`\n=== ${config}`);
       try {
         const { plan, hostHandoff } = await planOf(config);
-        await using pipeline = await openPipeline(plan, { residentHandoff: !hostHandoff });
+        await using pipeline = await openPipeline(plan, { residentHandoff: !hostHandoff, streamThreads });
         const resident = pipeline.stages.flatMap((s) => s.residentOutputs);
-        console.log(`streams: ${pipeline.streams.map((s) => `${s} [${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}]`).join('; ')}${resident.length ? `; on the GPU between stages: ${resident.join(', ')}` : ''}`);
+        console.log(`streams: ${pipeline.streams.map((s) => `${s} [${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}]${pipeline.stages.some((x) => x.stream === s && x.thread === 'worker') ? ' (worker thread)' : ''}`).join('; ')}${resident.length ? `; on the GPU between stages: ${resident.join(', ')}` : ''}`);
         const r = await benchPipeline(pipeline, { durationS, warmupS, what: `measured on this machine: onnxruntime-node ${[...new Set(pipeline.stages.map((s) => s.engine))].join(' + ')}` });
         for (const line of formatBench(r)) console.log(line);
         const { trace: _t, ...rest } = r;
