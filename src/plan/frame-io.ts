@@ -8,6 +8,7 @@ import { preprocessFromMetadata, resolveImagePreprocess, type ResolvedImagePrepr
 import type { SessionOpener } from '../quant/session.js';
 import { TandemError } from '../util/errors.js';
 import { randomFeeds } from './random-feeds.js';
+import type { InputEncoding, OutputForm } from '../io/stage-file/types.js';
 
 /**
  * What crosses between the host and the engine at the ends of a plan. A float image input costs 4 bytes
@@ -26,10 +27,7 @@ import { randomFeeds } from './random-feeds.js';
  * - output `fp16`: the output as float16 (a Cast, or the FP16 model's own value where it ends in a Cast
  *   from float16).
  */
-export type InputEncoding = 'float' | 'uint8-hwc' | 'uint8-chw' | 'rgba-uint32';
-export const INPUT_ENCODINGS: readonly InputEncoding[] = ['float', 'uint8-hwc', 'uint8-chw', 'rgba-uint32'];
-export type OutputForm = 'float' | 'argmax' | 'fp16';
-export const OUTPUT_FORMS: readonly OutputForm[] = ['float', 'argmax', 'fp16'];
+export { INPUT_ENCODINGS, OUTPUT_FORMS, type InputEncoding, type OutputForm } from '../io/stage-file/types.js';
 
 /** The normalisation value = pixel · scale / std[c] − mean[c] / std[c], per channel. */
 export interface PixelNormalization {

@@ -125,6 +125,28 @@ describe('tandem plan: host', () => {
     assert.deepEqual(plan.tensors.filter((t) => t.quantization).map((t) => t.name), ['c1', 'c2', 'c3', 'c4']);
     assert.ok(d.boundary?.ok);
   });
+  it('with engines.measure, runs the best-ranked candidates and all-one-engine ones pipelined and keeps the fastest measured', async () => {
+    const engines = scriptedEngines(times, ['cpu', 'webgpu', 'dla-emulated']);
+    const seen: string[] = [];
+    // what a real pipeline shows: the all-webgpu chain (resident hand-off) beats the mixed choice the stage times predict
+    const measured = async (plan: import('../../src/io/stage-file/types.js').Plan): Promise<number> => {
+      const key = plan.stages.map((x) => x.engine).join('/');
+      seen.push(key);
+      assert.ok(plan.stages.every((x) => existsSync(join(plan.dir, x.file))), 'candidate stage models are on disk');
+      return key === 'webgpu/webgpu/webgpu' ? 300 : 100;
+    };
+    const out = join(tmp.dir, 'host-measured');
+    const d = await planDeployment({ model }, { ...quick, target: 'host', out, engines: { ...engines, measure: measured }, timing: { iterations: 1 }, candidates: 2, verify: false });
+    // two best predicted, then the uniform ones not among them (all cpu, all webgpu; dla-emulated cannot run the backbone)
+    assert.deepEqual(seen, ['webgpu/dla-emulated/dla-emulated', 'webgpu/dla-emulated/webgpu', 'cpu/cpu/cpu', 'webgpu/webgpu/webgpu']);
+    assert.deepEqual(d.plan.stages.map((x) => x.engine), ['webgpu', 'webgpu', 'webgpu']);
+    const plan = readPlan(join(out, 'plan.json'));
+    assert.equal(plan.selection?.how, 'pipelined');
+    assert.equal(plan.selection?.chosen, 3);
+    assert.deepEqual(plan.selection?.candidates.map((c) => c.measuredFps), [100, 100, 100, 300]);
+    assert.ok(Math.abs(plan.selection!.candidates[0]!.predictedFps - 1000 / 4.5) < 1e-9);
+    assert.match(plan.stages[0]!.choice.reason, /ran fastest pipelined \(300 fps measured; 4 candidates run, predicted 143 fps/);
+  });
   it('--engine pins a stage; the rest is chosen around it', async () => {
     const engines = scriptedEngines(times, ['cpu', 'webgpu', 'dla-emulated']);
     const d = await planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'host-pin'), engines, pins: { 'head-depth': 'cpu' }, timing: { iterations: 1 } });
@@ -189,6 +211,29 @@ describe('tandem plan: what it refuses', () => {
   it('a pinned engine that could not time the stage', async () => {
     const d = planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'y'), engines, pins: { backbone: 'webgpu' }, timing: { iterations: 1 } });
     await assert.rejects(d, (e) => isTandemError(e, 'ENGINE_UNAVAILABLE') && /stage "backbone" has no timing on webgpu/.test(e.message));
+  });
+});
+
+describe('tandem plan: pixel input and compact outputs', () => {
+  it('feeds the backbone RGBA pixels and gives class ids and float16 depth, checked, with plan.json saying so', async () => {
+    const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
+    const out = join(tmp.dir, 'host-io');
+    const d = await planDeployment({ model }, { ...quick, target: 'host', out, engines, timing: { iterations: 1 }, input: 'rgba-uint32', outputs: 'compact' });
+    const plan = readPlan(join(out, 'plan.json'));
+    assert.equal(plan.io?.input?.encoding, 'rgba-uint32');
+    assert.deepEqual(plan.io?.outputs, { segmentation: 'argmax', depth: 'fp16' });
+    const t = (n: string) => plan.tensors.find((x) => x.name === n)!;
+    assert.equal(t('image').dtype, 'uint32');
+    assert.equal(t('image').shape!.length, 3);
+    assert.equal(t('segmentation').dtype, 'int32');
+    assert.equal(t('depth').dtype, 'float16');
+    assert.deepEqual(d.frameIo?.map((c) => [c.stage, c.ok]), [['backbone', true], ['head-segmentation', true], ['head-depth', true]]);
+    assert.match(d.notes.join('\n'), /ImageNet's mean and std/);
+    assert.equal(plan.selection?.how, 'stage-times');
+  });
+  it('refuses an output name the model does not have', async () => {
+    const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
+    await assert.rejects(planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'host-io-bad'), engines, timing: { iterations: 1 }, outputs: { nope: 'fp16' } }), (e) => isTandemError(e, 'UNKNOWN_NAME') && /--outputs names "nope", which is not a model output; outputs: segmentation, depth/.test(e.message));
   });
 });
 
