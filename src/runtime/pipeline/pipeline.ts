@@ -83,7 +83,7 @@ export interface Pipeline extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'deviceId', 'stream'] as const;
+const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'deviceId', 'stream', 'graphCapture'] as const;
 
 /**
  * Opens every stage of a host plan on its engine. Each engine instance is a stream (`cpu`, `webgpu`,
@@ -263,7 +263,7 @@ function stageFile(plan: Plan, stage: PlanStage): string {
   return path;
 }
 
-type StageOptions = Pick<EngineOptions, 'threads' | 'interOpThreads' | 'graphOptimization' | 'deviceId'> & { stream?: string };
+type StageOptions = Pick<EngineOptions, 'threads' | 'interOpThreads' | 'graphOptimization' | 'deviceId' | 'graphCapture'> & { stream?: string };
 
 /** A plan stage's engineOptions, checked: known keys with values of the right type. */
 function stageEngineOptions(stage: PlanStage): StageOptions {
@@ -282,6 +282,10 @@ function stageEngineOptions(stage: PlanStage): StageOptions {
       case 'graphOptimization':
         if (value !== 'disabled' && value !== 'basic' && value !== 'extended' && value !== 'all') throw bad(key, 'one of disabled, basic, extended, all');
         out.graphOptimization = value;
+        break;
+      case 'graphCapture':
+        if (typeof value !== 'boolean') throw bad(key, 'true or false');
+        out.graphCapture = value;
         break;
       case 'stream':
         if (typeof value !== 'string' || value === '') throw bad(key, 'a stream name');
