@@ -15,7 +15,8 @@
  *   plan=<path>       an existing plan.json (e.g. from tandem plan --target host)
  *   webgpu-capture    three webgpu stages: upload (pixels → normalised, on the GPU), the whole model with
  *                     enableGraphCapture (inputs and outputs GPU buffers), download (Identity to host);
- *                     its outputs are first compared with the uncaptured model's on two different frames
+ *                     its outputs are first compared with the uncaptured model's on two different frames;
+ *                     +nocapture: the same three stages without graph capture
  * A suffix @fp32 or @fp16 sets the precision of that layout's webgpu stages (default --precision); a
  * further +io gives the layout tandem's compact frame I/O (plan --input rgba-uint32 --outputs compact:
  * RGBA pixels as uint32 normalised on the GPU, segmentation as int32 class ids, depth float16), each
@@ -189,7 +190,7 @@ async function planOf(spec: string): Promise<{ plan: Plan; hostHandoff: boolean 
       return { plan: d.plan, hostHandoff: false };
     }
     case 'webgpu-capture':
-      return { plan: await capturePlan(prec), hostHandoff: false };
+      return { plan: await capturePlan(prec, !mods.includes('nocapture')), hostHandoff: false };
     case 'cpu-2streams':
       return { plan: await splitPlan(() => 'cpu', (s) => (s === 'backbone' ? 'cpu-backbone' : 'cpu-heads'), prec, io), hostHandoff: false };
     case 'webgpu-resident':
@@ -207,7 +208,7 @@ async function planOf(spec: string): Promise<{ plan: Plan; hostHandoff: boolean 
  * upload → whole model (graph capture) → download, all webgpu: the middle session's inputs and outputs
  * are GPU buffers, which is what onnxruntime needs to capture it.
  */
-async function capturePlan(prec: 'fp32' | 'fp16'): Promise<Plan> {
+async function capturePlan(prec: 'fp32' | 'fp16', capture: boolean): Promise<Plan> {
   const H = height;
   const W = width;
   const up = new GraphBuilder('upload', { opset: 17 });
@@ -235,7 +236,7 @@ async function capturePlan(prec: 'fp32' | 'fp16'): Promise<Plan> {
     target: 'host',
     cut: [],
     dir,
-    stages: [stage('upload', 'cap-upload.onnx', ['image'], ['image_gpu']), stage('body', 'cap-body.onnx', ['image_gpu'], ['segmentation_gpu', 'depth_gpu'], true), stage('download', 'cap-download.onnx', ['segmentation_gpu', 'depth_gpu'], ['segmentation', 'depth'])],
+    stages: [stage('upload', 'cap-upload.onnx', ['image'], ['image_gpu']), stage('body', 'cap-body.onnx', ['image_gpu'], ['segmentation_gpu', 'depth_gpu'], capture), stage('download', 'cap-download.onnx', ['segmentation_gpu', 'depth_gpu'], ['segmentation', 'depth'])],
     tensors: [
       t('image', 'uint32', [1, H, W], null, ['upload']),
       t('image_gpu', 'float32', [1, 3, H, W], 'upload', ['body']),
