@@ -46,11 +46,17 @@ export function pixelNormalization(model: Model, input: string): PixelNormalizat
   return { mean: p.mean, std: p.std, scale: p.scale, source: meta === undefined ? 'defaults' : 'metadata' };
 }
 
-/** The float32 [N,C,H,W] input a rewritten model computes from `pixels` (host-side reference, float64 then rounded). */
+/**
+ * The float32 [N,C,H,W] input a rewritten model computes from `pixels`, in the graph's own float32
+ * arithmetic (Mul by the rounded scale, rounded; Add the rounded shift, rounded): an FP16 stage casts
+ * its input to float16, where a last-bit difference would move values by a float16 step.
+ */
 export function normalizePixels(pixels: Tensor, encoding: Exclude<InputEncoding, 'float'>, dims: readonly number[], norm: PixelNormalization): Tensor<'float32'> {
   const [n, c, h, w] = dims as [number, number, number, number];
   const out = new Float32Array(n * c * h * w);
   const src = tensorValues(pixels);
+  const mul = Float32Array.from(norm.std, (sd) => norm.scale / sd);
+  const add = Float32Array.from(norm.std, (sd, i) => -norm.mean[i]! / sd);
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       for (let i = 0; i < h * w; i++) {
@@ -58,7 +64,7 @@ export function normalizePixels(pixels: Tensor, encoding: Exclude<InputEncoding,
         if (encoding === 'uint8-chw') v = Number(src[(b * c + ch) * h * w + i]);
         else if (encoding === 'uint8-hwc') v = Number(src[(b * h * w + i) * c + ch]);
         else v = Math.floor(Number(src[b * h * w + i]) / 256 ** ch) % 256;
-        out[(b * c + ch) * h * w + i] = (v * norm.scale) / norm.std[ch]! - norm.mean[ch]! / norm.std[ch]!;
+        out[(b * c + ch) * h * w + i] = Math.fround(v * mul[ch]!) + add[ch]!;
       }
     }
   }

@@ -59,3 +59,13 @@ describe('frame I/O: pixels in, compact outputs (checked against the float stage
     assert.throws(() => encodeInput(stages.get('head-depth')!, 'c1', 'rgba-uint32', pixelNormalization(stages.get('backbone')!, 'image')), (e) => isTandemError(e, 'USAGE') && /c1/.test(e.message));
   });
 });
+
+describe('frame I/O on FP16 stages', () => {
+  it('gives the FP16 backbone exactly the float path\'s values (the reference normalises in the graph\'s float32 arithmetic)', async () => {
+    const backbone = convertToFloat16(stages.get('backbone')!).model;
+    const norm = pixelNormalization(backbone, 'image');
+    const check = await verifyFrameIo(backbone, encodeInput(backbone, 'image', 'rgba-uint32', norm), { input: { name: 'image', encoding: 'rgba-uint32', norm } }, cpu);
+    assert.ok(check.ok);
+    assert.deepEqual(check.outputs.map((o) => o.maxAbsDiff), [0, 0, 0, 0]);
+  });
+});
