@@ -81,10 +81,10 @@ export function encodeInput(model: Model, input: string, encoding: Exclude<Input
   const type = g.tensorType(input);
   const shape = type?.shape;
   if (!g.isGraphInput(input) || type?.dtype !== 'float32' || shape?.length !== 4 || !shape.every((d) => typeof d === 'number')) {
-    throw new TandemError('USAGE', `input ${quote(input)} is ${type?.dtype ?? 'untyped'}[${(shape ?? []).join(',')}]; pixel input needs a float32 graph input [N, C, H, W] with fixed dims (tandem prepare --dims)`);
+    throw new TandemError('MODEL_UNSUITABLE', `input ${quote(input)} is ${type?.dtype ?? 'untyped'}[${(shape ?? []).join(',')}]; pixel input needs a float32 graph input [N, C, H, W] with fixed dims (tandem prepare --dims)`);
   }
   const [n, c, h, w] = shape as [number, number, number, number];
-  if (encoding === 'rgba-uint32' && c !== 3) throw new TandemError('USAGE', `input ${quote(input)} has ${c} channels; rgba-uint32 carries 3 (RGB, A ignored); use uint8-hwc or uint8-chw`);
+  if (encoding === 'rgba-uint32' && c !== 3) throw new TandemError('MODEL_UNSUITABLE', `input ${quote(input)} has ${c} channels; rgba-uint32 carries 3 (RGB, A ignored); use uint8-hwc or uint8-chw`);
   if (norm.mean.length !== c || norm.std.length !== c) throw new TandemError('USAGE', `input ${quote(input)} has ${c} channels and the normalisation ${norm.mean.length} means and ${norm.std.length} stds`);
   const fresh = (s: string): string => g.freshName(`${input}_${s}`);
   const init = (s: string, t: Tensor): string => {
@@ -131,8 +131,8 @@ export function compactOutputs(model: Model, forms: Readonly<Record<string, Outp
   for (const [name, form] of Object.entries(forms)) {
     if (form === 'float') continue;
     const type = g.tensorType(name);
-    if (!g.isGraphOutput(name) || g.producer(name) === undefined) throw new TandemError('USAGE', `output ${quote(name)} is not an output this stage computes (outputs: ${g.outputs.join(', ')})`);
-    if (type?.dtype !== 'float32') throw new TandemError('USAGE', `output ${quote(name)} is ${type?.dtype ?? 'untyped'}; compact outputs apply to float32 outputs`);
+    if (!g.isGraphOutput(name) || g.producer(name) === undefined) throw new TandemError('UNKNOWN_NAME', `output ${quote(name)} is not an output this stage computes (outputs: ${g.outputs.join(', ')})`);
+    if (type?.dtype !== 'float32') throw new TandemError('MODEL_UNSUITABLE', `output ${quote(name)} is ${type?.dtype ?? 'untyped'}; compact outputs apply to float32 outputs`);
     const producer = g.producer(name)!;
     if (form === 'fp16') {
       const from = producer.op === 'Cast' && producer.domain === '' ? g.tensorType(producer.inputs[0]!) : undefined;
@@ -151,7 +151,7 @@ export function compactOutputs(model: Model, forms: Readonly<Record<string, Outp
       g.setValueType(name, { kind: 'tensor', dtype: 'float16', shape: type.shape });
     } else {
       const shape = type.shape;
-      if (shape === undefined || shape.length < 2) throw new TandemError('USAGE', `output ${quote(name)} has shape [${(shape ?? []).join(',')}]; argmax takes class scores [N, C, ...]`);
+      if (shape === undefined || shape.length < 2) throw new TandemError('MODEL_UNSUITABLE', `output ${quote(name)} has shape [${(shape ?? []).join(',')}]; argmax takes class scores [N, C, ...]`);
       const float = g.freshName(`${name}_scores`);
       g.renameValue(name, float);
       const ids = g.freshName(`${name}_ids64`);

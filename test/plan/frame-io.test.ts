@@ -55,8 +55,8 @@ describe('frame I/O: pixels in, compact outputs (checked against the float stage
   });
 
   it('refuses outputs that are not float scores and inputs that are not fixed float images', () => {
-    assert.throws(() => compactOutputs(stages.get('head-depth')!, { nope: 'fp16' }), (e) => isTandemError(e, 'USAGE') && /output "nope" is not an output this stage computes \(outputs: depth\)/.test(e.message));
-    assert.throws(() => encodeInput(stages.get('head-depth')!, 'c1', 'rgba-uint32', pixelNormalization(stages.get('backbone')!, 'image')), (e) => isTandemError(e, 'USAGE') && /c1/.test(e.message));
+    assert.throws(() => compactOutputs(stages.get('head-depth')!, { nope: 'fp16' }), (e) => isTandemError(e, 'UNKNOWN_NAME') && /output "nope" is not an output this stage computes \(outputs: depth\)/.test(e.message));
+    assert.throws(() => encodeInput(stages.get('head-depth')!, 'c1', 'rgba-uint32', pixelNormalization(stages.get('backbone')!, 'image')), (e) => isTandemError(e, 'MODEL_UNSUITABLE') && /c1/.test(e.message));
   });
 });
 

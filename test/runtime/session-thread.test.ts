@@ -32,11 +32,11 @@ describe('SessionThread: sessions on a worker thread', () => {
       await assert.rejects(thread.open('webgpu', m), (e) => isTandemError(e, 'USAGE') && /only cpu and dla-emulated/.test(e.message));
       await s.close();
       await s.close();
-      await assert.rejects(s.run({ x }), (e) => isTandemError(e, 'USAGE') && /closed/.test(e.message));
+      await assert.rejects(s.run({ x }), (e) => isTandemError(e, 'SESSION_CLOSED') && /closed/.test(e.message));
     } finally {
       await thread.close();
       await thread.close();
     }
-    await assert.rejects(thread.open('cpu', model()), (e) => isTandemError(e, 'USAGE') && /worker thread of stream "test" is closed/.test(e.message));
+    await assert.rejects(thread.open('cpu', model()), (e) => isTandemError(e, 'SESSION_CLOSED') && /worker thread of stream "test" is closed/.test(e.message));
   });
 });

@@ -73,7 +73,7 @@ export class SessionThread {
         w.removeAllListeners('exit');
         await w.terminate();
       }
-      this.#fail(new TandemError('USAGE', `the worker thread of stream ${quote(this.label)} is closed`));
+      this.#fail(new TandemError('SESSION_CLOSED', `the worker thread of stream ${quote(this.label)} is closed`));
     })();
     return this.#closing;
   }
@@ -81,7 +81,7 @@ export class SessionThread {
   #call(request: WireRequest): Promise<WireReply> {
     if (this.#failed !== undefined) return Promise.reject(this.#failed);
     const w = this.#worker;
-    if (w === undefined) return Promise.reject(new TandemError('USAGE', `the worker thread of stream ${quote(this.label)} is closed`));
+    if (w === undefined) return Promise.reject(new TandemError('SESSION_CLOSED', `the worker thread of stream ${quote(this.label)} is closed`));
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
@@ -119,12 +119,12 @@ class ThreadSession implements Session {
   ) {}
 
   run(feeds: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
-    if (!this.#open) return Promise.reject(new TandemError('USAGE', 'this session is closed'));
+    if (!this.#open) return Promise.reject(new TandemError('SESSION_CLOSED', 'this session is closed'));
     return this.thread.run(this.id, feeds, options.outputs);
   }
 
   runStage(feeds: Readonly<Record<string, StageValue>>): Promise<Record<string, StageValue>> {
-    if (!this.#open) return Promise.reject(new TandemError('USAGE', 'this session is closed'));
+    if (!this.#open) return Promise.reject(new TandemError('SESSION_CLOSED', 'this session is closed'));
     return this.thread.run(this.id, feeds, undefined);
   }
 
