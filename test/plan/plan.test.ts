@@ -8,7 +8,7 @@ import type { Model } from '../../src/ir/model.js';
 import { getReferenceModel } from '../../src/models/index.js';
 import { loadModel } from '../../src/onnx/load-save.js';
 import { splitModel, writeSplit } from '../../src/passes/index.js';
-import { chooseHostAssignment, planDeployment, type HostEngines, type StageTiming } from '../../src/plan/index.js';
+import { chooseHostAssignment, planDeployment, rankHostAssignments, type HostEngines, type StageTiming } from '../../src/plan/index.js';
 import { readCalibrationCache } from '../../src/quant/index.js';
 import { getEngine } from '../../src/runtime/engines/registry.js';
 import { isTandemError } from '../../src/util/errors.js';
@@ -245,5 +245,17 @@ describe('chooseHostAssignment', () => {
     assert.deepEqual(a.streams, { webgpu: 6, cpu: 4 });
     assert.equal(a.predictedFps, 1000 / 6);
     assert.equal(a.search, 'exhaustive');
+  });
+  it('ranks the best few by predicted throughput, then adds each all-one-engine assignment not among them', () => {
+    const timings = [t('a', 'cpu', 5), t('a', 'webgpu', 6), t('b', 'cpu', 5), t('b', 'webgpu', 3), t('b', 'dla-emulated', 4)];
+    const ranked = rankHostAssignments(['a', 'b'], timings, {}, 2);
+    // webgpu + dla-emulated ties webgpu + cpu on the busiest stream (6 ms) and wins on the sum (10 vs 11)
+    assert.deepEqual(ranked.map((r) => [r.engines['a'], r.engines['b'], r.predictedFps]), [
+      ['cpu', 'webgpu', 1000 / 5],
+      ['webgpu', 'dla-emulated', 1000 / 6],
+      ['cpu', 'cpu', 1000 / 10],
+      ['webgpu', 'webgpu', 1000 / 9],
+    ]);
+    assert.deepEqual(rankHostAssignments(['a', 'b'], timings, { b: 'webgpu' }, 1).map((r) => r.engines), [{ a: 'cpu', b: 'webgpu' }, { a: 'webgpu', b: 'webgpu' }]);
   });
 });
