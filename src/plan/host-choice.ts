@@ -24,6 +24,7 @@ export interface HostEngines {
   measure?(plan: Plan): Promise<number>;
 }
 
+/** How `planDeployment` times each stage on each engine of this machine. */
 export interface TimingOptions {
   /** Untimed runs first (session warm-up, allocation). @default 1 */
   warmup?: number;
@@ -85,6 +86,7 @@ export function hostStream(engine: HostEngine): string {
   }
 }
 
+/** Which engine of this machine runs each stage, from the measured timings. */
 export interface HostAssignment {
   /** Stage name → engine. */
   readonly engines: Readonly<Record<string, HostEngine>>;

@@ -23,7 +23,9 @@ import { randomFeeds } from './random-feeds.js';
 /** What to plan: a whole model (split here) or the split.json of `tandem split`. */
 export type PlanSource = { readonly model: Model; readonly path?: string } | { readonly splitPath: string };
 
+/** Options of `planDeployment`. */
 export interface PlanOptions {
+  /** What the plan is for: this machine's engines (`'host'`) or an Orin's GPU and DLAs (`'orin'`). */
   target: PlanTarget;
   /** Folder for the stage models and plan.json (created; never over an input). */
   out: string;
@@ -47,10 +49,11 @@ export interface PlanOptions {
   trtVersion?: string;
   /** onnxruntime on the CPU: calibration and the numerical check of boundary quantization run on it. */
   opener: SessionOpener;
-  /** host: the engines of this machine to time stages on. Required for target 'host'. */
+  /** host: the engines of this machine to time stages on. Required for target 'host'. @default none (required for host) */
   engines?: HostEngines;
+  /** How each stage is timed on each engine (host). @default { warmup: 1, iterations: 5, budgetMs: 3000 } */
   timing?: TimingOptions;
-  /** Stage name → engine, fixed whatever the layout or the timings say. */
+  /** Stage name → engine, fixed whatever the layout or the timings say. @default {} */
   pins?: Readonly<Record<string, string>>;
   /** Check numerically that the INT8 hand-off equals the unsplit Q/DQ path. @default true */
   verify?: boolean;
@@ -75,12 +78,13 @@ export interface PlanOptions {
   outputs?: 'float' | 'compact' | Readonly<Record<string, OutputForm>>;
   /** host: how many best-ranked assignments to run as pipelines where engines.measure is given (all-one-engine ones are added). @default 3 */
   candidates?: number;
-  /** Paths never to write over (the inputs). The source's files are protected always. */
+  /** Paths never to write over (the inputs). The source's files are protected always. @default [] */
   protect?: readonly string[];
   /** Told as calibration (`calibration`), host timing (`timing`) and the boundary check (`verify`) go. */
   onProgress?: ProgressCallback;
 }
 
+/** What `planDeployment` made: the plan as written, the files, the timings and notes. */
 export interface Deployment {
   /** The plan as written (plan.json in `out`). */
   readonly plan: Plan;
@@ -110,6 +114,17 @@ interface Staged {
  * for the target (orin: the webinar layout, modelled; host: timed here), quantizes the INT8 stages
  * (placement 'dla'), converts GPU stages to FP16 on orin, moves the QuantizeLinear of INT8 hand-offs
  * into the producer (checked numerically), writes the stage models and plan.json into `out`.
+ *
+ * @example
+ * ```ts
+ * const model = loadModel('model.onnx');
+ * // for an Orin: backbone on the GPU in FP16, heads on the DLAs in INT8 (calibrated on `calibration`)
+ * const orin = await planDeployment({ model, path: 'model.onnx' }, { target: 'orin', out: 'out/orin', opener: getEngine('cpu') });
+ * console.log(orin.plan.stages.map((s) => `${s.name}: ${s.engine} ${s.precision}`), orin.notes);
+ * // for this machine: each stage timed on each engine found here
+ * const { engines } = await detectHostEngines();
+ * const host = await planDeployment({ model }, { target: 'host', out: 'out/host', opener: getEngine('cpu'), engines });
+ * ```
  */
 export async function planDeployment(source: PlanSource, options: PlanOptions): Promise<Deployment> {
   const staged = loadStages(source, options);

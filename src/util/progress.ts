@@ -103,6 +103,7 @@ export type ProgressEvent =
   | FrameProgress
   | CandidateProgress;
 
+/** The `kind` of a progress event: `'pass'`, `'calibration'`, `'frame'`, ... */
 export type ProgressKind = ProgressEvent['kind'];
 
 /** The type of every `onProgress` option. */

@@ -11,6 +11,9 @@ import type { Dim } from '../../ir/types.js';
 /** Current layout version. split.json files of version 1 (tandem split before plans existed) still load. */
 export const STAGE_FILE_VERSION = 2;
 
+/**
+ * What part of the model a stage is: the shared backbone, a task head, or post-processing cut off to the GPU.
+ */
 export type StageKind = 'backbone' | 'head' | 'postprocess';
 
 /** Numeric precision a stage runs at. */
@@ -18,12 +21,15 @@ export type Precision = 'fp32' | 'fp16' | 'int8';
 
 /** Engines on this machine (runtime/engines): a host plan's stages run on these. */
 export const HOST_ENGINES = ['cpu', 'webgpu', 'cuda', 'tensorrt', 'dla-emulated'] as const;
+/** An engine of this machine a host plan can name (`HOST_ENGINES`). */
 export type HostEngine = (typeof HOST_ENGINES)[number];
 
 /** Engines of a target SoC (Orin: one GPU, two DLA cores): an orin plan's stages name these. */
 export const TARGET_ENGINES = ['gpu', 'dla0', 'dla1'] as const;
+/** An engine of the target SoC an orin plan can name (`TARGET_ENGINES`). */
 export type TargetEngine = (typeof TARGET_ENGINES)[number];
 
+/** Any engine a plan stage can name. */
 export type PlanEngine = HostEngine | TargetEngine;
 
 /** What a plan is for: run here (`host`) or build on an Orin (`orin`). */
@@ -102,6 +108,7 @@ export interface TensorQuantization {
   readonly zeroPoint: 0;
 }
 
+/** A tensor between plan stages, with its INT8 quantization where it crosses as INT8. */
 export interface PlanTensor extends TensorEntry {
   /** Present where the tensor crosses into INT8 stages as INT8 (a quarter of the FP32 bytes). */
   readonly quantization?: TensorQuantization;

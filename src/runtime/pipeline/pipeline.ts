@@ -14,8 +14,9 @@ import type { ProgressCallback } from '../../util/progress.js';
 /** How frames move: `pipelined` (each stream works on its own frame) or `sequential` (one stage at a time, one frame at a time). */
 export type PipelineMode = 'pipelined' | 'sequential';
 
+/** Options of `openPipeline`. */
 export interface PipelineOptions {
-  /** Options for every session; a stage's `engineOptions` in the plan override them. */
+  /** Options for every session; a stage's `engineOptions` in the plan override them. @default none */
   readonly engineOptions?: EngineOptions;
   /** Keep a tensor on the GPU where its producer and every consumer are webgpu stages. @default true */
   readonly residentHandoff?: boolean;
@@ -30,14 +31,17 @@ export interface PipelineOptions {
   readonly streamThreads?: 'auto' | 'main';
 }
 
+/** Options of `Pipeline.run`. */
 export interface PipelineRunOptions {
-  /** @default 'pipelined' */
+  /** Overlap frames across engines, or run them one at a time. @default 'pipelined' */
   readonly mode?: PipelineMode;
   /** Frames admitted and not yet taken by the consumer, at most (1 in sequential mode). @default streams + 1 */
   readonly maxInFlight?: number;
   /** Stops the run (Ctrl-C): frames that finished are kept, the run ends with TandemError `ABORTED`. */
   readonly signal?: AbortSignal;
+  /** Called when a stage finishes a frame (timing of that stage-frame). */
   readonly onStageFrame?: (record: StageFrameRecord) => void;
+  /** Called when a frame has all its outputs. */
   readonly onFrame?: (record: FrameRecord) => void;
 }
 
@@ -90,6 +94,15 @@ const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'de
  * Opens every stage of a host plan on its engine. Each engine instance is a stream (`cpu`, `webgpu`,
  * `cuda:0`, ...; a stage's `engineOptions.stream` names another, e.g. two cpu streams of one thread
  * each). Throws TandemError `PLAN_TARGET` for an orin plan, `ENGINE_UNAVAILABLE` where an engine cannot start.
+ *
+ * @example
+ * ```ts
+ * await using pipeline = await openPipeline(readPlan('out/plan.json'));
+ * const source = openFrameSource('synthetic:8', pipeline.inputs);   // or a folder of images / .npy / .npz
+ * for await (const result of pipeline.run(source.frames(), { mode: 'pipelined' })) {
+ *   console.log(result.frame, result.latencyMs, Object.keys(result.outputs));
+ * }
+ * ```
  */
 export async function openPipeline(plan: Plan, options: PipelineOptions = {}): Promise<Pipeline> {
   const targetStages = plan.stages.filter((s) => !isEngineName(s.engine));
