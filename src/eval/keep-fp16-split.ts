@@ -35,7 +35,7 @@ export async function keepFp16ForSplit(result: QuantizeStagesResult, options: Ke
   if (!result.split) throw new TandemError('USAGE', "keeping head tensors in FP16 needs a split.json (the heads are bisected on the backbone's features); run tandem split first");
   const source = readSplit(result.input).source;
   const sourcePath = source === undefined ? undefined : [resolve(dirname(result.input), source), resolve(source)].find((p) => existsSync(p));
-  if (sourcePath === undefined) throw new TandemError('USAGE', `keeping head tensors in FP16 reads the task metadata of the split's source model (${source ?? 'none recorded in split.json'}), which is not there; split the model again with tandem split`);
+  if (sourcePath === undefined) throw new TandemError('MODEL_METADATA', `keeping head tensors in FP16 reads the task metadata of the split's source model (${source ?? 'none recorded in split.json'}), which is not there; split the model again with tandem split`);
   const tasks = readModelTasks(loadModel(sourcePath, { weights: 'lazy' }), { preprocess: result.image });
   const budget = options.budget ?? 'miou=0.5,absrel=2%';
   return keepFp16Heads({

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TandemError } from '../util/errors.js';
+import { notAModelMessage, sniffFileKind, SNIFF_BYTES } from '../util/file-kind.js';
 import { printable } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import type { ExternalDataInfo, Tensor } from '../ir/tensor.js';
@@ -33,6 +34,10 @@ export function loadModel(path: string, options: LoadOptions = {}): Model {
   const source = new FileSource(path);
   try {
     if (source.length === 0) throw new TandemError('ONNX_PARSE', `${printable(path)} is empty (0 bytes); expected an ONNX model — the file was not written completely, or this is the wrong path`);
+    // A split.json, an .npy or a README given by mistake is named as what it is, before the decoder's "invalid wire type".
+    const kind = sniffFileKind(source.slice(0, Math.min(SNIFF_BYTES, source.length)));
+    const wrong = notAModelMessage(path, kind);
+    if (wrong !== undefined) throw new TandemError('FILE_KIND', wrong, { details: { kind } });
     const decode: DecodeOptions = {
       weights: options.weights ?? 'eager',
       baseDir: dirname(resolve(path)),

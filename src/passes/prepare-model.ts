@@ -1,4 +1,4 @@
-import { quote } from '../util/text.js';
+import { quote, siCount } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import { DEFAULT_TARGET, analyze, type Analysis, type AnalysisSummary, type Precision } from '../targets/index.js';
 import { TandemError } from '../util/errors.js';
@@ -230,7 +230,8 @@ export function compare(before: AnalysisSummary, after: AnalysisSummary): { bett
   const flops = after.flops.fallback - before.flops.fallback;
   const d = [after.nodes.fallback - before.nodes.fallback, moreUnknown > 0 ? Math.max(0, flops) : flops, after.crossings - before.crossings];
   const better = d.every((x) => x <= 0) && d.some((x) => x < 0);
-  const unknown = moreUnknown > 0 ? ` (${moreUnknown} more node(s) of unknown cost: FLOPs not compared)` : '';
-  const text = `fallback nodes ${before.nodes.fallback} → ${after.nodes.fallback}, fallback FLOPs ${before.flops.fallback} → ${after.flops.fallback}${unknown}, crossings ${before.crossings} → ${after.crossings}`;
+  const unknown = moreUnknown > 0 ? ` (${moreUnknown} more ${moreUnknown === 1 ? 'node' : 'nodes'} of unknown cost: FLOPs not compared)` : '';
+  const delta = flops === 0 ? '' : ` (${flops > 0 ? '+' : '−'}${siCount(Math.abs(flops), 'FLOPs')})`;
+  const text = `fallback nodes ${before.nodes.fallback} → ${after.nodes.fallback}, fallback FLOPs ${siCount(before.flops.fallback, 'FLOPs')} → ${siCount(after.flops.fallback, 'FLOPs')}${delta}${unknown}, crossings ${before.crossings} → ${after.crossings}`;
   return { better, text: better ? text : `no gain: ${text}` };
 }

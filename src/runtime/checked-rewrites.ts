@@ -1,5 +1,6 @@
 import { TandemError } from '../util/errors.js';
 import { quote } from '../util/text.js';
+import type { ProgressEvent } from '../util/progress.js';
 import type { Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
 import { tensorFromValues, tensorValues } from '../ir/tensor-values.js';
@@ -86,6 +87,8 @@ export interface Float16CheckOptions extends Fp16Options {
   check?: boolean | { tolerance?: number; trials?: number; seed?: number };
   /** Sizes of symbolic input dims for the check's random inputs. @default {} */
   dims?: Readonly<Record<string, number>>;
+  /** Called with a `verify` event before each random input set of the check. */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 /** How close the FP16 model stays to the input on random inputs (measured on onnxruntime cpu). */
@@ -116,6 +119,7 @@ export async function convertToFloat16Checked(model: Model, options: Float16Chec
   await using b = await engine.open(r.model);
   const accs = new Map<string, FidelityAccumulator>();
   for (let t = 0; t < trials; t++) {
+    options.onProgress?.({ kind: 'verify' });
     const feeds = randomInputs(model, { seed: seed + 7919 * t, ...(dims ? { dims } : {}) });
     const ref = await a.run(feeds);
     const got = await b.run(keepIoTypes ? feeds : halfFeeds(feeds, r.model.graph.runtimeInputs));

@@ -39,7 +39,8 @@ export type ErrorCode =
   | 'DYNAMIC_SHAPE' // a shape that must be concrete (to allocate a tensor, feed a pipeline, cost a node) has symbolic or negative dims
   | 'PLAN_TARGET' // a plan for another target than the call serves (an Orin plan run here, a host plan exported), or a stage on an engine or precision its target lacks
   | 'MODEL_UNSUITABLE' // a valid model the call cannot use (a float model on dla-emulated; eval without one RGB input or task outputs)
-  | 'MODEL_METADATA'; // tandem's metadata in a model (task outputs, preprocessing) that is malformed, missing where needed, or names outputs the model lacks
+  | 'MODEL_METADATA' // tandem's metadata in a model (task outputs, preprocessing) that is malformed, missing where needed, or names outputs the model lacks
+  | 'FILE_KIND'; // a file of another kind where a model was expected (a split.json, plan.json, .npy, image, text)
 
 /** Options of the `TandemError` constructor. */
 export interface TandemErrorOptions {

@@ -114,6 +114,31 @@ export interface PlanTensor extends TensorEntry {
   readonly quantization?: TensorQuantization;
 }
 
+/** How the model's input arrives: float (as the model takes it) or pixels normalised in the entry stage. */
+export const INPUT_ENCODINGS = ['float', 'uint8-hwc', 'uint8-chw', 'rgba-uint32'] as const;
+export type InputEncoding = (typeof INPUT_ENCODINGS)[number];
+/** How a model output leaves: as computed, as class ids (ArgMax over channels, int32), or as float16. */
+export const OUTPUT_FORMS = ['float', 'argmax', 'fp16'] as const;
+export type OutputForm = (typeof OUTPUT_FORMS)[number];
+
+/** The ends of a plan where they differ from the model's (pixels in, compact outputs). */
+export interface PlanFrameIo {
+  /** The model input fed as pixels and the normalisation the entry stage applies: value = pixel·scale/std − mean/std. */
+  readonly input?: { readonly name: string; readonly encoding: Exclude<InputEncoding, 'float'>; readonly mean: readonly number[]; readonly std: readonly number[]; readonly scale: number };
+  /** Output name → its form, for outputs not left as float. */
+  readonly outputs?: Readonly<Record<string, Exclude<OutputForm, 'float'>>>;
+}
+
+/** How a host plan's assignment of engines was chosen among candidates. */
+export interface PlanSelection {
+  /** `pipelined`: the best-ranked candidates ran as pipelines here and the fastest was kept; `stage-times`: ranked on per-stage times alone. */
+  readonly how: 'pipelined' | 'stage-times';
+  /** Each candidate: stage → engine, fps predicted from the stage times, fps measured pipelined (where it ran). */
+  readonly candidates: readonly { readonly engines: Readonly<Record<string, string>>; readonly predictedFps: number; readonly measuredFps?: number; readonly error?: string }[];
+  /** Index of the candidate the plan uses. */
+  readonly chosen: number;
+}
+
 /** plan.json: stages with engines and precisions, and the tensors between them. */
 export interface PlanDocument {
   readonly version: number;
@@ -123,6 +148,8 @@ export interface PlanDocument {
   readonly cut: readonly string[];
   readonly stages: readonly PlanStage[];
   readonly tensors: readonly PlanTensor[];
+  readonly io?: PlanFrameIo;
+  readonly selection?: PlanSelection;
 }
 
 /** A plan read from disk: the document plus the absolute folder its files are relative to. */

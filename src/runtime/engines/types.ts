@@ -25,6 +25,13 @@ export interface EngineOptions {
    * from `runStage` as a ResidentTensor, never read back to the host. @default 'cpu'
    */
   outputLocation?: OutputLocation | Readonly<Record<string, OutputLocation>>;
+  /**
+   * webgpu: record the session's GPU work once and replay it (onnxruntime's `enableGraphCapture`). ORT
+   * uses it only where every node runs on the WebGPU EP and no input or output crosses to the host
+   * (inputs fed as GPU buffers of another webgpu session, outputs kept as `gpu-buffer`); otherwise it
+   * runs the session normally. @default false
+   */
+  graphCapture?: boolean;
   /** GPU index (cuda, tensorrt). @default 0 */
   deviceId?: number;
   /**

@@ -157,7 +157,7 @@ export async function benchPipeline(pipeline: BenchTarget, options: BenchOptions
   };
 }
 
-/** The same seeded random feeds for every frame, from input specs (floats in [-1, 1], integers in [0, 4)). */
+/** The same seeded random feeds for every frame, from input specs (floats in [-1, 1]; pixels: uint8 in [0, 256), uint32 any; other integers in [0, 4)). */
 export function syntheticFeeds(inputs: readonly PipelineInput[], seed: number): Record<string, Tensor> {
   const rng = createRng(seed);
   const feeds: Record<string, Tensor> = {};
@@ -165,7 +165,8 @@ export function syntheticFeeds(inputs: readonly PipelineInput[], seed: number): 
     const count = input.dims.reduce((a, b) => a * b, 1);
     const values = new Float64Array(count);
     const float = isFloatType(input.dtype);
-    for (let i = 0; i < count; i++) values[i] = float ? rng.uniform(-1, 1) : rng.int(0, 4);
+    const hi = input.dtype === 'uint8' ? 256 : input.dtype === 'uint32' ? 2 ** 32 : 4;
+    for (let i = 0; i < count; i++) values[i] = float ? rng.uniform(-1, 1) : rng.int(0, hi);
     feeds[input.name] = tensorFromValues(input.dtype, input.dims, values, input.name);
   }
   return feeds;

@@ -5,6 +5,7 @@ import type { DataType } from '../../ir/dtype.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { Plan, PlanStage } from '../../io/stage-file/types.js';
 import { getEngine, isEngineName } from '../engines/registry.js';
+import { SessionThread } from '../engines/session-thread.js';
 import type { EngineName, EngineOptions, OutputLocation, Session, StageValue } from '../engines/types.js';
 import { buildScheduleGraph, type ScheduleGraph, type ScheduleStage } from './schedule-graph.js';
 import { Scheduler, type FrameRecord, type StageFrameRecord, type StageRunner } from './scheduler.js';
@@ -21,6 +22,13 @@ export interface PipelineOptions {
   readonly residentHandoff?: boolean;
   /** Told before each stage's session is opened (`kind: 'open'`; opening can take seconds). */
   readonly onProgress?: ProgressCallback;
+  /**
+   * Where each stream's sessions run: `auto` gives every cpu/dla-emulated stream its own worker thread
+   * when the plan has more than one stream (onnxruntime-node runs a session synchronously on the calling
+   * thread, so streams on one thread never overlap); `main` keeps every session on this thread.
+   * Webgpu streams stay on this thread (their GPU buffers cannot cross threads). @default 'auto'
+   */
+  readonly streamThreads?: 'auto' | 'main';
 }
 
 /** Options of `Pipeline.run`. */
@@ -55,6 +63,8 @@ export interface PipelineStageInfo {
   readonly outputs: readonly string[];
   /** Outputs handed to the next stage as GPU buffers (no copy through host memory). */
   readonly residentOutputs: readonly string[];
+  /** The JavaScript thread its session runs on: this one, or its stream's worker thread. */
+  readonly thread: 'main' | 'worker';
 }
 
 /** An input every frame must feed. */
@@ -78,7 +88,7 @@ export interface Pipeline extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'deviceId', 'stream'] as const;
+const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'deviceId', 'stream', 'graphCapture'] as const;
 
 /**
  * Opens every stage of a host plan on its engine. Each engine instance is a stream (`cpu`, `webgpu`,
@@ -115,6 +125,7 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
   });
 
   const sessions = new Map<string, Session>();
+  const threads = new Map<string, SessionThread>();
   try {
     for (const [i, s] of plan.stages.entries()) {
       options.onProgress?.({ kind: 'open', stage: s.name, engine: s.engine, done: i, total: plan.stages.length });
@@ -127,13 +138,19 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
         ...stageOptions,
         ...(info.residentOutputs.length > 0 ? { outputLocation } : {}),
       };
-      sessions.set(s.name, await getEngine(info.engine).open(stageFile(plan, s), engineOptions));
+      let thread: SessionThread | undefined;
+      if (info.thread === 'worker') {
+        thread = threads.get(info.stream) ?? new SessionThread(info.stream);
+        threads.set(info.stream, thread);
+      }
+      sessions.set(s.name, thread ? await thread.open(info.engine, stageFile(plan, s), engineOptions) : await getEngine(info.engine).open(stageFile(plan, s), engineOptions));
     }
   } catch (e) {
     for (const s of sessions.values()) await s.close();
+    for (const t of threads.values()) await t.close();
     throw e;
   }
-  return new OrtPipeline(plan, infos, graph, inputs, sessions);
+  return new OrtPipeline(plan, infos, graph, inputs, sessions, [...threads.values()]);
 }
 
 /**
@@ -141,11 +158,11 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
  * the GPU where its producer and every consumer are webgpu stages (one device) and it is not a model
  * output; everything else goes through host memory.
  */
-export function pipelineStages(plan: Plan, options: Pick<PipelineOptions, 'residentHandoff' | 'engineOptions'> = {}): PipelineStageInfo[] {
+export function pipelineStages(plan: Plan, options: Pick<PipelineOptions, 'residentHandoff' | 'engineOptions' | 'streamThreads'> = {}): PipelineStageInfo[] {
   const resident = options.residentHandoff ?? true;
   const tensorByName = new Map(plan.tensors.map((t) => [t.name, t]));
   const stageByName = new Map(plan.stages.map((s) => [s.name, s]));
-  return plan.stages.map((s) => {
+  const infos = plan.stages.map((s) => {
     const engine = s.engine as EngineName;
     const stageOptions = stageEngineOptions(s);
     const deviceId = stageOptions.deviceId ?? options.engineOptions?.deviceId;
@@ -157,12 +174,17 @@ export function pipelineStages(plan: Plan, options: Pick<PipelineOptions, 'resid
     });
     return { name: s.name, engine, stream, precision: s.precision, inputs: s.inputs, outputs: s.outputs, residentOutputs };
   });
+  const streams = new Set(infos.map((s) => s.stream));
+  const hostOnly = (stream: string): boolean => infos.every((s) => s.stream !== stream || s.engine === 'cpu' || s.engine === 'dla-emulated');
+  const threaded = (options.streamThreads ?? 'auto') === 'auto' && streams.size > 1;
+  return infos.map((s): PipelineStageInfo => ({ ...s, thread: threaded && hostOnly(s.stream) ? 'worker' : 'main' }));
 }
 
 class OrtPipeline implements Pipeline {
   readonly streams: readonly string[];
   readonly outputs: readonly string[];
   #sessions: Map<string, Session> | undefined;
+  #threads: readonly SessionThread[];
   #running = false;
   #current: Scheduler<StageValue> | undefined;
   #draining: Promise<void> | undefined;
@@ -174,8 +196,10 @@ class OrtPipeline implements Pipeline {
     readonly graph: ScheduleGraph,
     readonly inputs: readonly PipelineInput[],
     sessions: Map<string, Session>,
+    threads: readonly SessionThread[],
   ) {
     this.#sessions = sessions;
+    this.#threads = threads;
     this.streams = graph.streams;
     this.outputs = graph.outputs;
   }
@@ -212,6 +236,7 @@ class OrtPipeline implements Pipeline {
       const sessions = this.#sessions;
       this.#sessions = undefined;
       for (const s of sessions?.values() ?? []) await s.close();
+      for (const t of this.#threads) await t.close();
     })();
     return this.#closing;
   }
@@ -252,7 +277,7 @@ function stageFile(plan: Plan, stage: PlanStage): string {
   return path;
 }
 
-type StageOptions = Pick<EngineOptions, 'threads' | 'interOpThreads' | 'graphOptimization' | 'deviceId'> & { stream?: string };
+type StageOptions = Pick<EngineOptions, 'threads' | 'interOpThreads' | 'graphOptimization' | 'deviceId' | 'graphCapture'> & { stream?: string };
 
 /** A plan stage's engineOptions, checked: known keys with values of the right type. */
 function stageEngineOptions(stage: PlanStage): StageOptions {
@@ -271,6 +296,10 @@ function stageEngineOptions(stage: PlanStage): StageOptions {
       case 'graphOptimization':
         if (value !== 'disabled' && value !== 'basic' && value !== 'extended' && value !== 'all') throw bad(key, 'one of disabled, basic, extended, all');
         out.graphOptimization = value;
+        break;
+      case 'graphCapture':
+        if (typeof value !== 'boolean') throw bad(key, 'true or false');
+        out.graphCapture = value;
         break;
       case 'stream':
         if (typeof value !== 'string' || value === '') throw bad(key, 'a stream name');
