@@ -42,6 +42,7 @@ export type { ErrorCode, TandemErrorOptions } from './util/errors.js';
 export type {
   BenchProgress,
   CalibrationProgress,
+  CandidateProgress,
   CompareProgress,
   FrameProgress,
   OpenProgress,
@@ -157,9 +158,13 @@ export { STAGE_FILE_VERSION, HOST_ENGINES, TARGET_ENGINES } from './io/stage-fil
 export type {
   EngineChoice,
   HostEngine,
+  InputEncoding,
+  OutputForm,
   Plan,
   PlanDocument,
   PlanEngine,
+  PlanFrameIo,
+  PlanSelection,
   PlanStage,
   PlanTarget,
   PlanTensor,
@@ -213,6 +218,7 @@ export { planDeployment } from './plan/plan-deployment.js';
 export type { Deployment, PlanOptions, PlanSource } from './plan/plan-deployment.js';
 export type { HostAssignment, HostEngines, StageTiming, TimingOptions } from './plan/host-choice.js';
 export type { BoundaryCheck } from './plan/boundary-quantization.js';
+export type { FrameIoCheck } from './plan/frame-io.js';
 export type { CostEngineKind, CostPrecision, EngineLoad, StageLatency } from './plan/cost/latency.js';
 export { COST_BASIS, costModel, costStageFile } from './plan/cost-report.js';
 export type { CostReport, OrinCostOptions, StageCostRow } from './plan/cost-report.js';
