@@ -80,7 +80,7 @@ export class Attrs implements Iterable<[string, Attribute]> {
     if (entries) for (const [k, v] of entries) this.#map.set(k, v);
   }
 
-  /** Names the owning node in error messages. */
+  /** Names the owning node in error messages. @internal */
   setOwner(owner: string): void {
     this.#owner = owner;
   }
