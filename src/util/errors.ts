@@ -1,6 +1,7 @@
 /**
  * One error family for everything a user can get wrong or a file can hold wrong. `code` is stable:
  * tests, scripts and the CLI's exit handling key on it; the message says what, where, and what to do.
+ * docs/errors.md lists every code with its meaning.
  */
 export type ErrorCode =
   | 'ONNX_PARSE' // a model file that is not valid ONNX protobuf (truncated, crafted, corrupt)
