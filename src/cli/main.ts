@@ -2,10 +2,12 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { setOnnxruntimeLogLevel } from '../runtime/engines/index.js';
 import { isTandemError } from '../util/errors.js';
 import { printable } from '../util/text.js';
 import { COMMANDS } from './commands/index.js';
 import { createContext, type CliContext, type IoStreams } from './context.js';
+import { addExamples, HELP_CONFIG } from './help.js';
 
 /** Exit codes: 0 success, 1 a failure inside tandem, 2 a user error (bad flag, bad file, unavailable engine). */
 export const EXIT = { ok: 0, internal: 1, user: 2 } as const;
@@ -21,8 +23,13 @@ export function buildProgram(ctx: CliContext, io: IoStreams): Command {
     .description('Deploy one neural network across several accelerators at once (GPU + DLA): inspect, analyze, prepare, split, quantize, run.')
     .version(VERSION)
     .exitOverride()
+    .configureHelp(HELP_CONFIG)
     .configureOutput(output);
-  for (const command of COMMANDS) command.register(program, ctx);
+  for (const command of COMMANDS) {
+    command.register(program, ctx);
+    const sub = program.commands.find((c) => c.name() === command.name);
+    if (sub !== undefined) addExamples(sub, command.examples);
+  }
   for (const sub of program.commands) sub.exitOverride().configureOutput(output);
   return program;
 }
@@ -113,6 +120,8 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // The CLI owns its process: onnxruntime's process-wide logger stays quiet; failures reach the user as one line.
+  setOnnxruntimeLogLevel('fatal');
   const code = await runCli(process.argv.slice(2));
   process.exitCode = code;
 }

@@ -14,11 +14,13 @@ import type { ImagePreprocessOptions } from '../quant/image-preprocess.js';
 /** What eval runs: a model file on one engine, or a plan (a path to plan.json or its folder, or a Plan in memory) as a pipeline. */
 export type EvalTargetSpec = string | Plan;
 
+/** Options of `openEvalTarget`. */
 export interface OpenTargetOptions {
   /** Engine for a model file. @default 'cpu' */
   engine?: EngineName;
-  /** Intra-op threads per session. */
+  /** Intra-op threads per session. @default onnxruntime's choice */
   threads?: number;
+  /** How frames become input tensors. @default from the model's metadata, else ImageNet mean and std */
   preprocess?: ImagePreprocessOptions;
 }
 
@@ -39,11 +41,11 @@ function planTaskModel(plan: Plan): Model {
   const source = found !== undefined ? loadModel(found, { weights: 'lazy' }) : undefined;
   if (source !== undefined && source.metadata.length > 0) return source;
   const first = plan.stages[0];
-  if (first === undefined) throw new TandemError('USAGE', `plan ${plan.dir} has no stages`);
+  if (first === undefined) throw new TandemError('STAGE_FILE', `plan ${plan.dir} has no stages`);
   const stage = loadModel(join(plan.dir, first.file), { weights: 'lazy' });
   if (stage.metadata.length > 0) return stage;
   if (source !== undefined) return source;
-  throw new TandemError('USAGE', `plan ${plan.dir}: its source model ${plan.source ?? '(none recorded)'} is not there and its stages carry no metadata, so eval cannot tell the preprocessing and output meaning; keep the source model where plan.json says`);
+  throw new TandemError('MODEL_METADATA', `plan ${plan.dir}: its source model ${plan.source ?? '(none recorded)'} is not there and its stages carry no metadata, so eval cannot tell the preprocessing and output meaning; keep the source model where plan.json says`);
 }
 
 /** Opens a model or plan for evaluation. Close it (or `await using`). */

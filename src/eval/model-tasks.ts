@@ -17,6 +17,7 @@ export type DepthEncoding =
 
 export const DEPTH_ENCODINGS: readonly DepthEncoding[] = ['log-sigmoid', 'inverse-sigmoid', 'metres'];
 
+/** A segmentation output of a model: its name and class count. */
 export interface SegmentationTask {
   readonly output: string;
   readonly classes: number;
@@ -24,6 +25,7 @@ export interface SegmentationTask {
   readonly ignoreIndex: number;
 }
 
+/** A depth output of a model: its name and how its values encode metres. */
 export interface DepthTask {
   readonly output: string;
   readonly encoding: DepthEncoding;
@@ -49,7 +51,7 @@ function parseOutputs(model: Model): Record<string, Record<string, unknown>> | u
     if (typeof o !== 'object' || o === null) throw new Error('not an object');
     return o as Record<string, Record<string, unknown>>;
   } catch (e) {
-    throw new TandemError('USAGE', `the model's metadata "${OUTPUTS_METADATA_KEY}" is not a JSON object (${(e as Error).message}); fix it or remove it`, { cause: e });
+    throw new TandemError('MODEL_METADATA', `the model's metadata "${OUTPUTS_METADATA_KEY}" is not a JSON object (${(e as Error).message}); fix it or remove it`, { cause: e });
   }
 }
 
@@ -62,7 +64,7 @@ function parseOutputs(model: Model): Record<string, Record<string, unknown>> | u
 export function readModelTasks(model: Model, overrides: { preprocess?: ImagePreprocessOptions; depth?: Partial<Omit<DepthTask, 'output'>> } = {}): ModelTasks {
   const g = model.graph;
   const input = g.runtimeInputs[0];
-  if (input === undefined || g.runtimeInputs.length !== 1) throw new TandemError('USAGE', `eval needs a model with one image input; this one has ${g.runtimeInputs.length}: ${g.runtimeInputs.join(', ')}`);
+  if (input === undefined || g.runtimeInputs.length !== 1) throw new TandemError('MODEL_UNSUITABLE', `eval needs a model with one image input; this one has ${g.runtimeInputs.length}: ${g.runtimeInputs.join(', ')}`);
   const inType = g.value(input)?.type;
   const shape = inType?.kind === 'tensor' ? inType.shape : undefined;
   const preprocess = resolveImagePreprocess({ ...preprocessFromMetadata(model.metadata), ...overrides.preprocess }, shape, input);
@@ -75,7 +77,7 @@ export function readModelTasks(model: Model, overrides: { preprocess?: ImagePrep
   };
   if (meta !== undefined) {
     for (const [name, o] of Object.entries(meta)) {
-      if (!g.outputs.includes(name)) throw new TandemError('USAGE', `the model's metadata "${OUTPUTS_METADATA_KEY}" describes output "${name}", which the model does not have (outputs: ${g.outputs.join(', ')})`);
+      if (!g.outputs.includes(name)) throw new TandemError('MODEL_METADATA', `the model's metadata "${OUTPUTS_METADATA_KEY}" describes output "${name}", which the model does not have (outputs: ${g.outputs.join(', ')})`);
       if (o['kind'] === 'segmentation-logits') {
         const classes = Array.isArray(o['classes']) ? (o['classes'] as { trainId?: number; name?: string }[]) : [];
         const names: string[] = [];
@@ -86,7 +88,7 @@ export function readModelTasks(model: Model, overrides: { preprocess?: ImagePrep
         segmentation = { output: name, classes: n, classNames: Array.from({ length: n }, (_, i) => names[i] ?? `class ${i}`), ignoreIndex: typeof o['ignoreIndex'] === 'number' ? o['ignoreIndex'] : IGNORE_INDEX };
       } else if (o['kind'] === 'depth') {
         const encoding = o['encoding'] as DepthEncoding;
-        if (!DEPTH_ENCODINGS.includes(encoding)) throw new TandemError('USAGE', `the model's metadata gives depth encoding ${JSON.stringify(o['encoding'])}; known: ${DEPTH_ENCODINGS.join(', ')}`);
+        if (!DEPTH_ENCODINGS.includes(encoding)) throw new TandemError('MODEL_METADATA', `the model's metadata gives depth encoding ${JSON.stringify(o['encoding'])}; known: ${DEPTH_ENCODINGS.join(', ')}`);
         depth = { output: name, encoding, min: Number(o['min'] ?? 1e-3), max: Number(o['max'] ?? Infinity) };
       }
     }
@@ -102,9 +104,26 @@ export function readModelTasks(model: Model, overrides: { preprocess?: ImagePrep
   }
   if (depth !== undefined && overrides.depth !== undefined) depth = { ...depth, ...overrides.depth };
   if (segmentation === undefined && depth === undefined) {
-    throw new TandemError('USAGE', `found no segmentation or depth output to evaluate among ${g.outputs.join(', ')}; name them (segmentation*, depth*) or describe them in the model's "${OUTPUTS_METADATA_KEY}" metadata`);
+    throw new TandemError('MODEL_UNSUITABLE', `found no segmentation or depth output to evaluate among ${g.outputs.join(', ')}; name them (segmentation*, depth*) or describe them in the model's "${OUTPUTS_METADATA_KEY}" metadata`);
   }
   return { input, preprocess, ...(segmentation ? { segmentation } : {}), ...(depth ? { depth } : {}), source: meta !== undefined ? 'metadata' : 'names' };
+}
+
+/**
+ * The outputs of a model that hold class scores: those the `tandem.outputs` metadata calls
+ * "segmentation-logits"; without metadata, classifier scores ([N, C]) and [N, C, H, W] outputs named like
+ * segmentation, logits, class, score or prob (readModelTasks' "seg*" rule, widened). Argmax agreement
+ * means something for these only: a feature map (a backbone's c1..c4) has channels, not classes.
+ */
+export function classMapOutputs(model: Model): string[] {
+  const g = model.graph;
+  const meta = parseOutputs(model);
+  if (meta !== undefined) return Object.entries(meta).filter(([name, o]) => o['kind'] === 'segmentation-logits' && g.outputs.includes(name)).map(([name]) => name);
+  return g.outputs.filter((o) => {
+    const t = g.value(o)?.type;
+    const rank = t?.kind === 'tensor' ? t.shape?.length : undefined;
+    return rank === 2 || (rank === 4 && /seg|logit|class|score|prob/i.test(o));
+  });
 }
 
 /** Decodes a depth output's values into metres, in place into `out`. */

@@ -8,7 +8,7 @@
 export { definePass, type Pass, type PassInfo, type PassKind, type PassPlan, type PassResult, type PassSpec, type Rewrite, type RunPassOptions } from './pass.js';
 export { GraphFacts, nodeKey, nodeLabel } from './graph-facts.js';
 export { GraphEdit, Emitter } from './graph-edit.js';
-export { PASSES, PASS_NAMES, getPass, isPassName, type PassName } from './registry.js';
+export { PASSES, PASS_NAMES, PASS_REGISTRY, getPass, isPassName, type PassName } from './registry.js';
 
 export { extractSubgraph, planExtract, type ExtractOptions, type ExtractPlan } from './extract-subgraph.js';
 export { REMOVE_DEAD_NODES, removeDeadNodes } from './remove-dead-nodes.js';
@@ -62,3 +62,4 @@ export {
 export { splitDocument, writeSplit, type WriteSplitOptions, type WrittenSplit } from './write-split.js';
 export { compareStageCoverage, stageCoverage, type CoverageChange, type StageCoverage } from './stage-coverage.js';
 export { pruneTwoFour, type PruneRecord, type PruneResult } from './prune-two-four.js';
+export { fixInputDims } from './fix-input-dims.js';

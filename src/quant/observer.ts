@@ -1,11 +1,12 @@
 import { quote } from '../util/text.js';
-import { TandemError } from '../util/errors.js';
+import { TandemError, assert } from '../util/errors.js';
 import { float16Value } from '../util/float16.js';
 import type { Model } from '../ir/model.js';
 import { attr } from '../ir/attribute.js';
 import { Node } from '../ir/node.js';
 import { Tensor, type TensorData } from '../ir/tensor.js';
 import { inferShapes } from '../ops/infer.js';
+import { opHasTrait } from '../ops/registry.js';
 import type { CalibrationSource } from './calibration-source.js';
 import { calibrationTargets } from './calibration-targets.js';
 import type { HistogramKind, TensorStatistics } from './calibrators/registry.js';
@@ -31,6 +32,7 @@ export interface ObserverOptions {
   onProgress?: ProgressCallback;
 }
 
+/** What calibration observed in one stage: each float tensor's statistics. */
 export interface StageStatistics {
   readonly name: string;
   /** Per observed float tensor, in the stage's topological order. */
@@ -39,6 +41,7 @@ export interface StageStatistics {
   readonly nonFloat: readonly string[];
 }
 
+/** What one calibration run observed, per stage. */
 export interface ObservationResult {
   readonly stages: StageStatistics[];
   readonly samples: number;
@@ -82,9 +85,6 @@ interface Derivation {
   readonly from: readonly string[];
 }
 
-/** Ops whose output holds exactly the values of input 0 (only moved): same min, max and element count. */
-const VALUE_PRESERVING = new Set(['Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'DepthToSpace', 'SpaceToDepth']);
-
 /** Observed tensors whose range can be derived from earlier observed ones, in topological order. */
 function derivations(model: Model, observed: readonly string[]): Map<string, Derivation> {
   const g = model.graph;
@@ -94,7 +94,7 @@ function derivations(model: Model, observed: readonly string[]): Map<string, Der
     const p = g.producer(name);
     const x = p?.input(0);
     if (p !== undefined && p.domain === '' && p.outputs[0] === name) {
-      if (VALUE_PRESERVING.has(p.op) && x !== undefined && seen.has(x)) out.set(name, { rule: 'copy', from: [x] });
+      if (opHasTrait(p.op, 'valuePreserving') && x !== undefined && seen.has(x)) out.set(name, { rule: 'copy', from: [x] });
       else if (p.op === 'Relu' && x !== undefined && seen.has(x)) out.set(name, { rule: 'relu', from: [x] });
       else if (p.op === 'Concat' && p.inputs.length > 0 && p.inputs.every((i) => seen.has(i))) out.set(name, { rule: 'concat', from: [...p.inputs] });
     }
@@ -190,7 +190,7 @@ export async function observe(stages: readonly StageToObserve[], source: Calibra
             // Only what this pass provides: the stage's inputs and the tensors it fetches whole.
             if (!pass.whole.has(name) && !s.inputs.includes(name)) continue;
             const t = outputs[name] ?? feeds[name];
-            if (t === undefined) throw new Error(`tandem internal error: stage ${s.stage.name} did not return observed tensor ${quote(name)}`);
+            assert(t !== undefined, () => `stage ${s.stage.name} did not return observed tensor ${quote(name)}`);
             visit(s, name, t);
           }
           for (const h of s.histograms.values()) {

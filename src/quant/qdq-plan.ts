@@ -2,8 +2,9 @@ import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import type { Model } from '../ir/model.js';
 import { scaleFromAmax } from './arithmetic.js';
-import { WEIGHTED_OPS, constantTensors, knownConstant } from './calibration-targets.js';
+import { constantTensors, knownConstant } from './calibration-targets.js';
 import { residualAddInput } from './residual-add.js';
+import { opTraits } from '../ops/registry.js';
 
 /**
  * Where QuantizeLinear/DequantizeLinear pairs go, as a plain serialisable plan (computed first, then
@@ -17,8 +18,10 @@ import { residualAddInput } from './residual-add.js';
  * every tensor of a DLA region. Both: weights per output channel, activations per tensor, symmetric INT8.
  */
 export const QDQ_PLACEMENTS = ['trt', 'dla'] as const;
+/** Where Q/DQ pairs go: TensorRT's placement (`'trt'`) or every DLA layer's input (`'dla'`). */
 export type QdqPlacement = (typeof QDQ_PLACEMENTS)[number];
 
+/** A node input a weight Q/DQ pair feeds. */
 export interface QdqConsumer {
   /** Node name ('' when the node has none) and its position in topological order, which identifies it. */
   readonly node: string;
@@ -26,6 +29,7 @@ export interface QdqConsumer {
   readonly input: number;
 }
 
+/** A Q/DQ pair on an activation tensor, with its scale and the rule that placed it. */
 export interface ActivationQdq {
   readonly tensor: string;
   /** float32 scale (amax / 127). */
@@ -35,6 +39,7 @@ export interface ActivationQdq {
   readonly rule: string;
 }
 
+/** A per-channel Q/DQ pair on a weight. */
 export interface WeightQdq {
   readonly tensor: string;
   readonly consumer: QdqConsumer;
@@ -43,6 +48,7 @@ export interface WeightQdq {
   readonly scales: readonly number[];
 }
 
+/** Where Q/DQ pairs go in a stage and with which scales (plain data; applied to make the Q/DQ model). */
 export interface QdqPlan {
   readonly version: 1;
   readonly placement: QdqPlacement;
@@ -86,7 +92,7 @@ export function planQdq(model: Model, scales: QdqScales, options: QdqPlanOptions
 
   nodes.forEach((node, position) => {
     if (node.domain !== '') return;
-    const rule = WEIGHTED_OPS[node.op];
+    const rule = opTraits(node.op)?.channelWeight;
     if (rule !== undefined) {
       const w = node.input(1);
       const value = w === undefined ? undefined : knownConstant(graph, w);

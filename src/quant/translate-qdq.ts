@@ -8,8 +8,9 @@ import { tensorValues } from '../ir/tensor-values.js';
 import { FUSE_CONV_BATCH_NORM } from '../passes/fuse-conv-batch-norm.js';
 import { FUSE_PAD_INTO_CONV } from '../passes/fuse-pad-into-conv.js';
 import { INT8_MAX } from './arithmetic.js';
-import { WEIGHTED_OPS, constantTensors, knownConstant, perChannelAbsMax } from './calibration-targets.js';
+import { constantTensors, knownConstant, perChannelAbsMax } from './calibration-targets.js';
 import { propagateScales, type PropagatedScale, type PropagationOptions } from './scale-propagation.js';
+import { opTraits } from '../ops/registry.js';
 
 /**
  * The QDQ translator (reference §4, NVIDIA DLA-SW qdq-translator v0.2.0 with PR35's output guard): a
@@ -47,6 +48,7 @@ export function resolveTranslateQdqOptions(o: TranslateQdqOptions = {}): Resolve
   });
 }
 
+/** How a weight's Q/DQ scales compare with the max of its values (TensorRT recomputes weight scales). */
 export interface WeightScaleCheck {
   readonly weight: string;
   readonly node: string;
@@ -56,6 +58,7 @@ export interface WeightScaleCheck {
   readonly worstAbsDiff: number;
 }
 
+/** What the translation found: scales taken, propagated, and the nodes left in FP16. */
 export interface TranslationReport {
   /** Q/DQ pairs removed: the tensor they quantized, its scale (undefined for weights) and the node names. */
   readonly pairs: readonly { readonly tensor: string; readonly scale?: number; readonly kind: 'activation' | 'weight'; readonly nodes: readonly string[] }[];
@@ -72,6 +75,7 @@ export interface TranslationReport {
   readonly fp16Reasons: readonly { readonly node: string; readonly tensor: string }[];
 }
 
+/** The Q/DQ-free model, its per-tensor INT8 scales (cache and config), and the report. */
 export interface TranslateQdqResult {
   /** The model without Q/DQ (FP32). */
   readonly model: Model;
@@ -92,6 +96,20 @@ export function layerPrecisionsArg(fp16Nodes: readonly string[]): string {
   return fp16Nodes.map((n) => `${n}:fp16`).join(',');
 }
 
+/**
+ * Translates a Q/DQ model (from ModelOpt, onnxruntime or tandem) into what TensorRT's DLA build takes:
+ * the model without Q/DQ nodes, a calibration cache of its activation scales, and the layers left in FP16.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ *
+ * const r = translateQdq(loadModel('head.qdq.onnx'));
+ * saveModel(r.model, 'head.onnx');
+ * writeFileSync('head.cache', writeCalibrationCache(r.scales, { trtVersion: '8.6.1' }));
+ * console.log('layers left in FP16:', r.fp16Nodes);
+ * ```
+ */
 export function translateQdq(input: Model, opts: TranslateQdqOptions = {}): TranslateQdqResult {
   const options = resolveTranslateQdqOptions(opts);
   let model = input.clone();
@@ -168,7 +186,7 @@ function extractQdq(g: Graph, calibrationType: 'max' | 'histogram', scales: Map<
     if (weight) {
       const value = knownConstant(g, x);
       const consumer = dqs.flatMap((d) => g.consumers(d.outputs[0]!))[0];
-      const rule = consumer === undefined ? undefined : WEIGHTED_OPS[consumer.op];
+      const rule = consumer === undefined ? undefined : opTraits(consumer.op)?.channelWeight;
       if (calibrationType === 'max' && value !== undefined && consumer !== undefined && rule !== undefined) {
         checks.push(checkWeightScales(x, consumer, value, scale.values, q.attrs.int('axis', 1)));
       }

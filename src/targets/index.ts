@@ -10,11 +10,12 @@ export { checkTargetRules, type GraphCheck, type NodeCheck } from './check.js';
 export { GRAPH_CHECKS, OP_CHECKS, type CheckInfo } from './diagnostics.js';
 export { ORIN_DLA_LIMITS, XAVIER_DLA_LIMITS, type DlaLimits, type Range } from './limits.js';
 export { OP_TABLE } from './op-table.js';
-export { TARGETS, getTarget } from './profiles.js';
+export { TARGETS, TARGET_REGISTRY, getTarget } from './profiles.js';
 export { RECIPES, poolChain, type Recipe, type RecipeCheck } from './recipes.js';
 export { DLA_RULES } from './rules/index.js';
 export { SPARSE_MIN_CHANNELS, convSparsity, followsTwoFour, type ConvSparsity } from './sparsity.js';
-export { checkTable, opSupportMarkdown, opSupportTable, ruleMarkdown, ruleTable, type OpSupportRow, type RuleRow } from './support-table.js';
+export { checkTable, opSupportMarkdown, opSupportTable, referencesMarkdown, ruleMarkdown, ruleTable, targetDocs, targetMarkdown, type OpSupportRow, type RuleRow } from './support-table.js';
+export { explainReference, referenceTags } from './references.js';
 export type {
   Analysis,
   AnalysisSummary,

@@ -9,3 +9,4 @@ export * from './fs.js';
 export * from './text.js';
 export * from './limits.js';
 export * from './progress.js';
+export * from './registry.js';

@@ -27,6 +27,14 @@ interface EvalFlags {
 
 export const evalCommand: CliCommand = {
   name: 'eval',
+  examples: [
+    'tandem eval assets/models/tandem-street.onnx --dataset synthetic:1000,256',
+    'tandem eval int8/plan.json --reference assets/models/tandem-street.onnx --save 4',
+    'tandem eval model.onnx --dataset cityscapes:/data/cityscapes --shard 3/8 -o parts/3.json',
+    'tandem eval --merge parts/*.json',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('eval')
@@ -44,17 +52,6 @@ export const evalCommand: CliCommand = {
       .option('--merge', 'merge the eval result files given as targets (the shards of one run) and print the metrics')
       .option('--threads <n>', 'intra-op threads per session (cpu)', positiveInt)
       .option('--json', 'print the summary as JSON')
-      .addHelpText(
-        'after',
-        [
-          '',
-          'Examples:',
-          '  tandem eval assets/models/tandem-street.onnx --dataset synthetic:1000,256',
-          '  tandem eval int8/plan.json --reference assets/models/tandem-street.onnx --save 4',
-          '  tandem eval model.onnx --dataset cityscapes:/data/cityscapes --shard 3/8 -o parts/3.json',
-          '  tandem eval --merge parts/*.json',
-        ].join('\n'),
-      )
       .action(async (targets: string[], flags: EvalFlags) => {
         if (flags.merge) {
           if (targets.length === 0) throw new TandemError('USAGE', 'give the eval result files to merge: tandem eval --merge parts/*.json');

@@ -10,7 +10,9 @@ import { TandemError } from '../../util/errors.js';
  * the same schema; the shipped one is never overwritten.
  */
 
+/** Orin power modes the latency model has clock scales for. */
 export const POWER_MODES = ['maxn', '50w', '30w', '15w'] as const;
+/** An Orin power mode (`'maxn'`, `'50w'`, `'30w'`, `'15w'`). */
 export type PowerMode = (typeof POWER_MODES)[number];
 
 /** The fitted and fixed scalars, by name (see orin-params.json for what each one means). */
@@ -68,12 +70,13 @@ export const latencyParamsSchema = z.object({
   }),
 });
 
+/** The latency model's parameter file (`ORIN_PARAMS`, or one read by `readLatencyParams`). */
 export type LatencyParams = z.infer<typeof latencyParamsSchema>;
 
 /** The value of one parameter. */
 export function param(p: LatencyParams, name: ParamName): number {
   const e = p.parameters[name];
-  if (e === undefined) throw new TandemError('USAGE', `latency parameters lack ${quote(name)}; the file must list every parameter (${PARAM_NAMES.join(', ')})`);
+  if (e === undefined) throw new TandemError('PLAN_COST', `latency parameters lack ${quote(name)}; the file must list every parameter (${PARAM_NAMES.join(', ')})`);
   return e.value;
 }
 

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { TandemError } from '../../util/errors.js';
-import { quote } from '../../util/text.js';
+import { printable, quote } from '../../util/text.js';
 import { Model } from '../../ir/model.js';
 import { decodeModel } from '../../onnx/decode.js';
 import { encodeModel } from '../../onnx/encode.js';
@@ -8,6 +8,20 @@ import { loadModel } from '../../onnx/load-save.js';
 import { fromOrtTensor, toOrtTensor } from './convert.js';
 import { Tensor as HostTensor } from '../../ir/tensor.js';
 import type { Engine, EngineName, EngineOptions, ModelInput, ResidentTensor, RunOptions, Session, StageValue } from './types.js';
+
+/** onnxruntime's log levels, most to least talkative. */
+export type OrtLogLevel = 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
+
+/**
+ * Sets onnxruntime's process-wide log level: its default logger, which prints what no session owns
+ * (an execution provider library it cannot load). It is an application's choice, never made by opening a
+ * session: onnxruntime reads it once, when the process's first session starts, and keeps it for the
+ * process. The tandem CLI sets `fatal`, since it reports such failures itself; a session's own logging is
+ * `EngineOptions.verbose`.
+ */
+export function setOnnxruntimeLogLevel(level: OrtLogLevel): void {
+  ort.env.logLevel = level;
+}
 
 /** What to tell a user whose engine cannot start. */
 const REMEDY: Record<EngineName, string> = {
@@ -23,9 +37,6 @@ export class OrtEngine implements Engine {
   constructor(readonly name: EngineName) {}
 
   async open(model: ModelInput, options: EngineOptions = {}): Promise<Session> {
-    // onnxruntime's process-wide logger prints its own errors (a provider library it cannot load) before
-    // tandem reports them as one line; it is read once, when the first session starts.
-    ort.env.logLevel = options.verbose ? 'warning' : 'fatal';
     const structure = model instanceof Model ? model : typeof model === 'string' ? loadModel(model, { weights: 'lazy' }) : decodeModel(model);
     assertPortableIo(structure);
     if (this.name === 'dla-emulated') assertQdqModel(structure);
@@ -33,12 +44,18 @@ export class OrtEngine implements Engine {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [this.#provider(options)],
       graphOptimizationLevel: options.graphOptimization ?? 'all',
-      logSeverityLevel: options.verbose ? 2 : 3,
+      // The session's own logger (not the process-wide one, which is the application's: setOnnxruntimeLogLevel):
+      // quiet by default, since a failure comes back as a TandemError and onnxruntime would print it first.
+      logSeverityLevel: options.verbose ? 2 : 4,
     };
     if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
     if (options.interOpThreads !== undefined) {
       sessionOptions.interOpNumThreads = options.interOpThreads;
       sessionOptions.executionMode = 'parallel';
+    }
+    if (options.graphCapture) {
+      if (this.name !== 'webgpu') throw new TandemError('USAGE', `graphCapture is a webgpu option, not available on ${this.name}`);
+      sessionOptions.enableGraphCapture = true;
     }
     const location = options.outputLocation;
     const anyGpu = location === 'gpu-buffer' || (typeof location === 'object' && Object.values(location).includes('gpu-buffer'));
@@ -110,7 +127,7 @@ class OrtSession implements Session {
 
   async #run(feeds: Readonly<Record<string, StageValue>>, outputs: readonly string[] | undefined): Promise<Record<string, StageValue>> {
     const session = this.#session;
-    if (session === undefined) throw new TandemError('USAGE', 'this session is closed');
+    if (session === undefined) throw new TandemError('SESSION_CLOSED', 'this session is closed');
     const missing = this.inputNames.filter((n) => !(n in feeds));
     const extra = Object.keys(feeds).filter((n) => !this.inputNames.includes(n));
     if (missing.length > 0 || extra.length > 0) {
@@ -125,6 +142,8 @@ class OrtSession implements Session {
       else if (t instanceof OrtResidentTensor && t.engine === this.engine) ortFeeds[name] = t.unwrap(name);
       else throw new TandemError('INPUT_MISMATCH', `input ${quote(name)} is a ${t.engine} GPU buffer and engine ${this.engine} cannot read it; keep outputs for other engines in host memory (outputLocation 'cpu')`);
     }
+    const wrong = shapeMismatch(session, feeds);
+    if (wrong !== undefined) throw new TandemError('INPUT_MISMATCH', `${wrong}; onnxruntime (${this.engine}) cannot run the model on it — give data of the model's input shape (tandem inspect lists it; --dims sizes symbolic dims)`);
     let result: ort.InferenceSession.ReturnType;
     try {
       result = outputs ? await session.run(ortFeeds, [...outputs]) : await session.run(ortFeeds);
@@ -167,7 +186,7 @@ class OrtResidentTensor implements ResidentTensor {
   }
 
   unwrap(name: string): ort.Tensor {
-    if (this.#tensor === undefined) throw new TandemError('USAGE', `input ${quote(name)} is a GPU buffer that was already disposed`);
+    if (this.#tensor === undefined) throw new TandemError('SESSION_CLOSED', `input ${quote(name)} is a GPU buffer that was already disposed`);
     return this.#tensor;
   }
 
@@ -186,7 +205,7 @@ function assertQdqModel(model: Model): void {
   const qdq = model.graph.nodes.some((n) => n.op === 'QuantizeLinear' || n.op === 'DequantizeLinear');
   if (!qdq) {
     throw new TandemError(
-      'USAGE',
+      'MODEL_UNSUITABLE',
       'engine dla-emulated runs INT8 Q/DQ models, and this model has no QuantizeLinear/DequantizeLinear nodes; make one with tandem quantize (<stage>.qdq.onnx) and run that',
     );
   }
@@ -230,4 +249,35 @@ function firstLine(s: string): string {
   if (adapter) return adapter[0];
   const line = s.split('\n').find((l) => l.trim() !== '') ?? s;
   return line.length > 400 ? `${line.slice(0, 400)}…` : line;
+}
+
+/**
+ * The first feed whose element type, rank or fixed dims differ from what the session declares, as "input 'x': expected
+ * [1,3,224,224], given [1,3,200,200]" (symbolic dims accept any size); undefined when all fit. onnxruntime's
+ * own message ("Got invalid dimensions for input: x for the following indices index: 2 Got: 200 Expected: 224")
+ * names neither shape.
+ */
+/** Element types onnxruntime and tandem spell alike; the dtype check compares only these. */
+const COMMON_TYPES: ReadonlySet<string> = new Set(['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'string']);
+
+function shapeMismatch(session: ort.InferenceSession, feeds: Readonly<Record<string, StageValue>>): string | undefined {
+  let metadata: readonly ort.InferenceSession.ValueMetadata[];
+  try {
+    metadata = session.inputMetadata;
+  } catch {
+    return undefined;
+  }
+  for (const m of metadata) {
+    const t = feeds[m.name];
+    if (!m.isTensor || !(t instanceof HostTensor) || m.shape.length === 0) continue;
+    if (COMMON_TYPES.has(m.type) && COMMON_TYPES.has(t.dtype) && m.type !== t.dtype) return `input ${quote(m.name)}: expected ${m.type}, given ${t.dtype} [${t.dims.join(',')}]`;
+    const given = t.dims;
+    const expected = m.shape;
+    const fits = given.length === expected.length && expected.every((d, i) => typeof d !== 'number' || d <= 0 || d === given[i]);
+    if (!fits) {
+      const show = (dims: readonly (number | string)[]): string => `[${dims.map((d) => (typeof d === 'number' && d >= 0 ? String(d) : typeof d === 'string' && d !== '' ? printable(d, 40) : '?')).join(',')}]`;
+      return `input ${quote(m.name)}: expected shape ${show(expected)}, given ${show(given)}${given.length !== expected.length ? ` (rank ${given.length}, the model wants rank ${expected.length})` : ''}`;
+    }
+  }
+  return undefined;
 }

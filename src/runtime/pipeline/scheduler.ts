@@ -41,6 +41,7 @@ export interface SchedulerOptions<V> {
   readonly onFrame?: (record: FrameRecord) => void;
 }
 
+/** A frame's outputs from a function pipeline, with its latency. */
 export interface ScheduledFrame<V> {
   readonly frame: number;
   /** The graph's outputs; the consumer owns them. */
@@ -142,7 +143,7 @@ export class Scheduler<V> {
 
   /** Runs every frame of `frames` through the graph; yields results in frame order. One run per scheduler. */
   async *run(frames: AsyncIterable<Readonly<Record<string, V>>>): AsyncGenerator<ScheduledFrame<V>, void, undefined> {
-    if (this.#used) throw new TandemError('USAGE', 'a pipeline runs one frame source at a time; wait for the previous run to finish');
+    if (this.#used) throw new TandemError('RUN_IN_PROGRESS', 'a pipeline runs one frame source at a time; wait for the previous run to finish');
     this.#used = true;
     const signal = this.#options.signal;
     const onAbort = (): void => this.#fail(this.#abortError());
