@@ -58,7 +58,7 @@ describe('tandem import (a bundle\'s results/)', () => {
   before(() => {
     const plan = readPlan(fixturePlan(join(dir, 'plan')));
     const bundle = join(dir, 'bundle');
-    const manifest = exportBundle(plan, { trt: '8.6', out: bundle });
+    const manifest = exportBundle(plan, { trtVersion: '8.6', out: bundle });
     results = join(bundle, 'results');
     mkdirSync(results, { recursive: true });
     manifest.stages.forEach((s, i) => {
