@@ -20,7 +20,7 @@ export interface RunOnceOptions {
   engineOptions?: EngineOptions;
   /** Feeds by input name, as tensors or .npy files; inputs not given get seeded random data. @default {} (all random) */
   inputs?: Readonly<Record<string, Tensor | string>>;
-  /** Write each output as `<out>/<output>.npy` (names made file-safe and distinct), as one set; never over a file read. */
+  /** Write each output as `<out>/<output>.npy` (names made file-safe and distinct), as one set; never over a file read. @default none: outputs are only returned */
   out?: string;
   /** Sizes of symbolic input dims for random data. @default {} (unlisted symbolic dims are 1) */
   dims?: Readonly<Record<string, number>>;
