@@ -90,7 +90,7 @@ async function withIo(name: string, m: Model): Promise<Model> {
   let after = readsImage ? encodeInput(m, 'image', 'rgba-uint32', norm) : m;
   after = compactOutputs(after, forms);
   const t0 = performance.now();
-  const check = await verifyFrameIo(m, after, { ...(readsImage ? { input: { name: 'image', encoding: 'rgba-uint32' as const, norm } } : {}), outputs: forms }, cpuOpener, { samples: 1 });
+  const check = await verifyFrameIo(m, after, cpuOpener, { ...(readsImage ? { input: { name: 'image', encoding: 'rgba-uint32' as const, norm } } : {}), outputs: forms, samples: 1 });
   console.log(`  +io ${name}: ${check.outputs.map((o) => `${o.name} ${o.form} ${o.form === 'argmax' ? `${o.mismatches} ids differ` : `max |diff| ${o.maxAbsDiff.toPrecision(2)} of ${o.maxAbsRef.toPrecision(3)}`}`).join(', ')} → ${check.ok ? 'ok' : 'FAILED'} (onnxruntime cpu, 1 random input, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   if (!check.ok) throw new Error(`+io check failed for ${name}`);
   return after;

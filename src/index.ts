@@ -235,7 +235,7 @@ export { exportBundle } from './plan/export/bundle.js';
 export type { BundleFile, BundleManifest, ExportOptions } from './plan/export/bundle.js';
 export { TRT_EXPORT_VERSIONS } from './plan/export/trtexec-flags.js';
 export type { TrtExportVersion } from './plan/export/trtexec-flags.js';
-export { importResults, refitFromResults } from './plan/import/import-results.js';
+export { importResults, refitFromResults, writeImportResults } from './plan/import/import-results.js';
 export type { ImportResult, MeasuredRun, RefitOptions, StageResult } from './plan/import/import-results.js';
 export type { LayerProfile, TimingStats } from './plan/import/trtexec-log.js';
 export type { FitResult } from './plan/cost/fit.js';

@@ -186,7 +186,18 @@ const FP16_TOLERANCE = 2 ** -11;
  * rounding, argmax ids equal to the argmax of the reference scores wherever the top two scores differ by
  * more than the float tolerance.
  */
-export async function verifyFrameIo(before: Model, after: Model, io: { input?: { name: string; encoding: Exclude<InputEncoding, 'float'>; norm: PixelNormalization }; outputs?: Readonly<Record<string, OutputForm>> }, opener: SessionOpener, options: { samples?: number; seed?: number } = {}): Promise<FrameIoCheck> {
+export interface FrameIoCheckOptions {
+  /** The input encodeInput gave its pixel encoding. */
+  input?: { name: string; encoding: Exclude<InputEncoding, 'float'>; norm: PixelNormalization };
+  /** The outputs compactOutputs changed, with their form. */
+  outputs?: Readonly<Record<string, OutputForm>>;
+  /** Fresh random inputs. @default 2 */
+  samples?: number;
+  /** @default 6271 */
+  seed?: number;
+}
+
+export async function verifyFrameIo(before: Model, after: Model, opener: SessionOpener, options: FrameIoCheckOptions = {}): Promise<FrameIoCheck> {
   const samples = options.samples ?? 2;
   const seed = options.seed ?? 6271;
   const results = new Map<string, { name: string; form: OutputForm; maxAbsDiff: number; maxAbsRef: number; mismatches: number; ok: boolean }>();
@@ -196,21 +207,21 @@ export async function verifyFrameIo(before: Model, after: Model, io: { input?: {
     for (let s = 0; s < samples; s++) {
       const feedsBefore = randomFeeds(before, seed + s);
       const feedsAfter: Record<string, Tensor> = { ...feedsBefore };
-      if (io.input !== undefined) {
-        const t = after.graph.tensorType(io.input.name)!;
+      if (options.input !== undefined) {
+        const t = after.graph.tensorType(options.input.name)!;
         const dims = t.shape as number[];
         const rng = createRng(seed * 31 + s);
         const count = dims.reduce((x, y) => x * y, 1);
-        const pixels = io.input.encoding === 'rgba-uint32'
+        const pixels = options.input.encoding === 'rgba-uint32'
           ? new Tensor('uint32', dims, Uint32Array.from({ length: count }, () => rng.int(0, 2 ** 32)))
           : new Tensor('uint8', dims, Uint8Array.from({ length: count }, () => rng.int(0, 256)));
-        feedsAfter[io.input.name] = pixels;
-        feedsBefore[io.input.name] = normalizePixels(pixels, io.input.encoding, before.graph.tensorType(io.input.name)!.shape as number[], io.input.norm);
+        feedsAfter[options.input.name] = pixels;
+        feedsBefore[options.input.name] = normalizePixels(pixels, options.input.encoding, before.graph.tensorType(options.input.name)!.shape as number[], options.input.norm);
       }
       const ref = await a.run(feedsBefore, { outputs: before.graph.outputs });
       const got = await b.run(feedsAfter, { outputs: after.graph.outputs });
       for (const name of before.graph.outputs) {
-        const form = io.outputs?.[name] ?? 'float';
+        const form = options.outputs?.[name] ?? 'float';
         const r = results.get(name) ?? { name, form, maxAbsDiff: 0, maxAbsRef: 0, mismatches: 0, ok: true };
         results.set(name, r);
         const x = tensorValues(ref[name]!);

@@ -108,8 +108,8 @@ const EXHAUSTIVE_LIMIT = 200_000;
  * frame is smallest; among equals, the smallest sum over all stages (the sequential latency). `pins`
  * fix stages; every stage needs at least one timed engine.
  */
-export function chooseHostAssignment(stages: readonly string[], timings: readonly StageTiming[], pins: Readonly<Record<string, HostEngine>> = {}): HostAssignment {
-  return rankHostAssignments(stages, timings, pins, 1)[0]!;
+export function chooseHostAssignment(stages: readonly string[], timings: readonly StageTiming[], options: { pins?: Readonly<Record<string, HostEngine>> } = {}): HostAssignment {
+  return rankHostAssignments(stages, timings, { ...options, limit: 1 })[0]!;
 }
 
 /**
@@ -118,7 +118,9 @@ export function chooseHostAssignment(stages: readonly string[], timings: readonl
  * not among them already (an all-webgpu chain hands tensors over on the GPU, which the per-stage times,
  * taken with host inputs and outputs, do not see).
  */
-export function rankHostAssignments(stages: readonly string[], timings: readonly StageTiming[], pins: Readonly<Record<string, HostEngine>> = {}, limit = 3): HostAssignment[] {
+export function rankHostAssignments(stages: readonly string[], timings: readonly StageTiming[], choice: { pins?: Readonly<Record<string, HostEngine>>; limit?: number } = {}): HostAssignment[] {
+  const pins = choice.pins ?? {};
+  const limit = choice.limit ?? 3;
   const options = stages.map((s) => {
     const mine = timings.filter((t) => t.stage === s && (pins[s] === undefined || t.engine === pins[s]));
     if (mine.length === 0) throw new TandemError('ENGINE_UNAVAILABLE', `stage ${quote(s)} has no timing on ${pins[s] ?? 'any engine'}; no engine that can run it was available`);

@@ -206,7 +206,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
         notes.push(`${c.engine} could not run stage ${quote(c.stage)}: ${e.message.split('\n')[0]}`);
       }
     }
-    const ranked = rankHostAssignments(order.map((s) => s.name), timings, pins as Record<string, HostEngine>, options.candidates ?? 3);
+    const ranked = rankHostAssignments(order.map((s) => s.name), timings, { pins: pins as Record<string, HostEngine>, limit: options.candidates ?? 3 });
     if (engines.measure !== undefined && ranked.length > 1) {
       selection = await measureCandidates(ranked, doc, modelFor, gpuPrecision, engines.measure, options.onProgress);
     } else {
@@ -394,7 +394,7 @@ async function rewriteFrameIo(doc: SplitDocument, order: readonly { name: string
     if (Object.keys(mine).length > 0) after = compactOutputs(after, mine);
     if (options.verify !== false) {
       options.onProgress?.({ kind: 'verify' });
-      const check = await verifyFrameIo(before, after, { ...(readsInput ? { input: input! } : {}), outputs: mine }, options.opener);
+      const check = await verifyFrameIo(before, after, options.opener, { ...(readsInput ? { input: input! } : {}), outputs: mine });
       if (!check.ok) {
         const bad = check.outputs.filter((o) => !o.ok).map((o) => `${o.name} (${o.form}: ${o.form === 'argmax' ? `${o.mismatches} ids differ` : `max |difference| ${o.maxAbsDiff} against values up to ${o.maxAbsRef}`})`);
         throw new TandemError('VERIFY_FAILED', `stage ${quote(s.name)} with pixel input / compact outputs differs from its float form: ${bad.join(', ')} (onnxruntime, ${check.samples} fresh random inputs); report this with the model, or plan without --input/--outputs`);

@@ -108,8 +108,3 @@ export type ProgressKind = ProgressEvent['kind'];
 
 /** The type of every `onProgress` option. */
 export type ProgressCallback = (event: ProgressEvent) => void;
-
-/** `{ onProgress }` when a callback is given, `{}` otherwise (for options under `exactOptionalPropertyTypes`). */
-export function withProgress(onProgress: ProgressCallback | undefined): { onProgress?: ProgressCallback } {
-  return onProgress ? { onProgress } : {};
-}

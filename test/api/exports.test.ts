@@ -35,7 +35,7 @@ const RUNTIME_EXPORTS = [
   // plan/
   'COST_BASIS', 'ORIN_PARAMS', 'PIPELINE_ENGINES', 'POWER_MODES', 'TRT_EXPORT_VERSIONS', 'costModel', 'costStageFile',
   'exportBundle', 'importResults', 'pipelineCost', 'planDeployment', 'readLatencyParams', 'refitFromResults', 'searchPlacement',
-  'searchStagePins',
+  'searchStagePins', 'writeImportResults',
   // runtime/
   'ENGINE_NAMES', 'benchPipeline', 'buildTrace', 'checkEquivalent', 'convertToFloat16Checked', 'createFunctionPipeline',
   'detectHostEngines', 'getEngine', 'modelPlan', 'openFrameSource', 'openPipeline', 'prepareAndVerify', 'probeEngine',

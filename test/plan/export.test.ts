@@ -27,7 +27,7 @@ describe('tandem export (bundle)', () => {
   for (const trt of ['8.6', '10.x', '11.4'] as const) {
     it(`TensorRT ${trt}: the flags that version accepts, hashes that match, scripts that pass bash -n and shellcheck`, (t) => {
       const out = join(dir, `bundle-${trt}`);
-      const manifest = exportBundle(readPlan(planPath), { trt, out });
+      const manifest = exportBundle(readPlan(planPath), { trtVersion: trt, out });
       for (const f of manifest.files) assert.equal(createHash('sha256').update(readFileSync(join(out, f.path))).digest('hex'), f.sha256, f.path);
       for (const name of ['build.sh', 'bench.sh', 'README.md', 'manifest.json']) assert.ok(existsSync(join(out, name)), name);
       const build = readFileSync(join(out, 'build.sh'), 'utf8');
@@ -83,7 +83,7 @@ describe('tandem export (bundle)', () => {
     const saved = readFileSync(cache);
     rmSync(cache);
     try {
-      assert.throws(() => exportBundle(plan, { trt: '8.6', out }), (e) => isTandemError(e, 'FILE_NOT_FOUND') && /run tandem quantize/.test(e.message));
+      assert.throws(() => exportBundle(plan, { trtVersion: '8.6', out }), (e) => isTandemError(e, 'FILE_NOT_FOUND') && /run tandem quantize/.test(e.message));
     } finally {
       require_(saved.toString('utf8'), cache);
     }
@@ -111,14 +111,14 @@ describe('tandem export of a plan written by tandem plan --target orin (Q/DQ sta
     const p = await cli('plan', model, '--target', 'orin', '--samples', '1', '--no-verify', '-o', join(dir, 'plan'));
     assert.equal(p.code, 0, p.stderr);
     const plan = readPlan(join(dir, 'plan', 'plan.json'));
-    const m86 = exportBundle(plan, { trt: '8.6', out: join(dir, 'b86') });
+    const m86 = exportBundle(plan, { trtVersion: '8.6', out: join(dir, 'b86') });
     const trunk = m86.stages.find((s) => s.engine === 'gpu')!;
     assert.ok(trunk.outputFormats.every((f) => f === 'int8:chw32'), trunk.outputFormats.join(','));
     for (const s of m86.stages.filter((x) => x.dlaCore !== null)) {
       assert.ok(s.calib !== null && s.inputFormats.every((f) => f === 'int8:chw32'));
       assert.ok(!loadModel(join(dir, 'b86', s.onnx)).graph.nodes.some((n) => n.op === 'QuantizeLinear'), 'implicit INT8: no Q/DQ left');
     }
-    const m11 = exportBundle(plan, { trt: '11.4', out: join(dir, 'b11') });
+    const m11 = exportBundle(plan, { trtVersion: '11.4', out: join(dir, 'b11') });
     for (const s of m11.stages.filter((x) => x.dlaCore !== null)) {
       assert.equal(s.calib, null);
       assert.ok(loadModel(join(dir, 'b11', s.onnx)).graph.nodes.some((n) => n.op === 'DequantizeLinear'), 'typed Q/DQ kept');

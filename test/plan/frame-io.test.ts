@@ -21,7 +21,7 @@ describe('frame I/O: pixels in, compact outputs (checked against the float stage
       const t = after.graph.tensorType('image')!;
       assert.equal(t.dtype, encoding === 'rgba-uint32' ? 'uint32' : 'uint8');
       assert.deepEqual(t.shape, encoding === 'uint8-hwc' ? [1, 32, 64, 3] : encoding === 'uint8-chw' ? [1, 3, 32, 64] : [1, 32, 64]);
-      const check = await verifyFrameIo(backbone, after, { input: { name: 'image', encoding, norm } }, cpu);
+      const check = await verifyFrameIo(backbone, after, cpu, { input: { name: 'image', encoding, norm } });
       assert.ok(check.ok, JSON.stringify(check.outputs));
       assert.equal(check.outputs.length, 4);
     });
@@ -38,9 +38,9 @@ describe('frame I/O: pixels in, compact outputs (checked against the float stage
       assert.equal(depthAfter.graph.tensorType('depth')!.dtype, 'float16');
       // the FP16 model's own value is the output: its Cast back to float32 is gone, none added
       if (fp16) assert.equal(depthAfter.graph.nodes.filter((n) => n.op === 'Cast').length, depth.graph.nodes.filter((n) => n.op === 'Cast').length - 1);
-      const a = await verifyFrameIo(seg, segAfter, { outputs: { segmentation: 'argmax' } }, cpu);
+      const a = await verifyFrameIo(seg, segAfter, cpu, { outputs: { segmentation: 'argmax' } });
       assert.ok(a.ok, JSON.stringify(a.outputs));
-      const d = await verifyFrameIo(depth, depthAfter, { outputs: { depth: 'fp16' } }, cpu);
+      const d = await verifyFrameIo(depth, depthAfter, cpu, { outputs: { depth: 'fp16' } });
       assert.ok(d.ok, JSON.stringify(d.outputs));
       assert.ok(d.outputs[0]!.maxAbsDiff > 0 || fp16, 'float16 rounding shows on the FP32 head');
     }
@@ -50,7 +50,7 @@ describe('frame I/O: pixels in, compact outputs (checked against the float stage
     const backbone = stages.get('backbone')!;
     const norm = pixelNormalization(backbone, 'image');
     const wrong = encodeInput(backbone, 'image', 'uint8-chw', { ...norm, mean: [0.5, 0.5, 0.5] });
-    const check = await verifyFrameIo(backbone, wrong, { input: { name: 'image', encoding: 'uint8-chw', norm } }, cpu);
+    const check = await verifyFrameIo(backbone, wrong, cpu, { input: { name: 'image', encoding: 'uint8-chw', norm } });
     assert.equal(check.ok, false);
   });
 
@@ -64,7 +64,7 @@ describe('frame I/O on FP16 stages', () => {
   it('gives the FP16 backbone exactly the float path\'s values (the reference normalises in the graph\'s float32 arithmetic)', async () => {
     const backbone = convertToFloat16(stages.get('backbone')!).model;
     const norm = pixelNormalization(backbone, 'image');
-    const check = await verifyFrameIo(backbone, encodeInput(backbone, 'image', 'rgba-uint32', norm), { input: { name: 'image', encoding: 'rgba-uint32', norm } }, cpu);
+    const check = await verifyFrameIo(backbone, encodeInput(backbone, 'image', 'rgba-uint32', norm), cpu, { input: { name: 'image', encoding: 'rgba-uint32', norm } });
     assert.ok(check.ok);
     assert.deepEqual(check.outputs.map((o) => o.maxAbsDiff), [0, 0, 0, 0]);
   });

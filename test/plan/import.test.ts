@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readPlan } from '../../src/io/stage-file/index.js';
-import { exportBundle, importResults, ORIN_PARAMS, parseExportProfile, parseExportTimes, parseTrtexecLog, readLatencyParams, refitFromResults } from '../../src/plan/index.js';
+import { exportBundle, importResults, ORIN_PARAMS, parseExportProfile, parseExportTimes, parseTrtexecLog, readLatencyParams, refitFromResults, writeImportResults } from '../../src/plan/index.js';
 import { isTandemError } from '../../src/util/errors.js';
 import { cli } from '../helpers/cli.js';
 import { fixture, tempDir } from '../helpers/fixtures.js';
@@ -58,7 +58,7 @@ describe('tandem import (a bundle\'s results/)', () => {
   before(() => {
     const plan = readPlan(fixturePlan(join(dir, 'plan')));
     const bundle = join(dir, 'bundle');
-    const manifest = exportBundle(plan, { trt: '8.6', out: bundle });
+    const manifest = exportBundle(plan, { trtVersion: '8.6', out: bundle });
     results = join(bundle, 'results');
     mkdirSync(results, { recursive: true });
     manifest.stages.forEach((s, i) => {
@@ -86,6 +86,9 @@ describe('tandem import (a bundle\'s results/)', () => {
     assert.ok(r.windowMs! > 0 && r.windowMs! < 6 * 28.3);
     assert.ok(r.pipeline.measuredFps! > 0 && r.pipeline.predictedFps > 0);
     assert.match(r.basis, /measured on the Orin by trtexec/);
+    const written = writeImportResults(r, results);
+    assert.equal(written, join(results, 'tandem-bench.json'));
+    assert.deepEqual(JSON.parse(readFileSync(written, 'utf8')), JSON.parse(JSON.stringify(r)));
   });
 
   it('--refit writes a new parameter file that loads, never the shipped one', async () => {

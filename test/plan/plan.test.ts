@@ -248,7 +248,7 @@ describe('chooseHostAssignment', () => {
   });
   it('ranks the best few by predicted throughput, then adds each all-one-engine assignment not among them', () => {
     const timings = [t('a', 'cpu', 5), t('a', 'webgpu', 6), t('b', 'cpu', 5), t('b', 'webgpu', 3), t('b', 'dla-emulated', 4)];
-    const ranked = rankHostAssignments(['a', 'b'], timings, {}, 2);
+    const ranked = rankHostAssignments(['a', 'b'], timings, { limit: 2 });
     // webgpu + dla-emulated ties webgpu + cpu on the busiest stream (6 ms) and wins on the sum (10 vs 11)
     assert.deepEqual(ranked.map((r) => [r.engines['a'], r.engines['b'], r.predictedFps]), [
       ['cpu', 'webgpu', 1000 / 5],
@@ -256,6 +256,6 @@ describe('chooseHostAssignment', () => {
       ['cpu', 'cpu', 1000 / 10],
       ['webgpu', 'webgpu', 1000 / 9],
     ]);
-    assert.deepEqual(rankHostAssignments(['a', 'b'], timings, { b: 'webgpu' }, 1).map((r) => r.engines), [{ a: 'cpu', b: 'webgpu' }, { a: 'webgpu', b: 'webgpu' }]);
+    assert.deepEqual(rankHostAssignments(['a', 'b'], timings, { pins: { b: 'webgpu' }, limit: 1 }).map((r) => r.engines), [{ a: 'cpu', b: 'webgpu' }, { a: 'webgpu', b: 'webgpu' }]);
   });
 });

@@ -1,7 +1,7 @@
 import { checkOutputDir } from '../../util/fs.js';
 import { Option } from 'commander';
 import { readPlan } from '../../io/stage-file/index.js';
-import { exportBundle, parseTrtVersion, readLatencyParams, type PowerMode } from '../../plan/index.js';
+import { exportBundle, readLatencyParams, type PowerMode } from '../../plan/index.js';
 import { plural } from '../format.js';
 import type { CliCommand } from './types.js';
 
@@ -37,9 +37,8 @@ export const exportCommand: CliCommand = {
       .option('--json', 'print manifest.json')
       .action((planPath: string, flags: ExportFlags) => {
         checkOutputDir(flags.out);
-        const trt = parseTrtVersion(flags.trt);
         const manifest = exportBundle(readPlan(planPath), {
-          trt,
+          trtVersion: flags.trt,
           out: flags.out,
           ...(flags.artifacts ? { artifacts: flags.artifacts } : {}),
           ...(flags.sparsity ? { sparsity: true } : {}),
@@ -50,7 +49,7 @@ export const exportCommand: CliCommand = {
           ctx.printJson(manifest);
           return;
         }
-        ctx.print(`bundle for TensorRT ${trt} (${manifest.target}) in ${flags.out}: ${plural(manifest.files.length, 'file')}, sha256 in manifest.json`);
+        ctx.print(`bundle for TensorRT ${manifest.trt} (${manifest.target}) in ${flags.out}: ${plural(manifest.files.length, 'file')}, sha256 in manifest.json`);
         for (const s of manifest.stages) ctx.print(`  ${s.name.padEnd(14)} ${s.engine.padEnd(5)} ${s.precision.padEnd(5)} ${s.onnx}${s.calib ? ` + ${s.calib}` : ''}${s.loadable ? ' (+ standalone DLA loadable)' : ''}  modelled ${s.predicted.latencyMs.toFixed(2)} ms`);
         ctx.print(`predicted pipeline (modelled): ${manifest.predicted.fps.toFixed(1)} fps, ${manifest.predicted.latencyMs.toFixed(1)} ms`);
         ctx.print(`next: copy ${flags.out} to the Orin, bash build.sh, bash bench.sh, then tandem import ${flags.out}/results`);

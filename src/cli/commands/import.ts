@@ -1,6 +1,5 @@
-import { join } from 'node:path';
-import { importResults, readLatencyParams, refitFromResults, type ImportResult } from '../../plan/index.js';
-import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
+import { importResults, readLatencyParams, refitFromResults, writeImportResults, type ImportResult } from '../../plan/index.js';
+import { checkOutputFile } from '../../util/fs.js';
 import type { CliCommand } from './types.js';
 
 interface ImportFlags {
@@ -31,8 +30,7 @@ export const importCommand: CliCommand = {
         if (typeof flags.refit === 'string') checkOutputFile(flags.refit, '--refit');
         if (flags.out !== undefined) checkOutputFile(flags.out, '--out');
         const r = importResults(results);
-        const out = flags.out ?? join(results, 'tandem-bench.json');
-        writeFileAtomic(out, `${JSON.stringify(r, null, 2)}\n`);
+        const out = writeImportResults(r, results, flags.out !== undefined ? { out: flags.out } : {});
         if (flags.json) ctx.printJson(r);
         else {
           for (const line of formatImport(r)) ctx.print(line);

@@ -1,13 +1,9 @@
-import { join } from 'node:path';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { assertOutputsFree, checkOutputDir, writeFileAtomic, writeFolder } from '../../util/fs.js';
+import { checkOutputDir } from '../../util/fs.js';
 import { quote } from '../../util/text.js';
 import { formatShape } from '../../ir/types.js';
-import type { Tensor } from '../../ir/tensor.js';
-import { loadModel, modelFiles } from '../../onnx/load-save.js';
-import { encodeNpy, readNpy } from '../../io/npy.js';
-import { safeFileName } from '../../io/frame-outputs.js';
+import { loadModel } from '../../onnx/load-save.js';
 import { ENGINE_NAMES } from '../../runtime/engines/types.js';
 import { runOnce } from '../../runtime/run-once.js';
 import { collect, dimSizes, positiveInt } from '../parse.js';
@@ -63,38 +59,21 @@ export const runCommand: CliCommand = {
         }
         const model = loadModel(modelPath, { weights: 'lazy' });
         if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
-        const read = modelFiles(model, modelPath);
-        const inputs: Record<string, Tensor> = {};
+        const inputs: Record<string, string> = {};
         for (const spec of flags.input) {
           const eq = spec.indexOf('=');
           if (eq <= 0) throw new TandemError('USAGE', `--input expects name=file.npy, got ${quote(spec)}`);
-          inputs[spec.slice(0, eq)] = readNpy(spec.slice(eq + 1));
-          read.push(spec.slice(eq + 1));
+          inputs[spec.slice(0, eq)] = spec.slice(eq + 1);
         }
-        // Output file names are known from the graph: checked against every file read before the run.
-        const names = outputFileNames(model.graph.outputs);
-        if (flags.out !== undefined) assertOutputsFree([...names.values()].map((f) => join(flags.out!, f)), read);
         const result = await runOnce(modelPath, {
           engine: flags.engine,
           inputs,
           seed: flags.seed,
+          ...(flags.out !== undefined ? { out: flags.out } : {}),
           ...(flags.dims ? { dims: flags.dims } : {}),
           ...(flags.threads ? { engineOptions: { threads: flags.threads } } : {}),
         });
-        const files: Record<string, string> = {};
-        if (flags.out !== undefined) {
-          writeFolder(
-            flags.out,
-            (out) => {
-              for (const [name, t] of Object.entries(result.outputs)) {
-                const file = names.get(name) ?? `${safeFileName(name)}.npy`;
-                writeFileAtomic(out.at(file), encodeNpy(t));
-                files[name] = out.final(file);
-              }
-            },
-            '--out',
-          );
-        }
+        const files = result.files ?? {};
         if (flags.json) {
           ctx.printJson({
             engine: result.engine,
@@ -113,17 +92,3 @@ export const runCommand: CliCommand = {
       });
   },
 };
-
-/** A distinct .npy file name per output (two names that sanitise alike get a numeric suffix). */
-function outputFileNames(outputs: readonly string[]): Map<string, string> {
-  const used = new Set<string>();
-  const out = new Map<string, string>();
-  for (const name of outputs) {
-    const base = safeFileName(name);
-    let file = `${base}.npy`;
-    for (let i = 2; used.has(file.toLowerCase()); i++) file = `${base}-${i}.npy`;
-    used.add(file.toLowerCase());
-    out.set(name, file);
-  }
-  return out;
-}

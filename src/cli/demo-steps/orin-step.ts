@@ -21,7 +21,7 @@ export function orinStep(prepared: Model, orin: Deployment, ctx: CliContext, opt
   const bundles: string[] = [];
   for (const trt of ['8.6', '11.4'] as const) {
     const out = join(options.workDir, `bundle-trt${trt}`);
-    const m = exportBundle(orin.plan, { trt, out });
+    const m = exportBundle(orin.plan, { trtVersion: trt, out });
     bundles.push(out);
     ctx.print(`  bundle for TensorRT ${trt}: ${out} (${m.files.length} files; build.sh, bench.sh, README.md; predicted ${m.predicted.fps.toFixed(1)} fps modelled on AGX Orin MAXN)`);
   }

@@ -13,7 +13,7 @@ import { openRegularFile, readExactly, readTextFile, writeFileAtomic } from '../
 import { costStageFile, type CostReport } from '../cost-report.js';
 import type { LatencyParams, PowerMode } from '../cost/params.js';
 import { benchScript, buildScript, bundleReadme, type StageBuild } from './scripts.js';
-import { TRTEXEC_FLAGS, type TrtExportVersion } from './trtexec-flags.js';
+import { TRTEXEC_FLAGS, parseTrtVersion, type TrtExportVersion } from './trtexec-flags.js';
 
 /**
  * `tandem export`: the files to build and measure a plan on an Orin with trtexec — per-stage ONNX,
@@ -23,8 +23,11 @@ import { TRTEXEC_FLAGS, type TrtExportVersion } from './trtexec-flags.js';
 
 /** Options of `exportBundle`. */
 export interface ExportOptions {
-  /** TensorRT version the bundle is for (flags and cache headers differ). */
-  trt: TrtExportVersion;
+  /**
+   * TensorRT version the bundle is for, as elsewhere in tandem ("8.6.1", "10.3.0", "11.4.1"; also "8.6",
+   * "10.x", "11.4"): trtexec flags and cache headers differ between 8.6, 10.x and 11.4+.
+   */
+  trtVersion: string;
   /** Output folder (created; must not be the plan's folder). */
   out: string;
   /** Where tandem quantize wrote `<stage>.cache` / `<stage>.qdq.onnx`. @default the plan's folder */
@@ -118,7 +121,8 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
   if (plan.target !== 'orin') {
     throw new TandemError('PLAN_TARGET', `plan in ${plan.dir} is a ${plan.target} plan; export builds for the Orin: make one with tandem plan <model> --target orin`);
   }
-  const flags = TRTEXEC_FLAGS[options.trt];
+  const trt = parseTrtVersion(options.trtVersion);
+  const flags = TRTEXEC_FLAGS[trt];
   const out = resolve(options.out);
   if (out === resolve(plan.dir)) throw new TandemError('FILE_EXISTS', `output folder ${options.out} is the plan's folder; tandem never writes over its input — choose another folder`);
   const artifacts = options.artifacts ?? plan.dir;
@@ -156,7 +160,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
       // strongly typed: the model carries its precisions (tandem plan writes Q/DQ INT8 stages and FP16 stages)
       if (int8 && !hasQdq) {
         const qdq = artifactPaths(artifacts, stage.name).qdq;
-        if (!existsSync(qdq)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} builds it from a typed Q/DQ model, but it has no Q/DQ and ${qdq} does not exist; plan it with tandem plan --target orin, or run tandem quantize (or give --artifacts <folder>)`);
+        if (!existsSync(qdq)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${trt} builds it from a typed Q/DQ model, but it has no Q/DQ and ${qdq} does not exist; plan it with tandem plan --target orin, or run tandem quantize (or give --artifacts <folder>)`);
         written = loadModel(qdq);
       } else if (stage.precision === 'fp16' && !model.graph.nodes.some((n) => n.op === 'Cast')) {
         written = convertToFloat16(model).model;
@@ -170,7 +174,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
       else boundaryOnly = scales.size > 0;
     } else if (int8) {
       const cachePath = artifactPaths(artifacts, stage.name).cache;
-      if (!existsSync(cachePath)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${options.trt} reads its scales from a calibration cache, but it has no Q/DQ and ${cachePath} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
+      if (!existsSync(cachePath)) throw new TandemError('FILE_NOT_FOUND', `stage ${quote(stage.name)} is INT8 and TensorRT ${trt} reads its scales from a calibration cache, but it has no Q/DQ and ${cachePath} does not exist; run tandem quantize on the plan's split first (or give --artifacts <folder>)`);
       scales = readCalibrationCache(readTextFile(cachePath, { maxBytes: MAX_CACHE_BYTES, what: 'calibration cache' }), cachePath).scales;
       const covered = new Set(scales.keys());
       fp16Layers = model.graph.nodes
@@ -244,7 +248,7 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
   const manifest: BundleManifest = {
     tandem: 'bundle',
     version: 1,
-    trt: options.trt,
+    trt,
     target: flags.target,
     quantization: flags.quantization,
     ...(plan.source === undefined ? {} : { source: plan.source }),

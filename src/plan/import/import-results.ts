@@ -81,6 +81,16 @@ export function readBundleManifest(resultsDir: string): { manifest: BundleManife
   return { manifest: m as BundleManifest, bundleDir };
 }
 
+/**
+ * Writes an import as JSON (what the report reads as the bench of the target) at `out`, by default
+ * `<resultsDir>/tandem-bench.json`; returns the path.
+ */
+export function writeImportResults(result: ImportResult, resultsDir: string, options: { out?: string } = {}): string {
+  const out = options.out ?? join(resultsDir, 'tandem-bench.json');
+  writeFileAtomic(out, `${JSON.stringify(result, null, 2)}\n`);
+  return out;
+}
+
 /** Reads results/ of a bundle: each stage alone and all at once, measured vs predicted. */
 export function importResults(resultsDir: string): ImportResult {
   const { manifest } = readBundleManifest(resultsDir);
