@@ -17,6 +17,8 @@ function countOf(e: ProgressEvent): { phase: string; done: number; total: number
       return { phase: 'frames', done: e.done, total: e.total, unit: 'frames' };
     case 'open':
       return { phase: 'open sessions', done: e.done, total: e.total, unit: 'sessions' };
+    case 'candidate':
+      return { phase: 'run candidates', done: e.done, total: e.total, unit: 'candidates' };
     case 'pass':
     case 'search':
     case 'verify':

@@ -17,6 +17,7 @@ export type DepthEncoding =
 
 export const DEPTH_ENCODINGS: readonly DepthEncoding[] = ['log-sigmoid', 'inverse-sigmoid', 'metres'];
 
+/** A segmentation output of a model: its name and class count. */
 export interface SegmentationTask {
   readonly output: string;
   readonly classes: number;
@@ -24,6 +25,7 @@ export interface SegmentationTask {
   readonly ignoreIndex: number;
 }
 
+/** A depth output of a model: its name and how its values encode metres. */
 export interface DepthTask {
   readonly output: string;
   readonly encoding: DepthEncoding;

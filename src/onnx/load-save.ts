@@ -11,6 +11,7 @@ import { checkExternalLocation, ExternalDataSource, FileRegionSource } from './e
 import { FileSource } from './file-source.js';
 import { F } from './schema.js';
 
+/** Options of `loadModel`. */
 export interface LoadOptions {
   /** 'eager' reads every weight; 'lazy' reads a weight when its `data` is first used. @default 'eager' */
   weights?: 'eager' | 'lazy';
@@ -22,6 +23,12 @@ export interface LoadOptions {
  * Reads an ONNX model file. Only the structure is parsed from the model file's bytes; weights are
  * read straight into their own aligned buffers (eager) or left in the file until used (lazy).
  * External data resolves inside the model's folder only.
+ *
+ * @example
+ * ```ts
+ * const model = loadModel('model.onnx', { weights: 'lazy' });   // external data resolves next to it
+ * console.log(model.graph.inputs, model.opset());
+ * ```
  */
 export function loadModel(path: string, options: LoadOptions = {}): Model {
   const source = new FileSource(path);
@@ -63,6 +70,7 @@ export function savedModelFiles(path: string): string[] {
   return [path, join(dirname(path), `${basename(path)}.data`)];
 }
 
+/** Options of `saveModel`. */
 export interface SaveOptions {
   /**
    * Where tensor data goes: `false` inline; `true` tensors of `externalThreshold` bytes or more into one
@@ -80,6 +88,7 @@ export interface SaveOptions {
   durable?: boolean;
 }
 
+/** What `saveModel` wrote: the model file and any external data files. */
 export interface SaveResult {
   path: string;
   bytes: number;
@@ -97,6 +106,12 @@ const LARGE = 1 << 20;
  * Writes a model (and its external data) to temporary files and renames them into place, so a failed
  * write never leaves a half-written model. Lazily loaded weights that live in the files being replaced
  * are read first.
+ *
+ * @example
+ * ```ts
+ * const { model: prepared } = prepareModel(loadModel('model.onnx'));
+ * saveModel(prepared, 'model.prepared.onnx');   // refuses to overwrite an input; written through a temporary name
+ * ```
  */
 export function saveModel(model: Model, path: string, options: SaveOptions = {}): SaveResult {
   const target = resolve(path);

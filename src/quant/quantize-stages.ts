@@ -19,6 +19,7 @@ export interface QuantizeFileStage extends QuantizeStage {
   readonly quantize: boolean;
 }
 
+/** Options of `quantizeStages`: the `quantize` options plus the files to read and where to write. */
 export interface QuantizeStagesOptions extends QuantizeOptions {
   /** Calibration data: a folder of images, of .npz files keyed by input name, or of .npy files (one input). */
   calib: string;
@@ -39,6 +40,9 @@ export interface QuantizeStagesOptions extends QuantizeOptions {
   dims?: Readonly<Record<string, number>>;
 }
 
+/**
+ * What `quantizeStages` calibrated: the artifacts, the stages, the calibration and held-out samples, notes.
+ */
 export interface QuantizeStagesResult extends QuantizeResult {
   /** The model file or split.json quantized. */
   readonly input: string;

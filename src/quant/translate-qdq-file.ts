@@ -7,6 +7,7 @@ import { loadModel, modelFiles, saveModel, savedModelFiles } from '../onnx/load-
 import { trtVersionNumber, writeCalibrationCache } from './calibration-cache.js';
 import { layerPrecisionsArg, precisionConfig, translateQdq, translationPaths, type TranslateQdqOptions, type TranslateQdqResult } from './translate-qdq.js';
 
+/** Options of `translateQdqFile`: the translation options plus where to write and for which TensorRT. */
 export interface TranslateQdqFileOptions extends TranslateQdqOptions {
   /** Output folder: `<name>_noqdq.onnx`, `<name>_precision_config.json`, `…_calib.cache`, `…_layer_arg.txt`. */
   out: string;

@@ -13,6 +13,7 @@ import { checkEquivalent, randomInputs, type EquivalenceReport, type OutputCompa
 
 // Graph rewrites checked numerically on onnxruntime (cpu), as DESIGN's contract asks of every rewrite.
 
+/** How a rewritten model is checked against the input on onnxruntime cpu. */
 export interface VerifyOptions {
   /** Relative L2 error allowed for float outputs (others: exact). @default 1e-5 */
   tolerance?: number;
@@ -20,11 +21,13 @@ export interface VerifyOptions {
   trials?: number;
 }
 
+/** Options of `prepareAndVerify`: the `prepareModel` options plus the check. */
 export interface PrepareAndVerifyOptions extends PrepareOptions {
   /** Check that the outputs are unchanged on onnxruntime cpu; `false` skips the check. @default { tolerance: 1e-5, trials: 2 } */
   verify?: boolean | VerifyOptions;
 }
 
+/** The `prepareModel` result with the numerical check of the rewritten model. */
 export interface VerifiedPrepareResult extends PrepareResult {
   /** The check of the model before against after; absent when `verify` is false. */
   readonly verification?: EquivalenceReport;
@@ -56,6 +59,7 @@ export async function prepareAndVerify(model: Model, options: PrepareAndVerifyOp
   return { ...result, verification };
 }
 
+/** The 2:4-pruned copy, what happened to each Conv, and how far the outputs moved. */
 export interface PruneCheckResult {
   readonly model: Model;
   readonly convs: readonly PruneRecord[];
@@ -77,6 +81,7 @@ export async function pruneTwoFourChecked(model: Model): Promise<PruneCheckResul
   return { model: pruned, convs, outputChange: v.outputs };
 }
 
+/** Options of `convertToFloat16Checked`: the `convertToFloat16` options plus the check. */
 export interface Float16CheckOptions extends Fp16Options {
   /** Compare the FP16 model with the input on onnxruntime cpu; `false` skips it. @default { tolerance: 1e-2, trials: 2, seed: 1 } */
   check?: boolean | { tolerance?: number; trials?: number; seed?: number };
@@ -86,6 +91,7 @@ export interface Float16CheckOptions extends Fp16Options {
   onProgress?: (event: ProgressEvent) => void;
 }
 
+/** How close the FP16 model stays to the input on random inputs (measured on onnxruntime cpu). */
 export interface Float16Check {
   readonly tolerance: number;
   readonly trials: number;

@@ -10,6 +10,7 @@ import type { Confidence, OpSupport, RecipeId, TargetProfile } from './types.js'
  * recipes), for `tandem targets`, the README and the report. Returns data and text; never prints.
  */
 
+/** One rule of a target's rule table (`ruleTable`): its id, the reference section, its confidence, what it checks. */
 export interface RuleRow {
   readonly id: string;
   readonly ref: string;
@@ -18,6 +19,7 @@ export interface RuleRow {
   readonly description: string;
 }
 
+/** One op of a target's support table (`opSupportTable`): where it goes and under which rule. */
 export interface OpSupportRow {
   readonly op: string;
   /** Where the op goes on this target when its rules hold: `target`, `fallback`, `build`, `removed`. */

@@ -83,6 +83,13 @@ export interface FrameProgress {
   readonly total: number;
 }
 
+/** planDeployment (host, with engines.measure): candidate `done + 1` of `total` is being run as a pipeline. */
+export interface CandidateProgress {
+  readonly kind: 'candidate';
+  readonly done: number;
+  readonly total: number;
+}
+
 /** Everything a tandem verb reports while it works, told apart by `kind`. */
 export type ProgressEvent =
   | PassProgress
@@ -93,8 +100,10 @@ export type ProgressEvent =
   | VerifyProgress
   | BenchProgress
   | OpenProgress
-  | FrameProgress;
+  | FrameProgress
+  | CandidateProgress;
 
+/** The `kind` of a progress event: `'pass'`, `'calibration'`, `'frame'`, ... */
 export type ProgressKind = ProgressEvent['kind'];
 
 /** The type of every `onProgress` option. */

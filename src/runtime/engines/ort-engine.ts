@@ -53,6 +53,10 @@ export class OrtEngine implements Engine {
       sessionOptions.interOpNumThreads = options.interOpThreads;
       sessionOptions.executionMode = 'parallel';
     }
+    if (options.graphCapture) {
+      if (this.name !== 'webgpu') throw new TandemError('USAGE', `graphCapture is a webgpu option, not available on ${this.name}`);
+      sessionOptions.enableGraphCapture = true;
+    }
     const location = options.outputLocation;
     const anyGpu = location === 'gpu-buffer' || (typeof location === 'object' && Object.values(location).includes('gpu-buffer'));
     if (anyGpu && this.name !== 'webgpu') throw new TandemError('USAGE', `outputLocation 'gpu-buffer' is only available on the webgpu engine, not ${this.name}`);

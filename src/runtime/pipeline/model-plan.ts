@@ -26,7 +26,7 @@ export function modelPlan(modelPath: string, options: { engine?: EngineName; thr
     const t = g.value(name)?.type;
     return t?.kind === 'tensor' ? { dtype: t.dtype ?? null, shape: t.shape ?? null } : { dtype: null, shape: null };
   };
-  if (g.outputs.length === 0) throw new TandemError('USAGE', `${modelPath} has no outputs to run`);
+  if (g.outputs.length === 0) throw new TandemError('MODEL_UNSUITABLE', `${modelPath} has no outputs to run`);
   return {
     version: STAGE_FILE_VERSION,
     kind: 'plan',
