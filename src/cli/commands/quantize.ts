@@ -146,7 +146,7 @@ export const quantizeCommand: CliCommand = {
         let fidelity: FidelityRow[] | undefined;
         if (held !== undefined) {
           const cmp = progressBars(ctx);
-          fidelity = await compareCalibrators(result, engine, { artifacts, onProgress: cmp.onProgress });
+          fidelity = classMapArgmax(await compareCalibrators(result, engine, { artifacts, onProgress: cmp.onProgress }), new Set(result.stages.flatMap((s) => classMapOutputs(s.model))));
           cmp.stop();
         }
         if (flags.json) {
@@ -218,6 +218,11 @@ export function formatQuantizeSummary(result: QuantizeResult, source: string): s
   }
   lines.push(`algorithm: ${result.artifacts[0]?.scales.algorithm ?? ''}`);
   return lines;
+}
+
+/** The rows with argmax agreement kept for class maps only (a feature map's channels are not classes). */
+export function classMapArgmax(rows: readonly FidelityRow[], classMaps: ReadonlySet<string>): FidelityRow[] {
+  return rows.map(({ argmaxAgreement, ...rest }) => (classMaps.has(rest.output) && argmaxAgreement !== undefined ? { ...rest, argmaxAgreement } : rest));
 }
 
 /**
