@@ -108,7 +108,7 @@ export type { CostOptions, CostTotals, ModelCost, NodeCost } from './ops/cost.js
 export { analyze } from './targets/analyze.js';
 export type { AnalyzeOptions } from './targets/analyze.js';
 export { TARGETS, getTarget } from './targets/profiles.js';
-export { opSupportTable, ruleTable } from './targets/support-table.js';
+export { opSupportTable, ruleTable, targetMarkdown } from './targets/support-table.js';
 export type { OpSupportRow, RuleRow } from './targets/support-table.js';
 export type { DlaLimits, Range } from './targets/limits.js';
 export type {
@@ -149,6 +149,7 @@ export type { SplitOptions, SplitPlan, SplitStage, SplitTensor } from './passes/
 export { writeSplit } from './passes/write-split.js';
 export type { WriteSplitOptions, WrittenSplit } from './passes/write-split.js';
 export { extractSubgraph } from './passes/extract-subgraph.js';
+export { fixInputDims } from './passes/fix-input-dims.js';
 export type { ExtractOptions } from './passes/extract-subgraph.js';
 export { pruneTwoFour } from './passes/prune-two-four.js';
 export type { PruneRecord, PruneResult } from './passes/prune-two-four.js';

@@ -15,8 +15,8 @@ export interface CliContext {
    */
   progress(label: string, total: number, options?: ProgressOptions): Progress;
   /**
-   * Work that has no count (a pass, a check): on a terminal nothing; otherwise a line at most every
-   * `everyS` seconds saying what runs now. Call `step` as often as convenient.
+   * Work that has no count (a pass, a check): a line on stderr at most every `everyS` seconds saying what
+   * runs now (terminal or log alike: there is no bar to fill). Call `step` as often as convenient.
    */
   activity(label: string, options?: { everyS?: number }): Activity;
 }
@@ -61,7 +61,6 @@ export function createContext(io: IoStreams = { stdout: process.stdout, stderr: 
       return { update: (done) => bar.update(done), stop: () => bar.stop() };
     },
     activity: (label, options = {}) => {
-      if (io.stderr.isTTY) return { step: () => {}, stop: () => {} };
       const everyMs = (options.everyS ?? PROGRESS_EVERY_S) * 1000;
       const t0 = clock();
       let last = t0;

@@ -8,11 +8,14 @@ import type { Command, Help, Option } from 'commander';
 export const HELP_CONFIG: Partial<Help> = {
   optionDescription(option: Option): string {
     const extra: string[] = [];
-    if (option.mandatory) extra.push('required');
+    // A flag the action checks itself (to say more than commander would) ends its description with "(required)".
+    const checked = option.description.endsWith(' (required)');
+    const description = checked ? option.description.slice(0, -' (required)'.length) : option.description;
+    if (option.mandatory || checked) extra.push('required');
     if (option.argChoices) extra.push(`one of: ${option.argChoices.join(', ')}`);
     const shown = option.defaultValueDescription ?? (option.defaultValue !== undefined && (option.required || option.optional) ? formatDefault(option.defaultValue) : undefined);
     if (shown !== undefined && shown !== '') extra.push(`default: ${shown}`);
-    return extra.length === 0 ? option.description : `${option.description} (${extra.join('; ')})`;
+    return extra.length === 0 ? description : `${description} (${extra.join('; ')})`;
   },
 };
 

@@ -4,6 +4,7 @@ import { progressReporter } from './progress.js';
 
 /** What a counted event is labelled with and counts; undefined for an event without a count. */
 function countOf(e: ProgressEvent): { phase: string; done: number; total: number; unit?: string } | undefined {
+  // Every kind is listed: a kind added to ProgressEvent fails to typecheck here (the default) until mapped.
   switch (e.kind) {
     case 'calibration':
       return { phase: `calibrate${e.stage ? ` ${e.stage}` : ''}: ${e.phase === 'range' ? 'ranges' : 'histograms'}`, done: e.done, total: e.total, unit: 'batches' };
@@ -23,6 +24,10 @@ function countOf(e: ProgressEvent): { phase: string; done: number; total: number
     case 'search':
     case 'verify':
       return undefined;
+    default: {
+      const unmapped: never = e;
+      return unmapped;
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { counted } from '../util/text.js';
 import sharp from 'sharp';
 import { TandemError } from '../util/errors.js';
 import { Tensor } from '../ir/tensor.js';
@@ -6,7 +7,7 @@ import type { LabeledFrame } from './datasets/types.js';
 
 /** A frame's RGB image as the model's input tensor (stretched to the input size where it differs). */
 export async function frameToInput(frame: LabeledFrame, p: ResolvedImagePreprocess): Promise<Tensor<'float32'>> {
-  if (p.channels !== 3) throw new TandemError('MODEL_UNSUITABLE', `eval feeds RGB frames; the model input takes ${p.channels} channel(s)`);
+  if (p.channels !== 3) throw new TandemError('MODEL_UNSUITABLE', `eval feeds RGB frames; the model input takes ${counted(p.channels, 'channel')}`);
   let pixels: Uint8Array = frame.image;
   if (frame.width !== p.width || frame.height !== p.height) {
     if (p.resize !== 'stretch') throw new TandemError('MODEL_UNSUITABLE', `eval resizes frames by stretching only (ground truth must stay aligned); the model asks for "${p.resize}"`);

@@ -1,3 +1,4 @@
+import { counted } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
@@ -23,13 +24,13 @@ export const REMOVE_DEAD_NODES = definePass<DeadCodeRewrite>({
       .filter((n) => n.firstOutput !== undefined)
       .map((n) => ({ nodes: [nodeKey(n)], summary: `${nodeLabel(n)} computes nothing a graph output needs`, initializers: [] }));
     const unnamed = dead.filter((n) => n.firstOutput === undefined).length;
-    if (unnamed > 0) rewrites.push({ nodes: [], summary: `${unnamed} node(s) that name no output (all omitted as "")`, initializers: [], unnamed });
+    if (unnamed > 0) rewrites.push({ nodes: [], summary: `${counted(unnamed, 'node')} that ${unnamed === 1 ? 'names' : 'name'} no output (all omitted as "")`, initializers: [], unnamed });
     const g = facts.graph;
     const unused = [...g.initializers.keys()].filter(
       (name) => !g.isGraphOutput(name) && !g.isGraphInput(name) && g.consumers(name).every((c) => deadSet.has(c)),
     );
     const orphaned = unused.filter((name) => g.consumers(name).length === 0);
-    if (orphaned.length > 0) rewrites.push({ nodes: [], summary: `${orphaned.length} initializer(s) that nothing reads`, initializers: orphaned });
+    if (orphaned.length > 0) rewrites.push({ nodes: [], summary: `${counted(orphaned.length, 'initializer')} that nothing reads`, initializers: orphaned });
     return rewrites;
   },
   rewrite(edit, r) {

@@ -1,5 +1,5 @@
 import { TandemError } from '../util/errors.js';
-import { quote } from '../util/text.js';
+import { counted, quote } from '../util/text.js';
 import type { ProgressEvent } from '../util/progress.js';
 import type { Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
@@ -76,7 +76,7 @@ export async function pruneTwoFourChecked(model: Model): Promise<PruneCheckResul
   const { model: pruned, convs } = pruneTwoFour(model);
   const after = new Map(convSparsity(pruned).map((c) => [c.node, c]));
   const broken = convs.filter((c) => c.pruned && after.get(c.node)?.follows !== true);
-  if (broken.length > 0) throw new TandemError('VERIFY_FAILED', `2:4 pruning left ${broken.length} Conv(s) off the pattern (${broken.slice(0, 3).map((c) => c.node).join(', ')}); nothing written — report this`);
+  if (broken.length > 0) throw new TandemError('VERIFY_FAILED', `2:4 pruning left ${counted(broken.length, 'Conv')} off the pattern (${broken.slice(0, 3).map((c) => c.node).join(', ')}); nothing written — report this`);
   const v = await checkEquivalent(model, pruned, { tolerance: Number.MAX_VALUE, trials: 1 });
   return { model: pruned, convs, outputChange: v.outputs };
 }

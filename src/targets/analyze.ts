@@ -1,4 +1,4 @@
-import { quote } from '../util/text.js';
+import { counted, quote } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import { inferShapes, nodeCost } from '../ops/index.js';
@@ -87,7 +87,7 @@ export function analyze(model: Model, options: AnalyzeOptions = {}): Analysis {
     ...regionDiagnostics(o, regions, totalFlops),
     ...precisionDiagnostics(o, checks),
   ];
-  if (unknownFlops > 0) diagnostics.push({ rule: 'cost.unknown', message: `${unknownFlops} node(s) have no known FLOP count (counted as 0)` });
+  if (unknownFlops > 0) diagnostics.push({ rule: 'cost.unknown', message: `${counted(unknownFlops, 'node')} without a known FLOP count (counted as 0)` });
   const count = (p: NodeCheck['placement']): number => checks.filter((c) => c.placement === p).length;
   let int8 = 0;
   for (const x of crossings) int8 += x.bytes.int8 ?? 0;

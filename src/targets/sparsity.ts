@@ -1,3 +1,4 @@
+import { counted } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import { tensorValues } from '../ir/tensor-values.js';
@@ -57,7 +58,7 @@ export function convSparsity(model: Model): ConvSparsity[] {
     const group = n.attrs.int('group') ?? 1;
     let reason: string | undefined;
     if (!Number.isFinite(channels)) reason = 'weight shape unknown';
-    else if (group !== 1 && channels <= 4) reason = `depthwise / grouped with ${channels} channel(s) per group`;
+    else if (group !== 1 && channels <= 4) reason = `depthwise / grouped with ${counted(channels, 'channel')} per group`;
     else if (channels < SPARSE_MIN_CHANNELS) reason = `C = ${channels}; sparse kernels need C > 64 (G18)`;
     let follows: boolean | undefined;
     let zeroShare: number | undefined;

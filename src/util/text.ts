@@ -56,3 +56,8 @@ export function siCount(n: number, unit: string): string {
   }
   return `${Math.round(n)} ${unit}`;
 }
+
+/** "1 node", "3 nodes": a count with its noun in the right number (irregular plurals given). */
+export function counted(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}

@@ -23,9 +23,9 @@ const RUNTIME_EXPORTS = [
   // inspect/, ops/
   'inferShapes', 'inspectModel', 'modelCost',
   // targets/
-  'TARGETS', 'analyze', 'getTarget', 'opSupportTable', 'ruleTable',
+  'TARGETS', 'analyze', 'getTarget', 'opSupportTable', 'ruleTable', 'targetMarkdown',
   // passes/
-  'PASS_NAMES', 'extractSubgraph', 'prepareModel', 'pruneTwoFour', 'splitModel', 'writeSplit',
+  'PASS_NAMES', 'extractSubgraph', 'fixInputDims', 'prepareModel', 'pruneTwoFour', 'splitModel', 'writeSplit',
   // io/stage-file
   'HOST_ENGINES', 'STAGE_FILE_VERSION', 'TARGET_ENGINES', 'readPlan', 'readSplit', 'readStageFile', 'writePlan',
   // quant/

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { createContext } from '../../src/cli/context.js';
 import { buildProgram } from '../../src/cli/main.js';
+import { cli } from '../helpers/cli.js';
 
 // The CLI's habits (issue 13), checked on every command in COMMANDS: a new command that forgets one fails here.
 /** Model readers without --dims, each with the reason. */
@@ -57,4 +61,30 @@ describe('CLI habits, every command', () => {
       for (const o of command.options.filter((x) => x.mandatory)) assert.match(helper.optionDescription(o), /\brequired\b/, `${o.long} is marked required`);
     });
   }
+});
+
+describe('--json prints one JSON document on stdout', () => {
+  const model = new URL('../fixtures/pytorch/tiny_cnn_legacy.onnx', import.meta.url).pathname;
+  const multihead = new URL('../fixtures/pytorch/multihead_legacy.onnx', import.meta.url).pathname;
+  const tmp = mkdtempSync(join(tmpdir(), 'tandem-habits-'));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+  const runs: [string, string[]][] = [
+    ['inspect', ['inspect', model, '--dims', 'batch=1', '--json']],
+    ['analyze', ['analyze', model, '--dims', 'batch=1', '--json']],
+    ['targets', ['targets', 'orin-dla', '--json']],
+    ['split', ['split', multihead, '--auto', '--dims', 'batch=2', '-o', join(tmp, 'stages'), '--json']],
+    ['scenes', ['scenes', '--count', '1', '--size', '16x32', '-o', join(tmp, 'scenes'), '--json']],
+  ];
+  for (const [name, argv] of runs) {
+    it(name, async () => {
+      const r = await cli(...argv);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotThrow(() => JSON.parse(r.stdout), `stdout of ${argv.join(' ')} is not one JSON document`);
+    });
+  }
+  it('split --dims writes static stage shapes', async () => {
+    const doc = JSON.parse((await cli('split', multihead, '--auto', '--dims', 'batch=2', '-o', join(tmp, 'stages2'), '--json')).stdout) as { tensors: { name: string; shape: unknown[] }[] };
+    for (const t of doc.tensors) assert.ok(t.shape.every((d) => typeof d === 'number'), `${t.name} ${JSON.stringify(t.shape)}`);
+    assert.ok(doc.tensors.some((t) => t.shape[0] === 2));
+  });
 });

@@ -50,6 +50,18 @@ describe('tandem quantize', () => {
     assert.match(r.out, new RegExp(`net\\s+${logits}\\s+entropy\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{5}\\s+\\d+\\.\\d\\d %`));
     assert.match(r.out, new RegExp(`net\\s+${logits}\\s+max\\s`));
   });
+  it('--compare says how many samples calibrate and how many are held out, and warns when the holdout takes most', async () => {
+    // 10 samples, the default --holdout 8: calibration runs on 2.
+    const r = await cli('quantize', modelPath, '--calib', calib, '--trt-version', '10.3.0', '--compare', '-o', join(tmp.dir, 'q-holdout'));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /^warning: the last 8 of 10 samples are held out for the comparison: calibration runs on 2;/m);
+    assert.match(r.err, /^--compare: calibrating on 2 samples, holding out the last 8 for the comparison$/m);
+    assert.match(r.out, /calibrated 2 samples/);
+    assert.match(r.out, /fidelity on 8 held-out samples/);
+    const few = await cli('quantize', modelPath, '--calib', calib, '--trt-version', '10.3.0', '--compare', '--holdout', '10', '-o', join(tmp.dir, 'q-none'));
+    assert.equal(few.code, 2);
+    assert.match(few.err, /holding out the last 10 of 10 samples leaves none to calibrate on.*\[CALIB_DATA\]/);
+  });
   it('asks for the TensorRT version', async () => {
     const a = await cli('quantize', modelPath, '--calib', calib, '-o', join(tmp.dir, 'x'));
     assert.equal(a.code, 2);

@@ -75,7 +75,7 @@ export const quantizeCommand: CliCommand = {
       .argument('<model>', 'ONNX model, or split.json from tandem split (head stages are calibrated on the features their upstream stages produce)')
       .requiredOption('--calib <dir>', 'calibration data: a folder of images, of .npz files keyed by input name, or of .npy files (single-input models)')
       .requiredOption('-o, --out <dir>', 'output folder')
-      .option('--trt-version <x.y.z>', 'TensorRT version that will read the cache, e.g. 8.6.1 (DRIVE OS 6 / JetPack 6.0), 10.3.0 (JetPack 6.1+); a wrong major version makes TensorRT ignore the cache')
+      .option('--trt-version <x.y.z>', 'TensorRT version that will read the cache, e.g. 8.6.1 (DRIVE OS 6 / JetPack 6.0), 10.3.0 (JetPack 6.1+); a wrong major version makes TensorRT ignore the cache (required)')
       .option('--method <list>', `calibration methods, comma-separated (${CALIBRATION_METHODS.join(', ')}); several share one calibration run and get a subfolder each`, list, ['entropy'])
       .addOption(new Option('--entropy-variant <variant>', 'entropy algorithm (trt-gtc: GTC17 EntropyCalibration2)').choices(ENTROPY_VARIANTS).default('trt-gtc'))
       .option('--percentile <p>', 'percentile of |x| for --method percentile (default: 99.99)', finiteNumber)
@@ -146,7 +146,7 @@ export const quantizeCommand: CliCommand = {
         let fidelity: FidelityRow[] | undefined;
         if (held !== undefined) {
           const cmp = progressBars(ctx);
-          fidelity = await compareCalibrators(result, engine, { artifacts, onProgress: cmp.onProgress });
+          fidelity = classMapArgmax(await compareCalibrators(result, engine, { artifacts, onProgress: cmp.onProgress }), new Set(result.stages.flatMap((s) => classMapOutputs(s.model))));
           cmp.stop();
         }
         if (flags.json) {
@@ -218,6 +218,11 @@ export function formatQuantizeSummary(result: QuantizeResult, source: string): s
   }
   lines.push(`algorithm: ${result.artifacts[0]?.scales.algorithm ?? ''}`);
   return lines;
+}
+
+/** The rows with argmax agreement kept for class maps only (a feature map's channels are not classes). */
+export function classMapArgmax(rows: readonly FidelityRow[], classMaps: ReadonlySet<string>): FidelityRow[] {
+  return rows.map(({ argmaxAgreement, ...rest }) => (classMaps.has(rest.output) && argmaxAgreement !== undefined ? { ...rest, argmaxAgreement } : rest));
 }
 
 /**

@@ -7,7 +7,7 @@ import { arraySource, compareFidelity, loadSplitStages, orderStages, quantize, w
 import { writeFileAtomic } from '../../util/fs.js';
 import { classMapOutputs } from '../../eval/index.js';
 import { progressBars } from '../progress-events.js';
-import { formatFidelityTable, formatQuantizeSummary, quantizeJson } from '../commands/quantize.js';
+import { classMapArgmax, formatFidelityTable, formatQuantizeSummary, quantizeJson } from '../commands/quantize.js';
 import type { CliContext } from '../context.js';
 
 export interface QuantizeStepOptions {
@@ -51,7 +51,7 @@ export async function quantizeStep(model: Model, ctx: CliContext, options: Quant
     return files;
   });
   const cmp = progressBars(ctx);
-  const rows = await compareFidelity(stages, result.artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), arraySource(gen(holdout, 9000)), engine, { onProgress: cmp.onProgress });
+  const rows = classMapArgmax(await compareFidelity(stages, result.artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), arraySource(gen(holdout, 9000)), engine, { onProgress: cmp.onProgress }), new Set(stages.flatMap((s) => classMapOutputs(s.model))));
   cmp.stop();
   for (const line of formatFidelityTable(rows, `fidelity on ${holdout} held-out generated inputs: Q/DQ model vs FP32, both on onnxruntime cpu — INT8 emulated, not measured on a DLA`, new Set(stages.flatMap((s) => classMapOutputs(s.model))))) ctx.print(line);
   // The same document `quantize --json` prints, for the report.

@@ -1,4 +1,4 @@
-import { quote } from '../../util/text.js';
+import { counted, quote } from '../../util/text.js';
 import type { Model } from '../../ir/model.js';
 import type { Node } from '../../ir/node.js';
 import { OPS, modelCost, opHasTrait } from '../../ops/index.js';
@@ -87,7 +87,7 @@ export function modelWorkload(model: Model, options: WorkloadOptions = {}): Work
   const costs = modelCost(model);
   if (!costs.known && costs.unknownNodes.length > 0 && costs.unknownNodes.some((n) => !opHasTrait(n.op, 'view'))) {
     const n = costs.unknownNodes[0]!;
-    throw new TandemError('DYNAMIC_SHAPE', `the latency model needs static shapes: ${n.op} ${quote(n.name)} has an unknown cost (${costs.unknownNodes.length} such node(s)); give the symbolic dims a size (--dims) or export with static shapes`);
+    throw new TandemError('DYNAMIC_SHAPE', `the latency model needs static shapes: ${n.op} ${quote(n.name)} has an unknown cost (${counted(costs.unknownNodes.length, 'such node', 'such nodes')}); give the symbolic dims a size (--dims) or export with static shapes`);
   }
   const verdicts = new Map(analysis.nodes.map((v) => [v.name, v]));
   const sparse = options.sparseConvs ?? new Set(convSparsity(model).filter((c) => c.qualifies && c.follows === true).map((c) => c.node));
