@@ -42,6 +42,7 @@ export type { ErrorCode, TandemErrorOptions } from './util/errors.js';
 export type {
   BenchProgress,
   CalibrationProgress,
+  CandidateProgress,
   CompareProgress,
   FrameProgress,
   OpenProgress,
@@ -157,9 +158,13 @@ export { STAGE_FILE_VERSION, HOST_ENGINES, TARGET_ENGINES } from './io/stage-fil
 export type {
   EngineChoice,
   HostEngine,
+  InputEncoding,
+  OutputForm,
   Plan,
   PlanDocument,
   PlanEngine,
+  PlanFrameIo,
+  PlanSelection,
   PlanStage,
   PlanTarget,
   PlanTensor,

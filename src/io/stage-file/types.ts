@@ -116,9 +116,11 @@ export interface PlanTensor extends TensorEntry {
 
 /** How the model's input arrives: float (as the model takes it) or pixels normalised in the entry stage. */
 export const INPUT_ENCODINGS = ['float', 'uint8-hwc', 'uint8-chw', 'rgba-uint32'] as const;
+/** One of INPUT_ENCODINGS: `float`, `uint8-hwc` / `uint8-chw` pixels, or `rgba-uint32` (RGBA bytes read as one uint32 per pixel). */
 export type InputEncoding = (typeof INPUT_ENCODINGS)[number];
 /** How a model output leaves: as computed, as class ids (ArgMax over channels, int32), or as float16. */
 export const OUTPUT_FORMS = ['float', 'argmax', 'fp16'] as const;
+/** One of OUTPUT_FORMS: `float` (as computed), `argmax` (int32 class ids), `fp16`. */
 export type OutputForm = (typeof OUTPUT_FORMS)[number];
 
 /** The ends of a plan where they differ from the model's (pixels in, compact outputs). */
