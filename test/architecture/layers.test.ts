@@ -70,7 +70,8 @@ describe('layering', () => {
     const problems: string[] = [];
     for (const file of files(src)) {
       if (folderOf(file) === 'cli') continue;
-      const text = readFileSync(file, 'utf8');
+      // code only: the TSDoc @example blocks show an application printing, which the library itself does not
+      const text = readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*(\*|\/\/)/.test(line)).join('\n');
       for (const pattern of [/console\.(log|error|warn|info)\(/, /process\.exit\(/, /process\.(stdout|stderr)\.write\(/]) {
         if (pattern.test(text)) problems.push(`${relative(src, file)}: ${pattern.source}`);
       }
