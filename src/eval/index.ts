@@ -23,3 +23,4 @@ export * from './merge.js';
 export * from './dataset-spec.js';
 export * from './reference-model.js';
 export * from './mixed-precision.js';
+export * from './sensitivity.js';
