@@ -201,8 +201,9 @@ export interface KeepFp16Options {
 /**
  * Finds a small set of a head's quantized tensors to keep in FP16 so that the task loss stays within the
  * budget — the automatic form of Polygraphy's `debug precision` bisection. First a sensitivity pass (all
- * tensors quantized but one, each in turn: what keeping it recovers), then a bisection over the prefix
- * of that ranking: the fewest most-sensitive tensors whose FP16 brings the loss inside the budget.
+ * tensors quantized but one, each in turn: what keeping it recovers), then a search over the prefixes
+ * of that ranking (galloping, then bisection: `bisectPrefix`): the fewest most-sensitive tensors whose
+ * FP16 brings the loss inside the budget.
  */
 export async function keepFp16(o: KeepFp16Options): Promise<HeadPrecisionResult> {
   const { metric } = o.budget;
@@ -247,13 +248,25 @@ export async function keepFp16(o: KeepFp16Options): Promise<HeadPrecisionResult>
 }
 
 /**
- * The smallest k in [1, n] with passes(k), assuming passes is monotone (keeping more never hurts) and
- * passes(0) is false, passes(n) true (both known, not evaluated). Returns k and the evaluations made.
+ * The smallest k in [1, n] with passes(k), where passes(0) is false and passes(n) true (both known, not
+ * evaluated). A galloping search from the top of the ranking (k = 1, 2, 4, ...) brackets the first
+ * passing power of two, then bisection inside the bracket: 2·log2(k) evaluations for an answer k, and
+ * the few most sensitive tensors are tried first. Plain bisection over [0, n] probes n/2 first; the
+ * loss over the prefix is not monotone (measured on tandem-street's depth head: the top 3 tensors in
+ * float give +1.86 % AbsRel, the top 14 +2.40 %), so that probe can fail and push the answer from 3 to 23.
  */
 export async function bisectPrefix(n: number, passes: (k: number) => Promise<boolean>): Promise<{ count: number; steps: number }> {
   let lo = 0;
   let hi = n;
   let steps = 0;
+  for (let k = 1; k < n; k *= 2) {
+    steps++;
+    if (await passes(k)) {
+      hi = k;
+      break;
+    }
+    lo = k;
+  }
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     steps++;

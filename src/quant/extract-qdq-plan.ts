@@ -65,7 +65,7 @@ export function extractQdqPlan(qdqModel: Model): ExtractedQdqPlan {
     if (q.domain !== '' || (q.op !== 'QuantizeLinear' && q.op !== 'DequantizeLinear')) continue;
     const tensor = q.inputs[0] ?? '';
     if (q.op === 'DequantizeLinear') {
-      if (g.producer(tensor)?.op !== 'QuantizeLinear') fixed.push({ tensor, node: q.name, reason: 'DequantizeLinear of a tensor that is INT8 already (a stage input handed off as INT8, or INT8 weights)' });
+      if (g.producer(tensor)?.op !== 'QuantizeLinear') fixed.push({ tensor, node: q.name, reason: 'DequantizeLinear of a tensor stored quantized (a stage input handed off as INT8, INT8 weights, INT32 biases)' });
       continue;
     }
     const s = symmetricInt8(g, q);
@@ -79,7 +79,12 @@ export function extractQdqPlan(qdqModel: Model): ExtractedQdqPlan {
       dqs.length > 0 &&
       dqs.every((dq) => dq.op === 'DequantizeLinear' && dq.domain === '' && dq.inputs[0] === q.outputs[0] && sameValues(symmetricInt8(g, dq)?.values ?? [], scales) && dq.attrs.int('axis', 1) === q.attrs.int('axis', 1) && !g.isGraphOutput(dq.outputs[0] ?? ''));
     if (!pairOk) {
-      fixed.push({ tensor, node: q.name, reason: g.isGraphOutput(q.outputs[0] ?? '') ? 'QuantizeLinear of a stage output (an INT8 hand-off to the next stage)' : 'not a symmetric INT8 QuantizeLinear → DequantizeLinear pair' });
+      const reason = g.isGraphOutput(q.outputs[0] ?? '')
+        ? 'QuantizeLinear of a stage output (an INT8 hand-off to the next stage)'
+        : dqs.some((dq) => g.isGraphOutput(dq.outputs[0] ?? ''))
+          ? 'a Q/DQ pair on a graph output (left as is so the output keeps its name)'
+          : 'not a symmetric INT8 QuantizeLinear → DequantizeLinear pair';
+      fixed.push({ tensor, node: q.name, reason });
       continue;
     }
     const readers = dqs.flatMap((dq) => g.consumers(dq.outputs[0]!).flatMap((node) => node.inputs.flatMap((name, input) => (name === dq.outputs[0] ? [{ node, input }] : []))));
