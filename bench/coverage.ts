@@ -29,7 +29,7 @@ const t0 = performance.now();
 const { model: prepared, report } = prepareModel(model, target);
 const prepareMs = performance.now() - t0;
 const verification = await checkEquivalent(model, prepared, { tolerance: 1e-5, trials: 2 });
-const stages = compareStageCoverage(model, prepared, { auto: true }, target);
+const stages = compareStageCoverage(model, prepared, { ...target, split: { auto: true } });
 const rows: CoverageChange[] = [...stages, { stage: 'whole model', kind: 'backbone', before: report.before, after: report.after }];
 
 if (json) {

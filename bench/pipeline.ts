@@ -32,7 +32,8 @@ import { formatBench } from '../src/cli/commands/bench.js';
 import type { Model } from '../src/ir/model.js';
 import { planDeployment } from '../src/plan/index.js';
 import { getEngine } from '../src/runtime/engines/registry.js';
-import { formatDeployment, hostEngines, semanticsOpener } from '../src/cli/commands/plan.js';
+import { semanticsOpener } from '../src/runtime/host-engines.js';
+import { formatDeployment, hostEngines } from '../src/cli/commands/plan.js';
 import { createContext } from '../src/cli/context.js';
 
 function arg(name: string, fallback: string): string {

@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { setOnnxruntimeLogLevel } from '../runtime/engines/index.js';
 import { isTandemError } from '../util/errors.js';
 import { printable } from '../util/text.js';
 import { COMMANDS } from './commands/index.js';
@@ -113,6 +114,8 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // The CLI owns its process: onnxruntime's process-wide logger stays quiet; failures reach the user as one line.
+  setOnnxruntimeLogLevel('fatal');
   const code = await runCli(process.argv.slice(2));
   process.exitCode = code;
 }

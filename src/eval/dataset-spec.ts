@@ -1,4 +1,5 @@
 import { TandemError } from '../util/errors.js';
+import { unknownNameError } from '../util/registry.js';
 import { cityscapesDataset, imageFolderDataset } from './datasets/folder-datasets.js';
 import { syntheticDataset } from './datasets/scene-generator.js';
 import type { FrameDataset } from './datasets/types.js';
@@ -23,5 +24,5 @@ export function openDatasetSpec(spec: string, size: { height: number; width: num
     if (arg === '') throw new TandemError('USAGE', `--dataset ${kind} needs a folder: ${kind}:<dir>`);
     return kind === 'cityscapes' ? cityscapesDataset(arg) : imageFolderDataset(arg);
   }
-  throw new TandemError('UNKNOWN_NAME', `unknown dataset kind "${kind}"; use synthetic[:seed,count], cityscapes:<dir> or folder:<dir>`);
+  throw unknownNameError('dataset kind', kind, ['synthetic', 'cityscapes', 'folder'], 'write synthetic[:seed,count], cityscapes:<dir> or folder:<dir>');
 }

@@ -39,11 +39,11 @@ export function planTaskModel(plan: Plan): Model {
   const source = found !== undefined ? loadModel(found, { weights: 'lazy' }) : undefined;
   if (source !== undefined && source.metadata.length > 0) return source;
   const first = plan.stages[0];
-  if (first === undefined) throw new TandemError('USAGE', `plan ${plan.dir} has no stages`);
+  if (first === undefined) throw new TandemError('STAGE_FILE', `plan ${plan.dir} has no stages`);
   const stage = loadModel(join(plan.dir, first.file), { weights: 'lazy' });
   if (stage.metadata.length > 0) return stage;
   if (source !== undefined) return source;
-  throw new TandemError('USAGE', `plan ${plan.dir}: its source model ${plan.source ?? '(none recorded)'} is not there and its stages carry no metadata, so eval cannot tell the preprocessing and output meaning; keep the source model where plan.json says`);
+  throw new TandemError('MODEL_METADATA', `plan ${plan.dir}: its source model ${plan.source ?? '(none recorded)'} is not there and its stages carry no metadata, so eval cannot tell the preprocessing and output meaning; keep the source model where plan.json says`);
 }
 
 /** Opens a model or plan for evaluation. Close it (or `await using`). */

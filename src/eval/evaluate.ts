@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TandemError } from '../util/errors.js';
+import type { ProgressCallback } from '../util/progress.js';
 import type { Tensor } from '../ir/tensor.js';
 import { turbo } from '../io/colour-map.js';
 import { CITYSCAPES_CLASSES, IGNORE_INDEX } from './datasets/cityscapes-classes.js';
 import type { FrameDataset, LabeledFrame } from './datasets/types.js';
 import { checkShard, shardIndices, type Shard } from './datasets/views.js';
+import { openDatasetSpec } from './dataset-spec.js';
 import { openEvalTarget, type EvalTarget, type EvalTargetSpec, type OpenTargetOptions } from './eval-target.js';
 import { writeRgbPng } from './image-io.js';
 import { AgreementAccumulator } from './metrics/agreement.js';
@@ -15,7 +17,13 @@ import { decodeDepth, type ModelTasks } from './model-tasks.js';
 import { frameToInput, resizeBilinear, segmentationArgmax } from './predictions.js';
 
 export interface EvaluateOptions {
-  readonly dataset: FrameDataset;
+  /**
+   * The frames: a dataset, or its spec (`synthetic[:seed,count]`, `cityscapes:<dir>`, `folder:<dir>`;
+   * generated frames at `size`, by default the target's input size).
+   */
+  readonly dataset: FrameDataset | string;
+  /** Frame size for a generated dataset given as a spec. @default the target's input size (its preprocessing) */
+  readonly size?: { readonly height: number; readonly width: number };
   /** What the name of the dataset is in results (e.g. "synthetic:1000,256"), so parts can be matched. @default dataset.description */
   readonly datasetName?: string;
   /** Also run this model or plan and report deltas and agreement against it (FP32 for an INT8 target). */
@@ -25,10 +33,11 @@ export interface EvaluateOptions {
   /** Write colour-mapped PNGs of the first N frames of the dataset (those in this shard) to saveDir. @default 0 */
   readonly save?: number;
   readonly saveDir?: string;
-  readonly target?: OpenTargetOptions;
+  /** How to open the evaluated model or plan (engine, threads). */
+  readonly targetOptions?: OpenTargetOptions;
   readonly referenceOptions?: OpenTargetOptions;
-  /** Called after each frame. */
-  readonly onProgress?: (done: number, total: number) => void;
+  /** Told after each frame (`kind: 'frame'`). */
+  readonly onProgress?: ProgressCallback;
 }
 
 /** Per-task accumulators of one model (the target or the reference). */
@@ -102,11 +111,18 @@ function taskJson(acc: TaskAccumulators): Record<string, unknown> {
  */
 export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): Promise<EvalPart> {
   const shard = checkShard(options.shard ?? { index: 0, count: 1 });
-  const indices = shardIndices(options.dataset.size, shard);
-  const target: EvalTarget = await openEvalTarget(spec, options.target);
+  const target: EvalTarget = await openEvalTarget(spec, options.targetOptions);
+  let dataset: FrameDataset;
+  try {
+    dataset = typeof options.dataset === 'string' ? openDatasetSpec(options.dataset, options.size ?? { height: target.tasks.preprocess.height, width: target.tasks.preprocess.width }) : options.dataset;
+  } catch (e) {
+    await target.close();
+    throw e;
+  }
+  const indices = shardIndices(dataset.size, shard);
   let reference: EvalTarget | undefined;
   try {
-    if (options.reference !== undefined) reference = await openEvalTarget(options.reference, options.referenceOptions ?? options.target);
+    if (options.reference !== undefined) reference = await openEvalTarget(options.reference, options.referenceOptions ?? options.targetOptions);
     const acc = accumulatorsFor(target.tasks);
     const refAcc = reference ? accumulatorsFor(reference.tasks) : undefined;
     const agreement = new AgreementAccumulator();
@@ -117,7 +133,7 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
       mkdirSync(options.saveDir, { recursive: true });
     }
     for (const [k, i] of indices.entries()) {
-      const frame = await options.dataset.read(i);
+      const frame = await dataset.read(i);
       const input = await frameToInput(frame, target.tasks.preprocess);
       const p = predict(await target.run(input), target.tasks, frame.width, frame.height);
       accumulate(acc, p, frame);
@@ -130,14 +146,14 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
         if (p.depth && r.depth) agreement.addDepth(p.depth, r.depth);
       }
       if (i < save) saved.push(...(await saveFrame(options.saveDir!, frame, p, r, target.tasks)));
-      options.onProgress?.(k + 1, indices.length);
+      options.onProgress?.({ kind: 'frame', done: k + 1, total: indices.length });
     }
     return {
       kind: 'tandem-eval',
       version: 1,
       target: target.label,
       reference: reference?.label ?? null,
-      dataset: { name: options.datasetName ?? options.dataset.description, description: options.dataset.description, size: options.dataset.size },
+      dataset: { name: options.datasetName ?? (typeof options.dataset === 'string' ? options.dataset : dataset.description), description: dataset.description, size: dataset.size },
       shards: { count: shard.count, indices: [shard.index] },
       frames: indices.length,
       classNames: target.tasks.segmentation?.classNames ?? null,

@@ -24,3 +24,4 @@ export * from './dataset-spec.js';
 export * from './reference-model.js';
 export * from './mixed-precision.js';
 export * from './sensitivity.js';
+export * from './keep-fp16-split.js';

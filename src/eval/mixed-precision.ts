@@ -1,4 +1,5 @@
 import { TandemError } from '../util/errors.js';
+import type { ProgressCallback, ProgressEvent } from '../util/progress.js';
 import type { Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
 import { encodeModel } from '../onnx/index.js';
@@ -72,8 +73,8 @@ export interface HeadFrames {
 }
 
 /** Runs the FP32 backbone stage once per frame and keeps its outputs (the heads' inputs). */
-export async function headFrames(backbone: Model, tasks: ModelTasks, dataset: FrameDataset, threads?: number): Promise<HeadFrames> {
-  const session = await getEngine('cpu').open(encodeModel(backbone), threads !== undefined ? { threads } : {});
+export async function headFrames(backbone: Model, tasks: ModelTasks, dataset: FrameDataset, options: { threads?: number } = {}): Promise<HeadFrames> {
+  const session = await getEngine('cpu').open(encodeModel(backbone), options.threads !== undefined ? { threads: options.threads } : {});
   try {
     const feeds: Record<string, Tensor>[] = [];
     const truth: HeadFrames['truth'][number][] = [];
@@ -195,7 +196,8 @@ export interface KeepFp16Options {
   readonly frames: HeadFrames;
   readonly budget: Budget;
   readonly threads?: number;
-  readonly onStep?: (what: string) => void;
+  /** Told before each sensitivity run and bisection step (`kind: 'search'`). */
+  readonly onProgress?: ProgressCallback;
 }
 
 /**
@@ -207,7 +209,7 @@ export interface KeepFp16Options {
  */
 export async function keepFp16(o: KeepFp16Options): Promise<HeadPrecisionResult> {
   const { metric } = o.budget;
-  const [ranking] = await rankSensitivity({ model: o.model, plan: o.plan, tasks: o.tasks, frames: o.frames, metrics: [metric], ...(o.threads !== undefined ? { threads: o.threads } : {}), onRun: (done, total, what) => o.onStep?.(`sensitivity ${done}/${total}: ${what}`) });
+  const [ranking] = await rankSensitivity({ model: o.model, plan: o.plan, tasks: o.tasks, frames: o.frames, metrics: [metric], ...(o.threads !== undefined ? { threads: o.threads } : {}), onRun: (done, total, what) => o.onProgress?.({ kind: 'search', stage: o.stage, what: `sensitivity ${done}/${total}: ${what}` }) });
   const { fp32, int8 } = ranking!;
   const sensitivity = [...ranking!.rows];
   const loss = (v: number): number => taskLoss(metric, fp32, v);
@@ -219,7 +221,7 @@ export async function keepFp16(o: KeepFp16Options): Promise<HeadPrecisionResult>
   if (!within(loss(int8))) {
     const found = new Map<number, number>([[sensitivity.length, fp32]]);
     const r = await bisectPrefix(sensitivity.length, async (k) => {
-      o.onStep?.(`bisection: keep the top ${k} of ${sensitivity.length}`);
+      o.onProgress?.({ kind: 'search', stage: o.stage, what: `bisection: keep the top ${k} of ${sensitivity.length}` });
       const v = await measure(withoutTensors(o.plan, new Set(sensitivity.slice(0, k).map((s) => s.tensor))));
       found.set(k, v);
       return within(loss(v));
@@ -294,7 +296,8 @@ export interface KeepFp16HeadsOptions {
   readonly dataset: FrameDataset;
   readonly budgets: readonly Budget[];
   readonly threads?: number;
-  readonly onStep?: (what: string) => void;
+  /** Told before each sensitivity run and bisection step (`kind: 'search'`). */
+  readonly onProgress?: ProgressCallback;
 }
 
 /**
@@ -305,7 +308,7 @@ export interface KeepFp16HeadsOptions {
 export async function keepFp16Heads(o: KeepFp16HeadsOptions): Promise<{ results: (HeadPrecisionResult & { method: string })[]; artifacts: StageArtifacts[] }> {
   const backbone = o.stages.find((s) => s.model.graph.runtimeInputs.includes(o.tasks.input));
   if (backbone === undefined) throw new TandemError('USAGE', `no stage reads the model input "${o.tasks.input}"; --keep-fp16 auto needs the split's backbone stage`);
-  const frames = await headFrames(backbone.model, o.tasks, o.dataset, o.threads);
+  const frames = await headFrames(backbone.model, o.tasks, o.dataset, o.threads !== undefined ? { threads: o.threads } : {});
   const results: (HeadPrecisionResult & { method: string })[] = [];
   const artifacts: StageArtifacts[] = [];
   for (const a of o.artifacts) {
@@ -318,7 +321,7 @@ export async function keepFp16Heads(o: KeepFp16HeadsOptions): Promise<{ results:
       artifacts.push(a);
       continue;
     }
-    const r = await keepFp16({ stage: a.stage, model: stage.model, plan: a.plan, tasks: o.tasks, frames, budget, ...(o.threads !== undefined ? { threads: o.threads } : {}), ...(o.onStep ? { onStep: (w: string) => o.onStep!(`${a.stage} (${a.method}): ${w}`) } : {}) });
+    const r = await keepFp16({ stage: a.stage, model: stage.model, plan: a.plan, tasks: o.tasks, frames, budget, ...(o.threads !== undefined ? { threads: o.threads } : {}), ...(o.onProgress ? { onProgress: (e: ProgressEvent) => o.onProgress!(e.kind === 'search' ? { ...e, method: a.method } : e) } : {}) });
     results.push({ ...r, method: a.method });
     const keep = new Set(r.keep.map((k) => k.tensor));
     artifacts.push({ ...a, plan: r.plan, qdqModel: applyQdqPlan(stage.model, r.plan), cache: cacheWithout(a.cache, keep) });

@@ -49,7 +49,7 @@ function parseOutputs(model: Model): Record<string, Record<string, unknown>> | u
     if (typeof o !== 'object' || o === null) throw new Error('not an object');
     return o as Record<string, Record<string, unknown>>;
   } catch (e) {
-    throw new TandemError('USAGE', `the model's metadata "${OUTPUTS_METADATA_KEY}" is not a JSON object (${(e as Error).message}); fix it or remove it`, { cause: e });
+    throw new TandemError('MODEL_METADATA', `the model's metadata "${OUTPUTS_METADATA_KEY}" is not a JSON object (${(e as Error).message}); fix it or remove it`, { cause: e });
   }
 }
 
@@ -62,7 +62,7 @@ function parseOutputs(model: Model): Record<string, Record<string, unknown>> | u
 export function readModelTasks(model: Model, overrides: { preprocess?: ImagePreprocessOptions; depth?: Partial<Omit<DepthTask, 'output'>> } = {}): ModelTasks {
   const g = model.graph;
   const input = g.runtimeInputs[0];
-  if (input === undefined || g.runtimeInputs.length !== 1) throw new TandemError('USAGE', `eval needs a model with one image input; this one has ${g.runtimeInputs.length}: ${g.runtimeInputs.join(', ')}`);
+  if (input === undefined || g.runtimeInputs.length !== 1) throw new TandemError('MODEL_UNSUITABLE', `eval needs a model with one image input; this one has ${g.runtimeInputs.length}: ${g.runtimeInputs.join(', ')}`);
   const inType = g.value(input)?.type;
   const shape = inType?.kind === 'tensor' ? inType.shape : undefined;
   const preprocess = resolveImagePreprocess({ ...preprocessFromMetadata(model.metadata), ...overrides.preprocess }, shape, input);
@@ -75,7 +75,7 @@ export function readModelTasks(model: Model, overrides: { preprocess?: ImagePrep
   };
   if (meta !== undefined) {
     for (const [name, o] of Object.entries(meta)) {
-      if (!g.outputs.includes(name)) throw new TandemError('USAGE', `the model's metadata "${OUTPUTS_METADATA_KEY}" describes output "${name}", which the model does not have (outputs: ${g.outputs.join(', ')})`);
+      if (!g.outputs.includes(name)) throw new TandemError('MODEL_METADATA', `the model's metadata "${OUTPUTS_METADATA_KEY}" describes output "${name}", which the model does not have (outputs: ${g.outputs.join(', ')})`);
       if (o['kind'] === 'segmentation-logits') {
         const classes = Array.isArray(o['classes']) ? (o['classes'] as { trainId?: number; name?: string }[]) : [];
         const names: string[] = [];
@@ -86,7 +86,7 @@ export function readModelTasks(model: Model, overrides: { preprocess?: ImagePrep
         segmentation = { output: name, classes: n, classNames: Array.from({ length: n }, (_, i) => names[i] ?? `class ${i}`), ignoreIndex: typeof o['ignoreIndex'] === 'number' ? o['ignoreIndex'] : IGNORE_INDEX };
       } else if (o['kind'] === 'depth') {
         const encoding = o['encoding'] as DepthEncoding;
-        if (!DEPTH_ENCODINGS.includes(encoding)) throw new TandemError('USAGE', `the model's metadata gives depth encoding ${JSON.stringify(o['encoding'])}; known: ${DEPTH_ENCODINGS.join(', ')}`);
+        if (!DEPTH_ENCODINGS.includes(encoding)) throw new TandemError('MODEL_METADATA', `the model's metadata gives depth encoding ${JSON.stringify(o['encoding'])}; known: ${DEPTH_ENCODINGS.join(', ')}`);
         depth = { output: name, encoding, min: Number(o['min'] ?? 1e-3), max: Number(o['max'] ?? Infinity) };
       }
     }
@@ -102,7 +102,7 @@ export function readModelTasks(model: Model, overrides: { preprocess?: ImagePrep
   }
   if (depth !== undefined && overrides.depth !== undefined) depth = { ...depth, ...overrides.depth };
   if (segmentation === undefined && depth === undefined) {
-    throw new TandemError('USAGE', `found no segmentation or depth output to evaluate among ${g.outputs.join(', ')}; name them (segmentation*, depth*) or describe them in the model's "${OUTPUTS_METADATA_KEY}" metadata`);
+    throw new TandemError('MODEL_UNSUITABLE', `found no segmentation or depth output to evaluate among ${g.outputs.join(', ')}; name them (segmentation*, depth*) or describe them in the model's "${OUTPUTS_METADATA_KEY}" metadata`);
   }
   return { input, preprocess, ...(segmentation ? { segmentation } : {}), ...(depth ? { depth } : {}), source: meta !== undefined ? 'metadata' : 'names' };
 }

@@ -6,10 +6,10 @@ import type { LabeledFrame } from './datasets/types.js';
 
 /** A frame's RGB image as the model's input tensor (stretched to the input size where it differs). */
 export async function frameToInput(frame: LabeledFrame, p: ResolvedImagePreprocess): Promise<Tensor<'float32'>> {
-  if (p.channels !== 3) throw new TandemError('USAGE', `eval feeds RGB frames; the model input takes ${p.channels} channel(s)`);
+  if (p.channels !== 3) throw new TandemError('MODEL_UNSUITABLE', `eval feeds RGB frames; the model input takes ${p.channels} channel(s)`);
   let pixels: Uint8Array = frame.image;
   if (frame.width !== p.width || frame.height !== p.height) {
-    if (p.resize !== 'stretch') throw new TandemError('USAGE', `eval resizes frames by stretching only (ground truth must stay aligned); the model asks for "${p.resize}"`);
+    if (p.resize !== 'stretch') throw new TandemError('MODEL_UNSUITABLE', `eval resizes frames by stretching only (ground truth must stay aligned); the model asks for "${p.resize}"`);
     const buf = await sharp(frame.image, { raw: { width: frame.width, height: frame.height, channels: 3 } }).resize(p.width, p.height, { fit: 'fill' }).raw().toBuffer();
     pixels = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   }
@@ -51,7 +51,7 @@ function axis(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array
  */
 export function segmentationArgmax(logits: ArrayLike<number>, classes: number, h: number, w: number, H: number, W: number): Uint8Array {
   if (logits.length !== classes * h * w) throw new TandemError('INPUT_MISMATCH', `segmentation output has ${logits.length} values, expected ${classes} x ${h} x ${w}`);
-  if (classes > 255) throw new TandemError('USAGE', `segmentation with ${classes} classes does not fit 8-bit label maps`);
+  if (classes > 255) throw new TandemError('MODEL_UNSUITABLE', `segmentation with ${classes} classes does not fit 8-bit label maps`);
   const out = new Uint8Array(H * W);
   const plane = h * w;
   if (h === H && w === W) {

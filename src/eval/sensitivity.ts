@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TandemError } from '../util/errors.js';
+import type { ProgressCallback } from '../util/progress.js';
 import type { Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
 import { loadModel } from '../onnx/load-save.js';
@@ -10,21 +11,24 @@ import type { ImagePreprocessOptions } from '../quant/image-preprocess.js';
 import { getEngine } from '../runtime/engines/registry.js';
 import type { Session } from '../runtime/engines/types.js';
 import type { FrameDataset } from './datasets/types.js';
+import { openDatasetSpec } from './dataset-spec.js';
 import { planTaskModel } from './eval-target.js';
 import { rankSensitivity, type Budget, type HeadFrames, type SensitivityRanking } from './mixed-precision.js';
 import { readModelTasks, type ModelTasks } from './model-tasks.js';
 import { frameToInput } from './predictions.js';
 
 export interface SensitivityOptions {
-  /** Frames with ground truth; the first `frames` of them are scored. */
-  readonly dataset: FrameDataset;
+  /** Frames with ground truth, or their spec (`synthetic[:seed,count]`, `cityscapes:<dir>`, `folder:<dir>`); the first `frames` of them are scored. */
+  readonly dataset: FrameDataset | string;
+  /** Frame size for a generated dataset given as a spec. @default the target's input size (its preprocessing) */
+  readonly size?: { readonly height: number; readonly width: number };
   /** @default 16 */
   readonly frames?: number;
   /** Intra-op threads per session. */
   readonly threads?: number;
   readonly preprocess?: ImagePreprocessOptions;
-  /** Called before each run: `done` of `total` runs over every ranked stage. */
-  readonly onProgress?: (done: number, total: number, what: string) => void;
+  /** `sensitivity` events: before each run, and once when all are done. */
+  readonly onProgress?: ProgressCallback;
 }
 
 /** The rankings of one INT8 stage (a plan's Q/DQ head, or a whole Q/DQ model). */
@@ -68,7 +72,7 @@ async function planFrames(plan: Plan, upstream: readonly Plan['stages'][number][
   const sessions: { stage: Plan['stages'][number]; session: Session }[] = [];
   try {
     for (const stage of upstream) {
-      if (!(HOST_ENGINES as readonly string[]).includes(stage.engine)) throw new TandemError('USAGE', `stage ${stage.name} of plan ${plan.dir} runs on ${stage.engine}, which is not an engine of this machine; sensitivity runs host plans (tandem plan --target host)`);
+      if (!(HOST_ENGINES as readonly string[]).includes(stage.engine)) throw new TandemError('PLAN_TARGET', `stage ${stage.name} of plan ${plan.dir} runs on ${stage.engine}, which is not an engine of this machine; sensitivity runs host plans (tandem plan --target host)`);
       sessions.push({ stage, session: await getEngine(stage.engine as HostEngine).open(join(plan.dir, stage.file), threads !== undefined ? { threads } : {}) });
     }
     const feeds: Record<string, Tensor>[] = [];
@@ -95,13 +99,11 @@ async function planFrames(plan: Plan, upstream: readonly Plan['stages'][number][
  * frame, as the plan has them. Emulated INT8 (Q/DQ on onnxruntime cpu).
  */
 export async function evaluateSensitivity(spec: string | Plan, options: SensitivityOptions): Promise<SensitivityReport> {
-  const count = Math.min(options.frames ?? 16, options.dataset.size);
-  if (count < 1) throw new TandemError('USAGE', `sensitivity needs at least one frame; the dataset has ${options.dataset.size}`);
   const overrides = options.preprocess !== undefined ? { preprocess: options.preprocess } : {};
   const skipped: { stage: string; reason: string }[] = [];
   let tasks: ModelTasks;
   let ranked: RankedStage[];
-  let frames: () => Promise<HeadFrames>;
+  let frames: (dataset: FrameDataset, count: number) => Promise<HeadFrames>;
   let target: string;
   if (typeof spec !== 'string' || isPlanPath(spec)) {
     const plan = typeof spec === 'string' ? readPlan(spec.toLowerCase().endsWith('.json') ? spec : join(spec, 'plan.json')) : spec;
@@ -125,18 +127,18 @@ export async function evaluateSensitivity(spec: string | Plan, options: Sensitiv
       ranked.push({ name: stage.name, qdq: model, metrics });
     }
     const upstream = order.filter((s) => !ranked.some((r) => r.name === s.name));
-    frames = () => planFrames(plan, upstream, tasks, options.dataset, count, options.threads);
+    frames = (dataset, count) => planFrames(plan, upstream, tasks, dataset, count, options.threads);
   } else {
     if (!existsSync(spec)) throw new TandemError('FILE_NOT_FOUND', `model ${spec} does not exist`);
     target = spec;
     const model = loadModel(spec);
     tasks = readModelTasks(model, overrides);
     ranked = hasQdq(model) ? [{ name: spec, qdq: model, metrics: metricsOf(model.graph.outputs, tasks) }] : [];
-    frames = async () => {
+    frames = async (dataset, count) => {
       const feeds: Record<string, Tensor>[] = [];
       const truth: HeadFrames['truth'][number][] = [];
       for (let i = 0; i < count; i++) {
-        const f = await options.dataset.read(i);
+        const f = await dataset.read(i);
         feeds.push({ [tasks.input]: await frameToInput(f, tasks.preprocess) });
         truth.push({ width: f.width, height: f.height, ...(f.labels ? { labels: f.labels } : {}), ...(f.depth ? { depth: f.depth } : {}) });
       }
@@ -149,9 +151,12 @@ export async function evaluateSensitivity(spec: string | Plan, options: Sensitiv
     return false;
   });
   if (extracted.length === 0) {
-    throw new TandemError('USAGE', `${target} has no INT8 Q/DQ stage with a task output to rank${skipped.length > 0 ? ` (${skipped.map((s) => `${s.stage}: ${s.reason}`).join('; ')})` : ''}; give an INT8 plan (tandem plan with dla-emulated heads) or a Q/DQ model (tandem quantize) with --engine dla-emulated`);
+    throw new TandemError('MODEL_UNSUITABLE', `${target} has no INT8 Q/DQ stage with a task output to rank${skipped.length > 0 ? ` (${skipped.map((s) => `${s.stage}: ${s.reason}`).join('; ')})` : ''}; give an INT8 plan (tandem plan with dla-emulated heads) or a Q/DQ model (tandem quantize) with --engine dla-emulated`);
   }
-  const scored = await frames();
+  const dataset = typeof options.dataset === 'string' ? openDatasetSpec(options.dataset, options.size ?? { height: tasks.preprocess.height, width: tasks.preprocess.width }) : options.dataset;
+  const count = Math.min(options.frames ?? 16, dataset.size);
+  if (count < 1) throw new TandemError('DATASET', `sensitivity needs at least one frame; the dataset has ${dataset.size}`);
+  const scored = await frames(dataset, count);
   const truthFor = (m: Budget['metric']): boolean => scored.truth.every((t) => (m === 'miou' ? t.labels !== undefined : t.depth !== undefined));
   const work = extracted.flatMap((r) => {
     const metrics = r.metrics.filter(truthFor);
@@ -171,10 +176,10 @@ export async function evaluateSensitivity(spec: string | Plan, options: Sensitiv
       frames: scored,
       metrics: r.metrics,
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
-      onRun: (done, _total, what) => options.onProgress?.(before + done, total, `${r.name}: ${what}`),
+      onRun: (done, _total, what) => options.onProgress?.({ kind: 'sensitivity', stage: r.name, what, done: before + done, total }),
     });
     before += runs(r);
     for (const k of rankings) stages.push({ stage: r.name, ...k, fixed: r.fixed });
   }
-  return { kind: 'tandem-sensitivity', target, dataset: options.dataset.description, frames: count, method: 'all-but-one', stages, skipped };
+  return { kind: 'tandem-sensitivity', target, dataset: dataset.description, frames: count, method: 'all-but-one', stages, skipped };
 }

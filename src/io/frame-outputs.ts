@@ -14,7 +14,7 @@ export function safeFileName(name: string): string {
  * Writes one frame's outputs into `dir` (made if missing): each as `<name>.npy`, and where it reads as a
  * segmentation or depth map also as a colour-mapped `<name>.png`. Returns the files written.
  */
-export async function writeFrameOutputs(dir: string, outputs: Readonly<Record<string, Tensor>>): Promise<string[]> {
+export async function writeFrameOutputs(outputs: Readonly<Record<string, Tensor>>, dir: string): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const [name, t] of Object.entries(outputs)) {

@@ -9,6 +9,7 @@ export { MULTITASK_IO, buildMultitask, resolveMultitaskOptions, type MultitaskOp
 export {
   REFERENCE_MODELS,
   REFERENCE_MODEL_NAMES,
+  REFERENCE_MODEL_REGISTRY,
   getReferenceModel,
   isReferenceModelName,
   type ReferenceModel,

@@ -1,5 +1,5 @@
 import type { Model } from '../ir/model.js';
-import { TandemError } from '../util/errors.js';
+import { createRegistry } from '../util/registry.js';
 import { MULTITASK_IO, buildMultitask, type MultitaskOptions } from './multitask.js';
 import { RESNET50_IO, buildResNet50, type ResNet50Options } from './resnet50.js';
 
@@ -50,16 +50,16 @@ export const REFERENCE_MODELS = {
 
 export type ReferenceModelName = keyof typeof REFERENCE_MODELS;
 
-export const REFERENCE_MODEL_NAMES = Object.keys(REFERENCE_MODELS) as ReferenceModelName[];
+/** The reference models as a registry: lookups by name, one miss message for every registry. */
+export const REFERENCE_MODEL_REGISTRY = createRegistry('reference model', REFERENCE_MODELS);
+
+export const REFERENCE_MODEL_NAMES: readonly ReferenceModelName[] = REFERENCE_MODEL_REGISTRY.names;
 
 export function isReferenceModelName(name: string): name is ReferenceModelName {
-  return Object.hasOwn(REFERENCE_MODELS, name);
+  return REFERENCE_MODEL_REGISTRY.has(name);
 }
 
 /** The reference model of that name. Throws TandemError `UNKNOWN_NAME` listing the models that exist. */
 export function getReferenceModel(name: string): ReferenceModel {
-  if (!isReferenceModelName(name)) {
-    throw new TandemError('UNKNOWN_NAME', `unknown reference model "${name}"; reference models: ${REFERENCE_MODEL_NAMES.join(', ')}`);
-  }
-  return REFERENCE_MODELS[name];
+  return REFERENCE_MODEL_REGISTRY.get(name);
 }

@@ -1,6 +1,7 @@
 import { closeSync } from 'node:fs';
 import { ioError, openRegularFile, readExactly } from '../util/fs.js';
 import type { ByteSource } from './wire.js';
+import { assert } from '../util/errors.js';
 
 /** Bytes fetched per structural read: large enough for a tensor header, small enough to skip weights. */
 const WINDOW = 16 * 1024;
@@ -25,7 +26,7 @@ export class FileSource implements ByteSource {
   }
 
   get fd(): number {
-    if (this.#fd === undefined) throw new Error('tandem internal error: FileSource used after close');
+    assert(this.#fd !== undefined, 'FileSource used after close');
     return this.#fd;
   }
 

@@ -1,6 +1,7 @@
 import { quote } from '../util/text.js';
 import type { AttributeType } from '../ir/attribute.js';
 import type { AttrDefault, AttrSpec, CostFn, InferFn, InputRole, InputSpec, OpInfo, OpTraits, OutputSpec, ValueRange } from './types.js';
+import { assert } from '../util/errors.js';
 
 /**
  * How the op tables are written. Inputs and outputs are short strings: `'X'`, `'B?'` (optional),
@@ -43,7 +44,7 @@ const ROLES: readonly InputRole[] = ['data', 'weight', 'config'];
 function parseInput(s: string): InputSpec {
   const [rawName = '', rawRole = 'data'] = s.split(':');
   const role = ROLES.find((r) => r === rawRole);
-  if (role === undefined) throw new Error(`tandem internal error: op table input ${quote(s)} has an unknown role`);
+  assert(role !== undefined, `op table input ${quote(s)} has an unknown role`);
   return { ...parsePort(rawName), role };
 }
 
@@ -74,6 +75,14 @@ export function defineOp(def: OpDef): OpInfo {
       shapeOp: t.shapeOp ?? false,
       movement: t.movement ?? false,
       category: t.category ?? 'other',
+      nondeterministic: t.nondeterministic ?? false,
+      valuePreserving: t.valuePreserving ?? false,
+      reshape: t.reshape ?? false,
+      view: t.view ?? false,
+      fusibleFollower: t.fusibleFollower ?? false,
+      fixedFloatInputs: t.fixedFloatInputs ?? [],
+      channelWeight: t.channelWeight,
+      dtypeAttr: t.dtypeAttr,
     },
     infer: def.infer,
     cost: def.cost,

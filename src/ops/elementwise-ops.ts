@@ -141,12 +141,12 @@ const UNARY: readonly Unary[] = [
   ['IsNaN', 9, 1, 'elementwise', { infer: elementwise({ dtypeFrom: 'bool' }) }],
   ['IsInf', 10, 1, 'elementwise', { infer: elementwise({ dtypeFrom: 'bool' }), attrs: { detect_negative: spec.int(1), detect_positive: spec.int(1) } }],
   // max(0, x)
-  ['Relu', 1, 1, 'activation'],
+  ['Relu', 1, 1, 'activation', { traits: { fusibleFollower: true } }],
   ['Tanh', 1, 1, 'activation'],
   // 1 / (1 + exp(-x)): neg, exp, add, div
-  ['Sigmoid', 1, 4, 'activation', { traits: { quantizable: true } }],
+  ['Sigmoid', 1, 4, 'activation', { traits: { quantizable: true, fusibleFollower: true } }],
   // x < 0 ? alpha * x : x
-  ['LeakyRelu', 1, 2, 'activation', { attrs: { alpha: spec.float(0.01) }, traits: { quantizable: true } }],
+  ['LeakyRelu', 1, 2, 'activation', { attrs: { alpha: spec.float(0.01) }, traits: { quantizable: true, fusibleFollower: true } }],
   // x < 0 ? alpha * (exp(x) - 1) : x
   ['Elu', 1, 4, 'activation', { attrs: { alpha: spec.float(1) } }],
   // gamma * (x <= 0 ? alpha * exp(x) - alpha : x)
@@ -154,9 +154,9 @@ const UNARY: readonly Unary[] = [
   // max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
   ['Celu', 12, 7, 'activation', { attrs: { alpha: spec.float(1) } }],
   // max(0, min(1, alpha * x + beta))
-  ['HardSigmoid', 1, 4, 'activation', { attrs: { alpha: spec.float(0.2), beta: spec.float(0.5) } }],
+  ['HardSigmoid', 1, 4, 'activation', { attrs: { alpha: spec.float(0.2), beta: spec.float(0.5) }, traits: { fusibleFollower: true } }],
   // x * HardSigmoid(x) with alpha = 1/6, beta = 0.5
-  ['HardSwish', 14, 5, 'activation'],
+  ['HardSwish', 14, 5, 'activation', { traits: { fusibleFollower: true } }],
   // log(exp(x) + 1)
   ['Softplus', 1, 3, 'activation'],
   // x / (1 + |x|)
@@ -260,7 +260,7 @@ export const ELEMENTWISE_OPS: readonly OpInfo[] = [
       inputs: ['input'],
       outputs: ['output'],
       attrs: { min: spec.float(), max: spec.float() },
-      traits: { elementwise: true, category: 'activation', quantizable: true },
+      traits: { elementwise: true, category: 'activation', quantizable: true, fusibleFollower: true },
       infer: keepShape,
       // min and max
       cost: perOutputElement(2),

@@ -1,11 +1,13 @@
 /**
  * ops/: what is known per ONNX op, in one table chosen by opset version: inputs (with their role:
  * data, weight, config), attributes and defaults, traits (elementwise, hasWeights, quantizable,
- * shapeOp, movement, category), shape and type inference with symbolic dims and tracked values of
- * small integer tensors, and cost (MACs, FLOPs, bytes, params). Shared code asks `OPS` / `opInfo`
- * instead of listing op names. Imports only ir/ and util/.
+ * shapeOp, movement, category, and what passes and quantization ask: nondeterministic,
+ * valuePreserving, reshape, view, fusibleFollower, fixedFloatInputs, channelWeight, dtypeAttr), shape
+ * and type inference with symbolic dims and tracked values of small integer tensors, and cost (MACs,
+ * FLOPs, bytes, params). Shared code asks `OPS` / `opInfo` / `opHasTrait` / `opTraits` instead of
+ * listing op names. Imports only ir/ and util/.
  */
-export { OPS, OpRegistry, opInfo } from './registry.js';
+export { OPS, OpRegistry, opHasTrait, opInfo, opTraits } from './registry.js';
 export {
   inferShapes,
   resolveInferShapesOptions,
@@ -23,6 +25,7 @@ export { addDims, dimsEqual, divDimsExact, evaluateDim, mulDims, productOfDims, 
 export type {
   AttrDefault,
   AttrSpec,
+  ChannelWeightFn,
   CostContext,
   CostFn,
   InferContext,
@@ -31,6 +34,7 @@ export type {
   InputRole,
   InputSpec,
   OpCategory,
+  OpFlag,
   OpInfo,
   OpTraits,
   OutputSpec,

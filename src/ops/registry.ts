@@ -1,4 +1,5 @@
-import { TandemError } from '../util/errors.js';
+import { TandemError, assert } from '../util/errors.js';
+import { unknownNameError } from '../util/registry.js';
 import { CONTROL_OPS } from './control-ops.js';
 import { ELEMENTWISE_OPS } from './elementwise-ops.js';
 import { INDEX_OPS } from './index-ops.js';
@@ -8,7 +9,7 @@ import { RECURRENT_OPS } from './recurrent-ops.js';
 import { REDUCE_OPS } from './reduce-ops.js';
 import { SHAPE_OPS } from './shape-ops.js';
 import { TENSOR_OPS } from './tensor-ops.js';
-import type { OpInfo } from './types.js';
+import type { OpFlag, OpInfo, OpTraits } from './types.js';
 import { VISION_OPS } from './vision-ops.js';
 
 function normalizeDomain(domain: string): string {
@@ -27,9 +28,7 @@ export class OpRegistry {
       let ops = this.#domains.get(d);
       if (ops === undefined) this.#domains.set(d, (ops = new Map()));
       const list = ops.get(row.op) ?? [];
-      if (list.some((r) => r.since === row.since)) {
-        throw new Error(`tandem internal error: op table has two rows for ${row.op} since opset ${row.since}`);
-      }
+      assert(!list.some((r) => r.since === row.since), `op table has two rows for ${row.op} since opset ${row.since}`);
       list.push(row);
       list.sort((a, b) => a.since - b.since);
       ops.set(row.op, list);
@@ -64,11 +63,7 @@ export class OpRegistry {
         `op ${op} (${where}) starts at opset ${list[0]!.since}, but the model imports opset ${opset}; raise the model's opset or replace the op`,
       );
     }
-    const names = this.names(domain);
-    throw new TandemError(
-      'UNKNOWN_NAME',
-      `op ${op} (${where}) is not in tandem's op table; known ${where} ops: ${names.length ? names.join(', ') : '(none)'}`,
-    );
+    throw unknownNameError(`${where} op`, op, this.names(domain), "those are the ops in tandem's op table");
   }
 
   has(op: string, domain = ''): boolean {
@@ -112,4 +107,17 @@ export const OPS = new OpRegistry([
 /** The table row for an op at an opset version (see OpRegistry.get). */
 export function opInfo(op: string, domain = '', opset?: number): OpInfo | undefined {
   return OPS.get(op, domain, opset);
+}
+
+/**
+ * The traits of an op by name (its newest row; every row of an op that carries one of the traits below
+ * carries it at every version). Undefined for an op not in the table.
+ */
+export function opTraits(op: string, domain = ''): OpTraits | undefined {
+  return OPS.get(op, domain)?.traits;
+}
+
+/** Whether the op has a yes/no trait (`opHasTrait('Reshape', 'valuePreserving')`); false for an op not in the table. */
+export function opHasTrait(op: string, flag: OpFlag, domain = ''): boolean {
+  return OPS.get(op, domain)?.traits[flag] ?? false;
 }

@@ -376,6 +376,8 @@ function blockRearrange(toSpace: boolean): InferFn {
 }
 
 const MOVE = { category: 'movement', movement: true } as const;
+/** Reshape, Flatten, Squeeze, Unsqueeze: the same elements in the same order, a free view that TensorRT fuses through. */
+const RESHAPE = { ...MOVE, valuePreserving: true, reshape: true, view: true, fusibleFollower: true } as const;
 
 export const SHAPE_OPS: readonly OpInfo[] = [
   defineOp({
@@ -390,19 +392,19 @@ export const SHAPE_OPS: readonly OpInfo[] = [
   }),
   defineOp({ op: 'Size', since: 1, inputs: ['data'], outputs: ['size'], traits: { category: 'shape', shapeOp: true }, infer: inferSize, cost: NO_ARITHMETIC }),
   ...defineVersions(
-    { op: 'Reshape', since: 1, inputs: ['data'], outputs: ['reshaped'], attrs: { shape: spec.ints() }, traits: MOVE, infer: inferReshape, cost: NO_ARITHMETIC },
+    { op: 'Reshape', since: 1, inputs: ['data'], outputs: ['reshaped'], attrs: { shape: spec.ints() }, traits: RESHAPE, infer: inferReshape, cost: NO_ARITHMETIC },
     [{ since: 1 }, { since: 5, inputs: ['data', 'shape:config'], attrs: {} }, { since: 14, inputs: ['data', 'shape:config'], attrs: { allowzero: spec.int(0) } }],
   ),
-  defineOp({ op: 'Flatten', since: 1, inputs: ['input'], outputs: ['output'], attrs: { axis: spec.int(1) }, traits: MOVE, infer: inferFlatten, cost: NO_ARITHMETIC }),
+  defineOp({ op: 'Flatten', since: 1, inputs: ['input'], outputs: ['output'], attrs: { axis: spec.int(1) }, traits: RESHAPE, infer: inferFlatten, cost: NO_ARITHMETIC }),
   ...defineVersions(
-    { op: 'Squeeze', since: 1, inputs: ['data'], outputs: ['squeezed'], attrs: { axes: spec.ints() }, traits: MOVE, infer: inferSqueeze, cost: NO_ARITHMETIC },
+    { op: 'Squeeze', since: 1, inputs: ['data'], outputs: ['squeezed'], attrs: { axes: spec.ints() }, traits: RESHAPE, infer: inferSqueeze, cost: NO_ARITHMETIC },
     [{ since: 1 }, { since: 13, inputs: ['data', 'axes?:config'], attrs: {} }],
   ),
   ...defineVersions(
-    { op: 'Unsqueeze', since: 1, inputs: ['data'], outputs: ['expanded'], attrs: { axes: spec.required('ints') }, traits: MOVE, infer: inferUnsqueeze, cost: NO_ARITHMETIC },
+    { op: 'Unsqueeze', since: 1, inputs: ['data'], outputs: ['expanded'], attrs: { axes: spec.required('ints') }, traits: RESHAPE, infer: inferUnsqueeze, cost: NO_ARITHMETIC },
     [{ since: 1 }, { since: 13, inputs: ['data', 'axes:config'], attrs: {} }],
   ),
-  defineOp({ op: 'Transpose', since: 1, inputs: ['data'], outputs: ['transposed'], attrs: { perm: spec.ints() }, traits: { ...MOVE, quantizable: true }, infer: inferTranspose, cost: NO_ARITHMETIC }),
+  defineOp({ op: 'Transpose', since: 1, inputs: ['data'], outputs: ['transposed'], attrs: { perm: spec.ints() }, traits: { ...MOVE, quantizable: true, valuePreserving: true, fusibleFollower: true }, infer: inferTranspose, cost: NO_ARITHMETIC }),
   defineOp({ op: 'Expand', since: 8, inputs: ['input', 'shape:config'], outputs: ['output'], traits: MOVE, infer: inferExpand, cost: NO_ARITHMETIC }),
   defineOp({ op: 'Tile', since: 6, inputs: ['input', 'repeats:config'], outputs: ['output'], traits: MOVE, infer: inferTile, cost: NO_ARITHMETIC }),
   ...defineVersions(
@@ -431,6 +433,6 @@ export const SHAPE_OPS: readonly OpInfo[] = [
       { since: 18, inputs: ['data', 'pads:config', 'constant_value?:config', 'axes?:config'], attrs: { mode: spec.string('constant') } },
     ],
   ),
-  defineOp({ op: 'DepthToSpace', since: 1, inputs: ['input'], outputs: ['output'], attrs: { blocksize: spec.required('int'), mode: spec.string('DCR') }, traits: MOVE, infer: blockRearrange(true), cost: NO_ARITHMETIC }),
-  defineOp({ op: 'SpaceToDepth', since: 1, inputs: ['input'], outputs: ['output'], attrs: { blocksize: spec.required('int') }, traits: MOVE, infer: blockRearrange(false), cost: NO_ARITHMETIC }),
+  defineOp({ op: 'DepthToSpace', since: 1, inputs: ['input'], outputs: ['output'], attrs: { blocksize: spec.required('int'), mode: spec.string('DCR') }, traits: { ...MOVE, valuePreserving: true }, infer: blockRearrange(true), cost: NO_ARITHMETIC }),
+  defineOp({ op: 'SpaceToDepth', since: 1, inputs: ['input'], outputs: ['output'], attrs: { blocksize: spec.required('int') }, traits: { ...MOVE, valuePreserving: true }, infer: blockRearrange(false), cost: NO_ARITHMETIC }),
 ];

@@ -25,6 +25,9 @@ function castTarget(ctx: InferContext): DataType | undefined {
 }
 
 /** Types a symbolic size survives a cast into (sizes beyond 2^31 do not occur in one dim). */
+/** Random generators: their outputs differ run to run. */
+const RANDOM = { category: 'generator', nondeterministic: true } as const;
+
 const SIZE_TYPES: ReadonlySet<DataType> = new Set(['int64', 'uint64', 'int32', 'uint32', 'float64']);
 
 /**
@@ -167,9 +170,9 @@ export const TENSOR_OPS: readonly OpInfo[] = [
     cost: NO_ARITHMETIC,
   }),
   defineOp({ op: 'ConstantOfShape', since: 9, inputs: ['input:config'], outputs: ['output'], attrs: { value: spec.tensor() }, traits: { category: 'generator' }, infer: inferConstantOfShape, cost: NO_ARITHMETIC }),
-  defineOp({ op: 'Identity', since: 1, inputs: ['input'], outputs: ['output'], traits: { category: 'movement', movement: true }, infer: inferIdentity, cost: NO_ARITHMETIC }),
+  defineOp({ op: 'Identity', since: 1, inputs: ['input'], outputs: ['output'], traits: { category: 'movement', movement: true, valuePreserving: true, view: true }, infer: inferIdentity, cost: NO_ARITHMETIC }),
   ...defineVersions(
-    { op: 'Cast', since: 1, inputs: ['input'], outputs: ['output'], attrs: { to: spec.required('string') }, traits: { category: 'elementwise', elementwise: true }, infer: inferCast, cost: NO_ARITHMETIC },
+    { op: 'Cast', since: 1, inputs: ['input'], outputs: ['output'], attrs: { to: spec.required('string') }, traits: { category: 'elementwise', elementwise: true, dtypeAttr: { key: 'to', absent: undefined } }, infer: inferCast, cost: NO_ARITHMETIC },
     [{ since: 1 }, { since: 6, attrs: { to: spec.required('int'), saturate: spec.int(1) } }],
   ),
   defineOp({ op: 'CastLike', since: 15, inputs: ['input', 'target_type'], outputs: ['output'], attrs: { saturate: spec.int(1) }, traits: { category: 'elementwise', elementwise: true }, infer: inferCastLike, cost: NO_ARITHMETIC }),
@@ -183,7 +186,7 @@ export const TENSOR_OPS: readonly OpInfo[] = [
     // start + i * delta
     cost: perOutputElement(2),
   }),
-  defineOp({ op: 'EyeLike', since: 9, inputs: ['input'], outputs: ['output'], attrs: { dtype: spec.int(), k: spec.int(0) }, traits: { category: 'generator' }, infer: (ctx) => [{ dtype: dtypeAttr(ctx, ctx.dtype(0)), shape: ctx.shape(0) }], cost: NO_ARITHMETIC }),
+  defineOp({ op: 'EyeLike', since: 9, inputs: ['input'], outputs: ['output'], attrs: { dtype: spec.int(), k: spec.int(0) }, traits: { category: 'generator', dtypeAttr: { key: 'dtype', absent: undefined } }, infer: (ctx) => [{ dtype: dtypeAttr(ctx, ctx.dtype(0)), shape: ctx.shape(0) }], cost: NO_ARITHMETIC }),
   defineOp({ op: 'OneHot', since: 9, inputs: ['indices', 'depth:config', 'values:config'], outputs: ['output'], attrs: { axis: spec.int(-1) }, traits: { category: 'generator' }, infer: inferOneHot, cost: NO_ARITHMETIC }),
   defineOp({ op: 'Trilu', since: 14, inputs: ['input', 'k?:config'], outputs: ['output'], attrs: { upper: spec.int(1) }, traits: { category: 'movement' }, infer: (ctx) => [sameAsInput(ctx)], cost: NO_ARITHMETIC }),
   defineOp({
@@ -192,7 +195,7 @@ export const TENSOR_OPS: readonly OpInfo[] = [
     inputs: [],
     outputs: ['output'],
     attrs: { shape: spec.required('ints'), dtype: spec.int(1), mean: spec.float(0), scale: spec.float(1), seed: spec.float() },
-    traits: { category: 'generator' },
+    traits: { ...RANDOM, dtypeAttr: { key: 'dtype', absent: 1 } },
     infer: (ctx) => [{ dtype: dtypeAttr(ctx, 'float32'), shape: ctx.ints('shape') }],
   }),
   defineOp({
@@ -201,7 +204,7 @@ export const TENSOR_OPS: readonly OpInfo[] = [
     inputs: [],
     outputs: ['output'],
     attrs: { shape: spec.required('ints'), dtype: spec.int(1), low: spec.float(0), high: spec.float(1), seed: spec.float() },
-    traits: { category: 'generator' },
+    traits: { ...RANDOM, dtypeAttr: { key: 'dtype', absent: 1 } },
     infer: (ctx) => [{ dtype: dtypeAttr(ctx, 'float32'), shape: ctx.ints('shape') }],
   }),
   ...['RandomNormalLike', 'RandomUniformLike', 'Bernoulli'].map((op) =>
@@ -211,7 +214,8 @@ export const TENSOR_OPS: readonly OpInfo[] = [
       inputs: ['input'],
       outputs: ['output'],
       attrs: { dtype: spec.int(), seed: spec.float() },
-      traits: { category: 'generator' },
+      // Bernoulli: not retyped by FP16 conversion (it never was; a float16 Bernoulli is untested).
+      traits: op === 'Bernoulli' ? RANDOM : { ...RANDOM, dtypeAttr: { key: 'dtype', absent: undefined } },
       infer: (ctx) => [{ dtype: dtypeAttr(ctx, ctx.dtype(0)), shape: ctx.shape(0) }],
     }),
   ),
@@ -221,7 +225,7 @@ export const TENSOR_OPS: readonly OpInfo[] = [
     inputs: ['input'],
     outputs: ['output'],
     attrs: { dtype: spec.int(6), sample_size: spec.int(1), seed: spec.float() },
-    traits: { category: 'generator' },
+    traits: RANDOM,
     infer: (ctx) => [{ dtype: dtypeAttr(ctx, 'int32'), shape: [ctx.shape(0)?.[0] ?? null, ctx.int('sample_size') ?? 1] }],
   }),
   defineOp({

@@ -66,7 +66,36 @@ export interface OpTraits {
   /** Moves, copies or selects elements without arithmetic (Reshape, Transpose, Concat, Gather ...). */
   readonly movement: boolean;
   readonly category: OpCategory;
+  /** Outputs differ run to run (random generators): never folded into a constant nor copied into several stages. */
+  readonly nondeterministic: boolean;
+  /** Output 0 holds exactly the values of input 0, only moved: same min, max and element count (an INT8 range copies through). */
+  readonly valuePreserving: boolean;
+  /** Output 0 is input 0's elements in their order under another shape (Reshape, Flatten, Squeeze, Unsqueeze). */
+  readonly reshape: boolean;
+  /** Runs no kernel at inference: output 0 is input 0, perhaps under another shape (reshapes, Identity, Dropout). */
+  readonly view: boolean;
+  /** TensorRT fuses it between a weighted op and a following residual Add (BN, activations, copy ops; reference §6.1). */
+  readonly fusibleFollower: boolean;
+  /** Inputs typed tensor(float) whatever the op's T, which stay float32 in an FP16 model (Resize roi and scales). */
+  readonly fixedFloatInputs: readonly number[];
+  /** The weight quantized per output channel (its input index and channel axis); undefined where the op has none. */
+  readonly channelWeight: ChannelWeightFn | undefined;
+  /**
+   * The attribute that sets output 0's element type (a TensorProto.DataType code) and the code when it is
+   * absent (undefined: the input's type), for ops an FP16 conversion retypes (Cast, random generators, EyeLike).
+   */
+  readonly dtypeAttr: { readonly key: string; readonly absent: number | undefined } | undefined;
 }
+
+/**
+ * Where a node's per-channel weight is: the input index and the output-channel axis (reference §1:
+ * Conv 0, ConvTranspose 1, [K, N] MatMul/Gemm 1, Gemm with transB 0); `rank` is the weight's rank.
+ * Undefined when this node has no such weight (a MatMul with a 1-D B).
+ */
+export type ChannelWeightFn = (node: Node, rank: number) => { readonly input: number; readonly axis: number } | undefined;
+
+/** The yes/no traits, by name (see OpTraits). */
+export type OpFlag = 'elementwise' | 'hasWeights' | 'quantizable' | 'shapeOp' | 'movement' | 'nondeterministic' | 'valuePreserving' | 'reshape' | 'view' | 'fusibleFollower';
 
 /** What inference found for one output: element type, shape, and (for small tensors) the value. */
 export interface InferredOutput {

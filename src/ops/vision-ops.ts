@@ -126,7 +126,7 @@ export const VISION_OPS: readonly OpInfo[] = [
       since: 10,
       inputs: ['X', 'scales:config'],
       attrs: { mode: spec.string('nearest') },
-      traits: { category: 'vision', quantizable: true },
+      traits: { category: 'vision', quantizable: true, fixedFloatInputs: [1, 2] },
       infer: inferResize,
       cost: resizeCost,
     },
@@ -141,7 +141,7 @@ export const VISION_OPS: readonly OpInfo[] = [
     ],
   ),
   ...defineVersions(
-    { op: 'Upsample', since: 7, inputs: ['X'], attrs: { mode: spec.string('nearest'), scales: spec.required('floats') }, traits: { category: 'vision', quantizable: true }, infer: inferResize, cost: resizeCost },
+    { op: 'Upsample', since: 7, inputs: ['X'], attrs: { mode: spec.string('nearest'), scales: spec.required('floats') }, traits: { category: 'vision', quantizable: true, fixedFloatInputs: [1] }, infer: inferResize, cost: resizeCost },
     [{ since: 7 }, { since: 9, inputs: ['X', 'scales:config'], attrs: { mode: spec.string('nearest') } }],
   ),
   defineOp({

@@ -4,7 +4,7 @@ import type { Node } from '../ir/node.js';
 import type { Dim } from '../ir/types.js';
 import { tensorFromValues, tensorValues } from '../ir/tensor-values.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { RESHAPE_OPS } from './merge-shape-ops.js';
+import { opHasTrait } from '../ops/registry.js';
 import { definePass, type Rewrite } from './pass.js';
 import { shapesEqual } from './remove-no-ops.js';
 
@@ -134,7 +134,7 @@ interface View {
 function fcSource(f: GraphFacts, a: string): View | undefined {
   const p = f.producer(a);
   const x = p?.input(0);
-  if (p === undefined || x === undefined || !RESHAPE_OPS.has(p.op) || p.domain !== '') return undefined;
+  if (p === undefined || x === undefined || !opHasTrait(p.op, 'reshape') || p.domain !== '') return undefined;
   const s = f.batchShape(x);
   const as = f.shape(a)!;
   if (s === undefined || s.rest.length !== 3 || s.batch !== as[0] || s.rest[0] !== as[1] || s.rest[1] !== 1 || s.rest[2] !== 1) return undefined;
@@ -154,9 +154,9 @@ function tokenSource(f: GraphFacts, a: string): View | undefined {
   if (s === undefined || s.rest.length !== 3 || s.batch !== n || s.rest[1]! * s.rest[2]! !== l || s.rest[0] !== k) return undefined;
   const views = (f.soleConsumer(a) ? [p] : []).concat(f.soleConsumer(a) && f.soleConsumer(mid) === p ? [q] : []);
   // x [N,K,H,W] → reshape [N,K,L] → transpose [0,2,1]
-  if (p.op === 'Transpose' && same(p.attrs.ints('perm'), [0, 2, 1]) && RESHAPE_OPS.has(q.op) && shapesEqual(f.shape(mid), [n, k, l])) return { form: 'tokens', source: x, views };
+  if (p.op === 'Transpose' && same(p.attrs.ints('perm'), [0, 2, 1]) && opHasTrait(q.op, 'reshape') && shapesEqual(f.shape(mid), [n, k, l])) return { form: 'tokens', source: x, views };
   // x [N,K,H,W] → transpose [0,2,3,1] → reshape [N,L,K]
-  if (RESHAPE_OPS.has(p.op) && q.op === 'Transpose' && same(q.attrs.ints('perm'), [0, 2, 3, 1])) return { form: 'tokens', source: x, views };
+  if (opHasTrait(p.op, 'reshape') && q.op === 'Transpose' && same(q.attrs.ints('perm'), [0, 2, 3, 1])) return { form: 'tokens', source: x, views };
   return undefined;
 }
 

@@ -8,7 +8,7 @@
 export { definePass, type Pass, type PassInfo, type PassKind, type PassPlan, type PassResult, type PassSpec, type Rewrite, type RunPassOptions } from './pass.js';
 export { GraphFacts, nodeKey, nodeLabel } from './graph-facts.js';
 export { GraphEdit, Emitter } from './graph-edit.js';
-export { PASSES, PASS_NAMES, getPass, isPassName, type PassName } from './registry.js';
+export { PASSES, PASS_NAMES, PASS_REGISTRY, getPass, isPassName, type PassName } from './registry.js';
 
 export { extractSubgraph, planExtract, type ExtractOptions, type ExtractPlan } from './extract-subgraph.js';
 export { REMOVE_DEAD_NODES, removeDeadNodes } from './remove-dead-nodes.js';
@@ -41,7 +41,6 @@ export { DECOMPOSE_LOG_REDUCTIONS, decomposeLogReductions } from './decompose-lo
 export {
   prepareModel,
   resolvePrepareOptions,
-  type PassEvent,
   type PassRecord,
   type PrepareOptions,
   type PrepareReport,

@@ -4,9 +4,9 @@ import { canTakeOutputName } from './graph-edit.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
 import { definePass, type Rewrite } from './pass.js';
 import { shapesEqual } from './remove-no-ops.js';
+import { opHasTrait } from '../ops/registry.js';
 
 /** Ops that only change how a tensor's elements are viewed, never their order. */
-export const RESHAPE_OPS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
 
 export interface MergeShapeRewrite extends Rewrite {
   readonly kind: 'reshape' | 'transpose';
@@ -62,7 +62,7 @@ function pair(f: GraphFacts, second: Node): MergeShapeRewrite | undefined {
   if (x === undefined) return undefined;
   const label = `${nodeLabel(first)} + ${nodeLabel(second)}`;
   const keys = [nodeKey(first), nodeKey(second)];
-  if (RESHAPE_OPS.has(first.op) && RESHAPE_OPS.has(second.op)) {
+  if (opHasTrait(first.op, 'reshape') && opHasTrait(second.op, 'reshape')) {
     const shape = f.reshapeTarget(x, y);
     if (shape === undefined) return undefined;
     const cancels = shapesEqual(f.shape(x), f.shape(y));

@@ -1,7 +1,8 @@
 import { quote } from '../util/text.js';
 import type { Model } from '../ir/model.js';
-import { analyze, type Analysis, type AnalysisSummary, type Precision } from '../targets/index.js';
+import { DEFAULT_TARGET, analyze, type Analysis, type AnalysisSummary, type Precision } from '../targets/index.js';
 import { TandemError } from '../util/errors.js';
+import type { ProgressCallback } from '../util/progress.js';
 import { nodeKey } from './graph-facts.js';
 import type { Pass, PassKind, PassPlan, Rewrite } from './pass.js';
 import { PASS_NAMES, getPass } from './registry.js';
@@ -23,8 +24,8 @@ export interface PrepareOptions {
   dims?: Readonly<Record<string, number>>;
   /** Rounds over the pipeline at most (a round that changes nothing ends it). @default 4 */
   maxRounds?: number;
-  /** Told after each pass of each round (progress for a CLI; the library prints nothing). */
-  onPass?: (event: PassEvent) => void;
+  /** Told after each pass of each round (`kind: 'pass'`). */
+  onProgress?: ProgressCallback;
 }
 
 export interface ResolvedPrepareOptions {
@@ -34,7 +35,7 @@ export interface ResolvedPrepareOptions {
   readonly keep: 'coverage' | 'all';
   readonly dims: Readonly<Record<string, number>>;
   readonly maxRounds: number;
-  readonly onPass: ((event: PassEvent) => void) | undefined;
+  readonly onProgress: ProgressCallback | undefined;
 }
 
 export function resolvePrepareOptions(options: PrepareOptions = {}): ResolvedPrepareOptions {
@@ -43,21 +44,14 @@ export function resolvePrepareOptions(options: PrepareOptions = {}): ResolvedPre
   const maxRounds = options.maxRounds ?? 4;
   if (!Number.isSafeInteger(maxRounds) || maxRounds < 1) throw new TandemError('USAGE', `maxRounds must be a positive integer, got ${maxRounds}`);
   return {
-    target: options.target ?? 'orin-dla',
+    target: options.target ?? DEFAULT_TARGET,
     precision: options.precision,
     passes: (options.passes ?? PASS_NAMES).map(getPass),
     keep,
     dims: { ...(options.dims ?? {}) },
     maxRounds,
-    onPass: options.onPass,
+    onProgress: options.onProgress,
   };
-}
-
-export interface PassEvent {
-  readonly round: number;
-  readonly pass: string;
-  readonly applied: number;
-  readonly rejected: number;
 }
 
 /** A rewrite prepare did not keep, and the numbers that decided it. */
@@ -133,7 +127,7 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
     for (const pass of o.passes) {
       const record = records.get(pass.name)!;
       if (!gated(pass)) {
-        o.onPass?.({ round, pass: pass.name, applied: record.applied.length, rejected: 0 });
+        o.onProgress?.({ kind: 'pass', round, pass: pass.name, applied: record.applied.length, rejected: 0 });
         continue;
       }
       // a plan is data about one model: planned again only once a candidate was kept (current changed)
@@ -161,7 +155,7 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
           changed = true;
         } else record.rejected.push({ rewrite: candidate, reason: verdict.text });
       }
-      o.onPass?.({ round, pass: pass.name, applied: record.applied.length, rejected: record.rejected.length });
+      o.onProgress?.({ kind: 'pass', round, pass: pass.name, applied: record.applied.length, rejected: record.rejected.length });
     }
     if (!changed) break;
   }

@@ -1,5 +1,4 @@
-import { quote } from '../util/text.js';
-import { TandemError } from '../util/errors.js';
+import { createRegistry } from '../util/registry.js';
 import { CONVERT_MATMUL_TO_CONV } from './convert-matmul-to-conv.js';
 import { CONVERT_REDUCE_MEAN_TO_POOL } from './convert-reduce-mean-to-pool.js';
 import { CONVERT_RESIZE_SIZES_TO_SCALES } from './convert-resize-sizes-to-scales.js';
@@ -64,14 +63,16 @@ export const PASSES = {
 
 export type PassName = keyof typeof PASSES;
 
-export const PASS_NAMES = Object.keys(PASSES) as PassName[];
+/** The passes as a registry: lookups by name, one miss message for every registry. */
+export const PASS_REGISTRY = createRegistry('pass', PASSES);
+
+export const PASS_NAMES: readonly PassName[] = PASS_REGISTRY.names;
 
 export function isPassName(name: string): name is PassName {
-  return Object.hasOwn(PASSES, name);
+  return PASS_REGISTRY.has(name);
 }
 
 /** The pass of that name. Throws TandemError `UNKNOWN_NAME` listing the passes that exist. */
 export function getPass(name: string): Pass {
-  if (!isPassName(name)) throw new TandemError('UNKNOWN_NAME', `unknown pass ${quote(name)}; passes: ${PASS_NAMES.join(', ')}`);
-  return PASSES[name];
+  return PASS_REGISTRY.get(name);
 }

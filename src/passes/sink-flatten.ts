@@ -3,7 +3,7 @@ import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import { tensorValues } from '../ir/tensor-values.js';
 import { nodeKey, nodeLabel, type GraphFacts } from './graph-facts.js';
-import { RESHAPE_OPS } from './merge-shape-ops.js';
+import { opHasTrait } from '../ops/registry.js';
 import { definePass, type Rewrite } from './pass.js';
 import { isUnaryElementwise } from './op-traits.js';
 
@@ -58,7 +58,7 @@ export const SINK_FLATTEN = definePass<SinkFlattenRewrite>({
 });
 
 function plan(f: GraphFacts, flat: Node): SinkFlattenRewrite | undefined {
-  if (!RESHAPE_OPS.has(flat.op) || flat.op === 'Unsqueeze' || flat.domain !== '') return undefined;
+  if (!opHasTrait(flat.op, 'reshape') || flat.op === 'Unsqueeze' || flat.domain !== '') return undefined;
   const x = flat.input(0);
   const mid = flat.outputs[0]!;
   const src = x === undefined ? undefined : f.batchShape(x);

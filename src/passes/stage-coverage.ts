@@ -10,7 +10,7 @@ export interface StageCoverage {
 }
 
 /** Analyzes each stage of a split on a target. */
-export function stageCoverage(plan: SplitPlan, options: AnalyzeOptions): StageCoverage[] {
+export function stageCoverage(plan: SplitPlan, options: AnalyzeOptions = {}): StageCoverage[] {
   return plan.stages.map((s) => ({ stage: s.name, kind: s.kind, summary: analyze(s.model.clone(), options).summary }));
 }
 
@@ -22,10 +22,16 @@ export interface CoverageChange {
   readonly after: AnalysisSummary | undefined;
 }
 
+export interface CompareCoverageOptions extends AnalyzeOptions {
+  /** How both models are cut. @default { auto: true } */
+  split?: SplitOptions;
+}
+
 /** Splits both models with the same options and pairs their stages' coverage by stage name. */
-export function compareStageCoverage(before: Model, after: Model, split: SplitOptions, options: AnalyzeOptions): CoverageChange[] {
-  const a = stageCoverage(splitModel(before, split), options);
-  const b = stageCoverage(splitModel(after, split), options);
+export function compareStageCoverage(before: Model, after: Model, options: CompareCoverageOptions = {}): CoverageChange[] {
+  const { split = { auto: true }, ...analyzeOptions } = options;
+  const a = stageCoverage(splitModel(before, split), analyzeOptions);
+  const b = stageCoverage(splitModel(after, split), analyzeOptions);
   const names = [...new Set([...a.map((s) => s.stage), ...b.map((s) => s.stage)])];
   return names.map((stage) => {
     const x = a.find((s) => s.stage === stage);

@@ -4,9 +4,7 @@ import { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import type { ValueType } from '../ir/types.js';
 import { TandemError } from '../util/errors.js';
-
-/** Ops whose outputs differ run to run: never duplicated into several stages. */
-const NONDETERMINISTIC: ReadonlySet<string> = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli']);
+import { opHasTrait } from '../ops/registry.js';
 
 /** Every name a node reads: its inputs and what its subgraphs read from outside. */
 export function nodeReads(node: Node): string[] {
@@ -31,7 +29,8 @@ function outerReads(g: Graph): string[] {
 export function constantNodes(g: Graph): Set<Node> {
   const free = new Set<Node>();
   for (const n of g.nodes) {
-    if (NONDETERMINISTIC.has(n.op)) continue;
+    // A random op's outputs differ run to run: never duplicated into several stages.
+    if (opHasTrait(n.op, 'nondeterministic')) continue;
     const reads = nodeReads(n);
     const constant = reads.every((r) => {
       if (g.isInitializer(r) && !g.isGraphInput(r)) return true;

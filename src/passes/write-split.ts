@@ -40,7 +40,7 @@ export function writeSplit(plan: SplitPlan, dir: string, options: WriteSplitOpti
   // The set is written into a staging folder and renamed at the end: a failure leaves no final-named file.
   writeFolder(dir, (out) => {
     plan.stages.forEach((s, i) => saveModel(s.model, out.at(names[i]!)));
-    writeSplitDocument(out.at(''), manifest, { protect: options.protect ?? [] });
+    writeSplitDocument(manifest, out.at(''), { protect: options.protect ?? [] });
   });
   return { dir, files: targets, manifest };
 }

@@ -15,6 +15,8 @@ export * from './plan-deployment.js';
 export { randomFeeds } from './random-feeds.js';
 export * from './cost/index.js';
 export { COST_BASIS, costModel, costStageFile, resolveOrinCostOptions, type OrinCostOptions, type CostReport, type ResolvedOrinCostOptions, type StageCostRow } from './cost-report.js';
+export { loadCostSubject, type CostSubject } from './cost-subject.js';
+export { searchStagePins, type StagePinsResult } from './search-pins.js';
 export { paretoSet, searchPlacement, type ScoredPlacement, type SearchObjective, type SearchOptions, type SearchResult, type SegmentPlacement } from './search.js';
 export * from './export/index.js';
 export { orinPlanPath, writeOrinPlan, type StagePlacement } from './orin-plan.js';

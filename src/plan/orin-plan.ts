@@ -23,7 +23,7 @@ export function writeOrinPlan(split: LoadedSplit, placement: Readonly<Record<str
     return { ...s, engine: p.engine, precision: p.precision, choice: { how: 'modelled', reason: p.reason, ...(p.timingsMs ? { timingsMs: p.timingsMs } : {}) } };
   });
   const tensors: PlanTensor[] = [...split.tensors];
-  return writePlan(split.dir, newPlanDocument({ target: 'orin', ...(split.source === undefined ? {} : { source: split.source }), cut: split.cut, stages, tensors }), {});
+  return writePlan(newPlanDocument({ target: 'orin', ...(split.source === undefined ? {} : { source: split.source }), cut: split.cut, stages, tensors }), split.dir, {});
 }
 
 /** The plan.json path a split folder gets. */

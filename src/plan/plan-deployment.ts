@@ -1,14 +1,16 @@
 import { quote } from '../util/text.js';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { newPlanDocument, readSplit, runOrder, writePlan } from '../io/stage-file/index.js';
 import { HOST_ENGINES, TARGET_ENGINES, type HostEngine, type Plan, type PlanEngine, type PlanStage, type PlanTarget, type PlanTensor, type SplitDocument, type TargetEngine } from '../io/stage-file/types.js';
 import type { Model } from '../ir/model.js';
 import { loadModel, saveModel, savedModelFiles } from '../onnx/load-save.js';
 import { splitDocument, splitModel } from '../passes/index.js';
-import { arraySource, artifactPaths, convertToFloat16, quantize, type CalibrationMethod, type CalibrationSource, type QuantProgress, type SessionOpener, type StageArtifacts } from '../quant/index.js';
+import { PREPROCESS_METADATA_KEY, arraySource, artifactPaths, convertToFloat16, modelInputSpecs, openCalibrationFolder, preprocessFromMetadata, quantize, type CalibrationMethod, type CalibrationSource, type SessionOpener, type StageArtifacts } from '../quant/index.js';
 import { trtVersionNumber } from '../quant/calibration-cache.js';
 import { analyze } from '../targets/index.js';
 import { TandemError, isTandemError } from '../util/errors.js';
+import type { ProgressCallback } from '../util/progress.js';
 import { assertOutputsFree, checkOutputDir, writeFileAtomic, writeFolder } from '../util/fs.js';
 import { dequantizeStageInputs, inputQuantScale, quantizeStageOutputs, verifyBoundaryQuantization, type BoundaryCheck, type BoundaryTensor } from './boundary-quantization.js';
 import { stageCost } from './cost/orin-roofline.js';
@@ -19,11 +21,6 @@ import { randomFeeds } from './random-feeds.js';
 /** What to plan: a whole model (split here) or the split.json of `tandem split`. */
 export type PlanSource = { readonly model: Model; readonly path?: string } | { readonly splitPath: string };
 
-export type PlanProgress =
-  | { readonly phase: 'calibrate'; readonly progress: QuantProgress }
-  | { readonly phase: 'time'; readonly stage: string; readonly engine: HostEngine; readonly done: number; readonly total: number }
-  | { readonly phase: 'verify' };
-
 export interface PlanOptions {
   target: PlanTarget;
   /** Folder for the stage models and plan.json (created; never over an input). */
@@ -32,9 +29,11 @@ export interface PlanOptions {
   split?: 'auto' | readonly string[];
   /**
    * Calibration samples for the INT8 stages, keyed by the model's inputs (or made from the entry stage,
-   * the one that reads the model's inputs). @default generated inputs (and a note saying so)
+   * the one that reads the model's inputs), or a folder of them (`{ dir }`: images are preprocessed as
+   * the entry stage's or the source model's metadata states, `tandem.preprocess`). @default generated
+   * inputs (and a note saying so)
    */
-  calibration?: CalibrationSource | ((entry: Model) => CalibrationSource);
+  calibration?: CalibrationSource | ((entry: Model) => CalibrationSource) | { readonly dir: string };
   /** How many inputs to generate when no calibration is given. @default 8 */
   generatedSamples?: number;
   /** @default 'entropy' (TensorRT's default calibrator) */
@@ -62,7 +61,8 @@ export interface PlanOptions {
   verifyOpener?: SessionOpener;
   /** Paths never to write over (the inputs). The source's files are protected always. */
   protect?: readonly string[];
-  onProgress?: (p: PlanProgress) => void;
+  /** Told as calibration (`calibration`), host timing (`timing`) and the boundary check (`verify`) go. */
+  onProgress?: ProgressCallback;
 }
 
 export interface Deployment {
@@ -125,7 +125,8 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
   if (toQuantize.size > 0) {
     const entry = order.find((s) => s.inputs.every((i) => doc.tensors.find((t) => t.name === i)?.from === null)) ?? order[0]!;
     const given = options.calibration;
-    let calibration = typeof given === 'function' ? given(staged.models.get(entry.name)!) : given;
+    const entryModel = staged.models.get(entry.name)!;
+    let calibration = typeof given === 'function' ? given(entryModel) : given !== undefined && 'dir' in given ? calibrationFolder(given.dir, entryModel, source, doc, notes) : given;
     if (calibration === undefined) {
       const n = options.generatedSamples ?? 8;
       calibration = arraySource(Array.from({ length: n }, (_, i) => randomFeeds(staged.models.get(entry.name)!, 1000 + i)), `${n} generated inputs (seeded uniform noise in [-1, 1])`);
@@ -135,7 +136,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
       order.map((s) => ({ name: s.name, model: staged.models.get(s.name)!, quantize: toQuantize.has(s.name) })),
       calibration,
       options.opener,
-      { methods: [options.method ?? 'entropy'], placement: 'dla', trtVersion, ...(options.onProgress ? { onProgress: (p: QuantProgress) => options.onProgress!({ phase: 'calibrate', progress: p }) } : {}) },
+      { methods: [options.method ?? 'entropy'], placement: 'dla', trtVersion, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
     );
     for (const a of result.artifacts) {
       qdq.set(a.stage, a.qdqModel);
@@ -151,7 +152,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
     const candidates = order.flatMap((s) => engines.available.filter((e) => (e === 'dla-emulated' ? qdq.has(s.name) : true)).map((engine) => ({ stage: s.name, engine })));
     let done = 0;
     for (const c of candidates) {
-      options.onProgress?.({ phase: 'time', stage: c.stage, engine: c.engine, done: done++, total: candidates.length });
+      options.onProgress?.({ kind: 'timing', stage: c.stage, engine: c.engine, done: done++, total: candidates.length });
       const model = c.engine === 'dla-emulated' ? qdq.get(c.stage)! : staged.models.get(c.stage)!;
       try {
         timings.push(await timeStage(engines, c.engine, c.stage, model, options.timing));
@@ -187,7 +188,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
       deployed.set(s.name, m);
     }
     if (options.verify !== false) {
-      options.onProgress?.({ phase: 'verify' });
+      options.onProgress?.({ kind: 'verify' });
       check = await verifyBoundaryQuantization(before, order.map((s) => ({ name: s.name, model: deployed.get(s.name)! })), options.verifyOpener ?? options.opener);
       if (!check.ok) {
         throw new TandemError('VERIFY_FAILED', `the INT8 hand-off of ${[...boundary.keys()].join(', ')} changes the outputs: max |difference| ${check.maxAbsDiff} against outputs up to ${check.maxAbsRef} (onnxruntime, ${check.samples} fresh random inputs); report this with the model, or plan with --no-verify (verify: false) to inspect it`);
@@ -231,7 +232,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
       writeFileAtomic(staged.at(s.scales), `${JSON.stringify(a.scalesDocument, null, 2)}\n`);
       written.push(join(out, s.calibrationCache), join(out, s.scales));
     }
-    writePlan(staged.staging, planDoc, { protect });
+    writePlan(planDoc, staged.staging, { protect });
     written.push(join(out, 'plan.json'));
   });
   return {
@@ -248,6 +249,31 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
 function int8Artifacts(stage: string): { calibrationCache: string; scales: string } {
   const p = artifactPaths('', stage);
   return { calibrationCache: p.cache, scales: p.scales };
+}
+
+/** A folder of calibration samples for the entry stage; images preprocessed as its or the source model's metadata states. */
+function calibrationFolder(dir: string, entry: Model, source: PlanSource, doc: SplitDocument, notes: string[]): CalibrationSource {
+  const image = preprocessFromMetadata(entry.metadata) ?? preprocessFromMetadata(sourceMetadata(source, doc));
+  const c = openCalibrationFolder(dir, modelInputSpecs(entry), image !== undefined ? { image } : {});
+  if (image !== undefined && c.description.includes(' images in ')) notes.push(`calibration images preprocessed as the model's metadata (${PREPROCESS_METADATA_KEY}) states: ${c.description}`);
+  return c;
+}
+
+/**
+ * The metadata of the model a plan starts from: the model itself, or the one split.json was made from (its
+ * `source`, relative to the split's folder or to here); none where it is not there or not readable.
+ */
+function sourceMetadata(source: PlanSource, doc: SplitDocument): readonly (readonly [string, string])[] {
+  if ('model' in source) return source.model.metadata;
+  if (doc.source === undefined) return [];
+  const path = [resolve(dirname(source.splitPath), doc.source), resolve(doc.source)].find((p) => existsSync(p));
+  if (path === undefined) return [];
+  try {
+    return loadModel(path, { weights: 'lazy' }).metadata;
+  } catch (e) {
+    if (isTandemError(e)) return [];
+    throw e;
+  }
 }
 
 function loadStages(source: PlanSource, options: PlanOptions): Staged {

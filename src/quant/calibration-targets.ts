@@ -1,8 +1,8 @@
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
-import type { Node } from '../ir/node.js';
 import type { Tensor } from '../ir/tensor.js';
 import { tensorValues } from '../ir/tensor-values.js';
+import { opHasTrait, opTraits } from '../ops/registry.js';
 
 /**
  * Which tensors need a scale (reference §9.3): every graph input and every node output TensorRT will
@@ -26,14 +26,6 @@ export interface WeightTarget {
   readonly axis: number;
 }
 
-/** Ops whose constant input is a weight quantized per channel, with the input index and its channel axis. */
-export const WEIGHTED_OPS: Readonly<Record<string, (node: Node, rank: number) => { input: number; axis: number } | undefined>> = {
-  Conv: () => ({ input: 1, axis: 0 }),
-  ConvTranspose: () => ({ input: 1, axis: 1 }),
-  Gemm: (node) => ({ input: 1, axis: node.attrs.int('transB', 0) === 1 ? 0 : 1 }),
-  MatMul: (_node, rank) => (rank >= 2 ? { input: 1, axis: rank - 1 } : undefined),
-};
-
 /** Names whose value is known before the model runs: initializers, Constant outputs, and what only they feed. */
 export function constantTensors(graph: Graph): Set<string> {
   const out = new Set<string>(graph.initializers.keys());
@@ -41,13 +33,11 @@ export function constantTensors(graph: Graph): Set<string> {
   for (const node of graph.nodes) {
     if (node.attrs.subgraphs().length > 0) continue;
     const inputs = node.inputs.filter((i) => i !== '');
-    const isConst = node.op === 'Constant' || (inputs.length > 0 && inputs.every((i) => out.has(i)) && !NON_DETERMINISTIC.has(node.op));
+    const isConst = node.op === 'Constant' || (inputs.length > 0 && inputs.every((i) => out.has(i)) && !opHasTrait(node.op, 'nondeterministic'));
     if (isConst) for (const o of node.outputs) if (o !== '') out.add(o);
   }
   return out;
 }
-
-const NON_DETERMINISTIC = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli']);
 
 /** The value of a constant tensor: an initializer, or the `value` of a Constant node. */
 export function knownConstant(graph: Graph, name: string): Tensor | undefined {
@@ -76,7 +66,7 @@ export function calibrationTargets(model: Model): CalibrationTargets {
   const weights: WeightTarget[] = [];
   for (const node of graph.nodes) {
     for (const o of node.outputs) add(o);
-    const rule = WEIGHTED_OPS[node.op];
+    const rule = opTraits(node.op)?.channelWeight;
     if (rule === undefined || node.domain !== '') continue;
     const w = node.input(1);
     const value = w === undefined ? undefined : knownConstant(graph, w);

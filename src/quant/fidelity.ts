@@ -4,7 +4,8 @@ import { float16Value } from '../util/float16.js';
 import type { Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { CalibrationSource } from './calibration-source.js';
-import type { ProgressCallback, QuantSession, SessionOpener } from './session.js';
+import type { QuantSession, SessionOpener } from './session.js';
+import type { ProgressCallback } from '../util/progress.js';
 
 /** How close a quantized (or FP16) model's output is to the FP32 model's, over all compared samples. */
 export interface OutputFidelity {
@@ -125,11 +126,16 @@ export interface FidelityRow extends OutputFidelity {
   readonly samples: number;
 }
 
+export interface CompareFidelityOptions {
+  /** Told after each sample (`kind: 'compare'`). */
+  onProgress?: ProgressCallback;
+}
+
 /**
  * Runs the FP32 stages and each candidate on the same samples (a candidate sees the FP32 inputs of its
  * stage, so each stage is measured on its own) and compares every float output.
  */
-export async function compareFidelity(stages: readonly FidelityStage[], candidates: readonly FidelityCandidate[], source: CalibrationSource, opener: SessionOpener, onProgress?: ProgressCallback): Promise<FidelityRow[]> {
+export async function compareFidelity(stages: readonly FidelityStage[], candidates: readonly FidelityCandidate[], source: CalibrationSource, opener: SessionOpener, options: CompareFidelityOptions = {}): Promise<FidelityRow[]> {
   const sessions: QuantSession[] = [];
   try {
     const refs: QuantSession[] = [];
@@ -172,7 +178,7 @@ export async function compareFidelity(stages: readonly FidelityStage[], candidat
         }
         for (const o of outputs) if (ref[o] !== undefined) env.set(o, ref[o]);
       }
-      onProgress?.({ phase: 'compare', done: i + 1, total });
+      options.onProgress?.({ kind: 'compare', done: i + 1, total });
     }
     return cands.flatMap((x) => [...x.acc.values()].map((a) => ({ stage: x.c.stage, label: x.c.label, samples: total, ...a.result() })));
   } finally {

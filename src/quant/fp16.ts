@@ -9,6 +9,7 @@ import { Node } from '../ir/node.js';
 import { Tensor } from '../ir/tensor.js';
 import { tensorValues } from '../ir/tensor-values.js';
 import { inferShapes } from '../ops/infer.js';
+import { opTraits } from '../ops/registry.js';
 
 /**
  * FP16 conversion for GPU stages: float32 weights, constants and activations become float16; graph
@@ -30,19 +31,6 @@ export const FP16_BLOCK_LIST: Readonly<Record<string, string>> = {
   RoiAlign: 'box coordinates need more than FP16 precision',
   QuantizeLinear: 'INT8 Q/DQ scales and their inputs stay float32 (explicit quantization)',
   DequantizeLinear: 'INT8 Q/DQ scales and their outputs stay float32 (explicit quantization)',
-};
-
-/** Inputs typed tensor(float) whatever the op's T (they stay float32): Resize roi and scales, Upsample scales. */
-const FIXED_FLOAT_INPUTS: Readonly<Record<string, readonly number[]>> = { Resize: [1, 2], Upsample: [1] };
-
-/** Ops whose output type comes from an attribute, and the type when it is absent (undefined: the input's). */
-const DTYPE_ATTR: Readonly<Record<string, { readonly key: string; readonly absent: number | undefined }>> = {
-  Cast: { key: 'to', absent: undefined },
-  RandomNormal: { key: 'dtype', absent: 1 },
-  RandomUniform: { key: 'dtype', absent: 1 },
-  RandomNormalLike: { key: 'dtype', absent: undefined },
-  RandomUniformLike: { key: 'dtype', absent: undefined },
-  EyeLike: { key: 'dtype', absent: undefined },
 };
 
 const FLOAT = dataTypeCode('float32');
@@ -102,7 +90,7 @@ export function convertToFloat16(input: Model, options: Fp16Options = {}): Fp16R
     return out;
   };
   // Where a float32 tensor is read as float32 after conversion: by a blocked node, or at a fixed-float input.
-  const readsFp32 = (n: Node, i: number): boolean => blocked.has(n) || (FIXED_FLOAT_INPUTS[n.op]?.includes(i) ?? false);
+  const readsFp32 = (n: Node, i: number): boolean => blocked.has(n) || (opTraits(n.op)?.fixedFloatInputs.includes(i) ?? false);
 
   // 1. Initializers: float32 → float16, with a float32 copy for readers that need float32.
   for (const [name, t] of [...g.initializers]) {
@@ -139,10 +127,9 @@ export function convertToFloat16(input: Model, options: Fp16Options = {}): Fp16R
       const v = n.attrs.tensor('value');
       // Without a value attribute ConstantOfShape makes float32 zeros.
       if (v?.dtype === 'float32' || (v === undefined && float(n.outputs[0]))) n.attrs.set('value', toFloat16(v ?? new Tensor('float32', [1], new Float32Array(1))).tensor);
-    } else if (DTYPE_ATTR[n.op] !== undefined) {
-      const { key, absent } = DTYPE_ATTR[n.op]!;
-      const to = n.attrs.int(key) ?? absent;
-      if (to === FLOAT) n.attrs.set(key, attr.int(FLOAT16));
+    } else {
+      const typed = opTraits(n.op)?.dtypeAttr;
+      if (typed !== undefined && (n.attrs.int(typed.key) ?? typed.absent) === FLOAT) n.attrs.set(typed.key, attr.int(FLOAT16));
     }
   }
   // 3. Graph inputs: keep float32 and cast once for the converted readers.

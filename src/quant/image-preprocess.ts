@@ -113,7 +113,7 @@ export const PREPROCESS_METADATA_KEY = 'tandem.preprocess';
 /**
  * The preprocessing a model states in its ONNX metadata_props (`tandem.preprocess`: JSON with height,
  * width, mean, std, scale, channelOrder, layout, resize), as options; undefined where it states none.
- * Values of the wrong type are refused with CALIB_DATA naming the key, not silently dropped.
+ * Values of the wrong type are refused with MODEL_METADATA naming the key, not silently dropped.
  */
 export function preprocessFromMetadata(metadata: readonly (readonly [string, string])[]): ImagePreprocessOptions | undefined {
   const raw = metadata.find(([k]) => k === PREPROCESS_METADATA_KEY)?.[1];
@@ -122,11 +122,11 @@ export function preprocessFromMetadata(metadata: readonly (readonly [string, str
   try {
     o = JSON.parse(raw) as Record<string, unknown>;
   } catch (e) {
-    throw new TandemError('CALIB_DATA', `the model's metadata "${PREPROCESS_METADATA_KEY}" is not JSON (${(e as Error).message}); fix or remove it, or give the preprocessing as flags`, { cause: e });
+    throw new TandemError('MODEL_METADATA', `the model's metadata "${PREPROCESS_METADATA_KEY}" is not JSON (${(e as Error).message}); fix or remove it, or give the preprocessing as flags`, { cause: e });
   }
   const out: ImagePreprocessOptions = {};
   const bad = (key: string): never => {
-    throw new TandemError('CALIB_DATA', `the model's metadata "${PREPROCESS_METADATA_KEY}" has ${key} = ${JSON.stringify(o[key])}, which is not valid; fix the metadata or give --${key} as a flag`);
+    throw new TandemError('MODEL_METADATA', `the model's metadata "${PREPROCESS_METADATA_KEY}" has ${key} = ${JSON.stringify(o[key])}, which is not valid; fix the metadata or give --${key} as a flag`);
   };
   const num = (key: string): number | undefined => (o[key] === undefined ? undefined : typeof o[key] === 'number' && Number.isFinite(o[key]) ? (o[key] as number) : bad(key));
   const nums = (key: string): number[] | undefined => (o[key] === undefined ? undefined : Array.isArray(o[key]) && (o[key] as unknown[]).every((v) => typeof v === 'number') ? (o[key] as number[]) : bad(key));

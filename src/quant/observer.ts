@@ -1,16 +1,18 @@
 import { quote } from '../util/text.js';
-import { TandemError } from '../util/errors.js';
+import { TandemError, assert } from '../util/errors.js';
 import { float16Value } from '../util/float16.js';
 import type { Model } from '../ir/model.js';
 import { attr } from '../ir/attribute.js';
 import { Node } from '../ir/node.js';
 import { Tensor, type TensorData } from '../ir/tensor.js';
 import { inferShapes } from '../ops/infer.js';
+import { opHasTrait } from '../ops/registry.js';
 import type { CalibrationSource } from './calibration-source.js';
 import { calibrationTargets } from './calibration-targets.js';
 import type { HistogramKind, TensorStatistics } from './calibrators/registry.js';
 import { FixedHistogram, accumulateRange, emptyRange, rangeAbsMax, type RangeStatistics } from './histogram.js';
-import type { ProgressCallback, QuantSession, SessionOpener } from './session.js';
+import type { QuantSession, SessionOpener } from './session.js';
+import type { ProgressCallback } from '../util/progress.js';
 
 /** One model to observe. Stages run in the given order; a stage reads the source's feeds and earlier stages' outputs. */
 export interface StageToObserve {
@@ -81,9 +83,6 @@ interface Derivation {
   readonly from: readonly string[];
 }
 
-/** Ops whose output holds exactly the values of input 0 (only moved): same min, max and element count. */
-const VALUE_PRESERVING = new Set(['Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'DepthToSpace', 'SpaceToDepth']);
-
 /** Observed tensors whose range can be derived from earlier observed ones, in topological order. */
 function derivations(model: Model, observed: readonly string[]): Map<string, Derivation> {
   const g = model.graph;
@@ -93,7 +92,7 @@ function derivations(model: Model, observed: readonly string[]): Map<string, Der
     const p = g.producer(name);
     const x = p?.input(0);
     if (p !== undefined && p.domain === '' && p.outputs[0] === name) {
-      if (VALUE_PRESERVING.has(p.op) && x !== undefined && seen.has(x)) out.set(name, { rule: 'copy', from: [x] });
+      if (opHasTrait(p.op, 'valuePreserving') && x !== undefined && seen.has(x)) out.set(name, { rule: 'copy', from: [x] });
       else if (p.op === 'Relu' && x !== undefined && seen.has(x)) out.set(name, { rule: 'relu', from: [x] });
       else if (p.op === 'Concat' && p.inputs.length > 0 && p.inputs.every((i) => seen.has(i))) out.set(name, { rule: 'concat', from: [...p.inputs] });
     }
@@ -189,7 +188,7 @@ export async function observe(stages: readonly StageToObserve[], source: Calibra
             // Only what this pass provides: the stage's inputs and the tensors it fetches whole.
             if (!pass.whole.has(name) && !s.inputs.includes(name)) continue;
             const t = outputs[name] ?? feeds[name];
-            if (t === undefined) throw new Error(`tandem internal error: stage ${s.stage.name} did not return observed tensor ${quote(name)}`);
+            assert(t !== undefined, () => `stage ${s.stage.name} did not return observed tensor ${quote(name)}`);
             visit(s, name, t);
           }
           for (const h of s.histograms.values()) {
@@ -198,7 +197,7 @@ export async function observe(stages: readonly StageToObserve[], source: Calibra
           }
         });
         runs++;
-        options.onProgress?.({ phase, done: b + 1, total: batches });
+        options.onProgress?.({ kind: 'calibration', phase, done: b + 1, total: batches });
       }
     } finally {
       // A run still in flight when a visit failed must settle before its session is closed.

@@ -2,8 +2,9 @@ import { quote } from '../util/text.js';
 import { TandemError } from '../util/errors.js';
 import type { Model } from '../ir/model.js';
 import { scaleFromAmax } from './arithmetic.js';
-import { WEIGHTED_OPS, constantTensors, knownConstant } from './calibration-targets.js';
+import { constantTensors, knownConstant } from './calibration-targets.js';
 import { residualAddInput } from './residual-add.js';
+import { opTraits } from '../ops/registry.js';
 
 /**
  * Where QuantizeLinear/DequantizeLinear pairs go, as a plain serialisable plan (computed first, then
@@ -86,7 +87,7 @@ export function planQdq(model: Model, scales: QdqScales, options: QdqPlanOptions
 
   nodes.forEach((node, position) => {
     if (node.domain !== '') return;
-    const rule = WEIGHTED_OPS[node.op];
+    const rule = opTraits(node.op)?.channelWeight;
     if (rule !== undefined) {
       const w = node.input(1);
       const value = w === undefined ? undefined : knownConstant(graph, w);

@@ -1,4 +1,3 @@
-import { quote } from '../util/text.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -8,14 +7,15 @@ import type { Model } from '../ir/model.js';
 import { runOrder } from '../io/stage-file/order.js';
 import { saveModel } from '../onnx/load-save.js';
 import { applyQdqPlan } from './apply-qdq.js';
-import { writeCalibrationCache, type CacheAlgorithm } from './calibration-cache.js';
+import { trtVersionNumber, writeCalibrationCache, type CacheAlgorithm } from './calibration-cache.js';
 import type { CalibrationSource } from './calibration-source.js';
-import { CALIBRATION_METHODS, histogramsNeeded, resolveCalibratorOptions, type CalibrationMethod, type CalibratorOptions, type ResolvedCalibratorOptions } from './calibrators/registry.js';
+import { CALIBRATION_METHODS, getCalibrator, histogramsNeeded, resolveCalibratorOptions, type CalibrationMethod, type CalibratorOptions, type ResolvedCalibratorOptions } from './calibrators/registry.js';
 import { observe, type ObservationResult } from './observer.js';
 import { planQdq, type QdqPlacement, type QdqPlan } from './qdq-plan.js';
 import { cacheEntries, computeScalesParallel, qdqScales, scalesDocument, type ScalesDocument, type StageScales } from './scales.js';
 import { defaultThresholdThreads } from './calibrators/threshold-pool.js';
-import type { ProgressCallback, SessionOpener } from './session.js';
+import type { SessionOpener } from './session.js';
+import type { ProgressCallback } from '../util/progress.js';
 
 export interface QuantizeStage {
   readonly name: string;
@@ -56,8 +56,9 @@ export interface ResolvedQuantizeOptions {
 
 export function resolveQuantizeOptions(o: QuantizeOptions): ResolvedQuantizeOptions {
   const methods = [...new Set<CalibrationMethod>(o.methods ?? ['entropy'])];
-  for (const m of methods) if (!CALIBRATION_METHODS.includes(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(m)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
+  for (const m of methods) getCalibrator(m);
   if (methods.length === 0) throw new TandemError('USAGE', `give at least one calibration method (${CALIBRATION_METHODS.join(', ')})`);
+  if (typeof o.trtVersion === 'string') trtVersionNumber(o.trtVersion);
   const batchSize = o.batchSize ?? 1;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new TandemError('USAGE', `batch size must be a positive integer, got ${batchSize}`);
   return Object.freeze({
@@ -145,18 +146,18 @@ export function artifactPaths(dir: string, stage: string): { cache: string; scal
  * Writes every stage's artifacts into `dir` as one set (a subfolder per method when `byMethod`): all files
  * appear together at the end or, on a failure, none does. Returns the final paths.
  */
-export function writeQuantizeArtifacts(dir: string, artifacts: readonly StageArtifacts[], options: { byMethod: boolean }): { stage: string; method: string; files: ReturnType<typeof artifactPaths> }[] {
+export function writeQuantizeArtifacts(artifacts: readonly StageArtifacts[], dir: string, options: { byMethod: boolean }): { stage: string; method: string; files: ReturnType<typeof artifactPaths> }[] {
   return writeFolder(dir, (out) =>
     artifacts.map((a) => {
       const rel = options.byMethod ? a.method : '';
-      writeStageArtifacts(out.at(rel), a);
+      writeStageArtifacts(a, out.at(rel));
       return { stage: a.stage, method: a.method, files: artifactPaths(join(dir, rel), a.stage) };
     }),
   );
 }
 
 /** Writes one stage's artifacts atomically into `dir` (created if needed); returns the paths. */
-export function writeStageArtifacts(dir: string, a: StageArtifacts): ReturnType<typeof artifactPaths> {
+export function writeStageArtifacts(a: StageArtifacts, dir: string): ReturnType<typeof artifactPaths> {
   mkdirSync(dir, { recursive: true });
   const p = artifactPaths(dir, a.stage);
   writeFileAtomic(p.cache, a.cache);

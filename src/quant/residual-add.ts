@@ -1,15 +1,12 @@
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
-import { WEIGHTED_OPS } from './calibration-targets.js';
+import { opHasTrait, opTraits } from '../ops/registry.js';
 
 /**
  * The residual-Add rule (reference §6.1 step 1, §6.3): for an Add of two computed tensors, the input
  * produced by a fusible weighted-op branch ("backbone") is the non-residual one — TensorRT fuses that
  * Conv with the Add — and only the other (shortcut) input gets Q/DQ.
  */
-
-/** Ops TensorRT fuses between a weighted op and a following Add (BN, activations, bias, copy ops). */
-const FUSIBLE_FOLLOWERS = new Set(['BatchNormalization', 'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Flatten']);
 
 /** Longest chain of followers walked up from an Add input. */
 const MAX_WALK = 8;
@@ -23,7 +20,7 @@ export function fusibleBackbone(graph: Graph, tensor: string, constants: Readonl
   for (let step = 0; step < MAX_WALK; step++) {
     const p = graph.producer(name);
     if (p === undefined || p.domain !== '') return undefined;
-    if (WEIGHTED_OPS[p.op] !== undefined) {
+    if (opTraits(p.op)?.channelWeight !== undefined) {
       const w = p.input(1);
       return w !== undefined && constants.has(w) ? p : undefined;
     }
@@ -38,7 +35,7 @@ export function fusibleBackbone(graph: Graph, tensor: string, constants: Readonl
 function followerInput(graph: Graph, node: Node, constants: ReadonlySet<string>): { tensor: string; uses: number } | undefined {
   const a = node.input(0);
   const b = node.input(1);
-  if (FUSIBLE_FOLLOWERS.has(node.op)) return a === undefined ? undefined : { tensor: a, uses: 1 };
+  if (opHasTrait(node.op, 'fusibleFollower')) return a === undefined ? undefined : { tensor: a, uses: 1 };
   if ((node.op === 'Add' || node.op === 'Mul') && a !== undefined && b !== undefined) {
     if (constants.has(b) && !constants.has(a)) return { tensor: a, uses: 1 };
     if (constants.has(a) && !constants.has(b)) return { tensor: b, uses: 1 };

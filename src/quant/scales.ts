@@ -1,6 +1,7 @@
 import type { Model } from '../ir/model.js';
 import { scaleFromAmax } from './arithmetic.js';
-import { WEIGHTED_OPS, calibrationTargets, knownConstant, perChannelAbsMax } from './calibration-targets.js';
+import { opTraits } from '../ops/registry.js';
+import { calibrationTargets, knownConstant, perChannelAbsMax } from './calibration-targets.js';
 import { calibrateTensor, CALIBRATORS, type CalibrationMethod, type ResolvedCalibratorOptions, type TensorStatistics } from './calibrators/registry.js';
 import { rangeAbsMax } from './histogram.js';
 import type { StageStatistics } from './observer.js';
@@ -49,7 +50,7 @@ export function fuseReluRanges(model: Model, activations: Map<string, number>): 
     const producer = g.producer(t);
     const out = activations.get(relu.outputs[0] ?? '');
     if (producer === undefined || out === undefined || !activations.has(t) || g.isGraphOutput(t)) continue;
-    if (!(producer.op in WEIGHTED_OPS || producer.op === 'BatchNormalization') || g.consumers(t).length !== 1) continue;
+    if (!(opTraits(producer.op)?.channelWeight !== undefined || producer.op === 'BatchNormalization') || g.consumers(t).length !== 1) continue;
     activations.set(t, out);
   }
   return activations;

@@ -13,14 +13,3 @@ export interface QuantSession {
 export interface SessionOpener {
   open(model: Model): Promise<QuantSession>;
 }
-
-/** Progress of a long step, for a progress bar: `done` of `total` units of `phase`. */
-export interface QuantProgress {
-  readonly phase: 'range' | 'histogram' | 'compare' | 'features';
-  /** The stage or model being worked on, when there are several. */
-  readonly stage?: string;
-  readonly done: number;
-  readonly total: number;
-}
-
-export type ProgressCallback = (progress: QuantProgress) => void;

@@ -8,8 +8,9 @@ import { tensorValues } from '../ir/tensor-values.js';
 import { FUSE_CONV_BATCH_NORM } from '../passes/fuse-conv-batch-norm.js';
 import { FUSE_PAD_INTO_CONV } from '../passes/fuse-pad-into-conv.js';
 import { INT8_MAX } from './arithmetic.js';
-import { WEIGHTED_OPS, constantTensors, knownConstant, perChannelAbsMax } from './calibration-targets.js';
+import { constantTensors, knownConstant, perChannelAbsMax } from './calibration-targets.js';
 import { propagateScales, type PropagatedScale, type PropagationOptions } from './scale-propagation.js';
+import { opTraits } from '../ops/registry.js';
 
 /**
  * The QDQ translator (reference §4, NVIDIA DLA-SW qdq-translator v0.2.0 with PR35's output guard): a
@@ -168,7 +169,7 @@ function extractQdq(g: Graph, calibrationType: 'max' | 'histogram', scales: Map<
     if (weight) {
       const value = knownConstant(g, x);
       const consumer = dqs.flatMap((d) => g.consumers(d.outputs[0]!))[0];
-      const rule = consumer === undefined ? undefined : WEIGHTED_OPS[consumer.op];
+      const rule = consumer === undefined ? undefined : opTraits(consumer.op)?.channelWeight;
       if (calibrationType === 'max' && value !== undefined && consumer !== undefined && rule !== undefined) {
         checks.push(checkWeightScales(x, consumer, value, scale.values, q.attrs.int('axis', 1)));
       }

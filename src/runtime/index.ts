@@ -6,3 +6,5 @@ export * from './engines/index.js';
 export * from './verify.js';
 export * from './run-once.js';
 export * from './pipeline/index.js';
+export * from './checked-rewrites.js';
+export * from './host-engines.js';

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { TandemError } from '../util/errors.js';
 import type { Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
+import { loadModel } from '../onnx/load-save.js';
 import { getEngine } from './engines/registry.js';
 import type { EngineName, EngineOptions } from './engines/types.js';
 import { randomInputs } from './verify.js';
@@ -31,10 +32,11 @@ export interface RunOnceResult {
 }
 
 /**
- * Opens `model` on an engine and runs it once. `source` is what the engine loads (the model's file
- * path keeps its external data next to it; the Model itself is encoded otherwise).
+ * Opens a model on an engine and runs it once. A path is what the engine loads (its external data stays
+ * next to it; only the graph's structure is read here, for the input names); a Model is encoded.
  */
-export async function runOnce(model: Model, source: Model | string, options: RunOnceOptions = {}): Promise<RunOnceResult> {
+export async function runOnce(source: Model | string, options: RunOnceOptions = {}): Promise<RunOnceResult> {
+  const model = typeof source === 'string' ? loadModel(source, { weights: 'lazy' }) : source;
   const engineName = options.engine ?? 'cpu';
   const given = options.inputs ?? {};
   const unknown = Object.keys(given).filter((n) => !model.graph.runtimeInputs.includes(n));

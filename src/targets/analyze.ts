@@ -9,9 +9,12 @@ import { precisionDiagnostics, regionDiagnostics } from './diagnostics.js';
 import { findRegions, nodeName } from './regions.js';
 import type { Analysis, Diagnostic, NodeVerdict, Precision, TargetProfile } from './types.js';
 
+/** The target analyze and prepare use when none is given. */
+export const DEFAULT_TARGET = 'orin-dla';
+
 export interface AnalyzeOptions {
-  /** Target name (see TARGETS): `orin-dla`, `orin-dla-trt10`, `xavier-dla`, `gpu`, `cpu`. */
-  target: string;
+  /** Target name (see TARGETS): `orin-dla`, `orin-dla-trt10`, `xavier-dla`, `gpu`, `cpu`. @default 'orin-dla' */
+  target?: string;
   /** Build precision. @default 'int8' for DLA targets, 'fp16' otherwise */
   precision?: Precision;
   /** Sizes for symbolic dims of the graph inputs ({ batch: 1 }), as for an optimization profile with min = opt = max. @default {} */
@@ -27,8 +30,8 @@ export interface ResolvedAnalyzeOptions {
   readonly minRegionFlopShare: number;
 }
 
-export function resolveAnalyzeOptions(options: AnalyzeOptions): ResolvedAnalyzeOptions {
-  const profile = getTarget(options.target);
+export function resolveAnalyzeOptions(options: AnalyzeOptions = {}): ResolvedAnalyzeOptions {
+  const profile = getTarget(options.target ?? DEFAULT_TARGET);
   const share = options.minRegionFlopShare ?? 0.01;
   if (!(share >= 0 && share <= 1)) throw new TandemError('USAGE', `minRegionFlopShare must be within 0..1, got ${share}`);
   for (const [name, size] of Object.entries(options.dims ?? {})) {
@@ -44,7 +47,7 @@ const BASIS = 'modelled from the rules of the DLA support reference (TensorRT/DL
  * the model's inferred types), checks every node, groups target nodes into regions (one DLA loadable
  * each) and lists the tensors crossing between engines with their size at INT8 and FP16.
  */
-export function analyze(model: Model, options: AnalyzeOptions): Analysis {
+export function analyze(model: Model, options: AnalyzeOptions = {}): Analysis {
   const o = resolveAnalyzeOptions(options);
   const graph = model.graph;
   const shapes = inferShapes(model, { dims: o.dims, strict: false });

@@ -5,12 +5,12 @@
  * (shared/reference/dla-support.md); every rule id is stable. Imports ir/, ops/ and util/ only; never
  * prints.
  */
-export { analyze, resolveAnalyzeOptions, type AnalyzeOptions, type ResolvedAnalyzeOptions } from './analyze.js';
+export { DEFAULT_TARGET, analyze, resolveAnalyzeOptions, type AnalyzeOptions, type ResolvedAnalyzeOptions } from './analyze.js';
 export { checkTargetRules, type GraphCheck, type NodeCheck } from './check.js';
 export { GRAPH_CHECKS, OP_CHECKS, type CheckInfo } from './diagnostics.js';
 export { ORIN_DLA_LIMITS, XAVIER_DLA_LIMITS, type DlaLimits, type Range } from './limits.js';
 export { OP_TABLE } from './op-table.js';
-export { TARGETS, getTarget } from './profiles.js';
+export { TARGETS, TARGET_REGISTRY, getTarget } from './profiles.js';
 export { RECIPES, poolChain, type Recipe, type RecipeCheck } from './recipes.js';
 export { DLA_RULES } from './rules/index.js';
 export { SPARSE_MIN_CHANNELS, convSparsity, followsTwoFour, type ConvSparsity } from './sparsity.js';

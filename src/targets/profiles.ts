@@ -1,10 +1,10 @@
-import { quote } from '../util/text.js';
-import { TandemError } from '../util/errors.js';
+import { createRegistry } from '../util/registry.js';
 import { ORIN_DLA_LIMITS, XAVIER_DLA_LIMITS, type DlaLimits } from './limits.js';
 import { OP_TABLE } from './op-table.js';
 import { DLA_GENERAL_RULES, DLA_LIMIT_RULES, DLA_RULES, tensorVolumeRule } from './rules/index.js';
 import { ruleMap } from './rule-kit.js';
 import type { OpRow, OpSupport, Precision, RuleDef, TargetKind, TargetProfile } from './types.js';
+import { assert } from '../util/errors.js';
 
 /**
  * The capability profiles: each resolves the one op table and the one rule registry for its TensorRT
@@ -27,7 +27,7 @@ const TRT_8_6_12: Version = [8, 6, 12];
 function rulesOf(row: OpRow): RuleDef[] {
   return row.rules.map((id) => {
     const r = DLA_RULES.get(id);
-    if (r === undefined) throw new Error(`tandem internal error: op ${row.op} names unknown rule ${id}`);
+    assert(r !== undefined, `op ${row.op} names unknown rule ${id}`);
     return r;
   });
 }
@@ -240,9 +240,12 @@ export const TARGETS: ReadonlyMap<string, TargetProfile> = new Map(
   ].map((p): [string, TargetProfile] => [p.name, p]),
 );
 
+/** The targets as a registry: lookups by name, one miss message for every registry. */
+export const TARGET_REGISTRY = createRegistry('target', Object.fromEntries(TARGETS) as Readonly<Record<string, TargetProfile>>, {
+  hint: '`tandem targets` describes each',
+});
+
 /** A target by name; throws TandemError UNKNOWN_NAME listing the targets that exist. */
 export function getTarget(name: string): TargetProfile {
-  const t = TARGETS.get(name);
-  if (t) return t;
-  throw new TandemError('UNKNOWN_NAME', `unknown target ${quote(name)}; targets: ${[...TARGETS.keys()].join(', ')} (see tandem targets)`, { details: { target: name } });
+  return TARGET_REGISTRY.get(name);
 }

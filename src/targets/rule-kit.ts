@@ -3,6 +3,7 @@ import type { Node } from '../ir/node.js';
 import { formatShape, type Shape } from '../ir/types.js';
 import type { DlaLimits } from './limits.js';
 import type { Confidence, Fix, Problem, RuleContext, RuleDef, TargetProfile, Verdict } from './types.js';
+import { assert } from '../util/errors.js';
 
 /** Small helpers the rule files share: verdict constructors, rule factories, attribute geometry. */
 
@@ -42,7 +43,7 @@ export function ruleMap(...lists: readonly (readonly RuleDef[])[]): ReadonlyMap<
   for (const list of lists) {
     for (const r of list) {
       if (map.get(r.id) === r) continue;
-      if (map.has(r.id)) throw new Error(`tandem internal error: rule id ${r.id} defined twice`);
+      assert(!map.has(r.id), `rule id ${r.id} defined twice`);
       map.set(r.id, r);
     }
   }

@@ -9,14 +9,14 @@ export type ErrorCode =
   | 'EXTERNAL_DATA_PATH' // an external-data location that escapes the model's folder
   | 'EXTERNAL_DATA' // external data that is missing, too short, or inconsistent
   | 'GRAPH_INVALID' // a graph that breaks an IR invariant (undefined input, duplicate producer)
-  | 'GRAPH_CYCLE' // a graph whose nodes form a cycle
+  | 'GRAPH_CYCLE' // a graph whose nodes, or a split's or pipeline's stages, form a cycle
   | 'SHAPE_INFERENCE' // shapes that contradict each other (incompatible broadcast, bad reshape)
   | 'TENSOR_DATA' // tensor data whose size or type does not match its declaration
   | 'NPY_PARSE' // a .npy / .npz file that cannot be read
   | 'ENGINE_UNAVAILABLE' // an execution engine that cannot start on this machine
   | 'ENGINE_RUN' // an engine that failed while running a model
   | 'INPUT_MISMATCH' // feeds that do not match the model's inputs
-  | 'UNKNOWN_NAME' // a name that does not exist (model, target, pass, tensor, command)
+  | 'UNKNOWN_NAME' // a name that does not exist (target, pass, engine, calibration method, reference model, op, tensor)
   | 'FILE_NOT_FOUND' // a path the user gave that does not exist
   | 'FILE_EXISTS' // an output that would overwrite an input
   | 'IO' // reading or writing a file failed for another reason
@@ -25,7 +25,7 @@ export type ErrorCode =
   | 'QDQ_MODEL' // a Q/DQ model that breaks TensorRT's rules (non-zero zero point, mismatched Q and DQ scales)
   | 'VERIFY_FAILED' // a rewritten model whose outputs differ from the original's beyond the tolerance
   | 'USAGE' // wrong command-line flags or option values
-  | 'STAGE_FILE' // a split.json or plan.json that breaks the stage-file schema (every problem listed at once)
+  | 'STAGE_FILE' // a split.json or plan.json that breaks the stage-file schema or rules (a stage file outside its folder, bad engineOptions)
   | 'ABORTED' // a run stopped on request (Ctrl-C, an AbortSignal) before it finished
   | 'PLAN_COST' // a latency parameter file or a plan the latency model cannot cost (bad schema, missing parameter)
   | 'TRT_LOG' // a trtexec log or --exportTimes/--exportProfile JSON that cannot be read (tandem import)
@@ -33,7 +33,13 @@ export type ErrorCode =
   | 'OUTPUT_PATH' // an output path of the wrong kind (an existing file where a folder is written, a folder where a file is)
   | 'TOO_LARGE' // a tensor tandem would allocate has more elements than its limit (declared dims, --dims, image sizes)
   | 'DATASET' // an evaluation dataset folder with missing, undecodable or mismatched files
-  | 'EVAL_RESULT'; // a partial eval result (--merge) that cannot be read or does not fit the others
+  | 'EVAL_RESULT' // a partial eval result (--merge) that cannot be read or does not fit the others
+  | 'SESSION_CLOSED' // a session, pipeline or GPU buffer used after close() or dispose()
+  | 'RUN_IN_PROGRESS' // a run started on a pipeline that is still running frames (one run at a time)
+  | 'DYNAMIC_SHAPE' // a shape that must be concrete (to allocate a tensor, feed a pipeline, cost a node) has symbolic or negative dims
+  | 'PLAN_TARGET' // a plan for another target than the call serves (an Orin plan run here, a host plan exported), or a stage on an engine or precision its target lacks
+  | 'MODEL_UNSUITABLE' // a valid model the call cannot use (a float model on dla-emulated; eval without one RGB input or task outputs)
+  | 'MODEL_METADATA'; // tandem's metadata in a model (task outputs, preprocessing) that is malformed, missing where needed, or names outputs the model lacks
 
 export interface TandemErrorOptions {
   cause?: unknown;
@@ -57,12 +63,20 @@ export function isTandemError(e: unknown, code?: ErrorCode): e is TandemError {
   return e instanceof TandemError && (code === undefined || e.code === code);
 }
 
-/** Internal invariant: a failure here is a bug in tandem, not a user error. */
-export function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`tandem internal error: ${message}`);
+/** The error of a broken internal invariant: a bug in tandem, not a user error (see `assert`). */
+export function internalError(message: string): Error {
+  return new Error(`tandem internal error: ${message}`);
+}
+
+/**
+ * Internal invariant: a failure here is a bug in tandem, not a user error. On hot paths give the
+ * message as a function, so that it is only built on failure.
+ */
+export function assert(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw internalError(typeof message === 'string' ? message : message());
 }
 
 /** Exhaustiveness check for discriminated unions. */
 export function unreachable(value: never, what: string): never {
-  throw new Error(`tandem internal error: unexpected ${what}: ${JSON.stringify(value)}`);
+  throw internalError(`unexpected ${what}: ${JSON.stringify(value)}`);
 }

@@ -8,3 +8,5 @@ export * from './random.js';
 export * from './fs.js';
 export * from './text.js';
 export * from './limits.js';
+export * from './progress.js';
+export * from './registry.js';

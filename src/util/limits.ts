@@ -9,7 +9,7 @@ import { TandemError, type ErrorCode } from './errors.js';
 export const MAX_TENSOR_ELEMENTS = 2 ** 28;
 
 /**
- * Checks dims before allocating (code `TOO_LARGE`, or `USAGE` for a dim that is not a non-negative
+ * Checks dims before allocating (code `TOO_LARGE`, or `DYNAMIC_SHAPE` for a dim that is not a non-negative
  * integer) and returns the element count. `what` names the tensor and where its dims came from.
  */
 export interface ElementLimitOptions {
@@ -27,7 +27,7 @@ export function checkedElementCount(dims: readonly number[], what: string, optio
   const shown = `[${dims.join(', ')}]`;
   for (const d of dims) {
     if (!Number.isSafeInteger(d) || d < 0) {
-      throw new TandemError('USAGE', `${what} has dims ${shown}; every dim must be a non-negative integer — give sizes for symbolic dims with --dims, or fix the model's declared shape`, { details: { dims } });
+      throw new TandemError('DYNAMIC_SHAPE', `${what} has dims ${shown}; every dim must be a non-negative integer — give sizes for symbolic dims with --dims, or fix the model's declared shape`, { details: { dims } });
     }
   }
   let n = 1;

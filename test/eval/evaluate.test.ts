@@ -37,7 +37,7 @@ describe('the trained reference model', () => {
 
   it('beats a constant predictor by far on 16 held-out frames', async () => {
     const dataset = syntheticDataset({ seed: 1000, count: 16, height: 128, width: 256 });
-    const s = summarizeEval(await evaluate(MODEL, { dataset, target: { threads: 2 } }));
+    const s = summarizeEval(await evaluate(MODEL, { dataset, targetOptions: { threads: 2 } }));
     // The best constant predictions: road everywhere, and one depth everywhere (the median of the truth).
     const seg = new SegmentationAccumulator(19);
     const depth = new DepthAccumulator();
@@ -54,9 +54,9 @@ describe('the trained reference model', () => {
 
   it('gives exactly the unsharded result from 4 merged shards', async () => {
     const dataset = syntheticDataset({ seed: 1001, count: 6, height: 128, width: 256 });
-    const whole = await evaluate(MODEL, { dataset, datasetName: 'synthetic:1001,6', target: { threads: 2 } });
+    const whole = await evaluate(MODEL, { dataset, datasetName: 'synthetic:1001,6', targetOptions: { threads: 2 } });
     const parts: EvalPart[] = [];
-    for (let i = 3; i >= 0; i--) parts.push(JSON.parse(JSON.stringify(await evaluate(MODEL, { dataset, datasetName: 'synthetic:1001,6', shard: { index: i, count: 4 }, target: { threads: 2 } }))));
+    for (let i = 3; i >= 0; i--) parts.push(JSON.parse(JSON.stringify(await evaluate(MODEL, { dataset, datasetName: 'synthetic:1001,6', shard: { index: i, count: 4 }, targetOptions: { threads: 2 } }))));
     const merged = mergeEvalParts(parts);
     const { shards: _m, complete: mergedComplete, ...mergedNumbers } = summarizeEval(merged);
     const { shards: _w, ...wholeNumbers } = summarizeEval(whole);
@@ -66,9 +66,17 @@ describe('the trained reference model', () => {
     assert.equal(summarizeEval(mergeEvalParts(parts.slice(1))).complete, false);
   });
 
+  it('takes the dataset as a spec, generated at the target\'s input size, and says the same as the dataset given', async () => {
+    const bySpec = await evaluate(MODEL, { dataset: 'synthetic:1003,2', targetOptions: { threads: 2 } });
+    const given = await evaluate(MODEL, { dataset: syntheticDataset({ seed: 1003, count: 2, height: 128, width: 256 }), datasetName: 'synthetic:1003,2', targetOptions: { threads: 2 } });
+    assert.equal(bySpec.dataset.name, 'synthetic:1003,2');
+    assert.deepEqual(bySpec.metrics, given.metrics);
+    await assert.rejects(evaluate(MODEL, { dataset: 'imagenet:/nowhere' }), (e) => isTandemError(e));
+  });
+
   it('agrees fully with itself as reference, and saves colour maps', async () => {
     const dataset = syntheticDataset({ seed: 1002, count: 1, height: 128, width: 256 });
-    const part = await evaluate(MODEL, { dataset, reference: MODEL, save: 1, saveDir: join(tmp, 'frames'), target: { threads: 2 } });
+    const part = await evaluate(MODEL, { dataset, reference: MODEL, save: 1, saveDir: join(tmp, 'frames'), targetOptions: { threads: 2 } });
     const s = summarizeEval(part);
     assert.equal(s.agreement?.argmaxAgreement, 100);
     assert.equal(s.agreement?.depthRelativeError, 0);

@@ -52,6 +52,6 @@ describe('keep-fp16 building blocks', () => {
     const meta: [string, string][] = [['tandem.preprocess', JSON.stringify({ height: 128, width: 256, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], channelOrder: 'bgr', layout: 'nchw', scale: 1 / 255 })]];
     assert.deepEqual(preprocessFromMetadata(meta), { height: 128, width: 256, scale: 1 / 255, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], channelOrder: 'bgr', layout: 'nchw' });
     assert.equal(preprocessFromMetadata([]), undefined);
-    assert.throws(() => preprocessFromMetadata([['tandem.preprocess', '{"layout": "chw"}']]), (e) => isTandemError(e, 'CALIB_DATA') && /layout/.test(e.message));
+    assert.throws(() => preprocessFromMetadata([['tandem.preprocess', '{"layout": "chw"}']]), (e) => isTandemError(e, 'MODEL_METADATA') && /layout/.test(e.message));
   });
 });

@@ -92,7 +92,7 @@ describe('eval sensitivity: which quantized tensor costs the task metrics', asyn
 
   it('ranks the badly scaled tensor first for both tasks of a Q/DQ model', async () => {
     const progress: number[] = [];
-    const r = await evaluateSensitivity(qdqPath, { dataset, frames: 6, onProgress: (done, total) => progress.push(done / total) });
+    const r = await evaluateSensitivity(qdqPath, { dataset, frames: 6, onProgress: (e) => progress.push(e.kind === 'sensitivity' ? e.done / e.total : NaN) });
     assert.deepEqual(r.stages.map((s) => s.metric), ['miou', 'absrel']);
     for (const s of r.stages) {
       assert.equal(s.rows.length, calibrated.plan.activations.length + calibrated.plan.weights.length);

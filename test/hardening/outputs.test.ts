@@ -198,9 +198,9 @@ describe('item 22: a failed write leaves no final-named files', () => {
     const artifact = (stage: string, qdqModel: typeof ok): StageArtifacts =>
       ({ stage, method: 'max', cache: 'TRT-8601-EntropyCalibration2\n', scalesDocument: {}, plan: { placement: 'trt', activations: [], weights: [] }, qdqModel }) as unknown as StageArtifacts;
     const d = join(tmp.dir, 'quant-fail');
-    assert.throws((): unknown => writeQuantizeArtifacts(d, [artifact('a', ok), artifact('b', bad)], { byMethod: false }), (e: unknown) => isTandemError(e) || e instanceof Error);
+    assert.throws((): unknown => writeQuantizeArtifacts([artifact('a', ok), artifact('b', bad)], d, { byMethod: false }), (e: unknown) => isTandemError(e) || e instanceof Error);
     assert.deepEqual(tree(d), []);
-    const written = writeQuantizeArtifacts(d, [artifact('a', ok)], { byMethod: true });
+    const written = writeQuantizeArtifacts([artifact('a', ok)], d, { byMethod: true });
     assert.deepEqual(tree(d), ['max/a.cache', 'max/a.qdq-plan.json', 'max/a.qdq.onnx', 'max/a.scales.json']);
     assert.equal(written[0]!.files.cache, join(d, 'max', 'a.cache'));
   });

@@ -85,7 +85,7 @@ const plain = (d: object): Record<string, unknown> => JSON.parse(JSON.stringify(
 describe('stage files: read and write', () => {
   it('writes split.json at the current version and reads it back equal, with its folder', () => {
     const { dir, doc } = fixture('round-trip');
-    const path = writeSplitDocument(dir, doc);
+    const path = writeSplitDocument(doc, dir);
     const back = readSplit(path);
     assert.equal(back.dir, dir);
     const { dir: _dir, ...rest } = back;
@@ -112,15 +112,15 @@ describe('stage files: read and write', () => {
       tensors: doc.tensors,
       stages: doc.stages.map((s) => ({ ...s, engine: 'cpu' as const, precision: 'fp32' as const, choice: { how: 'pinned' as const, reason: 'test' } })),
     });
-    const path = writePlan(dir, plan);
+    const path = writePlan(plan, dir);
     assert.equal(readPlan(path).stages[1]!.engine, 'cpu');
     assert.throws(() => readSplit(path), (e) => isTandemError(e, 'STAGE_FILE') && /is a plan.json/.test(e.message));
   });
   it('writers refuse to write over an input and refuse a document they would not read', () => {
     const { dir, doc } = fixture('writers');
-    assert.throws(() => writeSplitDocument(dir, doc, { protect: [join(dir, 'split.json')] }), (e) => isTandemError(e, 'FILE_EXISTS'));
+    assert.throws(() => writeSplitDocument(doc, dir, { protect: [join(dir, 'split.json')] }), (e) => isTandemError(e, 'FILE_EXISTS'));
     const bad = { ...doc, stages: [...doc.stages, { ...doc.stages[1]!, name: 'head-seg' }] };
-    assert.throws(() => writeSplitDocument(dir, bad), (e) => isTandemError(e, 'STAGE_FILE') && /not written/.test(e.message));
+    assert.throws(() => writeSplitDocument(bad, dir), (e) => isTandemError(e, 'STAGE_FILE') && /not written/.test(e.message));
     assert.equal(existsSync(join(dir, 'split.json')), false);
   });
   it('a missing file, a directory and non-JSON are clear errors', () => {
@@ -271,12 +271,12 @@ describe('stage files: every problem at once', () => {
       })),
     });
     // The writer checks the files as the reader does: not written while the cache is missing.
-    assert.throws(() => writePlan(dir, plan), (e) => isTandemError(e, 'STAGE_FILE') && /stages\[1\]\.calibrationCache: "head-seg.cache" does not exist/.test(e.message));
+    assert.throws(() => writePlan(plan, dir), (e) => isTandemError(e, 'STAGE_FILE') && /stages\[1\]\.calibrationCache: "head-seg.cache" does not exist/.test(e.message));
     for (const s of ['head-seg', 'head-depth']) {
       writeFileSync(join(dir, `${s}.cache`), 'TRT-8601-EntropyCalibration2\n');
       writeFileSync(join(dir, `${s}.scales.json`), '{}\n');
     }
-    const back = readPlan(writePlan(dir, plan));
+    const back = readPlan(writePlan(plan, dir));
     assert.deepEqual(back.stages.map((s) => [s.calibrationCache, s.scales]), [[undefined, undefined], ['head-seg.cache', 'head-seg.scales.json'], ['head-depth.cache', 'head-depth.scales.json']]);
     const outside = join(tmp.dir, 'outside.cache');
     writeFileSync(outside, 'TRT-8601-EntropyCalibration2\n');

@@ -13,7 +13,7 @@ describe('reference model registry', () => {
   test('a miss is UNKNOWN_NAME and lists what exists; inherited property names are not models', () => {
     assert.throws(
       () => getReferenceModel('resnet18'),
-      (e) => isTandemError(e, 'UNKNOWN_NAME') && e.message === 'unknown reference model "resnet18"; reference models: resnet50, multitask',
+      (e) => isTandemError(e, 'UNKNOWN_NAME') && e.message === 'unknown reference model "resnet18"; known: resnet50, multitask (did you mean "resnet50"?)',
     );
     for (const name of ['toString', '__proto__', 'constructor']) {
       assert.equal(isReferenceModelName(name), false);

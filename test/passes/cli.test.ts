@@ -52,7 +52,7 @@ describe('tandem prepare / split (CLI)', () => {
     assert.match(r.stderr, /never writes over its input.*\[FILE_EXISTS\]/);
     const u = await cli(['prepare', model, '-o', join(dir, 'x.onnx'), '--passes', 'fuse-everything']);
     assert.equal(u.code, 2);
-    assert.match(u.stderr, /unknown pass "fuse-everything"; passes: remove-no-ops, .*fuse-conv-batchnorm.* \[UNKNOWN_NAME\]/);
+    assert.match(u.stderr, /unknown pass "fuse-everything"; known: remove-no-ops, .*fuse-conv-batchnorm.* \[UNKNOWN_NAME\]/);
     assert.equal(existsSync(join(dir, 'x.onnx')), false);
   });
   it('split --auto --json: split.json with stages {name, file, inputs, outputs} and the tensors between them', async () => {

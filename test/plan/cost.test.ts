@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { getReferenceModel, MULTITASK_IO } from '../../src/models/index.js';
 import { saveModel } from '../../src/onnx/index.js';
 import { FIT_DATA, PUBLISHED_ROWS } from '../../src/plan/cost/published.js';
-import { ORIN_PARAMS, costModel, parseLatencyParams, pipelineCost, readLatencyParams, searchPlacement, stageLatency } from '../../src/plan/index.js';
+import { splitModel } from '../../src/passes/index.js';
+import { ORIN_PARAMS, costModel, parseLatencyParams, pipelineCost, readLatencyParams, searchPlacement, searchStagePins, stageLatency } from '../../src/plan/index.js';
 import { isTandemError } from '../../src/util/errors.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/fixtures.js';
@@ -91,6 +92,15 @@ describe('placement search (modelled)', () => {
     assert.ok(latency.chosen.latencyMs <= r.chosen.latencyMs);
     const capped = searchPlacement(m.build({ ...m.smallOptions }), { features: MULTITASK_IO.features, maxLatencyMs: latency.chosen.latencyMs * 1.01 });
     assert.ok(capped.chosen.latencyMs <= latency.chosen.latencyMs * 1.01);
+  });
+  it('searchStagePins pins every stage of the auto split to the best writable placement (GPU FP16, DLA INT8)', () => {
+    const m = getReferenceModel('multitask');
+    const model = m.build({ ...m.smallOptions });
+    const r = searchStagePins(model);
+    const stages = splitModel(model, { auto: true }).stages.filter((s) => s.kind !== 'postprocess').map((s) => s.name);
+    assert.deepEqual(Object.keys(r.pins).sort(), [...stages].sort());
+    for (const s of r.writable.chosen.segments) assert.equal(s.precision, s.engine === 'gpu' ? 'fp16' : 'int8');
+    assert.ok(r.search.pareto.length > 0);
   });
 });
 

@@ -90,7 +90,7 @@ describe('tandem import (a bundle\'s results/)', () => {
 
   it('--refit writes a new parameter file that loads, never the shipped one', async () => {
     const out = join(dir, 'refit.json');
-    const fit = refitFromResults(importResults(results), results, ORIN_PARAMS, out);
+    const fit = refitFromResults(importResults(results), results, { params: ORIN_PARAMS, out });
     assert.ok(existsSync(out));
     const p = readLatencyParams(out);
     assert.equal(p.fit.on, results);
@@ -98,7 +98,7 @@ describe('tandem import (a bundle\'s results/)', () => {
     assert.ok(Object.entries(p.parameters).some(([n, e]) => e.value !== ORIN_PARAMS.parameters[n as keyof typeof p.parameters]!.value), 'the refit moved the fitted parameters');
     assert.ok(Object.entries(p.parameters).every(([n, e]) => e.fit !== undefined || e.value === ORIN_PARAMS.parameters[n as keyof typeof p.parameters]!.value), 'fixed (datasheet) parameters stay');
     const shipped = new URL('../../src/plan/cost/orin-params.json', import.meta.url).pathname;
-    assert.throws(() => refitFromResults(importResults(results), results, ORIN_PARAMS, shipped), (e) => isTandemError(e, 'FILE_EXISTS'));
+    assert.throws(() => refitFromResults(importResults(results), results, { out: shipped }), (e) => isTandemError(e, 'FILE_EXISTS'));
     const c = await cli('import', results, '--refit', join(dir, 'cli-refit.json'));
     assert.equal(c.code, 0, c.stderr);
     assert.match(c.stdout, /measured on the Orin by trtexec; predicted = modelled/);

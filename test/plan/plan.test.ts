@@ -175,7 +175,7 @@ describe('tandem plan: what it refuses', () => {
     const file = join(tmp.dir, 'a-file-2');
     writeFileSync(file, 'x');
     const events: string[] = [];
-    await refuse({ target: 'orin', out: file, onProgress: (p) => void events.push(p.phase) }, 'OUTPUT_PATH', /is an existing file/);
+    await refuse({ target: 'orin', out: file, onProgress: (p) => void events.push(p.kind) }, 'OUTPUT_PATH', /is an existing file/);
     assert.deepEqual(events, []);
   });
   it('a plan that fails while writing leaves no final-named file (the set is staged, then renamed)', async () => {

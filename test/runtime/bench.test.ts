@@ -27,7 +27,7 @@ describe('benchPipeline (fake engines)', () => {
   it('measures both modes, per-stage compute and queue wait, speed-up and efficiency; the trace has one track per stream', async () => {
     const target = fakeMultitask();
     const progress: string[] = [];
-    const r = await benchPipeline(target, { iterations: 12, warmupS: 0.05, trace: true, onProgress: (mode, phase) => progress.push(`${mode}:${phase}`) });
+    const r = await benchPipeline(target, { iterations: 12, warmupS: 0.05, trace: true, onProgress: (e) => void (e.kind === 'bench' && progress.push(`${e.mode}:${e.phase}`)) });
     assert.deepEqual(r.modes.map((m) => [m.mode, m.frames]), [['sequential', 12], ['pipelined', 12]]);
     const [seq, pipe] = r.modes as [typeof r.modes[0], typeof r.modes[0]];
     for (const m of r.modes) {

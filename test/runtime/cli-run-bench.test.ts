@@ -17,7 +17,7 @@ describe('tandem run <plan> and tandem bench', () => {
     try {
       const { plan } = smallMultitaskPlan(dir, {}, { backbone: 'cpu-a' });
       const { dir: _d, ...doc } = plan;
-      const planFile = writePlan(dir, doc);
+      const planFile = writePlan(doc, dir);
       const out = join(dir, 'out');
       const r = await cli('run', planFile, '--input', 'synthetic:3', '--out', out);
       assert.equal(r.code, 0, r.stderr);
@@ -39,7 +39,7 @@ describe('tandem run <plan> and tandem bench', () => {
     try {
       const { plan } = smallMultitaskPlan(dir, {}, { backbone: 'cpu-a' });
       const { dir: _d, ...doc } = plan;
-      const planFile = writePlan(dir, doc);
+      const planFile = writePlan(doc, dir);
       const trace = join(dir, 'trace.json');
       const r = await cli('bench', planFile, '--iterations', '4', '--warmup', '0', '--json', '--trace', trace);
       assert.equal(r.code, 0, r.stderr);

@@ -30,7 +30,7 @@ describe('cpu engine', () => {
     assert.deepEqual(tensorValues(out[session.outputNames[0]!]!), [0, 2, 0, 4]);
     await session.close();
     await session.close();
-    await assert.rejects(session.run({}), (e: unknown) => isTandemError(e, 'USAGE'));
+    await assert.rejects(session.run({}), (e: unknown) => isTandemError(e, 'SESSION_CLOSED'));
   });
 
   it('names missing and unknown inputs', async () => {
@@ -74,7 +74,7 @@ describe('dla-emulated engine', () => {
   });
 
   it('refuses a float model, which would run in FP32', async () => {
-    await assert.rejects(getEngine('dla-emulated').open(reluModel()), (e: unknown) => isTandemError(e, 'USAGE') && /tandem quantize/.test(e.message));
+    await assert.rejects(getEngine('dla-emulated').open(reluModel()), (e: unknown) => isTandemError(e, 'MODEL_UNSUITABLE') && /tandem quantize/.test(e.message));
   });
 });
 

@@ -52,7 +52,7 @@ describe('openPipeline over a host plan (cpu engines)', () => {
     try {
       const { plan } = smallMultitaskPlan(dir);
       const orin = { ...plan, target: 'orin' as const, stages: plan.stages.map((s, i) => ({ ...s, engine: i === 0 ? ('gpu' as const) : ('dla0' as const), engineOptions: {} })) };
-      await assert.rejects(openPipeline(orin), (e: unknown) => isTandemError(e, 'USAGE') && /"backbone" \(gpu\)/.test((e as Error).message) && /--target host/.test((e as Error).message));
+      await assert.rejects(openPipeline(orin), (e: unknown) => isTandemError(e, 'PLAN_TARGET') && /"backbone" \(gpu\)/.test((e as Error).message) && /--target host/.test((e as Error).message));
     } finally {
       cleanup();
     }
@@ -83,7 +83,7 @@ describe('openPipeline over a host plan (cpu engines)', () => {
     try {
       const { plan } = smallMultitaskPlan(dir);
       const odd = { ...plan, stages: plan.stages.map((s) => ({ ...s, engineOptions: { turbo: true } })) };
-      await assert.rejects(openPipeline(odd), (e: unknown) => isTandemError(e, 'USAGE') && /unknown engineOptions.turbo; known: threads/.test((e as Error).message));
+      await assert.rejects(openPipeline(odd), (e: unknown) => isTandemError(e, 'STAGE_FILE') && /unknown engineOptions.turbo; known: threads/.test((e as Error).message));
     } finally {
       cleanup();
     }

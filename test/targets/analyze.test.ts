@@ -17,7 +17,7 @@ describe('options', () => {
   it('an unknown target is a TandemError UNKNOWN_NAME that lists the targets', () => {
     assert.throws(
       () => getTarget('orin-gpu'),
-      (e) => isTandemError(e, 'UNKNOWN_NAME') && e.message === 'unknown target "orin-gpu"; targets: orin-dla, orin-dla-trt10, orin-dla-trt11, xavier-dla, gpu, cpu (see tandem targets)',
+      (e) => isTandemError(e, 'UNKNOWN_NAME') && e.message === 'unknown target "orin-gpu"; known: orin-dla, orin-dla-trt10, orin-dla-trt11, xavier-dla, gpu, cpu; `tandem targets` describes each',
     );
     assert.deepEqual([...TARGETS.keys()], ['orin-dla', 'orin-dla-trt10', 'orin-dla-trt11', 'xavier-dla', 'gpu', 'cpu']);
   });

@@ -80,7 +80,7 @@ describe('tandem analyze', () => {
   it('an unknown target is one line and exit 2', async () => {
     const r = await cli('analyze', file, '--target', 'orin');
     assert.equal(r.code, 2);
-    assert.equal(r.err, 'tandem: unknown target "orin"; targets: orin-dla, orin-dla-trt10, orin-dla-trt11, xavier-dla, gpu, cpu (see tandem targets) [UNKNOWN_NAME]\n');
+    assert.equal(r.err, 'tandem: unknown target "orin"; known: orin-dla, orin-dla-trt10, orin-dla-trt11, xavier-dla, gpu, cpu (did you mean "orin-dla"?); `tandem targets` describes each [UNKNOWN_NAME]\n');
   });
 
   it('a missing model file is exit 2', async () => {

@@ -5,9 +5,10 @@ import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { benchPipeline, type BenchModeResult, type BenchResult } from '../../runtime/pipeline/bench.js';
 import { openPipeline, type PipelineMode } from '../../runtime/pipeline/pipeline.js';
-import type { CliContext, Progress } from '../context.js';
+import { progressBars } from '../progress-events.js';
 import { finiteNumber, positiveInt } from '../parse.js';
-import { isPlanPath, loadPlanArg, modelAsPlan, withInterrupt } from '../pipeline-args.js';
+import { isPlanPath, withInterrupt } from '../pipeline-args.js';
+import { modelPlan, readPlanAt } from '../../runtime/pipeline/model-plan.js';
 import type { CliCommand } from './types.js';
 
 interface BenchFlags {
@@ -46,16 +47,18 @@ export const benchCommand: CliCommand = {
         if (flags.duration !== undefined && !(flags.duration > 0)) throw new TandemError('USAGE', `--duration must be positive seconds, got ${flags.duration}`);
         if (!(flags.warmup >= 0)) throw new TandemError('USAGE', `--warmup must be 0 or more seconds, got ${flags.warmup}`);
         if (flags.duration !== undefined && flags.iterations !== undefined) throw new TandemError('USAGE', 'give --duration or --iterations, not both');
-        const plan = isPlanPath(path) ? loadPlanArg(path) : modelAsPlan(path, flags.engine, flags.threads);
+        const plan = isPlanPath(path) ? readPlanAt(path) : modelPlan(path, { engine: flags.engine, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) });
         const modes: PipelineMode[] = flags.mode === 'both' ? ['sequential', 'pipelined'] : [flags.mode];
         await using pipeline = await openPipeline(plan, {
           ...(flags.hostHandoff ? { residentHandoff: false } : {}),
           ...(flags.threads ? { engineOptions: { threads: flags.threads } } : {}),
-          onOpen: (stage, i, n) => ctx.note(`opening ${stage} (${i + 1}/${n}) on ${plan.stages[i]!.engine}`),
+          onProgress: (e) => {
+            if (e.kind === 'open') ctx.note(`opening ${e.stage} (${e.done + 1}/${e.total}) on ${e.engine}`);
+          },
         });
         const engines = [...new Set(pipeline.stages.map((s) => s.engine))];
         const what = `measured on this machine: onnxruntime-node ${engines.join(' + ')}${engines.includes('dla-emulated') ? ' (dla-emulated runs INT8 Q/DQ numerics on the CPU: not DLA speed)' : ''}`;
-        const bars = new Map<string, Progress>();
+        const bars = progressBars(ctx, { everyS: 5 });
         const result = await withInterrupt((signal) =>
           benchPipeline(pipeline, {
             modes,
@@ -65,20 +68,9 @@ export const benchCommand: CliCommand = {
             trace: flags.trace !== undefined,
             signal,
             what,
-            onProgress: (mode, phase, done, total) => {
-              const key = `${mode} ${phase}`;
-              let bar = bars.get(key);
-              if (bar === undefined) {
-                for (const b of bars.values()) b.stop();
-                bar = ctx.progress(key, total, { everyS: 5, unit: flags.iterations !== undefined ? 'frames' : 'ms' });
-                bars.set(key, bar);
-              }
-              bar.update(done);
-            },
+            onProgress: bars.onProgress,
           }),
-        ).finally(() => {
-          for (const b of bars.values()) b.stop();
-        });
+        ).finally(() => bars.stop());
         if (flags.trace !== undefined && result.trace) writeFileAtomic(flags.trace, JSON.stringify(result.trace));
         if (flags.json) {
           const { trace: _trace, ...rest } = result;

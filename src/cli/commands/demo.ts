@@ -64,7 +64,7 @@ export const demoCommand: CliCommand = {
         ctx.print('');
 
         ctx.print('── run once on the cpu engine (onnxruntime), seeded random input');
-        const run = await runOnce(model, modelPath, { engine: 'cpu' });
+        const run = await runOnce(modelPath, { engine: 'cpu' });
         for (const [name, t] of Object.entries(run.outputs)) ctx.print(`  ${name}: ${t.dtype}[${formatShape(t.dims)}]`);
         ctx.print(`  session ${run.openMs.toFixed(0)} ms, run ${run.runMs.toFixed(0)} ms — measured on this machine's CPU, one cold run`);
         ctx.print('');

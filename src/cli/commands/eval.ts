@@ -4,9 +4,10 @@ import { TandemError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { isPlanPath } from '../../io/stage-file/index.js';
-import { evaluate, evaluateSensitivity, mergeEvalParts, openDatasetSpec, openEvalTarget, readEvalPart, resolveShard, summarizeEval, type EvalSummary, type SensitivityReport } from '../../eval/index.js';
+import { evaluate, evaluateSensitivity, mergeEvalParts, readEvalPart, resolveShard, summarizeEval, type EvalSummary, type SensitivityReport } from '../../eval/index.js';
 import { table } from '../format.js';
 import type { CliContext } from '../context.js';
+import { progressBars } from '../progress-events.js';
 import { nonNegativeInt, parseSize, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
 
@@ -73,46 +74,35 @@ export const evalCommand: CliCommand = {
         const target = targets[0]!;
         const shard = resolveShard(flags.shard, process.env);
         const sharded = shard.count > 1;
-        let size = flags.size;
-        if (size === undefined) {
-          const probe = await openEvalTarget(target, { engine: flags.engine });
-          size = { height: probe.tasks.preprocess.height, width: probe.tasks.preprocess.width };
-          await probe.close();
-        }
-        const dataset = openDatasetSpec(flags.dataset, size);
-        const bar = ctx.progress(`eval${sharded ? ` shard ${shard.index}/${shard.count}` : ''}`, Math.ceil((dataset.size - shard.index) / shard.count));
+        const bars = progressBars(ctx, { label: `eval${sharded ? ` shard ${shard.index}/${shard.count}` : ''}` });
         const part = await evaluate(target, {
-          dataset,
-          datasetName: flags.dataset,
+          dataset: flags.dataset,
+          ...(flags.size !== undefined ? { size: flags.size } : {}),
           ...(flags.reference !== undefined ? { reference: flags.reference } : {}),
           shard,
           save: flags.save,
           saveDir: resolve(flags.saveDir),
-          target: { engine: flags.engine, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) },
+          targetOptions: { engine: flags.engine, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) },
           referenceOptions: { engine: flags.referenceEngine, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) },
-          onProgress: (done) => bar.update(done),
-        });
-        bar.stop();
+          onProgress: bars.onProgress,
+        }).finally(() => bars.stop());
         const out = flags.out ?? (sharded ? join('.', `eval-shard-${shard.index}-of-${shard.count}.json`) : undefined);
         if (out !== undefined) {
           writeFileAtomic(out, `${JSON.stringify(part, null, 2)}\n`);
           ctx.note(`wrote the result state to ${out}${sharded ? ' (merge the shards with tandem eval --merge)' : ''}`);
         }
         const emulated = flags.engine === 'dla-emulated' || isPlanPath(target);
-        const what = `${dataset.description}; outputs computed on onnxruntime (${emulated ? 'INT8 stages emulated by Q/DQ on the cpu engine, not measured on a DLA' : `${flags.engine} engine`}), this machine`;
+        const what = `${part.dataset.description}; outputs computed on onnxruntime (${emulated ? 'INT8 stages emulated by Q/DQ on the cpu engine, not measured on a DLA' : `${flags.engine} engine`}), this machine`;
         let sensitivity: SensitivityReport | undefined;
         if (flags.sensitivity !== undefined) {
-          let sbar: ReturnType<CliContext['progress']> | undefined;
+          const sbars = progressBars(ctx);
           sensitivity = await evaluateSensitivity(target, {
-            dataset,
+            dataset: flags.dataset,
+            ...(flags.size !== undefined ? { size: flags.size } : {}),
             frames: flags.sensitivityFrames,
             ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
-            onProgress: (done, total) => {
-              sbar ??= ctx.progress('sensitivity', total);
-              sbar.update(done);
-            },
-          });
-          sbar?.stop();
+            onProgress: sbars.onProgress,
+          }).finally(() => sbars.stop());
         }
         if (flags.json) ctx.printJson(sensitivity ? { ...summarizeEval(part), sensitivity } : summarizeEval(part));
         else {

@@ -3,12 +3,8 @@ import { TandemError } from '../../util/errors.js';
 import { assertOutputsFree, checkOutputFile } from '../../util/fs.js';
 import { quote } from '../../util/text.js';
 import { loadModel, modelFiles, saveModel, savedModelFiles } from '../../onnx/load-save.js';
-import { convertToFloat16, FP16_BLOCK_LIST } from '../../quant/fp16.js';
-import { FidelityAccumulator } from '../../quant/fidelity.js';
-import { getEngine } from '../../runtime/engines/registry.js';
-import { randomInputs } from '../../runtime/verify.js';
-import { tensorFromValues, tensorValues } from '../../ir/tensor-values.js';
-import type { Tensor } from '../../ir/tensor.js';
+import { FP16_BLOCK_LIST } from '../../quant/fp16.js';
+import { convertToFloat16Checked } from '../../runtime/checked-rewrites.js';
 import { finiteNumber, list, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
 
@@ -44,29 +40,14 @@ export const fp16Command: CliCommand = {
         checkOutputFile(flags.out);
         const model = loadModel(modelPath);
         assertOutputsFree(savedModelFiles(flags.out), modelFiles(model, modelPath));
-        const r = convertToFloat16(model, { keepIoTypes: flags.keepIoTypes, ...(flags.block ? { blockOps: flags.block } : {}), ...(flags.blockNodes ? { blockNodes: flags.blockNodes } : {}) });
-        const checks: { output: string; relL2: number; cosine: number; argmaxAgreement?: number }[] = [];
-        if (flags.check) {
-          const engine = getEngine('cpu');
-          await using a = await engine.open(model);
-          await using b = await engine.open(r.model);
-          const accs = new Map<string, FidelityAccumulator>();
-          for (let t = 0; t < flags.trials; t++) {
-            const feeds = randomInputs(model, { seed: flags.seed + 7919 * t });
-            const ref = await a.run(feeds);
-            const got = await b.run(flags.keepIoTypes ? feeds : halfFeeds(feeds, r.model.graph.runtimeInputs));
-            for (const [name, t32] of Object.entries(ref)) {
-              const t16 = got[name];
-              if (t16 === undefined || (t32.dtype !== 'float32' && t32.dtype !== 'float16')) continue;
-              let acc = accs.get(name);
-              if (acc === undefined) accs.set(name, (acc = new FidelityAccumulator(name)));
-              acc.add(t32, t16);
-            }
-          }
-          for (const acc of accs.values()) checks.push(acc.result());
-          if (checks.length === 0) throw new TandemError('ENGINE_RUN', 'the check produced no float outputs to compare; nothing written — pass --no-check to convert without it');
-        }
-        const over = checks.filter((c) => !(c.relL2 <= flags.tolerance));
+        const r = await convertToFloat16Checked(model, {
+          keepIoTypes: flags.keepIoTypes,
+          ...(flags.block ? { blockOps: flags.block } : {}),
+          ...(flags.blockNodes ? { blockNodes: flags.blockNodes } : {}),
+          check: flags.check ? { tolerance: flags.tolerance, trials: flags.trials, seed: flags.seed } : false,
+        });
+        const checks = r.check?.outputs ?? [];
+        const over = r.check?.over ?? [];
         // Above the tolerance nothing is written and the exit is non-zero, as prepare does when verification fails.
         if (over.length === 0) saveModel(r.model, flags.out);
         if (flags.json) {
@@ -92,10 +73,4 @@ function toleranceError(over: readonly { output: string; relL2: number }[], tole
     'VERIFY_FAILED',
     `FP16 outputs differ from FP32 beyond --tolerance ${tolerance}: ${over.map((c) => `${quote(c.output)} rel L2 ${c.relL2.toExponential(2)}`).join(', ')}; nothing written — keep the offending ops in float32 with --block / --block-nodes, or raise --tolerance`,
   );
-}
-
-function halfFeeds(feeds: Record<string, Tensor>, names: readonly string[]): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(feeds)) out[k] = t.dtype === 'float32' && names.includes(k) ? tensorFromValues('float16', t.dims, tensorValues(t)) : t;
-  return out;
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { importResults, ORIN_PARAMS, readLatencyParams, refitFromResults, type ImportResult } from '../../plan/index.js';
+import { importResults, readLatencyParams, refitFromResults, type ImportResult } from '../../plan/index.js';
 import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
 import type { CliCommand } from './types.js';
 
@@ -27,9 +27,8 @@ export const importCommand: CliCommand = {
         if (flags.json) ctx.printJson(r);
         else for (const line of formatImport(r)) ctx.print(line);
         if (flags.refit !== undefined && flags.refit !== false) {
-          const out = typeof flags.refit === 'string' ? flags.refit : join(results, 'orin-params.refit.json');
-          const fit = refitFromResults(r, results, flags.params ? readLatencyParams(flags.params) : ORIN_PARAMS, out);
-          ctx.note(`refit on ${fit.rows.length} measured rows: rms log error ${fit.rmsLogError.toFixed(3)}; parameters written to ${out} (use with --params)`);
+          const fit = refitFromResults(r, results, { ...(typeof flags.refit === 'string' ? { out: flags.refit } : {}), ...(flags.params ? { params: readLatencyParams(flags.params) } : {}) });
+          ctx.note(`refit on ${fit.rows.length} measured rows: rms log error ${fit.rmsLogError.toFixed(3)}; parameters written to ${fit.file} (use with --params)`);
           for (const row of fit.rows) ctx.note(`  ${row.id.padEnd(28)} measured ${row.published.toFixed(3)} ms, modelled after refit ${row.predicted.toFixed(3)} ms (${row.errorPct >= 0 ? '+' : ''}${row.errorPct.toFixed(1)}%)`);
         }
       });

@@ -1,17 +1,17 @@
 import { quote } from '../../util/text.js';
 import { checkOutputDir } from '../../util/fs.js';
-import type { HostEngine, Plan } from '../../io/stage-file/types.js';
+import type { Plan } from '../../io/stage-file/types.js';
 import type { Model } from '../../ir/model.js';
 import { loadModel } from '../../onnx/load-save.js';
-import { planDeployment, type Deployment, type HostEngines, type PlanProgress, type PlanSource } from '../../plan/index.js';
-import { CALIBRATION_METHODS, PREPROCESS_METADATA_KEY, isCalibrationMethod, preprocessFromMetadata, type CalibrationSource, isSplitManifestPath, modelInputSpecs, openCalibrationFolder, type CalibrationMethod, type SessionOpener } from '../../quant/index.js';
+import { planDeployment, type Deployment, type HostEngines, type PlanSource } from '../../plan/index.js';
+import { CALIBRATION_METHODS, isCalibrationMethod, isSplitManifestPath, type CalibrationMethod } from '../../quant/index.js';
 import { readSplit } from '../../io/stage-file/index.js';
-import { probeEngine } from '../../runtime/engines/probe.js';
 import { getEngine } from '../../runtime/engines/registry.js';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { TandemError, isTandemError } from '../../util/errors.js';
-import type { CliContext, Progress } from '../context.js';
+import { detectHostEngines, semanticsOpener } from '../../runtime/host-engines.js';
+import { TandemError } from '../../util/errors.js';
+import { unknownNameError } from '../../util/registry.js';
+import type { CliContext } from '../context.js';
+import { progressBars } from '../progress-events.js';
 import { collect, finiteNumber, list, oneOf, positiveInt } from '../parse.js';
 import { searchPins } from './plan-search.js';
 import type { CliCommand } from './types.js';
@@ -66,7 +66,7 @@ export const planCommand: CliCommand = {
       )
       .action(async (input: string, flags: PlanFlags) => {
         checkOutputDir(flags.out);
-        if (!isCalibrationMethod(flags.method)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(flags.method)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
+        if (!isCalibrationMethod(flags.method)) throw unknownNameError('calibration method', flags.method, CALIBRATION_METHODS);
         let pins: Record<string, string> = parsePins(flags.engine);
         const split = isSplitManifestPath(input);
         const source: PlanSource & { model?: Model } = split ? { splitPath: input } : { model: loadModel(input), path: input };
@@ -76,17 +76,8 @@ export const planCommand: CliCommand = {
         }
         const cut = flags.split === undefined || flags.split === 'auto' ? flags.split : list(flags.split);
         const calib = flags.calib;
-        const progress = progressOf(ctx);
-        const splitDoc = split ? readSplit(input, { models: false }) : undefined;
-        const stages = splitDoc?.stages.map((s) => s.name);
-        // Images are preprocessed as the model states in its metadata (tandem.preprocess), where it does.
-        const stated = source.model !== undefined ? source.model.metadata : splitDoc?.source !== undefined ? sourceMetadata(input, splitDoc.source) : [];
-        const openCalib = (dir: string, entry: Model): CalibrationSource => {
-          const image = preprocessFromMetadata(entry.metadata) ?? preprocessFromMetadata(stated);
-          const c = openCalibrationFolder(dir, modelInputSpecs(entry), image !== undefined ? { image } : {});
-          if (image !== undefined && c.description.includes(' images in ')) ctx.note(`calibration images preprocessed as the model's metadata (${PREPROCESS_METADATA_KEY}) states: ${c.description}`);
-          return c;
-        };
+        const progress = progressBars(ctx);
+        const stages = split ? readSplit(input, { models: false }).stages.map((s) => s.name) : undefined;
         // webgpu matters unless every stage is pinned to another engine (a model source: the stages are not known yet).
         const webgpu = stages === undefined || stages.some((s) => pins[s] === undefined || pins[s] === 'webgpu');
         const engines = flags.target === 'host' ? await hostEngines(ctx, { webgpu }) : undefined;
@@ -94,7 +85,7 @@ export const planCommand: CliCommand = {
           target: flags.target,
           out: flags.out,
           ...(cut !== undefined ? { split: cut as 'auto' | string[] } : {}),
-          ...(calib !== undefined ? { calibration: (entry: Model) => openCalib(calib, entry) } : {}),
+          ...(calib !== undefined ? { calibration: { dir: calib } } : {}),
           generatedSamples: flags.samples,
           method: flags.method as CalibrationMethod,
           trtVersion: flags.trtVersion,
@@ -105,7 +96,7 @@ export const planCommand: CliCommand = {
           pins,
           verify: flags.verify,
           protect: [input],
-          onProgress: progress.update,
+          onProgress: progress.onProgress,
         });
         progress.stop();
         if (flags.json) {
@@ -127,24 +118,6 @@ export const planCommand: CliCommand = {
   },
 };
 
-/**
- * The metadata of the model a split.json was made from (its `source`, relative to the split's folder or to
- * here); none where it is not there or not readable (the preprocessing then falls back to the defaults).
- */
-function sourceMetadata(splitPath: string, source: string): (readonly [string, string])[] {
-  const path = [resolve(dirname(splitPath), source), resolve(source)].find((p) => existsSync(p));
-  if (path === undefined) return [];
-  try {
-    return loadModel(path, { weights: 'lazy' }).metadata;
-  } catch (e) {
-    if (isTandemError(e)) return [];
-    throw e;
-  }
-}
-
-/** onnxruntime cpu with graph optimizations off: the boundary check compares ONNX semantics (see PlanOptions.verifyOpener). */
-export const semanticsOpener: SessionOpener = { open: (m) => getEngine('cpu').open(m, { graphOptimization: 'disabled' }) };
-
 function parsePins(entries: readonly string[]): Record<string, string> {
   const pins: Record<string, string> = {};
   for (const e of entries) {
@@ -156,39 +129,11 @@ function parsePins(entries: readonly string[]): Record<string, string> {
   return pins;
 }
 
-/**
- * The engines that start here: cpu and its DLA emulation always; webgpu where an adapter opens. webgpu is
- * probed only where it could be chosen (some stage is not pinned elsewhere), once, in a child process:
- * Dawn prints its own "Couldn't load Vulkan" warning on machines without a GPU, which no onnxruntime
- * setting silences (see probeEngine).
- */
+/** detectHostEngines, its notes on stderr. */
 export async function hostEngines(ctx: CliContext, needed: { webgpu?: boolean } = {}): Promise<HostEngines> {
-  const available: HostEngine[] = ['cpu'];
-  if (needed.webgpu !== false) {
-    const problem = await probeEngine('webgpu');
-    if (problem === undefined) available.push('webgpu');
-    else ctx.note(`webgpu: not timed (${problem.message.split(';')[0]})`);
-  }
-  available.push('dla-emulated');
-  return { available, open: (e, m) => getEngine(e).open(m) };
-}
-
-function progressOf(ctx: CliContext): { update: (p: PlanProgress) => void; stop: () => void } {
-  let bar: Progress | undefined;
-  let phase = '';
-  return {
-    update: (p) => {
-      const key = p.phase === 'calibrate' ? `calibrate: ${p.progress.phase}` : p.phase;
-      const [done, total] = p.phase === 'calibrate' ? [p.progress.done, p.progress.total] : p.phase === 'time' ? [p.done, p.total] : [0, 1];
-      if (key !== phase || bar === undefined) {
-        bar?.stop();
-        phase = key;
-        bar = ctx.progress(key.padEnd(20), total);
-      }
-      bar.update(done);
-    },
-    stop: () => bar?.stop(),
-  };
+  const { engines, notes } = await detectHostEngines(needed);
+  for (const n of notes) ctx.note(n);
+  return engines;
 }
 
 const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2));

@@ -1,41 +1,26 @@
 import { quote } from '../../util/text.js';
-import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { assertOutputsFree, checkOutputDir, writeFileAtomic } from '../../util/fs.js';
-import { readSplit } from '../../io/stage-file/index.js';
-import { keepFp16Heads, openDatasetSpec, parseBudgets, readModelTasks } from '../../eval/index.js';
-import { loadModel, modelFiles, savedModelFiles } from '../../onnx/load-save.js';
+import { keepFp16ForSplit, writeKeepFp16Results, type KeepFp16Result } from '../../eval/index.js';
 import { getEngine } from '../../runtime/engines/registry.js';
 import {
   CACHE_ALGORITHMS,
   CALIBRATION_METHODS,
   ENTROPY_VARIANTS,
   QDQ_PLACEMENTS,
-  artifactPaths,
-  compareFidelity,
-  isCalibrationMethod,
+  compareCalibrators,
   isSplitManifestPath,
-  loadSplitStages,
-  modelInputSpecs,
-  openCalibrationFolder,
-  orderStages,
-  preprocessFromMetadata,
-  quantize,
-  sliceSource,
-  writeQuantizeArtifacts,
+  quantizeStages,
+  writeQuantizeStages,
   type CacheAlgorithm,
   type CalibrationMethod,
   type EntropyVariant,
   type FidelityRow,
   type ImagePreprocessOptions,
   type QdqPlacement,
-  type QuantProgress,
   type QuantizeResult,
 } from '../../quant/index.js';
-import { trtVersionNumber } from '../../quant/calibration-cache.js';
-import type { CliContext, Progress } from '../context.js';
+import { progressBars } from '../progress-events.js';
 import { finiteNumber, list, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
 
@@ -118,74 +103,44 @@ export const quantizeCommand: CliCommand = {
         if (flags.trtVersion === undefined) {
           throw new TandemError('USAGE', 'give --trt-version: the TensorRT version that will read the calibration cache (e.g. 8.6.1 for DRIVE OS 6.0 / JetPack 6.0, 10.3.0 for JetPack 6.1+); TensorRT silently ignores a cache of another major version');
         }
-        trtVersionNumber(flags.trtVersion);
-        checkOutputDir(flags.out);
-        const methods = flags.method.map((m): CalibrationMethod => {
-          if (!isCalibrationMethod(m)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(m)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
-          return m;
-        });
-        const outDirs = new Map(methods.map((m) => [m, methods.length > 1 ? join(flags.out, m) : flags.out]));
-        for (const dir of outDirs.values()) checkOutputDir(dir);
-        const split = isSplitManifestPath(modelPath);
-        const loaded = split ? loadSplitStages(modelPath) : [{ name: basename(modelPath).replace(/\.onnx$/i, ''), file: modelPath, model: loadModel(modelPath) }];
-        if (flags.stages && !split) throw new TandemError('USAGE', '--stages applies to a split.json only');
-        for (const s of flags.stages ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage ${quote(s)} in ${modelPath}; stages: ${loaded.map((l) => l.name).join(', ')}`);
-        const stages = orderStages(loaded).map((l) => ({ ...l, quantize: flags.stages === undefined || flags.stages.includes(l.name) }));
-        // The model's own metadata (tandem.preprocess) gives the defaults; flags override them.
-        const image = { ...preprocessFromMetadata(stages[0]!.model.metadata), ...imageOptions(flags) };
-        const inputs = modelInputSpecs(stages[0]!.model);
-        const all = openCalibrationFolder(flags.calib, inputs, { image });
-        let calib = flags.limit === undefined ? all : sliceSource(all, 0, flags.limit);
-        let held: ReturnType<typeof sliceSource> | undefined;
-        if (flags.compare) {
-          if (flags.compareData !== undefined) held = openCalibrationFolder(flags.compareData, inputs, { image });
-          else {
-            const n = all.ids.length;
-            if (n - flags.holdout < 1) throw new TandemError('CALIB_DATA', `--compare holds out the last ${flags.holdout} of ${n} samples, which leaves none to calibrate; lower --holdout or give --compare-data`);
-            held = sliceSource(all, n - flags.holdout);
-            calib = sliceSource(all, 0, Math.min(flags.limit ?? Infinity, n - flags.holdout));
-          }
-        }
-        // Every file read: the model or split.json, each stage's model and external data, the samples.
-        const read = [modelPath, ...loaded.flatMap((l) => modelFiles(l.model, l.file)), ...all.ids.map((id) => join(flags.calib, id)), ...(flags.compareData !== undefined && held !== undefined ? held.ids.map((id) => join(flags.compareData!, id)) : [])];
-        const outputs = stages.filter((x) => x.quantize).flatMap((s) => [...outDirs.values()].flatMap((dir) => Object.values(artifactPaths(dir, s.name)).flatMap((p) => (p.endsWith('.onnx') ? savedModelFiles(p) : [p]))));
-        assertOutputsFree(outputs, read);
+        if (flags.keepFp16 !== undefined && flags.keepFp16 !== 'auto') throw new TandemError('USAGE', `--keep-fp16 takes "auto", got ${quote(flags.keepFp16)}`);
+        if (flags.stages && !isSplitManifestPath(modelPath)) throw new TandemError('USAGE', '--stages applies to a split.json only');
+        if (flags.keepFp16 !== undefined && !isSplitManifestPath(modelPath)) throw new TandemError('USAGE', "--keep-fp16 auto needs a split.json (the heads are bisected on the backbone's features); run tandem split first");
         const engine = getEngine('cpu');
         const bars = progressBars(ctx);
-        const result = await quantize(stages, calib, engine, {
-          methods,
+        const result = await quantizeStages(modelPath, engine, {
+          calib: flags.calib,
+          out: flags.out,
+          methods: flags.method as CalibrationMethod[],
           trtVersion: flags.trtVersion,
           placement: flags.placement,
           cacheAlgorithm: flags.cacheAlgorithm,
           outputScales: flags.outputScales ?? false,
           batchSize: flags.batch,
           calibrator: { entropyVariant: flags.entropyVariant, ...(flags.percentile !== undefined ? { percentile: flags.percentile } : {}), ...(flags.bins !== undefined ? { bins: flags.bins } : {}) },
-          onProgress: bars.update,
+          image: imageOptions(flags),
+          ...(flags.stages !== undefined ? { stages: flags.stages } : {}),
+          ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+          ...(flags.compare ? { holdout: flags.compareData !== undefined ? { dir: flags.compareData } : flags.holdout } : {}),
+          onProgress: bars.onProgress,
         });
         bars.stop();
+        for (const note of result.notes) ctx.note(note);
+        const calib = result.calibration;
+        const held = result.holdout;
         let artifacts = result.artifacts;
-        let precision: Awaited<ReturnType<typeof keepFp16Heads>>['results'] | undefined;
+        let precision: KeepFp16Result[] | undefined;
         if (flags.keepFp16 !== undefined) {
-          if (flags.keepFp16 !== 'auto') throw new TandemError('USAGE', `--keep-fp16 takes "auto", got ${quote(flags.keepFp16)}`);
-          if (!split) throw new TandemError('USAGE', "--keep-fp16 auto needs a split.json (the heads are bisected on the backbone's features); run tandem split first");
-          const source = readSplit(modelPath).source;
-          const sourcePath = source === undefined ? undefined : [resolve(dirname(modelPath), source), resolve(source)].find((p) => existsSync(p));
-          if (sourcePath === undefined) throw new TandemError('USAGE', `--keep-fp16 auto reads the task metadata of the split's source model (${source ?? 'none recorded'}), which is not there`);
-          const tasks = readModelTasks(loadModel(sourcePath, { weights: 'lazy' }), { preprocess: image });
-          const done = await keepFp16Heads({ stages: loaded, artifacts, tasks, dataset: openDatasetSpec(flags.evalData, { height: tasks.preprocess.height, width: tasks.preprocess.width }), budgets: parseBudgets(flags.budget) });
+          const done = await keepFp16ForSplit(result, { budget: flags.budget, evalData: flags.evalData });
           artifacts = done.artifacts;
           precision = done.results;
         }
-        const written = writeQuantizeArtifacts(flags.out, artifacts, { byMethod: methods.length > 1 });
-        const precisionFiles = (precision ?? []).map((r) => {
-          const file = join(flags.out, methods.length > 1 ? r.method : '', `${r.stage}.keep-fp16.json`);
-          writeFileAtomic(file, `${JSON.stringify({ ...r, plan: undefined }, null, 2)}\n`);
-          return file;
-        });
+        const written = writeQuantizeStages(result, artifacts);
+        const precisionFiles = writeKeepFp16Results(precision ?? [], result);
         let fidelity: FidelityRow[] | undefined;
         if (held !== undefined) {
           const cmp = progressBars(ctx);
-          fidelity = await compareFidelity(stages, artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), held, engine, cmp.update);
+          fidelity = await compareCalibrators(result, engine, { artifacts, onProgress: cmp.onProgress });
           cmp.stop();
         }
         if (flags.json) {
@@ -243,24 +198,6 @@ function imageOptions(flags: QuantizeFlags): ImagePreprocessOptions {
   if (flags.layout !== undefined) o.layout = flags.layout;
   if (flags.scale !== undefined) o.scale = flags.scale;
   return o;
-}
-
-/** One progress bar per phase, driven by the library's progress callback. */
-export function progressBars(ctx: CliContext): { update: (p: QuantProgress) => void; stop: () => void } {
-  let bar: Progress | undefined;
-  let phase = '';
-  const labels: Record<QuantProgress['phase'], string> = { range: 'calibrate: ranges   ', histogram: 'calibrate: histogram', compare: 'compare             ', features: 'features            ' };
-  return {
-    update: (p) => {
-      if (p.phase !== phase || bar === undefined) {
-        bar?.stop();
-        phase = p.phase;
-        bar = ctx.progress(labels[p.phase], p.total);
-      }
-      bar.update(p.done);
-    },
-    stop: () => bar?.stop(),
-  };
 }
 
 export function formatQuantizeSummary(result: QuantizeResult, source: string): string[] {

@@ -1,59 +1,46 @@
-import { mkdirSync } from 'node:fs';
-import { extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TandemError } from '../../util/errors.js';
 import { formatShape } from '../../ir/types.js';
-import { safeFileName, writeFrameOutputs } from '../../io/frame-outputs.js';
 import { openPipeline } from '../../runtime/pipeline/pipeline.js';
-import { openFrameSource } from '../../runtime/pipeline/frame-source.js';
-import { summarize } from '../../runtime/pipeline/stats.js';
+import { readPlanAt } from '../../runtime/pipeline/model-plan.js';
+import { runFrames } from '../../runtime/pipeline/run-frames.js';
 import type { CliContext } from '../context.js';
-import { loadPlanArg, withInterrupt } from '../pipeline-args.js';
+import { withInterrupt } from '../pipeline-args.js';
+import { progressBars } from '../progress-events.js';
 import type { RunFlags } from './run.js';
 
 /** `tandem run <plan>`: frames through the plan's pipeline; outputs as .npy and colour-mapped PNGs. */
 export async function runPlanCommand(planPath: string, flags: RunFlags, ctx: CliContext): Promise<void> {
   if (flags.input.length > 1) throw new TandemError('USAGE', `a plan takes one --input (a folder or synthetic:N), got ${flags.input.length}`);
-  const plan = loadPlanArg(planPath);
+  const plan = readPlanAt(planPath);
   const t0 = performance.now();
   await using pipeline = await openPipeline(plan, {
     ...(flags.hostHandoff ? { residentHandoff: false } : {}),
     ...(flags.threads ? { engineOptions: { threads: flags.threads } } : {}),
   });
   const openMs = performance.now() - t0;
-  const source = openFrameSource(flags.input[0] ?? 'synthetic:8', pipeline.inputs, { seed: flags.seed });
-  ctx.note(`${plan.stages.length} stages on ${pipeline.streams.length} streams (${pipeline.streams.map((s) => `${s}: ${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}`).join('; ')}); ${source.description}`);
+  ctx.note(`${plan.stages.length} stages on ${pipeline.streams.length} streams (${pipeline.streams.map((s) => `${s}: ${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}`).join('; ')})`);
   const resident = pipeline.stages.flatMap((s) => s.residentOutputs);
   if (resident.length > 0) ctx.note(`kept on the GPU between webgpu stages: ${resident.join(', ')}`);
-  if (flags.out !== undefined) mkdirSync(flags.out, { recursive: true });
-  const bar = ctx.progress('frames', source.ids.length, { everyS: 5, unit: 'frames' });
-  const latencies: number[] = [];
-  const written: string[] = [];
-  let last: Record<string, { dtype: string; dims: readonly number[] }> = {};
-  const t1 = performance.now();
-  try {
-    await withInterrupt(async (signal) => {
-      for await (const r of pipeline.run(source.frames(), { signal, mode: flags.mode, ...(flags.maxInFlight ? { maxInFlight: flags.maxInFlight } : {}) })) {
-        latencies.push(r.latencyMs);
-        last = Object.fromEntries(Object.entries(r.outputs).map(([k, t]) => [k, { dtype: t.dtype, dims: t.dims }]));
-        if (flags.out !== undefined) {
-          const id = source.ids[r.frame]!;
-          const dir = join(flags.out, safeFileName(id.slice(0, id.length - extname(id).length) || id));
-          written.push(...(await writeFrameOutputs(dir, r.outputs)));
-        }
-        bar.update(latencies.length);
-      }
-    });
-  } finally {
-    bar.stop();
-  }
-  const wallS = (performance.now() - t1) / 1000;
-  const lat = summarize(latencies);
+  const bars = progressBars(ctx, { everyS: 5 });
+  const r = await withInterrupt((signal) =>
+    runFrames(pipeline, {
+      input: flags.input[0] ?? 'synthetic:8',
+      seed: flags.seed,
+      mode: flags.mode,
+      signal,
+      ...(flags.out !== undefined ? { out: flags.out } : {}),
+      ...(flags.maxInFlight ? { maxInFlight: flags.maxInFlight } : {}),
+      onProgress: bars.onProgress,
+    }),
+  ).finally(() => bars.stop());
+  const lat = r.latencyMs;
+  ctx.note(`frames: ${r.source}`);
   if (flags.json) {
-    ctx.printJson({ plan: planPath, frames: latencies.length, mode: flags.mode, openMs, wallS, latencyMs: lat, outputs: last, files: written, measured: `wall time on this machine (${[...new Set(plan.stages.map((s) => s.engine))].join(', ')}), output writing included` });
+    ctx.printJson({ plan: planPath, frames: r.frames, mode: flags.mode, openMs, wallS: r.wallS, latencyMs: lat, outputs: r.outputs, files: r.files, measured: `wall time on this machine (${[...new Set(plan.stages.map((s) => s.engine))].join(', ')}), output writing included` });
     return;
   }
-  for (const [name, t] of Object.entries(last)) ctx.print(`${name}: ${t.dtype}[${formatShape(t.dims)}]`);
-  ctx.print(`${latencies.length} frames ${flags.mode} in ${wallS.toFixed(2)} s (${(latencies.length / wallS).toFixed(2)} fps incl. writing outputs); latency mean ${lat.mean.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms; sessions opened in ${(openMs / 1000).toFixed(1)} s — measured on this machine`);
-  if (flags.out !== undefined) ctx.print(`wrote ${written.length} files under ${flags.out} (<frame>/<output>.npy, .png for class maps and depth)`);
+  for (const [name, t] of Object.entries(r.outputs)) ctx.print(`${name}: ${t.dtype}[${formatShape(t.dims)}]`);
+  ctx.print(`${r.frames} frames ${flags.mode} in ${r.wallS.toFixed(2)} s (${(r.frames / r.wallS).toFixed(2)} fps incl. writing outputs); latency mean ${lat.mean.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms; sessions opened in ${(openMs / 1000).toFixed(1)} s — measured on this machine`);
+  if (flags.out !== undefined) ctx.print(`wrote ${r.files.length} files under ${flags.out} (<frame>/<output>.npy, .png for class maps and depth)`);
 }

@@ -67,7 +67,7 @@ export const runCommand: CliCommand = {
         // Output file names are known from the graph: checked against every file read before the run.
         const names = outputFileNames(model.graph.outputs);
         if (flags.out !== undefined) assertOutputsFree([...names.values()].map((f) => join(flags.out!, f)), read);
-        const result = await runOnce(model, modelPath, {
+        const result = await runOnce(modelPath, {
           engine: flags.engine,
           inputs,
           seed: flags.seed,

@@ -33,7 +33,7 @@ export const scenesCommand: CliCommand = {
         const dataset = offsetDataset(base, flags.offset);
         const bar = ctx.progress('scenes', dataset.size);
         const out = resolve(flags.out);
-        const result = await writeScenes(dataset, out, { format: flags.format, onProgress: (done) => bar.update(done) });
+        const result = await writeScenes(dataset, out, { format: flags.format, onProgress: (e) => e.kind === 'frame' && bar.update(e.done) });
         bar.stop();
         const s = (performance.now() - t0) / 1000;
         ctx.print(`wrote ${result.frames} frames (${dataset.description}, from index ${flags.offset}) to ${out} as ${flags.format} in ${s.toFixed(1)} s (measured on this machine)`);

@@ -1,11 +1,6 @@
-import { basename } from 'node:path';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { assertOutputsFree, checkOutputDir, writeFileAtomic, writeFolder } from '../../util/fs.js';
-import { printable } from '../../util/text.js';
-import { loadModel, modelFiles, saveModel, savedModelFiles } from '../../onnx/load-save.js';
-import { trtVersionNumber, writeCalibrationCache } from '../../quant/calibration-cache.js';
-import { layerPrecisionsArg, precisionConfig, translateQdq, translationPaths } from '../../quant/translate-qdq.js';
+import { translateQdqFile } from '../../quant/translate-qdq-file.js';
 import { list } from '../parse.js';
 import type { CliCommand } from './types.js';
 
@@ -46,19 +41,9 @@ export const translateQdqCommand: CliCommand = {
       .addHelpText('after', '\nExample:\n  tandem translate-qdq model_qat.onnx -o translated/ --trt-version 8.6.1\n  trtexec --onnx=translated/model_qat_noqdq.onnx --calib=translated/model_qat_precision_config_calib.cache --int8 --fp16 \\\n    --useDLACore=0 --precisionConstraints=prefer --layerPrecisions=$(cat translated/model_qat_precision_config_layer_arg.txt)')
       .action((modelPath: string, flags: TranslateFlags) => {
         if (flags.trtVersion === undefined) throw new TandemError('USAGE', 'give --trt-version: the TensorRT version that will read the calibration cache (e.g. 8.6.1, 10.3.0); TensorRT silently ignores a cache of another major version');
-        trtVersionNumber(flags.trtVersion);
-        checkOutputDir(flags.out);
-        const base = basename(modelPath).replace(/\.onnx$/i, '');
-        const paths = translationPaths(flags.out, base);
-        const model = loadModel(modelPath);
-        if (!model.graph.nodes.some((n) => n.op === 'QuantizeLinear' || n.op === 'DequantizeLinear')) {
-          throw new TandemError(
-            'QDQ_MODEL',
-            `${printable(modelPath)} has no QuantizeLinear/DequantizeLinear nodes, so there is nothing to translate; give a Q/DQ model (a QAT export, or tandem quantize's <stage>.qdq.onnx), or calibrate this float model with tandem quantize`,
-          );
-        }
-        assertOutputsFree([...savedModelFiles(paths.model), paths.config, paths.cache, paths.layerArg], modelFiles(model, modelPath));
-        const r = translateQdq(model, {
+        const r = translateQdqFile(modelPath, {
+          out: flags.out,
+          trtVersion: flags.trtVersion,
           calibrationType: flags.calibrationType,
           inferAveragePoolScales: flags.inferAveragePoolScales ?? false,
           inferConcatScales: flags.inferConcatScales ?? false,
@@ -69,13 +54,7 @@ export const translateQdqCommand: CliCommand = {
           foldBatchNorm: flags.foldBatchnorm,
           fusePad: flags.fusePad,
         });
-        writeFolder(flags.out, (out) => {
-          const staged = translationPaths(out.at(''), base);
-          saveModel(r.model, staged.model);
-          writeFileAtomic(staged.config, `${JSON.stringify(precisionConfig(r), null, 4)}\n`);
-          writeFileAtomic(staged.cache, writeCalibrationCache(r.scales, { trtVersion: flags.trtVersion! }));
-          writeFileAtomic(staged.layerArg, layerPrecisionsArg(r.fp16Nodes));
-        });
+        const paths = r.files;
         if (flags.json) {
           ctx.printJson({ files: paths, scales: r.scales.size, fp16Nodes: r.fp16Nodes, report: r.report });
           return;

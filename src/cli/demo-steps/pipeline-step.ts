@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan } from '../../io/stage-file/types.js';
-import { writeFrameOutputs } from '../../io/frame-outputs.js';
 import { benchPipeline, type BenchResult } from '../../runtime/pipeline/bench.js';
-import { openFrameSource } from '../../runtime/pipeline/frame-source.js';
+import { runFrames } from '../../runtime/pipeline/run-frames.js';
 import { openPipeline } from '../../runtime/pipeline/pipeline.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { formatBench } from '../commands/bench.js';
@@ -55,11 +54,8 @@ export async function pipelineStep(plan: Plan, ctx: CliContext, options: Pipelin
 
   const count = options.frames ?? 3;
   ctx.print(`── run ${count} synthetic frames through the pipeline; outputs as .npy and colour-mapped PNGs`);
-  const source = openFrameSource(`synthetic:${count}`, pipeline.inputs);
   const outDir = join(options.workDir, 'outputs');
-  for await (const r of pipeline.run(source.frames())) {
-    files.push(...(await writeFrameOutputs(join(outDir, source.ids[r.frame]!), r.outputs)));
-  }
+  files.push(...(await runFrames(pipeline, { input: `synthetic:${count}`, out: outDir })).files);
   ctx.print(`  ${count} frames in ${outDir} (<frame>/<output>.npy and .png: segmentation as an argmax class map, depth in turbo colours)`);
   return { bench, files };
 }

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { Deployment } from '../../plan/index.js';
 import { planDeployment } from '../../plan/index.js';
 import { getEngine } from '../../runtime/engines/registry.js';
-import { formatDeployment, hostEngines, semanticsOpener } from '../commands/plan.js';
+import { semanticsOpener } from '../../runtime/host-engines.js';
+import { formatDeployment, hostEngines } from '../commands/plan.js';
 import type { CliContext } from '../context.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Model } from '../../ir/model.js';
-import { compareStageCoverage, prepareModel, splitModel, type CoverageChange, type PrepareReport, type SplitPlan } from '../../passes/index.js';
-import { checkEquivalent, type EquivalenceReport } from '../../runtime/verify.js';
+import { compareStageCoverage, splitModel, type CoverageChange, type PrepareReport, type SplitPlan } from '../../passes/index.js';
+import { prepareAndVerify } from '../../runtime/checked-rewrites.js';
+import type { EquivalenceReport } from '../../runtime/verify.js';
 import type { AnalysisSummary } from '../../targets/index.js';
-import { TandemError } from '../../util/errors.js';
 import { formatFlops } from '../commands/analyze.js';
 import { formatPrepare, formatVerification } from '../commands/prepare.js';
 import { formatSplit } from '../commands/split.js';
@@ -27,22 +27,20 @@ export interface PrepareSplitResult {
 export async function prepareSplitStep(model: Model, ctx: CliContext): Promise<PrepareSplitResult> {
   const target = { target: 'orin-dla', precision: 'int8' } as const;
   ctx.print('── prepare: rewrites that put more of the model on the Orin DLA');
-  const { model: prepared, report } = prepareModel(model, target);
+  const { model: prepared, report, verification } = await prepareAndVerify(model, target);
   for (const line of formatPrepare('multi-task model', report, { rewrites: false })) ctx.print(line);
-  const verification = await checkEquivalent(model, prepared, { tolerance: 1e-5, trials: 2 });
-  if (!verification.ok) throw new TandemError('VERIFY_FAILED', `prepare changed the multi-task model's outputs: ${formatVerification(verification)}`);
-  ctx.print(`verified   ${formatVerification(verification)}`);
+  ctx.print(`verified   ${formatVerification(verification!)}`);
   ctx.print('');
   ctx.print('── split: the shared trunk (backbone) and one stage per head (--auto)');
   const plan = splitModel(prepared, { auto: true });
   for (const line of formatSplit(plan)) ctx.print(line);
   ctx.print('');
-  const coverage = compareStageCoverage(model, prepared, { auto: true }, target);
+  const coverage = compareStageCoverage(model, prepared, { ...target, split: { auto: true } });
   ctx.print(`DLA coverage per stage on orin-dla (INT8), before → after prepare: ${report.after.basis}`);
   const width = Math.max(...coverage.map((c) => c.stage.length));
   ctx.print(`  ${'stage'.padEnd(width)}  ${'nodes on DLA'.padEnd(30)}  FLOPs on DLA`);
   for (const c of coverage) ctx.print(`  ${c.stage.padEnd(width)}  ${`${nodes(c.before)} → ${nodes(c.after)}`.padEnd(30)}  ${flops(c.before)} → ${flops(c.after)}`);
-  return { prepared, plan, coverage, report, verification };
+  return { prepared, plan, coverage, report, verification: verification! };
 }
 
 function nodes(s: AnalysisSummary | undefined): string {

@@ -5,7 +5,8 @@ import { getEngine } from '../../runtime/engines/registry.js';
 import { randomInputs } from '../../runtime/verify.js';
 import { arraySource, compareFidelity, loadSplitStages, orderStages, quantize, writeStageArtifacts, type QuantizeResult, type QuantizeStage } from '../../quant/index.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import { formatFidelityTable, formatQuantizeSummary, progressBars, quantizeJson } from '../commands/quantize.js';
+import { progressBars } from '../progress-events.js';
+import { formatFidelityTable, formatQuantizeSummary, quantizeJson } from '../commands/quantize.js';
 import type { CliContext } from '../context.js';
 
 export interface QuantizeStepOptions {
@@ -39,17 +40,17 @@ export async function quantizeStep(model: Model, ctx: CliContext, options: Quant
   const result = await quantize(stages, arraySource(gen(count, 1000), `${count} generated inputs (seeded uniform noise)`), engine, {
     methods: ['entropy', 'max', 'percentile', 'mse'],
     trtVersion: options.trtVersion ?? '8.6.1',
-    onProgress: bars.update,
+    onProgress: bars.onProgress,
   });
   bars.stop();
   for (const line of formatQuantizeSummary(result, `${count} generated inputs`)) ctx.print(line);
   const written = result.artifacts.map((a) => {
-    const files = writeStageArtifacts(join(options.workDir, 'quantize', a.method), a);
+    const files = writeStageArtifacts(a, join(options.workDir, 'quantize', a.method));
     ctx.print(`  ${a.stage} (${a.method}): ${files.cache}, ${files.qdq}`);
     return files;
   });
   const cmp = progressBars(ctx);
-  const rows = await compareFidelity(stages, result.artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), arraySource(gen(holdout, 9000)), engine, cmp.update);
+  const rows = await compareFidelity(stages, result.artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), arraySource(gen(holdout, 9000)), engine, { onProgress: cmp.onProgress });
   cmp.stop();
   for (const line of formatFidelityTable(rows, `fidelity on ${holdout} held-out generated inputs: Q/DQ model vs FP32, both on onnxruntime cpu — INT8 emulated, not measured on a DLA`)) ctx.print(line);
   // The same document `quantize --json` prints, for the report.

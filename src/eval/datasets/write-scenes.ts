@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { TandemError } from '../../util/errors.js';
+import type { ProgressCallback } from '../../util/progress.js';
 import { DEPTH_PNG_SCALE, writeDepthPng, writeGreyPng, writeRgbPng } from '../image-io.js';
 import type { FrameDataset, LabeledFrame } from './types.js';
 
@@ -11,8 +12,8 @@ export const SCENE_FORMATS: readonly SceneFormat[] = ['png', 'npy'];
 export interface WriteScenesOptions {
   /** @default 'png' */
   format?: SceneFormat;
-  /** Called after each frame with the number written. */
-  onProgress?: (done: number, total: number) => void;
+  /** Told after each frame written (`kind: 'frame'`). */
+  onProgress?: ProgressCallback;
 }
 
 export interface WriteScenesResult {
@@ -36,7 +37,7 @@ export async function writeScenes(dataset: FrameDataset, dir: string, options: W
       await writeRgbPng(join(dir, 'images', `${f.id}.png`), f.width, f.height, f.image);
       if (f.labels) await writeGreyPng(join(dir, 'labels', `${f.id}.png`), f.width, f.height, f.labels);
       if (f.depth) await writeDepthPng(join(dir, 'depth', `${f.id}.png`), f.width, f.height, f.depth);
-      options.onProgress?.(i + 1, total);
+      options.onProgress?.({ kind: 'frame', done: i + 1, total });
     }
     return { frames: total, files: ['images', 'labels', 'depth'].map((s) => join(dir, s)) };
   }
@@ -61,7 +62,7 @@ export async function writeScenes(dataset: FrameDataset, dir: string, options: W
       const f = i === 0 ? first : await dataset.read(i);
       if (f.width !== w || f.height !== h) throw new TandemError('DATASET', `frame ${f.id} is ${f.height}x${f.width}, the first frame ${h}x${w}; .npy output needs one size`);
       for (const a of files) writeSync(a.fd, a.bytes(f));
-      options.onProgress?.(i + 1, total);
+      options.onProgress?.({ kind: 'frame', done: i + 1, total });
     }
     for (const a of files) {
       closeSync(a.fd);

@@ -1,4 +1,4 @@
-import { TandemError } from '../../util/errors.js';
+import { TandemError, assert } from '../../util/errors.js';
 
 /**
  * A sum of non-negative reals kept in fixed point (units of 2^-32) in a bigint, so that adding is
@@ -8,7 +8,7 @@ import { TandemError } from '../../util/errors.js';
 const ONE = 2 ** 32;
 
 export function toFixed(x: number): bigint {
-  if (!Number.isFinite(x)) throw new Error(`tandem internal error: a metric sum became ${x}`);
+  assert(Number.isFinite(x), () => `a metric sum became ${x}`);
   return BigInt(Math.round(x * ONE));
 }
 

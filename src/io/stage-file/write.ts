@@ -20,7 +20,7 @@ export const STAGE_FILE_NAMES = { split: 'split.json', plan: 'plan.json' } as co
  * temporary name and a rename, after validating it as a reader would: tandem never writes a stage file
  * it would refuse to read. Returns the path written.
  */
-export function writeStageFile(dir: string, doc: StageDocument, options: WriteStageFileOptions = {}): string {
+export function writeStageFile(doc: StageDocument, dir: string, options: WriteStageFileOptions = {}): string {
   const path = join(dir, STAGE_FILE_NAMES[doc.kind]);
   assertNotInput(path, options.protect ?? []);
   const current = { ...doc, version: STAGE_FILE_VERSION };
@@ -32,13 +32,13 @@ export function writeStageFile(dir: string, doc: StageDocument, options: WriteSt
 }
 
 /** Writes split.json into `dir` (see writeStageFile). */
-export function writeSplitDocument(dir: string, doc: SplitDocument, options: WriteStageFileOptions = {}): string {
-  return writeStageFile(dir, doc, options);
+export function writeSplitDocument(doc: SplitDocument, dir: string, options: WriteStageFileOptions = {}): string {
+  return writeStageFile(doc, dir, options);
 }
 
 /** Writes plan.json into `dir` (see writeStageFile). */
-export function writePlan(dir: string, doc: PlanDocument, options: WriteStageFileOptions = {}): string {
-  return writeStageFile(dir, doc, options);
+export function writePlan(doc: PlanDocument, dir: string, options: WriteStageFileOptions = {}): string {
+  return writeStageFile(doc, dir, options);
 }
 
 /** A split document at the current version (callers never name the version). */

@@ -1,7 +1,7 @@
-import { quote } from '../../util/text.js';
 import { TandemError } from '../../util/errors.js';
 import { param, type ClockScale, type LatencyParams, type PowerMode } from './params.js';
 import type { WorkLayer, Workload } from './workload.js';
+import { unknownNameError } from '../../util/registry.js';
 
 /**
  * The per-stage latency model (modelled, never measured). Per layer a roofline: compute time = MACs /
@@ -70,11 +70,11 @@ function resolve(s: CostSettings): Resolved {
   const batch = s.batch ?? 1;
   if (!Number.isSafeInteger(batch) || batch < 1) throw new TandemError('USAGE', `batch must be a positive integer, got ${batch}`);
   const mode = s.power ?? 'maxn';
-  const power: ClockScale | undefined = s.params.power[mode];
-  if (power === undefined) throw new TandemError('USAGE', `power mode ${quote(mode)} is not in the latency parameters; modes: ${Object.keys(s.params.power).join(', ')}`);
+  const power: ClockScale | undefined = Object.hasOwn(s.params.power, mode) ? s.params.power[mode] : undefined;
+  if (power === undefined) throw unknownNameError('power mode', mode, Object.keys(s.params.power), 'the latency parameters define these');
   const platformName = s.platform ?? 'agx-orin-64gb';
-  const platform = s.params.platforms[platformName];
-  if (platform === undefined) throw new TandemError('USAGE', `platform ${quote(platformName)} is not in the latency parameters; platforms: ${Object.keys(s.params.platforms).join(', ')}`);
+  const platform = Object.hasOwn(s.params.platforms, platformName) ? s.params.platforms[platformName] : undefined;
+  if (platform === undefined) throw unknownNameError('platform', platformName, Object.keys(s.params.platforms), 'the latency parameters define these');
   return { p: s.params, batch, scale: { gpu: power.gpu * platform.gpu, dla: power.dla * platform.dla, dram: power.dram * platform.dram } };
 }
 

@@ -73,7 +73,7 @@ export type LatencyParams = z.infer<typeof latencyParamsSchema>;
 /** The value of one parameter. */
 export function param(p: LatencyParams, name: ParamName): number {
   const e = p.parameters[name];
-  if (e === undefined) throw new TandemError('USAGE', `latency parameters lack ${quote(name)}; the file must list every parameter (${PARAM_NAMES.join(', ')})`);
+  if (e === undefined) throw new TandemError('PLAN_COST', `latency parameters lack ${quote(name)}; the file must list every parameter (${PARAM_NAMES.join(', ')})`);
   return e.value;
 }
 

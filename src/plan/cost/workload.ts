@@ -1,7 +1,7 @@
 import { quote } from '../../util/text.js';
 import type { Model } from '../../ir/model.js';
 import type { Node } from '../../ir/node.js';
-import { OPS, modelCost } from '../../ops/index.js';
+import { OPS, modelCost, opHasTrait } from '../../ops/index.js';
 import { analyze, convSparsity, type Analysis } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
 
@@ -49,7 +49,6 @@ export interface Workload {
 }
 
 /** Ops TensorRT turns into views of their input (no kernel, no copy). */
-const VIEW_OPS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
 
 export interface WorkloadOptions {
   /** Name recorded in the workload. @default the graph's name */
@@ -86,9 +85,9 @@ export function modelWorkload(model: Model, options: WorkloadOptions = {}): Work
   const d0 = first === undefined ? undefined : graph.tensorType(first)?.shape?.[0];
   const batch = typeof d0 === 'number' && d0 > 0 ? d0 : 1;
   const costs = modelCost(model);
-  if (!costs.known && costs.unknownNodes.length > 0 && costs.unknownNodes.some((n) => !VIEW_OPS.has(n.op))) {
+  if (!costs.known && costs.unknownNodes.length > 0 && costs.unknownNodes.some((n) => !opHasTrait(n.op, 'view'))) {
     const n = costs.unknownNodes[0]!;
-    throw new TandemError('USAGE', `the latency model needs static shapes: ${n.op} ${quote(n.name)} has an unknown cost (${costs.unknownNodes.length} such node(s)); give the symbolic dims a size (--dims) or export with static shapes`);
+    throw new TandemError('DYNAMIC_SHAPE', `the latency model needs static shapes: ${n.op} ${quote(n.name)} has an unknown cost (${costs.unknownNodes.length} such node(s)); give the symbolic dims a size (--dims) or export with static shapes`);
   }
   const verdicts = new Map(analysis.nodes.map((v) => [v.name, v]));
   const sparse = options.sparseConvs ?? new Set(convSparsity(model).filter((c) => c.qualifies && c.follows === true).map((c) => c.node));
@@ -113,7 +112,7 @@ export function modelWorkload(model: Model, options: WorkloadOptions = {}): Work
   for (const { node, name } of kept) {
     const info = OPS.get(node.op, node.domain, opset);
     const category = info?.traits.category;
-    if (VIEW_OPS.has(node.op) || category === 'shape' || category === 'quantization') {
+    if (opHasTrait(node.op, 'view') || category === 'shape' || category === 'quantization') {
       if (node.inputs[0] !== undefined && node.outputs[0] !== undefined) alias.set(node.outputs[0], node.inputs[0]);
       continue;
     }

@@ -111,7 +111,7 @@ function ioFormat(kind: 'int8' | 'fp16' | 'fp32', dims: number | undefined, dla:
 /** Writes the bundle; returns its manifest. */
 export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest {
   if (plan.target !== 'orin') {
-    throw new TandemError('USAGE', `plan in ${plan.dir} is a ${plan.target} plan; export builds for the Orin: make one with tandem plan <model> --target orin`);
+    throw new TandemError('PLAN_TARGET', `plan in ${plan.dir} is a ${plan.target} plan; export builds for the Orin: make one with tandem plan <model> --target orin`);
   }
   const flags = TRTEXEC_FLAGS[options.trt];
   const out = resolve(options.out);
@@ -135,8 +135,8 @@ export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest
 
   for (const [si, stage] of plan.stages.entries()) {
     const dla = stage.engine === 'dla0' || stage.engine === 'dla1';
-    if (!dla && stage.engine !== 'gpu') throw new TandemError('USAGE', `stage ${quote(stage.name)} runs on ${stage.engine}; an Orin plan's stages run on gpu, dla0 or dla1`);
-    if (dla && stage.precision === 'fp32') throw new TandemError('USAGE', `stage ${quote(stage.name)} is FP32 on ${stage.engine}; the DLA runs INT8 or FP16 — set its precision in the plan`);
+    if (!dla && stage.engine !== 'gpu') throw new TandemError('PLAN_TARGET', `stage ${quote(stage.name)} runs on ${stage.engine}; an Orin plan's stages run on gpu, dla0 or dla1`);
+    if (dla && stage.precision === 'fp32') throw new TandemError('PLAN_TARGET', `stage ${quote(stage.name)} is FP32 on ${stage.engine}; the DLA runs INT8 or FP16 — set its precision in the plan`);
     const model = loadModel(join(plan.dir, stage.file));
     const onnx = `stages/${stage.name}.onnx`;
     let calib: string | null = null;

@@ -7,6 +7,7 @@ import { TandemError } from '../../util/errors.js';
 import { assertNotInput, readTextFile, writeFileAtomic } from '../../util/fs.js';
 import { fitLatencyParams, type FitRow, type FitResult } from '../cost/fit.js';
 import { stageLatency } from '../cost/latency.js';
+import { ORIN_PARAMS } from '../cost/orin.js';
 import type { LatencyParams } from '../cost/params.js';
 import { pipelineCost, type PipelineEngine, type PipelineStage } from '../cost/pipeline.js';
 import { modelWorkload } from '../cost/workload.js';
@@ -150,11 +151,20 @@ export function importResults(resultsDir: string): ImportResult {
 /** The shipped parameter file: refits never write over it. */
 const SHIPPED = fileURLToPath(new URL('../cost/orin-params.json', import.meta.url));
 
+export interface RefitOptions {
+  /** The parameter file to write (never the shipped one). @default `<resultsDir>/orin-params.refit.json` */
+  out?: string;
+  /** Parameters the fit starts from. @default the shipped Orin parameters */
+  params?: LatencyParams;
+}
+
 /**
  * Refits the latency model on the user's own measurements (each stage alone, and all at once where
- * measured) and writes the result as a new parameter file at `out` (never over the shipped one).
+ * measured) and writes the result as a new parameter file (never over the shipped one).
  */
-export function refitFromResults(result: ImportResult, resultsDir: string, params: LatencyParams, out: string): FitResult {
+export function refitFromResults(result: ImportResult, resultsDir: string, options: RefitOptions = {}): FitResult & { readonly file: string } {
+  const out = options.out ?? join(resultsDir, 'orin-params.refit.json');
+  const params = options.params ?? ORIN_PARAMS;
   assertNotInput(out, [SHIPPED]);
   const { manifest, bundleDir } = readBundleManifest(resultsDir);
   const workloads = new Map(manifest.stages.map((s) => [s.name, modelWorkload(loadModel(join(bundleDir, s.onnx), { weights: 'lazy' }), { name: s.name })]));
@@ -174,5 +184,5 @@ export function refitFromResults(result: ImportResult, resultsDir: string, param
   }
   const fit = fitLatencyParams(params, rows, { on: resolve(resultsDir) });
   writeFileAtomic(out, `${JSON.stringify(fit.params, null, 2)}\n`);
-  return fit;
+  return { ...fit, file: out };
 }

@@ -1,5 +1,5 @@
-import { quote } from '../../util/text.js';
-import { TandemError } from '../../util/errors.js';
+import { TandemError, assert } from '../../util/errors.js';
+import { createRegistry, unknownNameError } from '../../util/registry.js';
 import { rangeAbsMax, type HistogramData, type RangeStatistics } from '../histogram.js';
 import { ENTROPY_VARIANTS, entropyAmaxOrt, entropyAmaxPytorch, entropyAmaxTrtGtc, type EntropyVariant } from './entropy.js';
 import { mseAmax, percentileAmax } from './histogram-methods.js';
@@ -36,7 +36,7 @@ export function resolveCalibratorOptions(o: CalibratorOptions = {}): ResolvedCal
   const r = { bins: o.bins ?? 2048, percentile: o.percentile ?? 99.99, entropyVariant: o.entropyVariant ?? 'trt-gtc', startBin: o.startBin ?? 128, levels: o.levels ?? 128 } as const;
   if (!Number.isSafeInteger(r.bins) || r.bins < 2 || r.bins > 1 << 20) throw new TandemError('USAGE', `histogram bins must be an integer in 2..1048576, got ${r.bins}`);
   if (!(r.percentile > 0 && r.percentile <= 100)) throw new TandemError('USAGE', `percentile must be in (0, 100], got ${r.percentile}`);
-  if (!ENTROPY_VARIANTS.includes(r.entropyVariant)) throw new TandemError('UNKNOWN_NAME', `unknown entropy variant ${quote(r.entropyVariant)}; variants: ${ENTROPY_VARIANTS.join(', ')}`);
+  if (!ENTROPY_VARIANTS.includes(r.entropyVariant)) throw unknownNameError('entropy variant', r.entropyVariant, ENTROPY_VARIANTS);
   if (!Number.isSafeInteger(r.levels) || r.levels < 2 || r.levels > r.bins) throw new TandemError('USAGE', `levels must be an integer in 2..bins (${r.bins}), got ${r.levels}`);
   // A startBin past the histogram is clamped by the searches (it then tries only the last candidates).
   if (!Number.isSafeInteger(r.startBin) || r.startBin < 1) throw new TandemError('USAGE', `startBin must be a positive integer, got ${r.startBin}`);
@@ -55,7 +55,7 @@ export interface Calibrator {
 }
 
 function need(h: HistogramData | undefined, kind: HistogramKind, method: string): HistogramData {
-  if (h === undefined) throw new Error(`tandem internal error: ${method} needs the ${kind} histogram, which was not collected`);
+  assert(h !== undefined, () => `${method} needs the ${kind} histogram, which was not collected`);
   return h;
 }
 
@@ -109,14 +109,19 @@ export const CALIBRATORS: Readonly<Record<CalibrationMethod, Calibrator>> = {
   },
 };
 
+/** The calibrators as a registry (names in CALIBRATION_METHODS order): one miss message for every registry. */
+export const CALIBRATOR_REGISTRY = createRegistry(
+  'calibration method',
+  Object.fromEntries(CALIBRATION_METHODS.map((m) => [m, CALIBRATORS[m]])) as Readonly<Record<CalibrationMethod, Calibrator>>,
+);
+
 export function isCalibrationMethod(name: string): name is CalibrationMethod {
-  return (CALIBRATION_METHODS as readonly string[]).includes(name);
+  return CALIBRATOR_REGISTRY.has(name);
 }
 
 /** The calibrator of that name; `UNKNOWN_NAME` lists the methods that exist. */
 export function getCalibrator(name: string): Calibrator {
-  if (!isCalibrationMethod(name)) throw new TandemError('UNKNOWN_NAME', `unknown calibration method ${quote(name)}; methods: ${CALIBRATION_METHODS.join(', ')}`);
-  return CALIBRATORS[name];
+  return CALIBRATOR_REGISTRY.get(name);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker, parentPort } from 'node:worker_threads';
 import { calibrateTensor, type CalibrationMethod, type ResolvedCalibratorOptions, type TensorStatistics } from './registry.js';
+import { internalError } from '../../util/errors.js';
 
 /**
  * The threshold-search pool: histogram searches (entropy, mse) take milliseconds per tensor and a
@@ -76,7 +77,7 @@ export async function searchThresholds(jobs: readonly ThresholdJob[], options: R
             });
             w.on('error', reject);
             w.on('exit', (code) => {
-              if (next < heavy.length || batch.length > 0) reject(new Error(`tandem internal error: threshold worker exited with code ${code} before finishing`));
+              if (next < heavy.length || batch.length > 0) reject(internalError(`threshold worker exited with code ${code} before finishing`));
             });
             send();
           }),

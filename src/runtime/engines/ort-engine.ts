@@ -9,6 +9,20 @@ import { fromOrtTensor, toOrtTensor } from './convert.js';
 import { Tensor as HostTensor } from '../../ir/tensor.js';
 import type { Engine, EngineName, EngineOptions, ModelInput, ResidentTensor, RunOptions, Session, StageValue } from './types.js';
 
+/** onnxruntime's log levels, most to least talkative. */
+export type OrtLogLevel = 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
+
+/**
+ * Sets onnxruntime's process-wide log level: its default logger, which prints what no session owns
+ * (an execution provider library it cannot load). It is an application's choice, never made by opening a
+ * session: onnxruntime reads it once, when the process's first session starts, and keeps it for the
+ * process. The tandem CLI sets `fatal`, since it reports such failures itself; a session's own logging is
+ * `EngineOptions.verbose`.
+ */
+export function setOnnxruntimeLogLevel(level: OrtLogLevel): void {
+  ort.env.logLevel = level;
+}
+
 /** What to tell a user whose engine cannot start. */
 const REMEDY: Record<EngineName, string> = {
   cpu: 'reinstall onnxruntime-node (npm ci)',
@@ -23,9 +37,6 @@ export class OrtEngine implements Engine {
   constructor(readonly name: EngineName) {}
 
   async open(model: ModelInput, options: EngineOptions = {}): Promise<Session> {
-    // onnxruntime's process-wide logger prints its own errors (a provider library it cannot load) before
-    // tandem reports them as one line; it is read once, when the first session starts.
-    ort.env.logLevel = options.verbose ? 'warning' : 'fatal';
     const structure = model instanceof Model ? model : typeof model === 'string' ? loadModel(model, { weights: 'lazy' }) : decodeModel(model);
     assertPortableIo(structure);
     if (this.name === 'dla-emulated') assertQdqModel(structure);
@@ -33,7 +44,9 @@ export class OrtEngine implements Engine {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [this.#provider(options)],
       graphOptimizationLevel: options.graphOptimization ?? 'all',
-      logSeverityLevel: options.verbose ? 2 : 3,
+      // The session's own logger (not the process-wide one, which is the application's: setOnnxruntimeLogLevel):
+      // quiet by default, since a failure comes back as a TandemError and onnxruntime would print it first.
+      logSeverityLevel: options.verbose ? 2 : 4,
     };
     if (options.threads !== undefined) sessionOptions.intraOpNumThreads = options.threads;
     if (options.interOpThreads !== undefined) {
@@ -110,7 +123,7 @@ class OrtSession implements Session {
 
   async #run(feeds: Readonly<Record<string, StageValue>>, outputs: readonly string[] | undefined): Promise<Record<string, StageValue>> {
     const session = this.#session;
-    if (session === undefined) throw new TandemError('USAGE', 'this session is closed');
+    if (session === undefined) throw new TandemError('SESSION_CLOSED', 'this session is closed');
     const missing = this.inputNames.filter((n) => !(n in feeds));
     const extra = Object.keys(feeds).filter((n) => !this.inputNames.includes(n));
     if (missing.length > 0 || extra.length > 0) {
@@ -167,7 +180,7 @@ class OrtResidentTensor implements ResidentTensor {
   }
 
   unwrap(name: string): ort.Tensor {
-    if (this.#tensor === undefined) throw new TandemError('USAGE', `input ${quote(name)} is a GPU buffer that was already disposed`);
+    if (this.#tensor === undefined) throw new TandemError('SESSION_CLOSED', `input ${quote(name)} is a GPU buffer that was already disposed`);
     return this.#tensor;
   }
 
@@ -186,7 +199,7 @@ function assertQdqModel(model: Model): void {
   const qdq = model.graph.nodes.some((n) => n.op === 'QuantizeLinear' || n.op === 'DequantizeLinear');
   if (!qdq) {
     throw new TandemError(
-      'USAGE',
+      'MODEL_UNSUITABLE',
       'engine dla-emulated runs INT8 Q/DQ models, and this model has no QuantizeLinear/DequantizeLinear nodes; make one with tandem quantize (<stage>.qdq.onnx) and run that',
     );
   }

@@ -25,7 +25,11 @@ export interface EngineOptions {
   outputLocation?: OutputLocation | Readonly<Record<string, OutputLocation>>;
   /** GPU index (cuda, tensorrt). @default 0 */
   deviceId?: number;
-  /** Print onnxruntime's own warnings. @default false */
+  /**
+   * Let this session's onnxruntime logger print its warnings and errors (its `logSeverityLevel`). Opening
+   * a session never changes onnxruntime's process-wide log level (see `setOnnxruntimeLogLevel`).
+   * @default false (quiet: failures come back as TandemErrors)
+   */
   verbose?: boolean;
 }
 

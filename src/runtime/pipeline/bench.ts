@@ -8,6 +8,7 @@ import type { FrameRecord, StageFrameRecord } from './scheduler.js';
 import type { PipelineInput, PipelineMode, PipelineRunOptions } from './pipeline.js';
 import { mean, summarize, type SampleStats } from './stats.js';
 import { buildTrace, type ChromeTrace } from './trace.js';
+import type { ProgressCallback } from '../../util/progress.js';
 
 /** What benchPipeline needs of a pipeline: an opened plan, or a function pipeline. */
 export interface BenchTarget {
@@ -33,8 +34,8 @@ export interface BenchOptions {
   /** Keep the stage-frame records of the measured pipelined run (else the last mode's) as a Chrome trace. */
   readonly trace?: boolean;
   readonly signal?: AbortSignal;
-  /** Progress: `done` of `total` (frames, or ms of the duration). */
-  readonly onProgress?: (mode: PipelineMode, phase: 'warmup' | 'measure', done: number, total: number) => void;
+  /** Told during warm-up and measurement of each mode (`kind: 'bench'`: `done` of `total` frames, or ms of the duration). */
+  readonly onProgress?: ProgressCallback;
   /** Says where the numbers come from in results ("measured: onnxruntime cpu on a 2-core Xeon"). */
   readonly what?: string;
 }
@@ -109,12 +110,12 @@ export async function benchPipeline(pipeline: BenchTarget, options: BenchOptions
   for (const mode of modes) {
     const warmupS = options.warmupS ?? 1;
     if (warmupS > 0) {
-      await drain(pipeline, mode, options, until(undefined, warmupS, (done, total) => options.onProgress?.(mode, 'warmup', done, total)), feeds);
+      await drain(pipeline, mode, options, until(undefined, warmupS, (done, total) => options.onProgress?.({ kind: 'bench', mode, phase: 'warmup', unit: 'ms', done, total })), feeds);
     }
     const records: StageFrameRecord[] = [];
     const frames: FrameRecord[] = [];
     const t0 = performance.now();
-    const latencies = await drain(pipeline, mode, options, until(options.iterations, durationS, (done, total) => options.onProgress?.(mode, 'measure', done, total)), feeds, records, frames);
+    const latencies = await drain(pipeline, mode, options, until(options.iterations, durationS, (done, total) => options.onProgress?.({ kind: 'bench', mode, phase: 'measure', unit: options.iterations !== undefined ? 'frames' : 'ms', done, total })), feeds, records, frames);
     let end = frames.length > 0 ? 0 : performance.now();
     for (const f of frames) end = Math.max(end, f.doneAt);
     const wallMs = end - t0;

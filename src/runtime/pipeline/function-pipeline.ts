@@ -41,7 +41,7 @@ export function createFunctionPipeline<V = Tensor>(
     inputs,
     graph,
     async *run(frames, runOptions = {}) {
-      if (running) throw new TandemError('USAGE', 'this pipeline is already running frames; one run at a time');
+      if (running) throw new TandemError('RUN_IN_PROGRESS', 'this pipeline is already running frames; one run at a time');
       running = true;
       const scheduler = scheduleRun(graph, runStage, runOptions, options.release);
       try {

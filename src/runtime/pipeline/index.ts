@@ -10,3 +10,5 @@ export * from './trace.js';
 export * from './bench.js';
 export * from './function-pipeline.js';
 export * from './frame-source.js';
+export * from './model-plan.js';
+export * from './run-frames.js';

@@ -8,6 +8,7 @@ import { getEngine, isEngineName } from '../engines/registry.js';
 import type { EngineName, EngineOptions, OutputLocation, Session, StageValue } from '../engines/types.js';
 import { buildScheduleGraph, type ScheduleGraph, type ScheduleStage } from './schedule-graph.js';
 import { Scheduler, type FrameRecord, type StageFrameRecord, type StageRunner } from './scheduler.js';
+import type { ProgressCallback } from '../../util/progress.js';
 
 /** How frames move: `pipelined` (each stream works on its own frame) or `sequential` (one stage at a time, one frame at a time). */
 export type PipelineMode = 'pipelined' | 'sequential';
@@ -17,8 +18,8 @@ export interface PipelineOptions {
   readonly engineOptions?: EngineOptions;
   /** Keep a tensor on the GPU where its producer and every consumer are webgpu stages. @default true */
   readonly residentHandoff?: boolean;
-  /** Called before each stage's session is opened (opening can take seconds). */
-  readonly onOpen?: (stage: string, index: number, count: number) => void;
+  /** Told before each stage's session is opened (`kind: 'open'`; opening can take seconds). */
+  readonly onProgress?: ProgressCallback;
 }
 
 export interface PipelineRunOptions {
@@ -78,13 +79,13 @@ const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'de
 /**
  * Opens every stage of a host plan on its engine. Each engine instance is a stream (`cpu`, `webgpu`,
  * `cuda:0`, ...; a stage's `engineOptions.stream` names another, e.g. two cpu streams of one thread
- * each). Throws TandemError `USAGE` for an orin plan, `ENGINE_UNAVAILABLE` where an engine cannot start.
+ * each). Throws TandemError `PLAN_TARGET` for an orin plan, `ENGINE_UNAVAILABLE` where an engine cannot start.
  */
 export async function openPipeline(plan: Plan, options: PipelineOptions = {}): Promise<Pipeline> {
   const targetStages = plan.stages.filter((s) => !isEngineName(s.engine));
   if (targetStages.length > 0) {
     throw new TandemError(
-      'USAGE',
+      'PLAN_TARGET',
       `plan ${plan.dir} is for target ${quote(plan.target)}: stage${targetStages.length > 1 ? 's' : ''} ${targetStages.map((s) => `${quote(s.name)} (${s.engine})`).join(', ')} run on that device, not here; make a plan for this machine with tandem plan <model> --target host -o <dir>`,
     );
   }
@@ -95,7 +96,7 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
   const inputs = graph.inputs.map((name): PipelineInput => {
     const t = tensorByName.get(name);
     if (t === undefined || t.dtype === null || t.shape === null || !t.shape.every((d) => typeof d === 'number')) {
-      throw new TandemError('USAGE', `plan input ${quote(name)} has no fixed dtype and shape in ${join(plan.dir, 'plan.json')} (found ${t === undefined ? 'no tensor entry' : `${t.dtype ?? '?'}[${(t.shape ?? []).join(',')}]`}); give the model fixed input dims before splitting (tandem prepare --dims)`);
+      throw new TandemError('DYNAMIC_SHAPE', `plan input ${quote(name)} has no fixed dtype and shape in ${join(plan.dir, 'plan.json')} (found ${t === undefined ? 'no tensor entry' : `${t.dtype ?? '?'}[${(t.shape ?? []).join(',')}]`}); give the model fixed input dims before splitting (tandem prepare --dims)`);
     }
     return { name, dtype: t.dtype, dims: t.shape as number[] };
   });
@@ -103,7 +104,7 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
   const sessions = new Map<string, Session>();
   try {
     for (const [i, s] of plan.stages.entries()) {
-      options.onOpen?.(s.name, i, plan.stages.length);
+      options.onProgress?.({ kind: 'open', stage: s.name, engine: s.engine, done: i, total: plan.stages.length });
       const info = infos[i]!;
       const { stream: _stream, ...stageOptions } = stageEngineOptions(s);
       const outputLocation: Record<string, OutputLocation> = {};
@@ -168,8 +169,8 @@ class OrtPipeline implements Pipeline {
 
   async *run(frames: AsyncIterable<Readonly<Record<string, Tensor>>> | Iterable<Readonly<Record<string, Tensor>>>, options: PipelineRunOptions = {}): AsyncGenerator<FrameResult, void, undefined> {
     const sessions = this.#sessions;
-    if (sessions === undefined) throw new TandemError('USAGE', 'this pipeline is closed');
-    if (this.#running) throw new TandemError('USAGE', 'this pipeline is already running frames; one run at a time');
+    if (sessions === undefined) throw new TandemError('SESSION_CLOSED', 'this pipeline is closed');
+    if (this.#running) throw new TandemError('RUN_IN_PROGRESS', 'this pipeline is already running frames; one run at a time');
     this.#running = true;
     // engine calls a stopped run left behind finish before the sessions are used again
     await this.#draining;
@@ -233,7 +234,7 @@ function stageFile(plan: Plan, stage: PlanStage): string {
   const path = resolve(plan.dir, stage.file);
   const rel = relative(plan.dir, path);
   if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new TandemError('USAGE', `stage ${quote(stage.name)} names file ${quote(stage.file)}, which is outside the plan's folder ${plan.dir}; stage files must sit in the plan's folder`);
+    throw new TandemError('STAGE_FILE', `stage ${quote(stage.name)} names file ${quote(stage.file)}, which is outside the plan's folder ${plan.dir}; stage files must sit in the plan's folder`);
   }
   return path;
 }
@@ -245,7 +246,7 @@ function stageEngineOptions(stage: PlanStage): StageOptions {
   const raw = stage.engineOptions ?? {};
   const out: StageOptions = {};
   const bad = (key: string, expected: string): TandemError =>
-    new TandemError('USAGE', `stage ${quote(stage.name)}: engineOptions.${key} is ${JSON.stringify(raw[key])}; expected ${expected}`);
+    new TandemError('STAGE_FILE', `stage ${quote(stage.name)}: engineOptions.${key} is ${JSON.stringify(raw[key])}; expected ${expected}`);
   for (const [key, value] of Object.entries(raw)) {
     switch (key) {
       case 'threads':
@@ -263,7 +264,7 @@ function stageEngineOptions(stage: PlanStage): StageOptions {
         out.stream = value;
         break;
       default:
-        throw new TandemError('USAGE', `stage ${quote(stage.name)} has unknown engineOptions.${key}; known: ${STAGE_OPTION_KEYS.join(', ')}`);
+        throw new TandemError('STAGE_FILE', `stage ${quote(stage.name)} has unknown engineOptions.${key}; known: ${STAGE_OPTION_KEYS.join(', ')}`);
     }
   }
   return out;

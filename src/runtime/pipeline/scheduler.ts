@@ -142,7 +142,7 @@ export class Scheduler<V> {
 
   /** Runs every frame of `frames` through the graph; yields results in frame order. One run per scheduler. */
   async *run(frames: AsyncIterable<Readonly<Record<string, V>>>): AsyncGenerator<ScheduledFrame<V>, void, undefined> {
-    if (this.#used) throw new TandemError('USAGE', 'a pipeline runs one frame source at a time; wait for the previous run to finish');
+    if (this.#used) throw new TandemError('RUN_IN_PROGRESS', 'a pipeline runs one frame source at a time; wait for the previous run to finish');
     this.#used = true;
     const signal = this.#options.signal;
     const onAbort = (): void => this.#fail(this.#abortError());
