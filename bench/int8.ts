@@ -7,7 +7,7 @@
  * `tandem plan --target host` from calibration frames of seed 2000 and evaluated by `tandem eval` on
  * held-out frames of seed 1000 against the FP32 model. Everything runs through the CLI, as a user would.
  * Then the calibrator with the best depth AbsRel gets `tandem quantize --keep-fp16 auto --budget
- * miou=0.5,absrel=2%`, bisected on 16 frames of another seed (3000), and the mixed-precision heads are
+ * miou=0.5,absrel=2%`, searched on --search-frames (64) frames of another seed (3000), and the mixed-precision heads are
  * evaluated on the same held-out frames as a host plan. --reuse keeps the per-calibrator rows of an
  * earlier run in --out.
  *
@@ -44,6 +44,7 @@ function arg(name: string, fallback: string): string {
 
 const frames = Number(arg('frames', '256'));
 const calibFrames = Number(arg('calib', '64'));
+const searchFrames = Number(arg('search-frames', '64'));
 const methods = arg('methods', 'max,entropy,percentile,mse').split(',');
 const out = resolve(arg('out', join(tmpdir(), 'tandem-bench-int8')));
 mkdirSync(out, { recursive: true });
@@ -179,7 +180,7 @@ if (reuse) {
 // Mixed precision on the calibrator with the best depth AbsRel.
 const best = [...rows].sort((a, b) => a.s.metrics.depth.absRel - b.s.metrics.depth.absRel)[0]!.method;
 const kfDir = join(out, `keep-fp16-${best}`);
-const kf = JSON.parse(tandem(['quantize', join(out, 'split', 'split.json'), '--calib', join(out, 'calib', 'images'), '--stages', 'head-segmentation,head-depth', '--placement', 'dla', '--method', best, '--keep-fp16', 'auto', '--budget', 'miou=0.5,absrel=2%', '--eval-data', 'synthetic:3000,16', '--trt-version', '8.6.1', '--json', '-o', kfDir])) as {
+const kf = JSON.parse(tandem(['quantize', join(out, 'split', 'split.json'), '--calib', join(out, 'calib', 'images'), '--stages', 'head-segmentation,head-depth', '--placement', 'dla', '--method', best, '--keep-fp16', 'auto', '--budget', 'miou=0.5,absrel=2%', '--eval-data', `synthetic:3000,${searchFrames}`, '--trt-version', '8.6.1', '--json', '-o', kfDir])) as {
   keepFp16: { stage: string; metric: string; keep: { tensor: string; layer: string }[]; sensitivity: { tensor: string; kind: string; recovers: number }[]; bisectionSteps: number; int8Loss: number; mixedLoss: number; trtexecArgs: string }[];
 };
 const planDir = join(out, `plan-${best}-keep-fp16`);
@@ -195,7 +196,7 @@ const lines = [
   ...rows.map(({ method, s }) => tableRow('INT8', method, s, fp32)),
   tableRow('INT8 + FP16', `${best} + keep-fp16 auto`, mixed, fp32),
   '',
-  `keep-fp16 auto (${best}; budget miou=0.5, absrel=2%; bisected on 16 frames of seed 3000, emulated INT8):`,
+  `keep-fp16 auto (${best}; budget miou=0.5, absrel=2%; searched on ${searchFrames} frames of seed 3000, emulated INT8):`,
   ...kf.keepFp16.map((r) => {
     const unit = (v: number): string => (r.metric === 'miou' ? `${v.toFixed(2)} mIoU` : `${(100 * v).toFixed(2)}% AbsRel`);
     return `- ${r.stage}: INT8 loss ${unit(r.int8Loss)} → ${unit(r.mixedLoss)} keeping ${r.keep.length === 0 ? 'nothing' : r.keep.map((k) => k.tensor).join(', ')} (${r.sensitivity.length} sensitivity runs + ${r.bisectionSteps} bisection steps)${r.trtexecArgs ? `; trtexec ${r.trtexecArgs}` : ''}\n  most sensitive: ${r.sensitivity.slice(0, 4).map((x) => `${x.tensor} (${x.kind}) ${unit(x.recovers)}`).join('; ')}`;
