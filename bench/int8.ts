@@ -1,5 +1,5 @@
 /**
- * npm run bench:int8 [-- --frames 256 --calib 64 --methods max,entropy,percentile,mse --out <dir>]
+ * npm run bench:int8 [-- --frames 256 --calib 64 --search-frames 64 --methods max,entropy,percentile,mse --out <dir>]
  *
  * The INT8 accuracy table of the trained reference model (assets/models/tandem-street.onnx): FP32 vs the
  * two heads in INT8 on the dla-emulated engine (DLA numerics by Q/DQ on onnxruntime cpu; placement 'dla':
