@@ -1,4 +1,5 @@
 import type { Model } from '../ir/model.js';
+import { fixInputDims } from '../passes/index.js';
 import type { Shape } from '../ir/types.js';
 import { quote } from '../util/text.js';
 
@@ -24,4 +25,14 @@ export function unusedDimsNotes(model: Model, dims: Readonly<Record<string, numb
   const unknown = given.filter((n) => !names.has(n));
   if (unknown.length === 0) return [];
   return [`warning: --dims ${unknown.map((n) => quote(n)).join(', ')}: no input of the model has ${unknown.length === 1 ? 'this dim' : 'these dims'} (ignored); its symbolic dims: ${[...names].map((n) => quote(n)).join(', ')}`];
+}
+
+/**
+ * What `--dims` does for a command that hands the model on: the warnings above, then a copy with those
+ * symbolic dims fixed (passes/fix-input-dims). Without `dims`, the model itself.
+ */
+export function withDims(model: Model, dims: Readonly<Record<string, number>> | undefined, note: (line: string) => void): Model {
+  if (dims === undefined) return model;
+  for (const line of unusedDimsNotes(model, dims)) note(line);
+  return fixInputDims(model, dims);
 }

@@ -1,4 +1,5 @@
 /** Number formatting for people (the library returns raw numbers; only the CLI formats). */
+import { siCount } from '../util/text.js';
 
 export function count(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -38,4 +39,40 @@ export function table(header: readonly string[], rows: readonly (readonly string
   const line = (cells: readonly string[]): string =>
     cells.map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+/** "1 node", "2 nodes"; irregular plurals given: plural(n, 'fix', 'fixes'). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${count(n)} ${n === 1 ? word : many}`;
+}
+
+/** 10142220288 → "10.1 GFLOPs"; 0 → "0 FLOPs". */
+export function flops(n: number): string {
+  return siCount(n, 'FLOPs');
+}
+
+/** Binary sizes as the DLA and TensorRT documents count them: 8659968 → "8.26 MiB"; null → "?". */
+export function mib(n: number | null): string {
+  if (n === null || !Number.isFinite(n)) return '?';
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(2)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+/** Lines of a list cut to `limit`, with "… and N more (<how to see them>)". */
+export function limited<T>(items: readonly T[], limit: number, line: (item: T) => string, more: string): string[] {
+  const shown = items.slice(0, limit).map(line);
+  return items.length > limit ? [...shown, `… and ${items.length - limit} more (${more})`] : shown;
+}
+
+/** Names joined for a table cell, cut to about `max` characters: "a, b … (+3 more)". */
+export function names(list: readonly string[], max = 48): string {
+  const all = list.join(', ');
+  if (all.length <= max || list.length <= 1) return all;
+  let shown = 0;
+  let length = 0;
+  while (shown < list.length && length + list[shown]!.length + 2 <= max) length += list[shown++]!.length + 2;
+  shown = Math.max(1, shown);
+  return `${list.slice(0, shown).join(', ')} … (+${list.length - shown} more)`;
 }

@@ -7,6 +7,7 @@ import { isTandemError } from '../util/errors.js';
 import { printable } from '../util/text.js';
 import { COMMANDS } from './commands/index.js';
 import { createContext, type CliContext, type IoStreams } from './context.js';
+import { addExamples, HELP_CONFIG } from './help.js';
 
 /** Exit codes: 0 success, 1 a failure inside tandem, 2 a user error (bad flag, bad file, unavailable engine). */
 export const EXIT = { ok: 0, internal: 1, user: 2 } as const;
@@ -22,8 +23,13 @@ export function buildProgram(ctx: CliContext, io: IoStreams): Command {
     .description('Deploy one neural network across several accelerators at once (GPU + DLA): inspect, analyze, prepare, split, quantize, run.')
     .version(VERSION)
     .exitOverride()
+    .configureHelp(HELP_CONFIG)
     .configureOutput(output);
-  for (const command of COMMANDS) command.register(program, ctx);
+  for (const command of COMMANDS) {
+    command.register(program, ctx);
+    const sub = program.commands.find((c) => c.name() === command.name);
+    if (sub !== undefined) addExamples(sub, command.examples);
+  }
   for (const sub of program.commands) sub.exitOverride().configureOutput(output);
   return program;
 }

@@ -14,11 +14,13 @@ import type { ImagePreprocessOptions } from '../quant/image-preprocess.js';
 /** What eval runs: a model file on one engine, or a plan (a path to plan.json or its folder, or a Plan in memory) as a pipeline. */
 export type EvalTargetSpec = string | Plan;
 
+/** Options of `openEvalTarget`. */
 export interface OpenTargetOptions {
   /** Engine for a model file. @default 'cpu' */
   engine?: EngineName;
-  /** Intra-op threads per session. */
+  /** Intra-op threads per session. @default onnxruntime's choice */
   threads?: number;
+  /** How frames become input tensors. @default from the model's metadata, else ImageNet mean and std */
   preprocess?: ImagePreprocessOptions;
 }
 

@@ -16,6 +16,7 @@ import { SegmentationAccumulator } from './metrics/segmentation.js';
 import { decodeDepth, type ModelTasks } from './model-tasks.js';
 import { frameToInput, resizeBilinear, segmentationArgmax } from './predictions.js';
 
+/** Options of `evaluate`. */
 export interface EvaluateOptions {
   /**
    * The frames: a dataset, or its spec (`synthetic[:seed,count]`, `cityscapes:<dir>`, `folder:<dir>`;
@@ -26,15 +27,17 @@ export interface EvaluateOptions {
   readonly size?: { readonly height: number; readonly width: number };
   /** What the name of the dataset is in results (e.g. "synthetic:1000,256"), so parts can be matched. @default dataset.description */
   readonly datasetName?: string;
-  /** Also run this model or plan and report deltas and agreement against it (FP32 for an INT8 target). */
+  /** Also run this model or plan and report deltas and agreement against it (FP32 for an INT8 target). @default none */
   readonly reference?: EvalTargetSpec;
   /** Evaluate every count-th frame from index. @default { index: 0, count: 1 } */
   readonly shard?: Shard;
   /** Write colour-mapped PNGs of the first N frames of the dataset (those in this shard) to saveDir. @default 0 */
   readonly save?: number;
+  /** Folder for the saved PNGs (required when `save` > 0). @default none */
   readonly saveDir?: string;
-  /** How to open the evaluated model or plan (engine, threads). */
+  /** How to open the evaluated model or plan (engine, threads). @default { engine: 'cpu' } */
   readonly targetOptions?: OpenTargetOptions;
+  /** How to open the reference. @default targetOptions */
   readonly referenceOptions?: OpenTargetOptions;
   /** Told after each frame (`kind: 'frame'`). */
   readonly onProgress?: ProgressCallback;
@@ -108,6 +111,13 @@ function taskJson(acc: TaskAccumulators): Record<string, unknown> {
  * Evaluates a model or plan on a dataset: task metrics against the ground truth and, with a reference,
  * the reference's metrics and the agreement between the two. Returns the accumulator state (an EvalPart);
  * `summarizeEval` turns it into numbers. Frames are read, run and dropped one at a time.
+ *
+ * @example
+ * ```ts
+ * const part = await evaluate('out/plan', { dataset: 'synthetic:0,16', reference: 'model.onnx' });
+ * const summary = summarizeEval(part);
+ * console.log(summary.metrics.segmentation?.mIoU, summary.metrics.depth?.absRel, summary.deltas);
+ * ```
  */
 export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): Promise<EvalPart> {
   const shard = checkShard(options.shard ?? { index: 0, count: 1 });

@@ -11,16 +11,19 @@ import { openDatasetSpec } from './dataset-spec.js';
 import { keepFp16Heads, parseBudgets, type Budget, type HeadPrecisionResult } from './mixed-precision.js';
 import { readModelTasks } from './model-tasks.js';
 
+/** Options of `keepFp16ForSplit`. */
 export interface KeepFp16SplitOptions {
   /** Allowed loss per task: `miou=<points>`, `absrel=<fraction>` (or the text form `miou=0.5,absrel=2%`). @default 'miou=0.5,absrel=2%' */
   budget?: string | readonly Budget[];
   /** Held-out frames with ground truth, in the dataset spec form (`synthetic[:seed,count]`, `cityscapes:<dir>`, `folder:<dir>`). @default 'synthetic:1000,16' */
   evalData?: string;
+  /** Intra-op threads of the sessions. @default onnxruntime's choice */
   threads?: number;
   /** Told before each sensitivity run and bisection step (`kind: 'search'`). */
   onProgress?: ProgressCallback;
 }
 
+/** One head's mixed-precision result, with the calibration method it started from. */
 export type KeepFp16Result = HeadPrecisionResult & { readonly method: string };
 
 /**
@@ -32,7 +35,7 @@ export async function keepFp16ForSplit(result: QuantizeStagesResult, options: Ke
   if (!result.split) throw new TandemError('USAGE', "keeping head tensors in FP16 needs a split.json (the heads are bisected on the backbone's features); run tandem split first");
   const source = readSplit(result.input).source;
   const sourcePath = source === undefined ? undefined : [resolve(dirname(result.input), source), resolve(source)].find((p) => existsSync(p));
-  if (sourcePath === undefined) throw new TandemError('USAGE', `keeping head tensors in FP16 reads the task metadata of the split's source model (${source ?? 'none recorded in split.json'}), which is not there; split the model again with tandem split`);
+  if (sourcePath === undefined) throw new TandemError('MODEL_METADATA', `keeping head tensors in FP16 reads the task metadata of the split's source model (${source ?? 'none recorded in split.json'}), which is not there; split the model again with tandem split`);
   const tasks = readModelTasks(loadModel(sourcePath, { weights: 'lazy' }), { preprocess: result.image });
   const budget = options.budget ?? 'miou=0.5,absrel=2%';
   return keepFp16Heads({

@@ -6,6 +6,7 @@ import { DepthAccumulator, type DepthResult } from './metrics/depth.js';
 import { parseObject } from './metrics/exact-sum.js';
 import { SegmentationAccumulator, type SegmentationResult } from './metrics/segmentation.js';
 
+/** Metric results per task (present for the tasks the model has). */
 export interface TaskResults {
   readonly segmentation?: SegmentationResult;
   readonly depth?: DepthResult;

@@ -40,11 +40,13 @@ export interface QuantizedTensor {
   readonly layer: string;
 }
 
+/** How much a head's loss recovers when this one tensor stays in FP16. */
 export interface SensitivityRow extends QuantizedTensor {
   /** Loss with everything quantized but this tensor, minus the loss of full INT8: what keeping it recovers (positive = helps). */
   readonly recovers: number;
 }
 
+/** How much a head loses in INT8, which tensors are kept in FP16 to stay within budget, and the loss then. */
 export interface HeadPrecisionResult {
   readonly stage: string;
   readonly metric: Budget['metric'];

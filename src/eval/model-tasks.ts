@@ -17,6 +17,7 @@ export type DepthEncoding =
 
 export const DEPTH_ENCODINGS: readonly DepthEncoding[] = ['log-sigmoid', 'inverse-sigmoid', 'metres'];
 
+/** A segmentation output of a model: its name and class count. */
 export interface SegmentationTask {
   readonly output: string;
   readonly classes: number;
@@ -24,6 +25,7 @@ export interface SegmentationTask {
   readonly ignoreIndex: number;
 }
 
+/** A depth output of a model: its name and how its values encode metres. */
 export interface DepthTask {
   readonly output: string;
   readonly encoding: DepthEncoding;
@@ -105,6 +107,23 @@ export function readModelTasks(model: Model, overrides: { preprocess?: ImagePrep
     throw new TandemError('MODEL_UNSUITABLE', `found no segmentation or depth output to evaluate among ${g.outputs.join(', ')}; name them (segmentation*, depth*) or describe them in the model's "${OUTPUTS_METADATA_KEY}" metadata`);
   }
   return { input, preprocess, ...(segmentation ? { segmentation } : {}), ...(depth ? { depth } : {}), source: meta !== undefined ? 'metadata' : 'names' };
+}
+
+/**
+ * The outputs of a model that hold class scores: those the `tandem.outputs` metadata calls
+ * "segmentation-logits"; without metadata, classifier scores ([N, C]) and [N, C, H, W] outputs named like
+ * segmentation, logits, class, score or prob (readModelTasks' "seg*" rule, widened). Argmax agreement
+ * means something for these only: a feature map (a backbone's c1..c4) has channels, not classes.
+ */
+export function classMapOutputs(model: Model): string[] {
+  const g = model.graph;
+  const meta = parseOutputs(model);
+  if (meta !== undefined) return Object.entries(meta).filter(([name, o]) => o['kind'] === 'segmentation-logits' && g.outputs.includes(name)).map(([name]) => name);
+  return g.outputs.filter((o) => {
+    const t = g.value(o)?.type;
+    const rank = t?.kind === 'tensor' ? t.shape?.length : undefined;
+    return rank === 2 || (rank === 4 && /seg|logit|class|score|prob/i.test(o));
+  });
 }
 
 /** Decodes a depth output's values into metres, in place into `out`. */

@@ -17,15 +17,17 @@ import { rankSensitivity, type Budget, type HeadFrames, type SensitivityRanking 
 import { readModelTasks, type ModelTasks } from './model-tasks.js';
 import { frameToInput } from './predictions.js';
 
+/** Options of `evaluateSensitivity`. */
 export interface SensitivityOptions {
   /** Frames with ground truth, or their spec (`synthetic[:seed,count]`, `cityscapes:<dir>`, `folder:<dir>`); the first `frames` of them are scored. */
   readonly dataset: FrameDataset | string;
   /** Frame size for a generated dataset given as a spec. @default the target's input size (its preprocessing) */
   readonly size?: { readonly height: number; readonly width: number };
-  /** @default 16 */
+  /** How many frames (from the first) score each run. @default 16 */
   readonly frames?: number;
-  /** Intra-op threads per session. */
+  /** Intra-op threads per session. @default onnxruntime's choice */
   readonly threads?: number;
+  /** Overrides of the model's own preprocessing (its `tandem.preprocess` metadata). @default none */
   readonly preprocess?: ImagePreprocessOptions;
   /** `sensitivity` events: before each run, and once when all are done. */
   readonly onProgress?: ProgressCallback;
@@ -39,6 +41,7 @@ export interface StageSensitivity extends Omit<SensitivityRanking, 'rows'> {
   readonly fixed: readonly FixedQdq[];
 }
 
+/** What `evaluateSensitivity` found: per INT8 stage and task metric, every quantized tensor ranked. */
 export interface SensitivityReport {
   readonly kind: 'tandem-sensitivity';
   readonly target: string;

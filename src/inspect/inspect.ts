@@ -9,6 +9,7 @@ import { allTensors } from '../onnx/encode.js';
 import { loadModel } from '../onnx/load-save.js';
 import { inferShapes, modelCost, OPS } from '../ops/index.js';
 
+/** Options of `inspectModel`. */
 export interface InspectOptions {
   /** Infer shapes and compute the cost (FLOPs, bytes). @default true */
   shapes?: boolean;
@@ -26,6 +27,7 @@ export interface TensorInfo {
   shape: (number | string)[] | null;
 }
 
+/** One node in `ModelSummary.nodes`: its op, connections, output shapes and modelled cost. */
 export interface NodeInfo {
   name: string;
   op: string;
@@ -37,6 +39,10 @@ export interface NodeInfo {
   flops: number | null;
 }
 
+/**
+ * What `inspectModel` finds (and `tandem inspect --json` prints): opsets, inputs, outputs, op
+ * histogram, parameter counts, and with shapes the modelled cost.
+ */
 export interface ModelSummary {
   path?: string;
   fileBytes?: number;
@@ -77,6 +83,12 @@ const WEIGHT_BYTES = 1024;
 /**
  * What a model is: opsets, inputs and outputs with shapes, op histogram, parameters, modelled FLOPs,
  * and optionally every node with its inferred output shapes. From a path, weights are left unread.
+ *
+ * @example
+ * ```ts
+ * const summary = inspectModel('model.onnx', { dims: { batch: 1 } });
+ * console.log(summary.inputs, summary.params.count, summary.cost?.flops);
+ * ```
  */
 export function inspectModel(source: string | Model, options: InspectOptions = {}): ModelSummary {
   const model = source instanceof Model ? source : loadModel(source, { weights: 'lazy' });

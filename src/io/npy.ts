@@ -132,6 +132,7 @@ export function decodeNpz(bytes: Uint8Array, where = '<npz>'): Map<string, Tenso
   return out;
 }
 
+/** Encodes tensors by name as a NumPy .npz archive (uncompressed; one .npy member per tensor). */
 export function encodeNpz(tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>): Uint8Array {
   const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
   return zipSync(Object.fromEntries(entries.map(([k, t]) => [`${k}.npy`, encodeNpy(t)])), { level: 0 });

@@ -24,6 +24,7 @@ export interface AttributeValueMap {
   typeProtos: ValueType[];
 }
 
+/** The kind of an attribute value: `'int'`, `'floats'`, `'graph'`, ... */
 export type AttributeType = keyof AttributeValueMap;
 
 /** A node attribute. `refAttrName` marks a reference to an attribute of the enclosing function. */

@@ -9,50 +9,70 @@ import { Tensor } from './tensor.js';
 import { tensorFromValues } from './tensor-values.js';
 import type { Shape } from './types.js';
 
+/** Options of `new GraphBuilder(name, options)`. */
 export interface GraphBuilderOptions {
   /** ai.onnx opset the helpers write for (Squeeze/Unsqueeze/ReduceMean axes as inputs from 13/18). @default 17 */
   opset?: number;
-  /** For a subgraph (If/Loop/Scan body): the enclosing graph, whose names the body may read. */
+  /** For a subgraph (If/Loop/Scan body): the enclosing graph, whose names the body may read. @default none (a main graph) */
   parent?: Graph;
 }
 
+/** Options every `GraphBuilder` op helper takes. */
 export interface OpOptions {
-  /** Node name; a fresh `<op>_<n>` when omitted. */
+  /** Node name; a fresh `<op>_<n>` when omitted. @default `<op>_<n>` */
   name?: string;
   /** Output names, or how many outputs to create. @default 1 */
   outputs?: readonly string[] | number;
+  /** Operator domain. @default '' (ai.onnx) */
   domain?: string;
 }
 
+/** Attributes of `GraphBuilder.conv` (ONNX Conv). */
 export interface ConvOptions {
+  /** Stride per spatial axis. @default 1 on every axis */
   strides?: readonly number[];
-  /** ONNX pads: [h_begin, w_begin, h_end, w_end]. */
+  /** ONNX pads: [h_begin, w_begin, h_end, w_end]. @default 0 on every side */
   pads?: readonly number[];
+  /** Dilation per spatial axis. @default 1 on every axis */
   dilations?: readonly number[];
+  /** Groups (the input channels for a depthwise conv). @default 1 */
   group?: number;
+  /** Node name. @default `Conv_<n>` */
   name?: string;
 }
 
+/** Attributes of the `GraphBuilder` pooling helpers (MaxPool, AveragePool). */
 export interface PoolOptions {
+  /** Window size per spatial axis. */
   kernel: readonly number[];
+  /** Stride per spatial axis. @default 1 on every axis */
   strides?: readonly number[];
+  /** ONNX pads: [h_begin, w_begin, h_end, w_end]. @default 0 on every side */
   pads?: readonly number[];
+  /** Round output sizes up instead of down. @default false */
   ceilMode?: boolean;
+  /** Node name. @default `<op>_<n>` */
   name?: string;
 }
 
+/** Attributes of `GraphBuilder.resize` (ONNX Resize); give `scales` or `sizes`. */
 export interface ResizeOptions {
-  /** Per-axis scale factors (NCHW: [1, 1, sh, sw]). */
+  /** Per-axis scale factors (NCHW: [1, 1, sh, sw]). @default none (then `sizes` is required) */
   scales?: readonly number[];
-  /** Output sizes; used instead of scales when given. */
+  /** Output sizes; used instead of scales when given. @default none (scales are used) */
   sizes?: readonly number[];
+  /** Interpolation. @default 'nearest' */
   mode?: 'nearest' | 'linear' | 'cubic';
+  /** ONNX `coordinate_transformation_mode`. @default 'half_pixel' */
   coordinateTransformationMode?: string;
+  /** ONNX `nearest_mode`. @default 'round_prefer_floor' */
   nearestMode?: string;
+  /** Node name. @default `Resize_<n>` */
   name?: string;
 }
 
-type Operand = string | number;
+/** An op input: a tensor name, or a number the builder writes as a float32 scalar constant. */
+export type Operand = string | number;
 
 /**
  * Writes graphs in code. Every method returns the name of the tensor it produced, so models read like
@@ -355,9 +375,13 @@ export class GraphBuilder {
   }
 }
 
+/** Options of `buildModel(builder, options)`. */
 export interface BuildModelOptions {
+  /** Opset imports of the model. @default [{ domain: '', version: builder.opset }] */
   opsetImports?: OpsetImport[];
+  /** ModelProto.producer_name. @default 'tandem' */
   producerName?: string;
+  /** ModelProto.ir_version. @default DEFAULT_IR_VERSION (10) */
   irVersion?: number;
 }
 

@@ -3,7 +3,8 @@
  * ONNX TensorProto.DataType code, the element width, and the typed array that holds the data in memory.
  */
 
-type ArrayCtor =
+/** The typed-array constructors tensor data is held in. */
+export type ArrayCtor =
   | Float32ArrayConstructor
   | Float64ArrayConstructor
   | Int8ArrayConstructor
@@ -15,6 +16,7 @@ type ArrayCtor =
   | BigInt64ArrayConstructor
   | BigUint64ArrayConstructor;
 
+/** What tandem knows of one element type (an entry of `DATA_TYPES`). */
 export interface DataTypeInfo {
   /** TensorProto.DataType code. */
   readonly code: number;
@@ -24,9 +26,11 @@ export interface DataTypeInfo {
   readonly array: ArrayCtor | null;
   /** Elements per array slot: 2 for complex (re, im), 1 otherwise; packed types use `bits`. */
   readonly lanes: number;
+  /** The family of values. */
   readonly kind: 'float' | 'int' | 'uint' | 'bool' | 'string' | 'complex';
 }
 
+/** Every ONNX tensor element type by name, with its TensorProto code, width and in-memory container. */
 export const DATA_TYPES = {
   float32: { code: 1, bits: 32, array: Float32Array, lanes: 1, kind: 'float' },
   uint8: { code: 2, bits: 8, array: Uint8Array, lanes: 1, kind: 'uint' },
@@ -56,6 +60,7 @@ export const DATA_TYPES = {
   int2: { code: 26, bits: 2, array: Uint8Array, lanes: 1, kind: 'int' },
 } as const satisfies Record<string, DataTypeInfo>;
 
+/** An element type's name: `'float32'`, `'int64'`, `'float16'`, ... (the keys of `DATA_TYPES`). */
 export type DataType = keyof typeof DATA_TYPES;
 
 const BY_CODE = new Map<number, DataType>(
@@ -67,10 +72,12 @@ export function dataTypeFromCode(code: number): DataType | undefined {
   return BY_CODE.get(code);
 }
 
+/** The ONNX TensorProto.DataType code of a type. */
 export function dataTypeCode(dtype: DataType): number {
   return DATA_TYPES[dtype].code;
 }
 
+/** Whether a string names a data type (a type guard for user input). */
 export function isDataType(name: string): name is DataType {
   return Object.hasOwn(DATA_TYPES, name);
 }

@@ -13,6 +13,7 @@ export interface QuantizationAnnotation {
   extra?: Preserved;
 }
 
+/** Where `Graph.addNode` places a node: after one node or before another (else at the end). */
 export interface NodePosition {
   before?: Node;
   after?: Node;

@@ -2,6 +2,7 @@ import type { Attribute } from './attribute.js';
 import { Graph } from './graph.js';
 import type { Preserved } from './preserved.js';
 
+/** An operator set the model imports (ModelProto.opset_import). */
 export interface OpsetImport {
   /** '' is the default ai.onnx domain. */
   domain: string;
@@ -34,6 +35,7 @@ export interface TrainingInfo {
   extra?: Preserved;
 }
 
+/** Options of `new Model(init)`; `graph` defaults to an empty graph named main. */
 export interface ModelInit {
   graph?: Graph;
   irVersion?: number;

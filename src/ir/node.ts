@@ -3,6 +3,7 @@ import { Attrs, toAttribute, type Attribute, type AttributeInput } from './attri
 import type { Graph } from './graph.js';
 import type { Preserved } from './preserved.js';
 
+/** Options of `new Node(init)`: the op, its input and output tensor names, attributes by name. */
 export interface NodeInit {
   op: string;
   inputs?: readonly string[];

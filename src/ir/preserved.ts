@@ -19,6 +19,7 @@ export interface Preserved {
   readonly verbatim?: { readonly bytes: Uint8Array; readonly key: string };
 }
 
+/** One protobuf field kept verbatim: its number and complete wire bytes. */
 export interface PreservedField {
   readonly field: number;
   readonly bytes: Uint8Array;

@@ -33,6 +33,7 @@ export interface TensorDataMap {
   int2: Uint8Array;
 }
 
+/** The typed array (or string list) that holds the elements of a tensor of some type. */
 export type TensorData = TensorDataMap[DataType];
 
 /** A lazily read run of bytes: a region of an external data file, or of the model file itself. */
@@ -55,9 +56,13 @@ export interface ExternalDataInfo {
   readonly entries: readonly (readonly [string, string])[];
 }
 
+/** Options of the `Tensor` constructor. */
 export interface TensorOptions {
+  /** The tensor's name (an initializer's name in a graph). @default '' */
   name?: string;
+  /** TensorProto.doc_string. @default none */
   doc?: string;
+  /** How the codec writes the data. @default 'raw' */
   storage?: TensorStorage;
 }
 
@@ -78,6 +83,17 @@ export class Tensor<D extends DataType = DataType> {
   #data: TensorDataMap[D] | undefined;
   #source: TensorSource | undefined;
 
+  /**
+   * A tensor of `dtype` and `dims` over `data` (not copied): a typed array of the type's container
+   * (`Float32Array` for float32, `BigInt64Array` for int64, `Uint16Array` bits for float16; see
+   * `DATA_TYPES`) holding exactly the elements of `dims`. Throws TandemError `TENSOR_DATA` when the sizes
+   * do not match.
+   *
+   * @example
+   * ```ts
+   * const image = new Tensor('float32', [1, 3, 224, 224], new Float32Array(3 * 224 * 224));
+   * ```
+   */
   constructor(dtype: D, dims: readonly number[], data: TensorDataMap[D] | TensorSource, options: TensorOptions = {}) {
     this.dtype = dtype;
     this.dims = checkDims(dims, options.name);

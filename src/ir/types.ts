@@ -7,6 +7,7 @@ import type { Preserved } from './preserved.js';
  */
 export type Dim = number | string | null;
 
+/** A tensor shape: one `Dim` per axis. */
 export type Shape = readonly Dim[];
 
 interface TypeCommon {
@@ -15,6 +16,7 @@ interface TypeCommon {
   extra?: Preserved;
 }
 
+/** The type of a tensor value: element type and shape, either of which may be unknown. */
 export interface TensorType extends TypeCommon {
   readonly kind: 'tensor';
   /** Undefined where the file leaves the element type open (elem_type 0 or absent). */
@@ -25,6 +27,7 @@ export interface TensorType extends TypeCommon {
   dimDenotations?: readonly (string | undefined)[];
 }
 
+/** The type of a sparse tensor value. */
 export interface SparseTensorType extends TypeCommon {
   readonly kind: 'sparseTensor';
   dtype: DataType | undefined;
@@ -32,22 +35,26 @@ export interface SparseTensorType extends TypeCommon {
   dimDenotations?: readonly (string | undefined)[];
 }
 
+/** The type of a sequence value (ONNX sequences). */
 export interface SequenceType extends TypeCommon {
   readonly kind: 'sequence';
   elem: ValueType | undefined;
 }
 
+/** The type of a map value (ONNX-ML maps). */
 export interface MapType extends TypeCommon {
   readonly kind: 'map';
   keyType: DataType | undefined;
   valueType: ValueType | undefined;
 }
 
+/** The type of an optional value. */
 export interface OptionalType extends TypeCommon {
   readonly kind: 'optional';
   elem: ValueType | undefined;
 }
 
+/** An opaque type (a domain-specific value ONNX does not describe). */
 export interface OpaqueType extends TypeCommon {
   readonly kind: 'opaque';
   domain: string | undefined;
@@ -59,6 +66,7 @@ export interface UnsetType extends TypeCommon {
   readonly kind: 'unset';
 }
 
+/** The type of a graph value (TypeProto), discriminated by `kind`. */
 export type ValueType = TensorType | SparseTensorType | SequenceType | MapType | OptionalType | OpaqueType | UnsetType;
 
 /** A named value of a graph (ValueInfoProto): its declared type, and what shape inference found. */

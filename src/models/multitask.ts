@@ -7,6 +7,7 @@ import { ModuleWriter } from './module-writer.js';
 import { checkBatch, checkCount, checkSeed, checkSpatial } from './options-check.js';
 import { SEG_HEAD_LINEARS, writeSegFormerHead, type SegHeadLinear } from './segformer-head.js';
 
+/** Options of `buildMultitask`; every size is static. */
 export interface MultitaskOptions {
   /** Seed of the weight generator. @default 0 */
   seed?: number;

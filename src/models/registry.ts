@@ -5,9 +5,13 @@ import { RESNET50_IO, buildResNet50, type ResNet50Options } from './resnet50.js'
 
 /** Options every reference model takes (each model's own options add more). */
 export interface ReferenceModelOptions {
+  /** Seed of the weight generator. @default 0 */
   seed?: number;
+  /** Batch size (a static dimension). @default 1 */
   batch?: number;
+  /** Input height. @default the model's own (224 for ResNet-50, 512 for the multi-task model) */
   height?: number;
+  /** Input width. @default the model's own (224 for ResNet-50, 1024 for the multi-task model) */
   width?: number;
 }
 
@@ -48,11 +52,13 @@ export const REFERENCE_MODELS = {
   } satisfies ReferenceModel<MultitaskOptions>,
 } as const;
 
+/** The name of a reference model (`'resnet50'`, `'multitask'`, ...). */
 export type ReferenceModelName = keyof typeof REFERENCE_MODELS;
 
 /** The reference models as a registry: lookups by name, one miss message for every registry. */
 export const REFERENCE_MODEL_REGISTRY = createRegistry('reference model', REFERENCE_MODELS);
 
+/** The names of the reference models `getReferenceModel` builds. */
 export const REFERENCE_MODEL_NAMES: readonly ReferenceModelName[] = REFERENCE_MODEL_REGISTRY.names;
 
 export function isReferenceModelName(name: string): name is ReferenceModelName {

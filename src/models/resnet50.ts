@@ -4,6 +4,7 @@ import { uniformStats } from './activation-stats.js';
 import { ModuleWriter } from './module-writer.js';
 import { checkBatch, checkCount, checkSeed, checkSpatial } from './options-check.js';
 
+/** Options of `buildResNet50`. */
 export interface ResNet50Options {
   /** Seed of the weight generator. @default 0 */
   seed?: number;

@@ -5,6 +5,7 @@ import { uniformStats } from './activation-stats.js';
 import { ModuleWriter } from './module-writer.js';
 import { checkBatch, checkSeed, checkSpatial } from './options-check.js';
 
+/** Options of the detector builders (`buildYoloV5s`, RetinaNet, SSD). */
 export interface DetectorOptions {
   /** Seed of the weight generator. @default 0 */
   seed?: number;

@@ -15,6 +15,7 @@ import { DATA_LOCATION_EXTERNAL, DEFAULT_MAX_DEPTH, F } from './schema.js';
 import { typeKey } from './type-key.js';
 import { MemorySource, WIRE, WireReader, type ByteSource } from './wire.js';
 
+/** Options of `decodeModel(bytes, options)` (and of `loadModel`, which adds the file). */
 export interface DecodeOptions {
   /**
    * 'eager' reads every weight now; 'lazy' leaves payloads of `lazyThreshold` bytes or more in the file
@@ -22,13 +23,13 @@ export interface DecodeOptions {
    * @default 'eager'
    */
   weights?: 'eager' | 'lazy';
-  /** Folder external data resolves against; without it, external tensors cannot be read. */
+  /** Folder external data resolves against; without it, external tensors cannot be read. @default none */
   baseDir?: string;
   /** @default 64 */
   maxDepth?: number;
   /** Payload size from which weights are read separately (file) or lazily. @default 1024 */
   lazyThreshold?: number;
-  /** Path of the model file (for lazy reads of inline weights). */
+  /** Path of the model file (for lazy reads of inline weights). @default none ('<memory>' in messages) */
   filePath?: string;
 }
 

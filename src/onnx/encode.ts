@@ -20,8 +20,9 @@ export interface ExternalPlacer {
   place(tensor: Tensor): ExternalDataInfo | undefined;
 }
 
+/** Options of `encodeModel(model, options)` (and of `saveModel`). */
 export interface EncodeOptions {
-  /** Places large tensors in external data; without it every tensor is written inline. */
+  /** Places large tensors in external data; without it every tensor is written inline. @default none (all inline) */
   external?: ExternalPlacer;
   /** Also write inferred tensor types as value_info (and for untyped graph inputs/outputs). @default false */
   writeInferred?: boolean;

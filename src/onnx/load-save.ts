@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TandemError } from '../util/errors.js';
+import { notAModelMessage, sniffFileKind, SNIFF_BYTES } from '../util/file-kind.js';
 import { printable } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import type { ExternalDataInfo, Tensor } from '../ir/tensor.js';
@@ -10,6 +11,7 @@ import { checkExternalLocation, ExternalDataSource, FileRegionSource } from './e
 import { FileSource } from './file-source.js';
 import { F } from './schema.js';
 
+/** Options of `loadModel`. */
 export interface LoadOptions {
   /** 'eager' reads every weight; 'lazy' reads a weight when its `data` is first used. @default 'eager' */
   weights?: 'eager' | 'lazy';
@@ -21,11 +23,21 @@ export interface LoadOptions {
  * Reads an ONNX model file. Only the structure is parsed from the model file's bytes; weights are
  * read straight into their own aligned buffers (eager) or left in the file until used (lazy).
  * External data resolves inside the model's folder only.
+ *
+ * @example
+ * ```ts
+ * const model = loadModel('model.onnx', { weights: 'lazy' });   // external data resolves next to it
+ * console.log(model.graph.inputs, model.opset());
+ * ```
  */
 export function loadModel(path: string, options: LoadOptions = {}): Model {
   const source = new FileSource(path);
   try {
     if (source.length === 0) throw new TandemError('ONNX_PARSE', `${printable(path)} is empty (0 bytes); expected an ONNX model — the file was not written completely, or this is the wrong path`);
+    // A split.json, an .npy or a README given by mistake is named as what it is, before the decoder's "invalid wire type".
+    const kind = sniffFileKind(source.slice(0, Math.min(SNIFF_BYTES, source.length)));
+    const wrong = notAModelMessage(path, kind);
+    if (wrong !== undefined) throw new TandemError('FILE_KIND', wrong, { details: { kind } });
     const decode: DecodeOptions = {
       weights: options.weights ?? 'eager',
       baseDir: dirname(resolve(path)),
@@ -58,6 +70,7 @@ export function savedModelFiles(path: string): string[] {
   return [path, join(dirname(path), `${basename(path)}.data`)];
 }
 
+/** Options of `saveModel`. */
 export interface SaveOptions {
   /**
    * Where tensor data goes: `false` inline; `true` tensors of `externalThreshold` bytes or more into one
@@ -75,6 +88,7 @@ export interface SaveOptions {
   durable?: boolean;
 }
 
+/** What `saveModel` wrote: the model file and any external data files. */
 export interface SaveResult {
   path: string;
   bytes: number;
@@ -92,6 +106,12 @@ const LARGE = 1 << 20;
  * Writes a model (and its external data) to temporary files and renames them into place, so a failed
  * write never leaves a half-written model. Lazily loaded weights that live in the files being replaced
  * are read first.
+ *
+ * @example
+ * ```ts
+ * const { model: prepared } = prepareModel(loadModel('model.onnx'));
+ * saveModel(prepared, 'model.prepared.onnx');   // refuses to overwrite an input; written through a temporary name
+ * ```
  */
 export function saveModel(model: Model, path: string, options: SaveOptions = {}): SaveResult {
   const target = resolve(path);

@@ -14,6 +14,7 @@ import type { CostContext, OpInfo } from './types.js';
  * output, each once, in their stored element width.
  */
 
+/** Options of `modelCost` (and `nodeCost`). */
 export interface CostOptions {
   /** Sizes of symbolic dims by name ({ batch: 8 }); without one a symbolic node's cost is unknown. @default {} */
   dims?: Readonly<Record<string, number>>;
@@ -21,6 +22,7 @@ export interface CostOptions {
   opset?: number;
 }
 
+/** One node's modelled cost per inference (multiply-accumulates, FLOPs, bytes moved, parameters). */
 export interface NodeCost {
   macs: number;
   flops: number;
@@ -33,6 +35,7 @@ export interface NodeCost {
   known: boolean;
 }
 
+/** Sums of node costs over a model. */
 export interface CostTotals {
   macs: number;
   flops: number;
@@ -43,6 +46,7 @@ export interface CostTotals {
   paramBytes: number;
 }
 
+/** The modelled cost of a model (`modelCost`): totals, per node, and what could not be costed. */
 export interface ModelCost {
   /** Sums over the nodes where each figure is known. */
   totals: CostTotals;

@@ -13,6 +13,7 @@ import type { SymTensor } from './sym-tensor.js';
 import type { InferredOutput } from './types.js';
 import { resetValueStore, valueStore } from './value-store.js';
 
+/** Options of `inferShapes`. */
 export interface InferShapesOptions {
   /**
    * Throw TandemError 'SHAPE_INFERENCE' on a contradiction, and 'GRAPH_INVALID' on a node that leaves a
@@ -43,6 +44,7 @@ export interface ShapeIssue {
   readonly message: string;
 }
 
+/** What `inferShapes` could not settle: ops without a table row, unknown ranks, recorded issues. */
 export interface ShapeInferenceReport {
   /** Op types (as `Op`, or `domain:Op` outside ai.onnx) that the op table has no row for at the model's opset. */
   unknownOps: string[];

@@ -4,6 +4,7 @@ import { inferShapes } from '../ops/index.js';
 import { TandemError } from '../util/errors.js';
 import { ancestors, buildSubModel, constantNodes, withConstants } from './stage-graph.js';
 
+/** Options of `extractSubgraph`: where the extracted model starts and ends. */
 export interface ExtractOptions {
   /** Tensors that become the inputs of the extracted model (what it is fed). */
   inputs: readonly string[];

@@ -62,3 +62,4 @@ export {
 export { splitDocument, writeSplit, type WriteSplitOptions, type WrittenSplit } from './write-split.js';
 export { compareStageCoverage, stageCoverage, type CoverageChange, type StageCoverage } from './stage-coverage.js';
 export { pruneTwoFour, type PruneRecord, type PruneResult } from './prune-two-four.js';
+export { fixInputDims } from './fix-input-dims.js';

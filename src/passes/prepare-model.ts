@@ -1,4 +1,4 @@
-import { quote } from '../util/text.js';
+import { quote, siCount } from '../util/text.js';
 import type { Model } from '../ir/model.js';
 import { DEFAULT_TARGET, analyze, type Analysis, type AnalysisSummary, type Precision } from '../targets/index.js';
 import { TandemError } from '../util/errors.js';
@@ -7,6 +7,7 @@ import { nodeKey } from './graph-facts.js';
 import type { Pass, PassKind, PassPlan, Rewrite } from './pass.js';
 import { PASS_NAMES, getPass } from './registry.js';
 
+/** Options of `prepareModel`. */
 export interface PrepareOptions {
   /** Target whose coverage the rewrites raise. @default 'orin-dla' */
   target?: string;
@@ -60,6 +61,7 @@ export interface RejectedRewrite {
   readonly reason: string;
 }
 
+/** What one pass did over all rounds: the rewrites kept and those rejected, with why. */
 export interface PassRecord {
   readonly pass: string;
   readonly kind: PassKind;
@@ -67,6 +69,7 @@ export interface PassRecord {
   readonly rejected: RejectedRewrite[];
 }
 
+/** What `prepareModel` did: each pass's record and the target coverage before and after. */
 export interface PrepareReport {
   readonly target: string;
   readonly precision: Precision;
@@ -77,6 +80,7 @@ export interface PrepareReport {
   readonly rounds: number;
 }
 
+/** The rewritten model, the report, and the analysis of the result. */
 export interface PrepareResult {
   readonly model: Model;
   readonly report: PrepareReport;
@@ -90,6 +94,13 @@ export interface PrepareResult {
  * analysis (of the model after the follow-up cleanups) gains. Returns the new model, what each pass
  * changed, and the coverage before and after (modelled by the target's rules, not measured).
  * Verification against onnxruntime is the caller's (runtime/ sits above passes/).
+ *
+ * @example
+ * ```ts
+ * const { model: prepared, report } = prepareModel(loadModel('model.onnx'), { target: 'orin-dla' });
+ * console.log(report.before.nodes.onTarget, '→', report.after.nodes.onTarget);
+ * saveModel(prepared, 'model.prepared.onnx');
+ * ```
  */
 export function prepareModel(model: Model, options: PrepareOptions = {}): PrepareResult {
   const o = resolvePrepareOptions(options);
@@ -219,7 +230,8 @@ export function compare(before: AnalysisSummary, after: AnalysisSummary): { bett
   const flops = after.flops.fallback - before.flops.fallback;
   const d = [after.nodes.fallback - before.nodes.fallback, moreUnknown > 0 ? Math.max(0, flops) : flops, after.crossings - before.crossings];
   const better = d.every((x) => x <= 0) && d.some((x) => x < 0);
-  const unknown = moreUnknown > 0 ? ` (${moreUnknown} more node(s) of unknown cost: FLOPs not compared)` : '';
-  const text = `fallback nodes ${before.nodes.fallback} → ${after.nodes.fallback}, fallback FLOPs ${before.flops.fallback} → ${after.flops.fallback}${unknown}, crossings ${before.crossings} → ${after.crossings}`;
+  const unknown = moreUnknown > 0 ? ` (${moreUnknown} more ${moreUnknown === 1 ? 'node' : 'nodes'} of unknown cost: FLOPs not compared)` : '';
+  const delta = flops === 0 ? '' : ` (${flops > 0 ? '+' : '−'}${siCount(Math.abs(flops), 'FLOPs')})`;
+  const text = `fallback nodes ${before.nodes.fallback} → ${after.nodes.fallback}, fallback FLOPs ${siCount(before.flops.fallback, 'FLOPs')} → ${siCount(after.flops.fallback, 'FLOPs')}${delta}${unknown}, crossings ${before.crossings} → ${after.crossings}`;
   return { better, text: better ? text : `no gain: ${text}` };
 }

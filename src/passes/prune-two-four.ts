@@ -10,6 +10,7 @@ import { convName, convSparsity } from '../targets/sparsity.js';
  * change, and its accuracy needs retraining (fine-tuning with the 2:4 mask) before use.
  */
 
+/** What 2:4 pruning did to one Conv, or why it left it. */
 export interface PruneRecord {
   readonly node: string;
   readonly pruned: boolean;
@@ -19,11 +20,16 @@ export interface PruneRecord {
   readonly zeroed: number;
 }
 
+/** The pruned copy and what happened to each Conv. */
 export interface PruneResult {
   readonly model: Model;
   readonly convs: readonly PruneRecord[];
 }
 
+/**
+ * A copy of the model with 2:4-pruned Conv weights where they qualify (see above); the input is
+ * unchanged. For speed tests of sparse kernels, not for deployment without fine-tuning.
+ */
 export function pruneTwoFour(input: Model): PruneResult {
   const model = input.clone();
   const g = model.graph;

@@ -61,11 +61,13 @@ export const PASSES = {
   'decompose-log-reductions': DECOMPOSE_LOG_REDUCTIONS,
 } as const satisfies Readonly<Record<string, Pass>>;
 
+/** The name of a graph rewrite `prepareModel` can run (`'fuse-conv-batch-norm'`, ...). */
 export type PassName = keyof typeof PASSES;
 
 /** The passes as a registry: lookups by name, one miss message for every registry. */
 export const PASS_REGISTRY = createRegistry('pass', PASSES);
 
+/** Every pass, in the order `prepareModel` runs them by default. */
 export const PASS_NAMES: readonly PassName[] = PASS_REGISTRY.names;
 
 export function isPassName(name: string): name is PassName {

@@ -11,8 +11,9 @@ import { TandemError } from '../util/errors.js';
 import { planPostprocessCut } from './cut-postprocessing.js';
 import { ancestors, buildSubModel, constantNodes, nodeReads, withConstants } from './stage-graph.js';
 
+/** Options of `splitModel`: where to cut (give `at` or `auto`). */
 export interface SplitOptions {
-  /** Cut tensors: the backbone is everything needed to compute them; the rest forms heads. */
+  /** Cut tensors: the backbone is everything needed to compute them; the rest forms heads. @default [] (then `auto` is required) */
   at?: readonly string[];
   /** Find the shared trunk of a multi-output model (the nodes every output depends on). @default false */
   auto?: boolean;
@@ -37,6 +38,7 @@ export function resolveSplitOptions(options: SplitOptions = {}): ResolvedSplitOp
 
 export type { StageKind } from '../io/stage-file/types.js';
 
+/** One stage of a split: its model (a standalone ONNX model) and the tensors it reads and writes. */
 export interface SplitStage {
   /** `backbone`, `head-<output>`, `post-<output>` (file-name safe). */
   readonly name: string;
@@ -72,6 +74,14 @@ export interface SplitPlan {
  * every output depends on), one head per output (merged where heads share nodes), and with
  * `postprocess` the TopK/NMS tails as their own stages. Constant computations are copied into each
  * stage that reads them. Running the stages in order reproduces the model's outputs.
+ *
+ * @example
+ * ```ts
+ * const model = buildMultitask({ height: 64, width: 128 });
+ * const split = splitModel(model, { auto: true });            // or { at: ['c1', 'c2', 'c3', 'c4'] }
+ * for (const s of split.stages) console.log(s.name, s.kind, s.inputs, '→', s.outputs);
+ * writeSplit(split, 'stages');                                  // stage .onnx files + split.json
+ * ```
  */
 export function splitModel(model: Model, options: SplitOptions = {}): SplitPlan {
   const o = resolveSplitOptions(options);

@@ -4,13 +4,15 @@ import { saveModel, savedModelFiles } from '../onnx/index.js';
 import { assertOutputsFree, writeFolder } from '../util/fs.js';
 import type { SplitPlan } from './split-model.js';
 
+/** Options of `writeSplit`. */
 export interface WriteSplitOptions {
-  /** Recorded as `source` in split.json. */
+  /** Recorded as `source` in split.json. @default none */
   source?: string;
-  /** Paths that must not be overwritten (the model being split): refused with `FILE_EXISTS`. */
+  /** Paths that must not be overwritten (the model being split): refused with `FILE_EXISTS`. @default [] */
   protect?: readonly string[];
 }
 
+/** What `writeSplit` wrote: the folder, every file, and the split.json document. */
 export interface WrittenSplit {
   readonly dir: string;
   /** Every file written: one .onnx per stage, then split.json. */

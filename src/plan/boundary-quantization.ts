@@ -107,6 +107,7 @@ export interface ChainStage {
   readonly model: Model;
 }
 
+/** How far INT8 hand-offs between stages move the model outputs (measured on the CPU engine). */
 export interface BoundaryCheck {
   /** Largest absolute difference over every model output and sample. */
   readonly maxAbsDiff: number;

@@ -12,18 +12,19 @@ import { modelWorkload, type Workload } from './cost/workload.js';
 /** What every figure of a cost report is. */
 export const COST_BASIS = 'modelled by tandem\'s Orin latency model (src/plan/cost, fitted on published NVIDIA measurements), not measured';
 
+/** Options of `costModel` and `costStageFile` (the Orin latency model). */
 export interface OrinCostOptions {
   /** Engine for a single model, or for every stage of a split (a plan's stages keep theirs). @default 'gpu' */
   engine?: CostEngineKind;
-  /** @default 'fp16' on the GPU, 'int8' on a DLA */
+  /** Precision of a single model or of every split stage. @default 'fp16' on the GPU, 'int8' on a DLA */
   precision?: CostPrecision;
-  /** @default 1 */
+  /** Frames per inference. @default 1 */
   batch?: number;
-  /** @default 'maxn' */
+  /** Orin power mode. @default 'maxn' */
   power?: PowerMode;
-  /** @default 'agx-orin-64gb' */
+  /** Platform the parameters are for. @default 'agx-orin-64gb' */
   platform?: string;
-  /** @default ORIN_PARAMS (the shipped file) */
+  /** Latency parameters. @default ORIN_PARAMS (the shipped file) */
   params?: LatencyParams;
 }
 
@@ -42,6 +43,7 @@ export function resolveOrinCostOptions(o: OrinCostOptions = {}): ResolvedOrinCos
   return { engine: o.engine, precision: o.precision, batch, power: o.power ?? 'maxn', platform: o.platform ?? 'agx-orin-64gb', params: o.params ?? ORIN_PARAMS };
 }
 
+/** One stage's modelled latency and throughput on its engine. */
 export interface StageCostRow {
   readonly name: string;
   readonly engine: PipelineEngine;
@@ -57,6 +59,7 @@ export interface StageCostRow {
   readonly notes: readonly string[];
 }
 
+/** What the Orin latency model predicts for a model or stage file (every figure modelled, see `basis`). */
 export interface CostReport {
   readonly basis: string;
   readonly batch: number;
@@ -98,7 +101,15 @@ function report(inputs: readonly StageInput[], o: ResolvedOrinCostOptions): Cost
   return { basis: COST_BASIS, batch: o.batch, power: o.power, platform: o.platform, stages, pipeline };
 }
 
-/** Modelled cost of a whole model as one stage on one engine (GPU by default). */
+/**
+ * Modelled cost of a whole model as one stage on one engine (GPU by default).
+ *
+ * @example
+ * ```ts
+ * const report = costModel(loadModel('model.onnx'), { engine: 'dla', precision: 'int8', power: '30w' });
+ * console.log(report.basis, report.pipeline.fps, report.pipeline.latencyMs);
+ * ```
+ */
 export function costModel(model: Model, options: OrinCostOptions = {}): CostReport {
   const o = resolveOrinCostOptions(options);
   const engine = o.engine ?? 'gpu';

@@ -10,6 +10,7 @@
 export * from './boundary-quantization.js';
 export * from './cost/orin-roofline.js';
 export * from './host-choice.js';
+export { compactOutputs, encodeInput, normalizePixels, pixelNormalization, verifyFrameIo, type FrameIoCheck, type PixelNormalization } from './frame-io.js';
 export * from './orin-layout.js';
 export * from './plan-deployment.js';
 export { randomFeeds } from './random-feeds.js';

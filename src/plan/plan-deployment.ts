@@ -1,8 +1,9 @@
 import { quote } from '../util/text.js';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { newPlanDocument, readSplit, runOrder, writePlan } from '../io/stage-file/index.js';
-import { HOST_ENGINES, TARGET_ENGINES, type HostEngine, type Plan, type PlanEngine, type PlanStage, type PlanTarget, type PlanTensor, type SplitDocument, type TargetEngine } from '../io/stage-file/types.js';
+import { HOST_ENGINES, STAGE_FILE_VERSION, TARGET_ENGINES, type HostEngine, type InputEncoding, type OutputForm, type Plan, type PlanEngine, type PlanFrameIo, type PlanSelection, type PlanStage, type PlanTarget, type PlanTensor, type SplitDocument, type TargetEngine } from '../io/stage-file/types.js';
 import type { Model } from '../ir/model.js';
 import { loadModel, saveModel, savedModelFiles } from '../onnx/load-save.js';
 import { splitDocument, splitModel } from '../passes/index.js';
@@ -14,14 +15,17 @@ import type { ProgressCallback } from '../util/progress.js';
 import { assertOutputsFree, checkOutputDir, writeFileAtomic, writeFolder } from '../util/fs.js';
 import { dequantizeStageInputs, inputQuantScale, quantizeStageOutputs, verifyBoundaryQuantization, type BoundaryCheck, type BoundaryTensor } from './boundary-quantization.js';
 import { stageCost } from './cost/orin-roofline.js';
-import { chooseHostAssignment, hostStream, timeStage, type HostAssignment, type HostEngines, type StageTiming, type TimingOptions } from './host-choice.js';
+import { hostStream, rankHostAssignments, timeStage, type HostAssignment, type HostEngines, type StageTiming, type TimingOptions } from './host-choice.js';
+import { compactOutputs, encodeInput, pixelNormalization, verifyFrameIo, type FrameIoCheck } from './frame-io.js';
 import { orinLayout, type OrinStageFacts, type StageAssignment } from './orin-layout.js';
 import { randomFeeds } from './random-feeds.js';
 
 /** What to plan: a whole model (split here) or the split.json of `tandem split`. */
 export type PlanSource = { readonly model: Model; readonly path?: string } | { readonly splitPath: string };
 
+/** Options of `planDeployment`. */
 export interface PlanOptions {
+  /** What the plan is for: this machine's engines (`'host'`) or an Orin's GPU and DLAs (`'orin'`). */
   target: PlanTarget;
   /** Folder for the stage models and plan.json (created; never over an input). */
   out: string;
@@ -45,10 +49,11 @@ export interface PlanOptions {
   trtVersion?: string;
   /** onnxruntime on the CPU: calibration and the numerical check of boundary quantization run on it. */
   opener: SessionOpener;
-  /** host: the engines of this machine to time stages on. Required for target 'host'. */
+  /** host: the engines of this machine to time stages on. Required for target 'host'. @default none (required for host) */
   engines?: HostEngines;
+  /** How each stage is timed on each engine (host). @default { warmup: 1, iterations: 5, budgetMs: 3000 } */
   timing?: TimingOptions;
-  /** Stage name → engine, fixed whatever the layout or the timings say. */
+  /** Stage name → engine, fixed whatever the layout or the timings say. @default {} */
   pins?: Readonly<Record<string, string>>;
   /** Check numerically that the INT8 hand-off equals the unsplit Q/DQ path. @default true */
   verify?: boolean;
@@ -59,12 +64,27 @@ export interface PlanOptions {
    * by one INT8 step (seen on the prepared multi-task model: 0.016 on outputs up to 2.3). @default opener
    */
   verifyOpener?: SessionOpener;
-  /** Paths never to write over (the inputs). The source's files are protected always. */
+  /** host: the precision of webgpu stages, timed and deployed in it (FP16: convertToFloat16, float32 I/O kept). @default 'fp32' */
+  gpuPrecision?: 'fp32' | 'fp16';
+  /**
+   * How the model's image input arrives: float as the model takes it, or pixels normalised inside the
+   * entry stage (frame-io.ts; `rgba-uint32` for webgpu, which has no uint8 kernels). @default 'float'
+   */
+  input?: InputEncoding;
+  /**
+   * How model outputs leave: as computed, `compact` (outputs named like seg/logits/class as int32 class
+   * ids, other float outputs as float16), or a form per output name. @default 'float'
+   */
+  outputs?: 'float' | 'compact' | Readonly<Record<string, OutputForm>>;
+  /** host: how many best-ranked assignments to run as pipelines where engines.measure is given (all-one-engine ones are added). @default 3 */
+  candidates?: number;
+  /** Paths never to write over (the inputs). The source's files are protected always. @default [] */
   protect?: readonly string[];
   /** Told as calibration (`calibration`), host timing (`timing`) and the boundary check (`verify`) go. */
   onProgress?: ProgressCallback;
 }
 
+/** What `planDeployment` made: the plan as written, the files, the timings and notes. */
 export interface Deployment {
   /** The plan as written (plan.json in `out`). */
   readonly plan: Plan;
@@ -75,6 +95,10 @@ export interface Deployment {
   readonly assignment?: HostAssignment;
   /** The numerical check of the INT8 hand-offs; absent where no tensor crosses as INT8 or verify is off. */
   readonly boundary?: BoundaryCheck;
+  /** host: the candidates ranked and (with engines.measure) measured pipelined, and which was kept. */
+  readonly selection?: PlanSelection;
+  /** The checks of pixel input and compact outputs against the float stages, per rewritten stage. */
+  readonly frameIo?: readonly (FrameIoCheck & { readonly stage: string })[];
   /** Things the user should know (generated calibration data, engines that failed on a stage). */
   readonly notes: readonly string[];
 }
@@ -90,6 +114,17 @@ interface Staged {
  * for the target (orin: the webinar layout, modelled; host: timed here), quantizes the INT8 stages
  * (placement 'dla'), converts GPU stages to FP16 on orin, moves the QuantizeLinear of INT8 hand-offs
  * into the producer (checked numerically), writes the stage models and plan.json into `out`.
+ *
+ * @example
+ * ```ts
+ * const model = loadModel('model.onnx');
+ * // for an Orin: backbone on the GPU in FP16, heads on the DLAs in INT8 (calibrated on `calibration`)
+ * const orin = await planDeployment({ model, path: 'model.onnx' }, { target: 'orin', out: 'out/orin', opener: getEngine('cpu') });
+ * console.log(orin.plan.stages.map((s) => `${s.name}: ${s.engine} ${s.precision}`), orin.notes);
+ * // for this machine: each stage timed on each engine found here
+ * const { engines } = await detectHostEngines();
+ * const host = await planDeployment({ model }, { target: 'host', out: 'out/host', opener: getEngine('cpu'), engines });
+ * ```
  */
 export async function planDeployment(source: PlanSource, options: PlanOptions): Promise<Deployment> {
   const staged = loadStages(source, options);
@@ -144,16 +179,26 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
     }
   }
 
-  // 3. host: time each stage on each engine that can run it, then choose.
+  // 3. host: time each stage on each engine that can run it, rank the assignments, measure the best pipelined.
   const timings: StageTiming[] = [];
   let assignment: HostAssignment | undefined;
+  let selection: PlanSelection | undefined;
+  const gpuPrecision = options.gpuPrecision ?? 'fp32';
+  const fp16Models = new Map<string, Model>();
+  const modelFor = (stage: string, engine: HostEngine): Model => {
+    if (engine === 'dla-emulated') return qdq.get(stage)!;
+    const m = staged.models.get(stage)!;
+    if (engine !== 'webgpu' || gpuPrecision !== 'fp16') return m;
+    if (!fp16Models.has(stage)) fp16Models.set(stage, convertToFloat16(m).model);
+    return fp16Models.get(stage)!;
+  };
   if (options.target === 'host') {
     const engines = options.engines!;
     const candidates = order.flatMap((s) => engines.available.filter((e) => (e === 'dla-emulated' ? qdq.has(s.name) : true)).map((engine) => ({ stage: s.name, engine })));
     let done = 0;
     for (const c of candidates) {
       options.onProgress?.({ kind: 'timing', stage: c.stage, engine: c.engine, done: done++, total: candidates.length });
-      const model = c.engine === 'dla-emulated' ? qdq.get(c.stage)! : staged.models.get(c.stage)!;
+      const model = modelFor(c.stage, c.engine);
       try {
         timings.push(await timeStage(engines, c.engine, c.stage, model, options.timing));
       } catch (e) {
@@ -161,8 +206,14 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
         notes.push(`${c.engine} could not run stage ${quote(c.stage)}: ${e.message.split('\n')[0]}`);
       }
     }
-    assignment = chooseHostAssignment(order.map((s) => s.name), timings, pins as Record<string, HostEngine>);
-    assignments = order.map((s) => hostChoice(s.name, assignment!, timings, pins[s.name] !== undefined));
+    const ranked = rankHostAssignments(order.map((s) => s.name), timings, pins as Record<string, HostEngine>, options.candidates ?? 3);
+    if (engines.measure !== undefined && ranked.length > 1) {
+      selection = await measureCandidates(ranked, doc, modelFor, gpuPrecision, engines.measure, options.onProgress);
+    } else {
+      selection = { how: 'stage-times', candidates: ranked.slice(0, 1).map((a) => ({ engines: a.engines, predictedFps: finite(a.predictedFps) })), chosen: 0 };
+    }
+    assignment = ranked[selection.chosen]!;
+    assignments = order.map((s) => hostChoice(s.name, assignment!, timings, pins[s.name] !== undefined, gpuPrecision, selection!));
   }
   const byName = new Map(assignments!.map((a) => [a.name, a]));
 
@@ -171,7 +222,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
   for (const s of order) {
     const a = byName.get(s.name)!;
     const m = staged.models.get(s.name)!;
-    deployed.set(s.name, a.precision === 'int8' ? qdq.get(s.name)! : a.precision === 'fp16' ? convertToFloat16(m).model : m);
+    deployed.set(s.name, a.precision === 'int8' ? qdq.get(s.name)! : a.precision === 'fp16' ? (fp16Models.get(s.name) ?? convertToFloat16(m).model) : m);
   }
 
   // 5. Boundary quantization: a float stage feeding only INT8 stages quantizes the hand-off itself.
@@ -196,9 +247,14 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
     }
   }
 
+  // 5b. The plan's ends: pixels in, compact outputs out, each rewritten stage checked against its float form.
+  const frame = await rewriteFrameIo(doc, order, deployed, options);
+
   // 6. Write the stage models and plan.json.
   const tensors: PlanTensor[] = doc.tensors.map((t) => {
     const b = boundary.get(t.name);
+    const retyped = frame.tensors.get(t.name);
+    if (retyped !== undefined) return { ...t, ...retyped };
     return b === undefined ? t : { ...t, dtype: 'int8', quantization: { dtype: 'int8', scale: b.tensor.scale, zeroPoint: 0 } };
   });
   const stages: PlanStage[] = order.map((s) => {
@@ -218,7 +274,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
       ...(int8 !== undefined ? { calibrationCache: int8.calibrationCache, scales: int8.scales } : {}),
     };
   });
-  const planDoc = newPlanDocument({ target: options.target, ...(doc.source !== undefined ? { source: doc.source } : {}), cut: doc.cut, stages, tensors });
+  const planDoc = newPlanDocument({ target: options.target, ...(doc.source !== undefined ? { source: doc.source } : {}), cut: doc.cut, stages, tensors, ...(frame.io !== undefined ? { io: frame.io } : {}), ...(selection !== undefined ? { selection } : {}) });
   // The set is written into a staging folder and renamed at the end: a failure leaves no final-named file.
   const written: string[] = [];
   writeFolder(options.out, (staged) => {
@@ -241,8 +297,117 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
     timings,
     ...(assignment !== undefined ? { assignment } : {}),
     ...(check !== undefined ? { boundary: check } : {}),
-    notes,
+    ...(selection !== undefined ? { selection } : {}),
+    ...(frame.checks.length > 0 ? { frameIo: frame.checks } : {}),
+    notes: [...notes, ...frame.notes],
   };
+}
+
+const finite = (x: number): number => (Number.isFinite(x) ? x : 0);
+
+/**
+ * Runs each ranked candidate briefly as a pipeline through `measure` (stage models written to a
+ * temporary folder: float or FP16 per the engine, the INT8 Q/DQ model for dla-emulated; hand-offs
+ * float) and keeps the fastest measured. A candidate that fails to run is recorded with its error.
+ */
+async function measureCandidates(ranked: readonly HostAssignment[], doc: SplitDocument, modelFor: (stage: string, engine: HostEngine) => Model, gpuPrecision: 'fp32' | 'fp16', measure: (plan: Plan) => Promise<number>, onProgress: PlanOptions['onProgress']): Promise<PlanSelection> {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-plan-candidates-'));
+  try {
+    const files = new Map<string, string>();
+    const candidates: PlanSelection['candidates'][number][] = [];
+    for (const [i, a] of ranked.entries()) {
+      onProgress?.({ kind: 'candidate', done: i, total: ranked.length });
+      const stages: PlanStage[] = doc.stages.map((s) => {
+        const engine = a.engines[s.name]!;
+        const key = `${s.name}.${engine}.onnx`;
+        if (!files.has(key)) {
+          saveModel(modelFor(s.name, engine), join(dir, key));
+          files.set(key, key);
+        }
+        const stream = hostStream(engine);
+        return { ...s, file: key, engine, precision: engine === 'dla-emulated' ? 'int8' : engine === 'webgpu' ? gpuPrecision : 'fp32', ...(stream !== engine ? { engineOptions: { stream } } : {}), choice: { how: 'measured', reason: 'candidate' } };
+      });
+      const plan: Plan = { version: STAGE_FILE_VERSION, kind: 'plan', target: 'host', cut: doc.cut, stages, tensors: doc.tensors, dir };
+      try {
+        candidates.push({ engines: a.engines, predictedFps: finite(a.predictedFps), measuredFps: await measure(plan) });
+      } catch (e) {
+        if (!isTandemError(e)) throw e;
+        candidates.push({ engines: a.engines, predictedFps: finite(a.predictedFps), error: e.message.split('\n')[0]! });
+      }
+    }
+    let chosen = 0;
+    for (const [i, c] of candidates.entries()) if ((c.measuredFps ?? -1) > (candidates[chosen]!.measuredFps ?? -1)) chosen = i;
+    return { how: 'pipelined', candidates, chosen };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface FrameRewrite {
+  readonly io?: PlanFrameIo;
+  /** Plan tensors whose dtype or shape the rewrite changed. */
+  readonly tensors: ReadonlyMap<string, Pick<PlanTensor, 'dtype' | 'shape'>>;
+  readonly checks: (FrameIoCheck & { readonly stage: string })[];
+  readonly notes: string[];
+}
+
+/** Applies options.input / options.outputs to the stages that read the model input or make model outputs (deployed, in place). */
+async function rewriteFrameIo(doc: SplitDocument, order: readonly { name: string; inputs: readonly string[]; outputs: readonly string[] }[], deployed: Map<string, Model>, options: PlanOptions): Promise<FrameRewrite> {
+  const encoding = options.input ?? 'float';
+  const outputs = options.outputs ?? 'float';
+  const tensors = new Map<string, Pick<PlanTensor, 'dtype' | 'shape'>>();
+  const checks: (FrameIoCheck & { stage: string })[] = [];
+  const notes: string[] = [];
+  let io: PlanFrameIo = {};
+  const forms: Record<string, OutputForm> = {};
+  const modelOutputs = doc.tensors.filter((t) => t.modelOutput);
+  if (typeof outputs === 'object') {
+    for (const [name, form] of Object.entries(outputs)) {
+      if (!modelOutputs.some((t) => t.name === name)) throw new TandemError('UNKNOWN_NAME', `--outputs names ${quote(name)}, which is not a model output; outputs: ${modelOutputs.map((t) => t.name).join(', ')}`);
+      forms[name] = form;
+    }
+  } else if (outputs === 'compact') {
+    for (const t of modelOutputs) {
+      if (t.dtype !== 'float32') continue;
+      forms[t.name] = /seg|logit|class/i.test(t.name) && (t.shape?.length ?? 0) >= 3 ? 'argmax' : 'fp16';
+    }
+  }
+  if (encoding === 'float' && Object.values(forms).every((f) => f === 'float')) return { tensors, checks, notes };
+  const inputs = doc.tensors.filter((t) => t.from === null);
+  let input: { name: string; encoding: Exclude<InputEncoding, 'float'>; norm: ReturnType<typeof pixelNormalization> } | undefined;
+  if (encoding !== 'float') {
+    if (inputs.length !== 1) throw new TandemError('MODEL_UNSUITABLE', `--input ${encoding} takes a model with one image input; this one has ${inputs.length}: ${inputs.map((t) => t.name).join(', ')}`);
+    const name = inputs[0]!.name;
+    const reader = order.find((s) => s.inputs.includes(name))!;
+    input = { name, encoding, norm: pixelNormalization(deployed.get(reader.name)!, name) };
+    if (input.norm.source === 'defaults') notes.push(`pixel input normalised with ImageNet's mean and std (the model states no ${quote('tandem.preprocess')} metadata)`);
+    io = { input: { name, encoding, mean: input.norm.mean, std: input.norm.std, scale: input.norm.scale } };
+  }
+  const compact = Object.fromEntries(Object.entries(forms).filter(([, f]) => f !== 'float')) as Record<string, Exclude<OutputForm, 'float'>>;
+  if (Object.keys(compact).length > 0) io = { ...io, outputs: compact };
+  for (const s of order) {
+    const before = deployed.get(s.name)!;
+    const readsInput = input !== undefined && s.inputs.includes(input.name);
+    const mine = Object.fromEntries(Object.entries(compact).filter(([o]) => s.outputs.includes(o)));
+    if (!readsInput && Object.keys(mine).length === 0) continue;
+    let after = readsInput ? encodeInput(before, input!.name, input!.encoding, input!.norm) : before;
+    if (Object.keys(mine).length > 0) after = compactOutputs(after, mine);
+    if (options.verify !== false) {
+      options.onProgress?.({ kind: 'verify' });
+      const check = await verifyFrameIo(before, after, { ...(readsInput ? { input: input! } : {}), outputs: mine }, options.opener);
+      if (!check.ok) {
+        const bad = check.outputs.filter((o) => !o.ok).map((o) => `${o.name} (${o.form}: ${o.form === 'argmax' ? `${o.mismatches} ids differ` : `max |difference| ${o.maxAbsDiff} against values up to ${o.maxAbsRef}`})`);
+        throw new TandemError('VERIFY_FAILED', `stage ${quote(s.name)} with pixel input / compact outputs differs from its float form: ${bad.join(', ')} (onnxruntime, ${check.samples} fresh random inputs); report this with the model, or plan without --input/--outputs`);
+      }
+      checks.push({ ...check, stage: s.name });
+    }
+    deployed.set(s.name, after);
+    for (const name of [...(readsInput ? [input!.name] : []), ...Object.keys(mine)]) {
+      const t = after.graph.tensorType(name);
+      tensors.set(name, { dtype: t?.dtype ?? null, shape: t?.shape === undefined ? null : [...t.shape] });
+    }
+  }
+  return { io, tensors, checks, notes };
 }
 
 /** The names of an INT8 stage's calibration cache and scales.json in the plan's folder (those of tandem quantize). */
@@ -320,18 +485,22 @@ function orinFacts(name: string, kind: OrinStageFacts['kind'], model: Model): Or
   };
 }
 
-function hostChoice(stage: string, assignment: HostAssignment, timings: readonly StageTiming[], pinned: boolean): StageAssignment {
+function hostChoice(stage: string, assignment: HostAssignment, timings: readonly StageTiming[], pinned: boolean, gpuPrecision: 'fp32' | 'fp16', selection: PlanSelection): StageAssignment {
   const engine = assignment.engines[stage]!;
   const mine = timings.filter((t) => t.stage === stage);
   const fmt = (x: number): string => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
   const others = mine.filter((t) => t.engine !== engine).map((t) => `${t.engine} ${fmt(t.medianMs)} ms`).join(', ');
   const here = mine.find((t) => t.engine === engine)!;
   const streams = Object.entries(assignment.streams).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ');
-  const reason = `${pinned ? 'pinned (--engine)' : 'part of the assignment with the highest pipelined throughput (the busiest stream least busy)'}: ${fmt(here.medianMs)} ms here on ${engine}${others ? ` (${others})` : ''}; streams per frame ${streams}, bottleneck ${assignment.bottleneck} (measured, median of ${here.runs} runs, this machine)`;
+  const kept = selection.candidates[selection.chosen]!;
+  const why = selection.how === 'pipelined'
+    ? `part of the candidate that ran fastest pipelined (${fmt(kept.measuredFps ?? 0)} fps measured; ${selection.candidates.length} candidates run, predicted ${fmt(kept.predictedFps)} fps from the stage times)`
+    : 'part of the assignment with the highest pipelined throughput predicted from the stage times (the busiest stream least busy)';
+  const reason = `${pinned ? 'pinned (--engine)' : why}: ${fmt(here.medianMs)} ms here on ${engine}${others ? ` (${others})` : ''}; streams per frame ${streams}, bottleneck ${assignment.bottleneck} (measured, median of ${here.runs} runs, this machine)`;
   return {
     name: stage,
     engine,
-    precision: engine === 'dla-emulated' ? 'int8' : 'fp32',
+    precision: engine === 'dla-emulated' ? 'int8' : engine === 'webgpu' && gpuPrecision === 'fp16' ? 'fp16' : 'fp32',
     choice: { how: pinned ? 'pinned' : 'measured', reason, timingsMs: Object.fromEntries(mine.map((t) => [t.engine, t.medianMs])) },
   };
 }

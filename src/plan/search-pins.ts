@@ -3,6 +3,7 @@ import { splitModel } from '../passes/index.js';
 import { TandemError } from '../util/errors.js';
 import { searchPlacement, type SearchOptions, type SearchResult } from './search.js';
 
+/** The placement search and the engines it picks for the stages planDeployment writes. */
 export interface StagePinsResult {
   /** The search over cuts, engines and precisions as asked (all figures modelled). */
   readonly search: SearchResult;

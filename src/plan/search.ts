@@ -18,20 +18,22 @@ import { cutLayersOf, modelWorkload, type Workload } from './cost/workload.js';
  * (throughput ↑, latency ↓, INT8 share of the MACs ↓: less quantization risk) and the chosen plan.
  */
 
+/** What `searchPlacement` optimises: frames per second, or the latency of one frame. */
 export type SearchObjective = 'throughput' | 'latency';
 
+/** Options of `searchPlacement`. */
 export interface SearchOptions {
-  /** @default 'throughput' */
+  /** What to optimise. @default 'throughput' */
   objective?: SearchObjective;
   /** Plans slower than this (ms, modelled) are not chosen. @default none */
   maxLatencyMs?: number;
-  /** @default 1 */
+  /** Frames per inference. @default 1 */
   batch?: number;
-  /** @default 'maxn' */
+  /** Orin power mode. @default 'maxn' */
   power?: PowerMode;
-  /** @default 'agx-orin-64gb' */
+  /** Platform the parameters are for. @default 'agx-orin-64gb' */
   platform?: string;
-  /** @default ORIN_PARAMS */
+  /** Latency parameters. @default ORIN_PARAMS */
   params?: LatencyParams;
   /** Precisions allowed per engine kind. @default { gpu: ['fp16', 'int8'], dla: ['int8', 'fp16'] } */
   precisions?: { gpu?: readonly CostPrecision[]; dla?: readonly CostPrecision[] };
@@ -39,10 +41,11 @@ export interface SearchOptions {
   trunkCuts?: number;
   /** Head cut candidates per head besides "no cut". @default 2 */
   headCuts?: number;
-  /** Tensors where the trunk hands over to the heads (the reference model's features); default: derived. */
+  /** Tensors where the trunk hands over to the heads (the reference model's features). @default derived from the model */
   features?: readonly string[];
 }
 
+/** A segment of a placement: its layers, engine and precision. */
 export interface SegmentPlacement {
   /** trunk, trunk_tail, <head>_pre, <head>. */
   readonly name: string;
@@ -58,6 +61,7 @@ export interface SegmentPlacement {
   readonly fallbackLayers: number;
 }
 
+/** A candidate placement with its modelled throughput and latency. */
 export interface ScoredPlacement {
   readonly segments: readonly SegmentPlacement[];
   /** Modelled. */
@@ -72,6 +76,7 @@ export interface ScoredPlacement {
   readonly label: string;
 }
 
+/** The outcome of `searchPlacement`: the Pareto set, the chosen placement, and why. */
 export interface SearchResult {
   readonly basis: string;
   readonly scored: number;
@@ -132,7 +137,15 @@ function cutPositions(w: Workload, layers: readonly number[], count: number, max
 
 const KEYS = ['gpu-int8', 'gpu-fp16', 'dla-int8', 'dla-fp16'] as const;
 
-/** Searches engine, precision and cuts for a model on Orin (see the file header). */
+/**
+ * Searches engine, precision and cuts for a model on Orin (see the file header).
+ *
+ * @example
+ * ```ts
+ * const result = searchPlacement(buildMultitask(), { objective: 'throughput', maxLatencyMs: 30 });
+ * console.log(result.chosen.segments.map((s) => `${s.name}: ${s.engine} ${s.precision}`), result.why);
+ * ```
+ */
 export function searchPlacement(model: Model, options: SearchOptions = {}): SearchResult {
   const t0 = performance.now();
   const params = options.params ?? ORIN_PARAMS;

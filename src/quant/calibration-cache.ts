@@ -11,14 +11,17 @@ import { float32Hex, hexFloat32 } from './arithmetic.js';
 
 /** Header words TensorRT writes; trtexec's only calibrator reads `EntropyCalibration2` (reference §3.2). */
 export const CACHE_ALGORITHMS = ['EntropyCalibration2', 'MinMaxCalibration', 'EntropyCalibration', 'LegacyCalibration'] as const;
+/** The calibrator word of a cache header. */
 export type CacheAlgorithm = (typeof CACHE_ALGORITHMS)[number];
 
+/** The first line of a TensorRT calibration cache: `TRT-<version>-<algorithm>`. */
 export interface CalibrationCacheHeader {
   /** The number in the header: NV_TENSORRT_VERSION of the writer (8601 for 8.6.1, 100300 for 10.3.0). */
   version: number;
   algorithm: string;
 }
 
+/** A TensorRT calibration cache as read by `readCalibrationCache`. */
 export interface CalibrationCache {
   header: CalibrationCacheHeader;
   /** Tensor name → float32 scale (amax / 127), in file order. */
@@ -50,10 +53,11 @@ export function trtVersionNumber(version: string): number {
   );
 }
 
+/** Options of `writeCalibrationCache`. */
 export interface CacheWriteOptions {
   /** TensorRT version that will read the cache: "8.6.1", "10.3.0", or a header number. Required: a wrong major version makes TensorRT ignore the cache (reference §3.2). */
   trtVersion: string | number;
-  /** @default 'EntropyCalibration2' (trtexec's calibrator; it rejects other words) */
+  /** The header's calibrator word. @default 'EntropyCalibration2' (trtexec's calibrator; it rejects other words) */
   algorithm?: CacheAlgorithm;
 }
 

@@ -37,12 +37,13 @@ export function modelInputSpecs(model: Model): ModelInputSpec[] {
   });
 }
 
+/** Options of `openCalibrationFolder`. */
 export interface CalibrationFolderOptions {
   /** Use the first `limit` samples (after `offset`). @default all */
   limit?: number;
   /** Skip the first `offset` samples. @default 0 */
   offset?: number;
-  /** How images become tensors (image folders only). */
+  /** How images become tensors (image folders only). @default the model input's size, ImageNet mean and std */
   image?: ImagePreprocessOptions;
 }
 

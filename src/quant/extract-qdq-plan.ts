@@ -14,6 +14,7 @@ export interface FixedQdq {
   readonly reason: string;
 }
 
+/** A Q/DQ model taken apart: its float model, the plan that puts its pairs back, and what stayed. */
 export interface ExtractedQdqPlan {
   /** The model without the extracted Q/DQ pairs: `applyQdqPlan(model, plan)` computes what the input did. */
   readonly model: Model;

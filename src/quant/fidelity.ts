@@ -106,12 +106,14 @@ function asFloat(t: Tensor): ArrayLike<number> {
   throw new TandemError('ENGINE_RUN', `output ${quote(t.name)} is ${t.dtype}; fidelity compares float outputs only`);
 }
 
+/** An FP32 stage of `compareFidelity`. */
 export interface FidelityStage {
   readonly name: string;
   /** The FP32 model: it also produces the inputs of later stages. */
   readonly model: Model;
 }
 
+/** A replacement of one stage (its Q/DQ or FP16 model) that `compareFidelity` measures. */
 export interface FidelityCandidate {
   /** Which stage it replaces. */
   readonly stage: string;
@@ -120,12 +122,14 @@ export interface FidelityCandidate {
   readonly model: Model;
 }
 
+/** One candidate's output fidelity against the FP32 stage. */
 export interface FidelityRow extends OutputFidelity {
   readonly stage: string;
   readonly label: string;
   readonly samples: number;
 }
 
+/** Options of `compareFidelity`. */
 export interface CompareFidelityOptions {
   /** Told after each sample (`kind: 'compare'`). */
   onProgress?: ProgressCallback;

@@ -37,6 +37,7 @@ const FLOAT = dataTypeCode('float32');
 const FLOAT16 = dataTypeCode('float16');
 const FP16_MAX = 65504;
 
+/** Options of `convertToFloat16`. */
 export interface Fp16Options {
   /** Keep graph inputs and outputs float32, with Casts at the edges. @default true */
   keepIoTypes?: boolean;
@@ -52,6 +53,7 @@ export function resolveFp16Options(o: Fp16Options = {}): ResolvedFp16Options {
   return Object.freeze({ keepIoTypes: o.keepIoTypes ?? true, blockOps: new Set(o.blockOps ?? Object.keys(FP16_BLOCK_LIST)), blockNodes: new Set(o.blockNodes ?? []) });
 }
 
+/** The FP16 copy and what was kept in FP32, cast, or saturated. */
 export interface Fp16Result {
   readonly model: Model;
   /** Nodes kept in float32, and why. */
@@ -63,6 +65,18 @@ export interface Fp16Result {
   readonly untyped: readonly string[];
 }
 
+/**
+ * A copy of the model in float16 (for a GPU stage): float initializers and values become float16, ops
+ * that lose accuracy in float16 stay float32 behind Casts, and graph inputs and outputs keep their
+ * types unless `keepIoTypes` is false. The input is unchanged.
+ *
+ * @example
+ * ```ts
+ * const { model: fp16, blocked, casts } = convertToFloat16(loadModel('backbone.onnx'));
+ * saveModel(fp16, 'backbone.fp16.onnx');
+ * console.log(`${casts} casts; kept in float32:`, blocked.map((b) => b.node));
+ * ```
+ */
 export function convertToFloat16(input: Model, options: Fp16Options = {}): Fp16Result {
   const { keepIoTypes: keepIo, blockOps, blockNodes } = resolveFp16Options(options);
   const model = input.clone();

@@ -7,6 +7,7 @@
 
 const FLT_MAX = 3.4028234663852886e38;
 
+/** The value range of a tensor over the calibration samples. */
 export interface RangeStatistics {
   /** Finite values seen. */
   count: number;

@@ -17,7 +17,7 @@ export interface ImagePreprocessOptions {
   mean?: readonly number[];
   /** Per-channel standard deviation, after `scale`. @default [0.229, 0.224, 0.225] (ImageNet) */
   std?: readonly number[];
-  /** @default 'rgb' */
+  /** Channel order of the tensor. @default 'rgb' */
   channelOrder?: 'rgb' | 'bgr';
   /** @default 'nchw' */
   layout?: 'nchw' | 'nhwc';
@@ -25,6 +25,7 @@ export interface ImagePreprocessOptions {
   scale?: number;
 }
 
+/** Image preprocessing with every option settled against the model input. */
 export interface ResolvedImagePreprocess {
   readonly width: number;
   readonly height: number;

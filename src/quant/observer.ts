@@ -32,6 +32,7 @@ export interface ObserverOptions {
   onProgress?: ProgressCallback;
 }
 
+/** What calibration observed in one stage: each float tensor's statistics. */
 export interface StageStatistics {
   readonly name: string;
   /** Per observed float tensor, in the stage's topological order. */
@@ -40,6 +41,7 @@ export interface StageStatistics {
   readonly nonFloat: readonly string[];
 }
 
+/** What one calibration run observed, per stage. */
 export interface ObservationResult {
   readonly stages: StageStatistics[];
   readonly samples: number;

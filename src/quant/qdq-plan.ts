@@ -18,8 +18,10 @@ import { opTraits } from '../ops/registry.js';
  * every tensor of a DLA region. Both: weights per output channel, activations per tensor, symmetric INT8.
  */
 export const QDQ_PLACEMENTS = ['trt', 'dla'] as const;
+/** Where Q/DQ pairs go: TensorRT's placement (`'trt'`) or every DLA layer's input (`'dla'`). */
 export type QdqPlacement = (typeof QDQ_PLACEMENTS)[number];
 
+/** A node input a weight Q/DQ pair feeds. */
 export interface QdqConsumer {
   /** Node name ('' when the node has none) and its position in topological order, which identifies it. */
   readonly node: string;
@@ -27,6 +29,7 @@ export interface QdqConsumer {
   readonly input: number;
 }
 
+/** A Q/DQ pair on an activation tensor, with its scale and the rule that placed it. */
 export interface ActivationQdq {
   readonly tensor: string;
   /** float32 scale (amax / 127). */
@@ -36,6 +39,7 @@ export interface ActivationQdq {
   readonly rule: string;
 }
 
+/** A per-channel Q/DQ pair on a weight. */
 export interface WeightQdq {
   readonly tensor: string;
   readonly consumer: QdqConsumer;
@@ -44,6 +48,7 @@ export interface WeightQdq {
   readonly scales: readonly number[];
 }
 
+/** Where Q/DQ pairs go in a stage and with which scales (plain data; applied to make the Q/DQ model). */
 export interface QdqPlan {
   readonly version: 1;
   readonly placement: QdqPlacement;

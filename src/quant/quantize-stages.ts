@@ -4,6 +4,8 @@ import { assertOutputsFree, checkOutputDir } from '../util/fs.js';
 import { quote } from '../util/text.js';
 import type { ProgressCallback } from '../util/progress.js';
 import { loadModel, modelFiles, savedModelFiles } from '../onnx/load-save.js';
+import type { Model } from '../ir/model.js';
+import { fixInputDims } from '../passes/fix-input-dims.js';
 import { modelInputSpecs, openCalibrationFolder, sliceSource, type CalibrationSource } from './calibration-source.js';
 import { compareFidelity, type FidelityRow } from './fidelity.js';
 import { preprocessFromMetadata, type ImagePreprocessOptions } from './image-preprocess.js';
@@ -17,6 +19,7 @@ export interface QuantizeFileStage extends QuantizeStage {
   readonly quantize: boolean;
 }
 
+/** Options of `quantizeStages`: the `quantize` options plus the files to read and where to write. */
 export interface QuantizeStagesOptions extends QuantizeOptions {
   /** Calibration data: a folder of images, of .npz files keyed by input name, or of .npy files (one input). */
   calib: string;
@@ -33,8 +36,13 @@ export interface QuantizeStagesOptions extends QuantizeOptions {
    * samples of another folder. @default none
    */
   holdout?: number | { readonly dir: string };
+  /** A model file (not a split.json): sizes for its symbolic input dims (passes/fixInputDims). @default {} */
+  dims?: Readonly<Record<string, number>>;
 }
 
+/**
+ * What `quantizeStages` calibrated: the artifacts, the stages, the calibration and held-out samples, notes.
+ */
 export interface QuantizeStagesResult extends QuantizeResult {
   /** The model file or split.json quantized. */
   readonly input: string;
@@ -58,9 +66,11 @@ export function methodDir(out: string, method: string, byMethod: boolean): strin
 }
 
 /** A model file or split.json as ordered stages, with the selected ones marked for quantization. */
-export function loadQuantizeStages(input: string, options: { stages?: readonly string[] } = {}): { stages: QuantizeFileStage[]; split: boolean } {
+export function loadQuantizeStages(input: string, options: { stages?: readonly string[]; dims?: Readonly<Record<string, number>> } = {}): { stages: QuantizeFileStage[]; split: boolean } {
   const split = isSplitManifestPath(input);
-  const loaded = split ? loadSplitStages(input) : [{ name: basename(input).replace(/\.onnx$/i, ''), file: input, model: loadModel(input) }];
+  if (split && options.dims !== undefined) throw new TandemError('USAGE', `dims size a model's symbolic input dims; ${quote(input)} is a split manifest, whose stages have their own shapes (split with dims to fix them)`);
+  const model = (): Model => (options.dims === undefined ? loadModel(input) : fixInputDims(loadModel(input), options.dims));
+  const loaded = split ? loadSplitStages(input) : [{ name: basename(input).replace(/\.onnx$/i, ''), file: input, model: model() }];
   const chosen = options.stages;
   if (chosen !== undefined && !split) throw new TandemError('USAGE', `stages can be chosen in a split.json only; ${quote(input)} is one model`);
   for (const s of chosen ?? []) if (!loaded.some((l) => l.name === s)) throw new TandemError('UNKNOWN_NAME', `no stage ${quote(s)} in ${input}; stages: ${loaded.map((l) => l.name).join(', ')}`);
@@ -77,7 +87,7 @@ export async function quantizeStages(input: string, opener: SessionOpener, optio
   checkOutputDir(options.out);
   const byMethod = o.methods.length > 1;
   for (const m of o.methods) checkOutputDir(methodDir(options.out, m, byMethod));
-  const { stages, split } = loadQuantizeStages(input, options.stages !== undefined ? { stages: options.stages } : {});
+  const { stages, split } = loadQuantizeStages(input, { ...(options.stages !== undefined ? { stages: options.stages } : {}), ...(options.dims !== undefined ? { dims: options.dims } : {}) });
   const first = stages[0]!.model;
   const image = { ...preprocessFromMetadata(first.metadata), ...(options.image ?? {}) };
   const inputs = modelInputSpecs(first);

@@ -17,6 +17,7 @@ import { defaultThresholdThreads } from './calibrators/threshold-pool.js';
 import type { SessionOpener } from './session.js';
 import type { ProgressCallback } from '../util/progress.js';
 
+/** A stage to calibrate: its name and model, in run order. */
 export interface QuantizeStage {
   readonly name: string;
   readonly model: Model;
@@ -24,9 +25,11 @@ export interface QuantizeStage {
   readonly quantize?: boolean;
 }
 
+/** Options of `quantize`. */
 export interface QuantizeOptions {
   /** Methods to compute; each gets its own cache, scales.json and Q/DQ model, from one shared calibration run. @default ['entropy'] */
   methods?: readonly CalibrationMethod[];
+  /** Histogram settings of the calibrators. @default the CalibratorOptions defaults */
   calibrator?: CalibratorOptions;
   /** @default 'trt' */
   placement?: QdqPlacement;
@@ -40,6 +43,7 @@ export interface QuantizeOptions {
   batchSize?: number;
   /** Worker threads for the threshold searches. @default the machine's cores but one (at most 16) */
   threads?: number;
+  /** Told as calibration goes (`kind: 'calibration'`). */
   onProgress?: ProgressCallback;
 }
 
@@ -85,6 +89,7 @@ export interface StageArtifacts {
   readonly qdqModel: Model;
 }
 
+/** Per stage and method the artifacts, with what calibration observed and how long it took. */
 export interface QuantizeResult {
   readonly artifacts: StageArtifacts[];
   readonly observation: ObservationResult;
@@ -95,6 +100,14 @@ export interface QuantizeResult {
 /**
  * Calibrates the stages on the source and builds, per quantized stage and method, the calibration
  * cache, scales.json and the Q/DQ model. All methods share one observation run.
+ *
+ * @example
+ * ```ts
+ * const stages = loadSplitStages('stages/split.json');
+ * const source = openCalibrationFolder('calib/', modelInputSpecs(stages[0]!.model));
+ * const result = await quantize(stages, source, getEngine('cpu'), { trtVersion: '8.6.1', methods: ['entropy', 'percentile'] });
+ * for (const a of result.artifacts) writeStageArtifacts(a, `out/${a.method}`);
+ * ```
  */
 export async function quantize(stages: readonly QuantizeStage[], source: CalibrationSource, opener: SessionOpener, options: QuantizeOptions): Promise<QuantizeResult> {
   const o = resolveQuantizeOptions(options);

@@ -99,6 +99,7 @@ export function cacheEntries(model: Model, scales: StageScales, options: { outpu
   return [...scales.activations].filter(([name]) => options.outputScales === true || !outputs.has(name)).map(([name, amax]) => [name, scaleFromAmax(amax)]);
 }
 
+/** A calibrated tensor's statistics in scales.json: range, clipping, share of zeros. */
 export interface HistogramSummary {
   readonly min: number;
   readonly max: number;
@@ -114,6 +115,7 @@ export interface HistogramSummary {
   readonly binWidth?: number;
 }
 
+/** scales.json: a stage's activation and weight scales with how they were found. */
 export interface ScalesDocument {
   readonly version: 1;
   readonly tool: 'tandem';

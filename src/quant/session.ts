@@ -10,6 +10,7 @@ export interface QuantSession {
   close(): Promise<void>;
 }
 
+/** What quantize and planDeployment open sessions with: `getEngine('cpu')` is one. */
 export interface SessionOpener {
   open(model: Model): Promise<QuantSession>;
 }

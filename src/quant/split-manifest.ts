@@ -3,6 +3,7 @@ import type { Model } from '../ir/model.js';
 import { loadModel } from '../onnx/load-save.js';
 import { join } from 'node:path';
 
+/** A stage model of a split.json, loaded. */
 export interface LoadedStage {
   readonly name: string;
   readonly file: string;

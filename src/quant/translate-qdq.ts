@@ -48,6 +48,7 @@ export function resolveTranslateQdqOptions(o: TranslateQdqOptions = {}): Resolve
   });
 }
 
+/** How a weight's Q/DQ scales compare with the max of its values (TensorRT recomputes weight scales). */
 export interface WeightScaleCheck {
   readonly weight: string;
   readonly node: string;
@@ -57,6 +58,7 @@ export interface WeightScaleCheck {
   readonly worstAbsDiff: number;
 }
 
+/** What the translation found: scales taken, propagated, and the nodes left in FP16. */
 export interface TranslationReport {
   /** Q/DQ pairs removed: the tensor they quantized, its scale (undefined for weights) and the node names. */
   readonly pairs: readonly { readonly tensor: string; readonly scale?: number; readonly kind: 'activation' | 'weight'; readonly nodes: readonly string[] }[];
@@ -73,6 +75,7 @@ export interface TranslationReport {
   readonly fp16Reasons: readonly { readonly node: string; readonly tensor: string }[];
 }
 
+/** The Q/DQ-free model, its per-tensor INT8 scales (cache and config), and the report. */
 export interface TranslateQdqResult {
   /** The model without Q/DQ (FP32). */
   readonly model: Model;
@@ -93,6 +96,20 @@ export function layerPrecisionsArg(fp16Nodes: readonly string[]): string {
   return fp16Nodes.map((n) => `${n}:fp16`).join(',');
 }
 
+/**
+ * Translates a Q/DQ model (from ModelOpt, onnxruntime or tandem) into what TensorRT's DLA build takes:
+ * the model without Q/DQ nodes, a calibration cache of its activation scales, and the layers left in FP16.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ *
+ * const r = translateQdq(loadModel('head.qdq.onnx'));
+ * saveModel(r.model, 'head.onnx');
+ * writeFileSync('head.cache', writeCalibrationCache(r.scales, { trtVersion: '8.6.1' }));
+ * console.log('layers left in FP16:', r.fp16Nodes);
+ * ```
+ */
 export function translateQdq(input: Model, opts: TranslateQdqOptions = {}): TranslateQdqResult {
   const options = resolveTranslateQdqOptions(opts);
   let model = input.clone();

@@ -12,6 +12,7 @@ import { placementGraph } from './placement-section.js';
 import { planDiagram } from './plan-section.js';
 import { timelineSection } from './timeline-section.js';
 
+/** Options of `buildReport` and `writeReport`. */
 export interface ReportOptions {
   /** Page title. @default 'tandem report — <model>' */
   title?: string;

@@ -14,13 +14,22 @@ export { layoutGraph, routePath, type Layout, type LayoutEdge, type LayoutNode, 
 export { timelineData, type TimelineData } from './timeline-section.js';
 export { trtexecCommands, type TrtexecCommand } from './export-section.js';
 
+/** What `writeReport` wrote: the page, its size, and the inputs it read. */
 export interface WrittenReport {
   readonly path: string;
   readonly bytes: number;
   readonly inputs: ReportInputs;
 }
 
-/** Reads the result files and folders, builds the page and writes it (through a temporary name) to `out`. */
+/**
+ * Reads the result files and folders, builds the page and writes it (through a temporary name) to `out`.
+ *
+ * @example
+ * ```ts
+ * const report = writeReport(['out/analyze.json', 'out/plan', 'out/bench.json'], 'out/report.html');
+ * console.log(`${report.path}: ${report.bytes} bytes`);
+ * ```
+ */
 export function writeReport(paths: readonly string[], out: string, options: ReportOptions = {}): WrittenReport {
   checkOutputFile(out);
   const inputs = loadReportInputs(paths);

@@ -1,5 +1,6 @@
 import { TandemError } from '../util/errors.js';
 import { quote } from '../util/text.js';
+import type { ProgressEvent } from '../util/progress.js';
 import type { Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
 import { tensorFromValues, tensorValues } from '../ir/tensor-values.js';
@@ -12,6 +13,7 @@ import { checkEquivalent, randomInputs, type EquivalenceReport, type OutputCompa
 
 // Graph rewrites checked numerically on onnxruntime (cpu), as DESIGN's contract asks of every rewrite.
 
+/** How a rewritten model is checked against the input on onnxruntime cpu. */
 export interface VerifyOptions {
   /** Relative L2 error allowed for float outputs (others: exact). @default 1e-5 */
   tolerance?: number;
@@ -19,11 +21,13 @@ export interface VerifyOptions {
   trials?: number;
 }
 
+/** Options of `prepareAndVerify`: the `prepareModel` options plus the check. */
 export interface PrepareAndVerifyOptions extends PrepareOptions {
   /** Check that the outputs are unchanged on onnxruntime cpu; `false` skips the check. @default { tolerance: 1e-5, trials: 2 } */
   verify?: boolean | VerifyOptions;
 }
 
+/** The `prepareModel` result with the numerical check of the rewritten model. */
 export interface VerifiedPrepareResult extends PrepareResult {
   /** The check of the model before against after; absent when `verify` is false. */
   readonly verification?: EquivalenceReport;
@@ -55,6 +59,7 @@ export async function prepareAndVerify(model: Model, options: PrepareAndVerifyOp
   return { ...result, verification };
 }
 
+/** The 2:4-pruned copy, what happened to each Conv, and how far the outputs moved. */
 export interface PruneCheckResult {
   readonly model: Model;
   readonly convs: readonly PruneRecord[];
@@ -76,13 +81,17 @@ export async function pruneTwoFourChecked(model: Model): Promise<PruneCheckResul
   return { model: pruned, convs, outputChange: v.outputs };
 }
 
+/** Options of `convertToFloat16Checked`: the `convertToFloat16` options plus the check. */
 export interface Float16CheckOptions extends Fp16Options {
   /** Compare the FP16 model with the input on onnxruntime cpu; `false` skips it. @default { tolerance: 1e-2, trials: 2, seed: 1 } */
   check?: boolean | { tolerance?: number; trials?: number; seed?: number };
   /** Sizes of symbolic input dims for the check's random inputs. @default {} */
   dims?: Readonly<Record<string, number>>;
+  /** Called with a `verify` event before each random input set of the check. */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
+/** How close the FP16 model stays to the input on random inputs (measured on onnxruntime cpu). */
 export interface Float16Check {
   readonly tolerance: number;
   readonly trials: number;
@@ -110,6 +119,7 @@ export async function convertToFloat16Checked(model: Model, options: Float16Chec
   await using b = await engine.open(r.model);
   const accs = new Map<string, FidelityAccumulator>();
   for (let t = 0; t < trials; t++) {
+    options.onProgress?.({ kind: 'verify' });
     const feeds = randomInputs(model, { seed: seed + 7919 * t, ...(dims ? { dims } : {}) });
     const ref = await a.run(feeds);
     const got = await b.run(keepIoTypes ? feeds : halfFeeds(feeds, r.model.graph.runtimeInputs));

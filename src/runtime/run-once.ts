@@ -8,18 +8,21 @@ import { getEngine } from './engines/registry.js';
 import type { EngineName, EngineOptions } from './engines/types.js';
 import { randomInputs } from './verify.js';
 
+/** Options of `runOnce`. */
 export interface RunOnceOptions {
   /** @default 'cpu' */
   engine?: EngineName;
+  /** Options of the session. @default none */
   engineOptions?: EngineOptions;
-  /** Feeds by input name; inputs not given get seeded random data. */
+  /** Feeds by input name; inputs not given get seeded random data. @default {} (all random) */
   inputs?: Readonly<Record<string, Tensor>>;
-  /** Sizes of symbolic input dims for random data. */
+  /** Sizes of symbolic input dims for random data. @default {} (unlisted symbolic dims are 1) */
   dims?: Readonly<Record<string, number>>;
   /** @default 1 */
   seed?: number;
 }
 
+/** The outputs of one run, which inputs were random, and the measured open and run times. */
 export interface RunOnceResult {
   engine: EngineName;
   outputs: Record<string, Tensor>;

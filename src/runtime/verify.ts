@@ -11,10 +11,11 @@ import { inputValueRanges } from '../ops/index.js';
 import { getEngine } from './engines/registry.js';
 import type { EngineName } from './engines/types.js';
 
+/** Options of `randomInputs`. */
 export interface RandomInputOptions {
-  /** @default 1 */
+  /** Seed of the generator (same seed, same feeds). @default 1 */
   seed?: number;
-  /** Sizes for symbolic dims by name; unnamed or unlisted symbolic dims become 1. */
+  /** Sizes for symbolic dims by name; unnamed or unlisted symbolic dims become 1. @default {} */
   dims?: Readonly<Record<string, number>>;
   /** Range of float values. @default [-1, 1] */
   range?: readonly [number, number];
@@ -50,6 +51,7 @@ export function randomInputs(model: Model, options: RandomInputOptions = {}): Re
   return feeds;
 }
 
+/** How one output of two runs compares (relative L2, max difference, exact match). */
 export interface OutputComparison {
   name: string;
   dtype: DataType | undefined;
@@ -91,15 +93,17 @@ export function compareTensors(name: string, a: Tensor, b: Tensor): OutputCompar
   return { name, dtype: a.dtype, relL2, maxAbs, exact, shapeMatch };
 }
 
+/** Options of `checkEquivalent`. */
 export interface EquivalenceOptions extends RandomInputOptions {
   /** Relative L2 error allowed for float outputs. @default 1e-5 */
   tolerance?: number;
   /** Fresh random input sets to try. @default 2 */
   trials?: number;
-  /** @default 'cpu' */
+  /** Engine both models run on. @default 'cpu' */
   engine?: EngineName;
 }
 
+/** Whether two models agree on fresh random inputs, with the worst comparison per output. */
 export interface EquivalenceReport {
   ok: boolean;
   tolerance: number;

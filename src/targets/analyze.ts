@@ -12,6 +12,7 @@ import type { Analysis, Diagnostic, NodeVerdict, Precision, TargetProfile } from
 /** The target analyze and prepare use when none is given. */
 export const DEFAULT_TARGET = 'orin-dla';
 
+/** Options of `analyze`. */
 export interface AnalyzeOptions {
   /** Target name (see TARGETS): `orin-dla`, `orin-dla-trt10`, `xavier-dla`, `gpu`, `cpu`. @default 'orin-dla' */
   target?: string;
@@ -46,6 +47,14 @@ const BASIS = 'modelled from the rules of the DLA support reference (TensorRT/DL
  * Which node of the model's main graph runs on the target and why not: runs shape inference (writing
  * the model's inferred types), checks every node, groups target nodes into regions (one DLA loadable
  * each) and lists the tensors crossing between engines with their size at INT8 and FP16.
+ *
+ * @example
+ * ```ts
+ * const analysis = analyze(loadModel('model.onnx'), { target: 'orin-dla', dims: { batch: 1 } });
+ * const { nodes, regions, crossings } = analysis.summary;
+ * console.log(`${nodes.onTarget}/${nodes.total} nodes on the DLA in ${regions} regions, ${crossings} crossings`);
+ * for (const v of analysis.nodes) if (!v.ok) console.log(v.name, v.rule, v.reason);
+ * ```
  */
 export function analyze(model: Model, options: AnalyzeOptions = {}): Analysis {
   const o = resolveAnalyzeOptions(options);

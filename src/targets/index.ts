@@ -14,7 +14,8 @@ export { TARGETS, TARGET_REGISTRY, getTarget } from './profiles.js';
 export { RECIPES, poolChain, type Recipe, type RecipeCheck } from './recipes.js';
 export { DLA_RULES } from './rules/index.js';
 export { SPARSE_MIN_CHANNELS, convSparsity, followsTwoFour, type ConvSparsity } from './sparsity.js';
-export { checkTable, opSupportMarkdown, opSupportTable, ruleMarkdown, ruleTable, type OpSupportRow, type RuleRow } from './support-table.js';
+export { checkTable, opSupportMarkdown, opSupportTable, referencesMarkdown, ruleMarkdown, ruleTable, targetDocs, targetMarkdown, type OpSupportRow, type RuleRow } from './support-table.js';
+export { explainReference, referenceTags } from './references.js';
 export type {
   Analysis,
   AnalysisSummary,

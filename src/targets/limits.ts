@@ -3,8 +3,10 @@
  * (section 2b). Rules read their numbers from here, and `tandem targets` prints them from here.
  */
 
+/** An inclusive range of allowed values. */
 export type Range = readonly [min: number, max: number];
 
+/** A DLA generation's numeric limits (batch, channels, kernel sizes, ...), with the reference's rule ids. */
 export interface DlaLimits {
   readonly generation: 1 | 2;
   /** G4: DLA batch = product of all dims except the last three. */

@@ -237,14 +237,15 @@ export function nodeName(node: Node): string {
 /**
  * The trtexec I/O format that avoids a GPU reformat at a crossing (reference 4b, 4c): kDLA_HWC4 for an
  * image input of 1, 3 or 4 channels read by a conv with ≤ 4 groups at the build precision, else the
- * native kCHW32 (INT8) / kCHW16 (FP16) that both the GPU and the DLA read.
+ * native kCHW32 (INT8) / kCHW16 (FP16) that both the GPU and the DLA read. These are formats of 4-D NCHW
+ * tensors: a tensor of another rank (or unknown shape) gets none, and is reformatted wherever it crosses.
  */
 function formatHint(from: string, to: string, tensor: string, shape: Shape | undefined, reader: Node | undefined, ctx: RuleContext, precision: Precision): string | undefined {
-  if (ctx.profile.kind !== 'dla') return undefined;
+  if (ctx.profile.kind !== 'dla' || shape?.length !== 4) return undefined;
   const type = precision === 'int8' ? 'int8' : 'fp16';
   const native = precision === 'int8' ? 'int8:chw32' : 'fp16:chw16';
   if (from === 'input') {
-    const c = shape?.length === 4 ? shape[1] : undefined;
+    const c = shape[1];
     const hwc4 = reader?.op === 'Conv' && reader.input(0) === tensor && reader.attrs.int('group', 1) <= (ctx.limits?.conv.groupsMaxHwc4 ?? 4) && (c === 1 || c === 3 || c === 4);
     return `--inputIOFormats=${hwc4 ? `${type}:dla_hwc4` : native}`;
   }

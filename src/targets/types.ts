@@ -45,6 +45,7 @@ export type RecipeId =
  */
 export type FixKind = 'recipe' | 'rewrite' | 'attribute' | 'static-shape' | 'format' | 'precision' | 'cut-to-gpu' | 'restructure';
 
+/** How to make a failing node run on the target: a recipe, a rewrite, an attribute change, ... */
 export interface Fix {
   readonly kind: FixKind;
   /** One sentence a person can act on. */
@@ -56,6 +57,7 @@ export interface Fix {
 /** A rule's answer for one node: passes (optionally with a note), or fails with its id and the numbers. */
 export type Verdict = { readonly ok: true; readonly note?: string } | Problem;
 
+/** A failed rule: its stable id, the numbers, and a fix where one is known. */
 export interface Problem {
   readonly ok: false;
   /** Stable rule id, e.g. `conv.kernel-size`. */
@@ -272,6 +274,7 @@ export interface Diagnostic {
   readonly regions?: readonly string[];
 }
 
+/** The counts of an `Analysis`: nodes and FLOPs on the target or falling back, DLA regions, crossings. */
 export interface AnalysisSummary {
   /** total = onTarget + fallback + build (nodes folded or removed at build time). */
   readonly nodes: { readonly total: number; readonly onTarget: number; readonly fallback: number; readonly build: number };

@@ -39,14 +39,31 @@ export type ErrorCode =
   | 'DYNAMIC_SHAPE' // a shape that must be concrete (to allocate a tensor, feed a pipeline, cost a node) has symbolic or negative dims
   | 'PLAN_TARGET' // a plan for another target than the call serves (an Orin plan run here, a host plan exported), or a stage on an engine or precision its target lacks
   | 'MODEL_UNSUITABLE' // a valid model the call cannot use (a float model on dla-emulated; eval without one RGB input or task outputs)
-  | 'MODEL_METADATA'; // tandem's metadata in a model (task outputs, preprocessing) that is malformed, missing where needed, or names outputs the model lacks
+  | 'MODEL_METADATA' // tandem's metadata in a model (task outputs, preprocessing) that is malformed, missing where needed, or names outputs the model lacks
+  | 'FILE_KIND'; // a file of another kind where a model was expected (a split.json, plan.json, .npy, image, text)
 
+/** Options of the `TandemError` constructor. */
 export interface TandemErrorOptions {
+  /** The underlying error (a file system or onnxruntime error), kept as `error.cause`. @default none */
   cause?: unknown;
-  /** Structured details for machines (byte offset, field path, rule id, ...). */
+  /** Structured details for machines (byte offset, field path, rule id, ...). @default {} */
   details?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The one error type of tandem: `code` says what kind of problem (stable; see `ErrorCode`), the
+ * message says what, where, expected vs found, and what to do.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   loadModel('model.onnx');
+ * } catch (e) {
+ *   if (isTandemError(e, 'FILE_NOT_FOUND')) console.error(e.message);
+ *   else throw e;
+ * }
+ * ```
+ */
 export class TandemError extends Error {
   override readonly name = 'TandemError';
   readonly code: ErrorCode;
@@ -59,6 +76,7 @@ export class TandemError extends Error {
   }
 }
 
+/** Whether `e` is a TandemError (of `code`, when given): a type guard for catch blocks. */
 export function isTandemError(e: unknown, code?: ErrorCode): e is TandemError {
   return e instanceof TandemError && (code === undefined || e.code === code);
 }

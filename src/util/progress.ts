@@ -83,6 +83,13 @@ export interface FrameProgress {
   readonly total: number;
 }
 
+/** planDeployment (host, with engines.measure): candidate `done + 1` of `total` is being run as a pipeline. */
+export interface CandidateProgress {
+  readonly kind: 'candidate';
+  readonly done: number;
+  readonly total: number;
+}
+
 /** evaluateSensitivity: run `done` of `total` (FP32, full INT8, then one per quantized tensor, over every ranked stage). */
 export interface SensitivityProgress {
   readonly kind: 'sensitivity';
@@ -104,8 +111,10 @@ export type ProgressEvent =
   | BenchProgress
   | OpenProgress
   | FrameProgress
+  | CandidateProgress
   | SensitivityProgress;
 
+/** The `kind` of a progress event: `'pass'`, `'calibration'`, `'frame'`, ... */
 export type ProgressKind = ProgressEvent['kind'];
 
 /** The type of every `onProgress` option. */

@@ -42,3 +42,17 @@ export function quote(name: string): string {
 export function quoteCut(name: string, max: number): string {
   return `"${printable(name.replace(/\\/g, '\\\\'), max).replace(/"/g, '\\"')}"`;
 }
+
+/**
+ * A count for people with an SI prefix and three significant digits: 10142220288, 'FLOPs' → "10.1 GFLOPs".
+ * Library messages that carry large counts use it (the CLI has its own formatters in cli/format.ts).
+ */
+export function siCount(n: number, unit: string): string {
+  if (!Number.isFinite(n)) return `? ${unit}`;
+  const prefixes: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  for (const [scale, p] of prefixes) {
+    const v = n / scale;
+    if (Math.abs(v) >= 1) return `${v.toFixed(Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2)} ${p}${unit}`;
+  }
+  return `${Math.round(n)} ${unit}`;
+}

@@ -53,7 +53,7 @@ describe('user errors: one line, exit 2', () => {
       writeFileSync(join(dir, 'x.onnx'), 'hello, this is text');
       const r = await cli('inspect', join(dir, 'x.onnx'));
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /\[ONNX_PARSE\]\n$/);
+      assert.match(r.stderr, /is a text file, not an ONNX model.*\[FILE_KIND\]\n$/);
       assert.equal(r.stderr.trim().split('\n').length, 1);
     } finally {
       cleanup();

@@ -29,6 +29,6 @@ describe('keepFp16ForSplit', () => {
     writeSplit(splitModel(model, { at: [cut] }), stages, { source: 'gone.onnx' });
     const split = await quantizeStages(join(stages, 'split.json'), cpu, { calib, out: join(tmp.dir, 'q2'), trtVersion: '8.6.1' });
     assert.equal(split.split, true);
-    await assert.rejects(keepFp16ForSplit(split), (e) => isTandemError(e, 'USAGE') && /source model \(gone\.onnx\), which is not there/.test(e.message));
+    await assert.rejects(keepFp16ForSplit(split), (e) => isTandemError(e, 'MODEL_METADATA') && /source model \(gone\.onnx\), which is not there/.test(e.message));
   });
 });

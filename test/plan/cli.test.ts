@@ -39,10 +39,15 @@ describe('tandem plan (CLI)', () => {
     for (const f of ['backbone.onnx', 'head-segmentation.onnx', 'head-depth.onnx', 'plan.json']) assert.ok(existsSync(join(out, f)), f);
   });
   it('--target host --json: the plan, the measured timings and the choice', async () => {
-    const r = await cli('plan', modelPath, '--target', 'host', '--method', 'max', '--samples', '2', '--iterations', '1', '--engine', 'head-depth=cpu', '--json', '-o', join(tmp.dir, 'host'));
+    const r = await cli('plan', modelPath, '--target', 'host', '--method', 'max', '--samples', '2', '--iterations', '1', '--engine', 'head-depth=cpu', '--measure-seconds', '0.2', '--json', '-o', join(tmp.dir, 'host'));
     assert.equal(r.code, 0, r.err);
-    const j = JSON.parse(r.out) as { plan: { target: string; stages: { name: string; engine: string; choice: { how: string } }[] }; timings: { what: string }[]; assignment: { bottleneck: string } };
+    const j = JSON.parse(r.out) as { plan: { target: string; stages: { name: string; engine: string; choice: { how: string } }[]; selection: { how: string; chosen: number; candidates: { measuredFps?: number }[] } }; timings: { what: string }[]; assignment: { bottleneck: string } };
     assert.equal(j.plan.target, 'host');
+    // the best-ranked candidates and the all-one-engine ones ran as pipelines; the fastest measured was kept
+    assert.equal(j.plan.selection.how, 'pipelined');
+    assert.ok(j.plan.selection.candidates.length >= 2 && j.plan.selection.candidates.every((c) => c.measuredFps! > 0));
+    const best = Math.max(...j.plan.selection.candidates.map((c) => c.measuredFps!));
+    assert.equal(j.plan.selection.candidates[j.plan.selection.chosen]!.measuredFps, best);
     const depth = j.plan.stages.find((s) => s.name === 'head-depth')!;
     assert.deepEqual([depth.engine, depth.choice.how], ['cpu', 'pinned']);
     assert.ok(j.timings.length >= 5 && j.timings.every((t) => /^measured: (cpu|dla-emulated|webgpu), this machine, median of 1 runs$/.test(t.what)));

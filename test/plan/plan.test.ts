@@ -8,7 +8,7 @@ import type { Model } from '../../src/ir/model.js';
 import { getReferenceModel } from '../../src/models/index.js';
 import { loadModel } from '../../src/onnx/load-save.js';
 import { splitModel, writeSplit } from '../../src/passes/index.js';
-import { chooseHostAssignment, planDeployment, type HostEngines, type StageTiming } from '../../src/plan/index.js';
+import { chooseHostAssignment, planDeployment, rankHostAssignments, type HostEngines, type StageTiming } from '../../src/plan/index.js';
 import { readCalibrationCache } from '../../src/quant/index.js';
 import { getEngine } from '../../src/runtime/engines/registry.js';
 import { isTandemError } from '../../src/util/errors.js';
@@ -125,6 +125,28 @@ describe('tandem plan: host', () => {
     assert.deepEqual(plan.tensors.filter((t) => t.quantization).map((t) => t.name), ['c1', 'c2', 'c3', 'c4']);
     assert.ok(d.boundary?.ok);
   });
+  it('with engines.measure, runs the best-ranked candidates and all-one-engine ones pipelined and keeps the fastest measured', async () => {
+    const engines = scriptedEngines(times, ['cpu', 'webgpu', 'dla-emulated']);
+    const seen: string[] = [];
+    // what a real pipeline shows: the all-webgpu chain (resident hand-off) beats the mixed choice the stage times predict
+    const measured = async (plan: import('../../src/io/stage-file/types.js').Plan): Promise<number> => {
+      const key = plan.stages.map((x) => x.engine).join('/');
+      seen.push(key);
+      assert.ok(plan.stages.every((x) => existsSync(join(plan.dir, x.file))), 'candidate stage models are on disk');
+      return key === 'webgpu/webgpu/webgpu' ? 300 : 100;
+    };
+    const out = join(tmp.dir, 'host-measured');
+    const d = await planDeployment({ model }, { ...quick, target: 'host', out, engines: { ...engines, measure: measured }, timing: { iterations: 1 }, candidates: 2, verify: false });
+    // two best predicted, then the uniform ones not among them (all cpu, all webgpu; dla-emulated cannot run the backbone)
+    assert.deepEqual(seen, ['webgpu/dla-emulated/dla-emulated', 'webgpu/dla-emulated/webgpu', 'cpu/cpu/cpu', 'webgpu/webgpu/webgpu']);
+    assert.deepEqual(d.plan.stages.map((x) => x.engine), ['webgpu', 'webgpu', 'webgpu']);
+    const plan = readPlan(join(out, 'plan.json'));
+    assert.equal(plan.selection?.how, 'pipelined');
+    assert.equal(plan.selection?.chosen, 3);
+    assert.deepEqual(plan.selection?.candidates.map((c) => c.measuredFps), [100, 100, 100, 300]);
+    assert.ok(Math.abs(plan.selection!.candidates[0]!.predictedFps - 1000 / 4.5) < 1e-9);
+    assert.match(plan.stages[0]!.choice.reason, /ran fastest pipelined \(300\.0 fps measured; 4 candidates run, predicted 142\.9 fps from the stage times\)/);
+  });
   it('--engine pins a stage; the rest is chosen around it', async () => {
     const engines = scriptedEngines(times, ['cpu', 'webgpu', 'dla-emulated']);
     const d = await planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'host-pin'), engines, pins: { 'head-depth': 'cpu' }, timing: { iterations: 1 } });
@@ -192,6 +214,29 @@ describe('tandem plan: what it refuses', () => {
   });
 });
 
+describe('tandem plan: pixel input and compact outputs', () => {
+  it('feeds the backbone RGBA pixels and gives class ids and float16 depth, checked, with plan.json saying so', async () => {
+    const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
+    const out = join(tmp.dir, 'host-io');
+    const d = await planDeployment({ model }, { ...quick, target: 'host', out, engines, timing: { iterations: 1 }, input: 'rgba-uint32', outputs: 'compact' });
+    const plan = readPlan(join(out, 'plan.json'));
+    assert.equal(plan.io?.input?.encoding, 'rgba-uint32');
+    assert.deepEqual(plan.io?.outputs, { segmentation: 'argmax', depth: 'fp16' });
+    const t = (n: string) => plan.tensors.find((x) => x.name === n)!;
+    assert.equal(t('image').dtype, 'uint32');
+    assert.equal(t('image').shape!.length, 3);
+    assert.equal(t('segmentation').dtype, 'int32');
+    assert.equal(t('depth').dtype, 'float16');
+    assert.deepEqual(d.frameIo?.map((c) => [c.stage, c.ok]), [['backbone', true], ['head-segmentation', true], ['head-depth', true]]);
+    assert.match(d.notes.join('\n'), /ImageNet's mean and std/);
+    assert.equal(plan.selection?.how, 'stage-times');
+  });
+  it('refuses an output name the model does not have', async () => {
+    const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
+    await assert.rejects(planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'host-io-bad'), engines, timing: { iterations: 1 }, outputs: { nope: 'fp16' } }), (e) => isTandemError(e, 'UNKNOWN_NAME') && /--outputs names "nope", which is not a model output; outputs: segmentation, depth/.test(e.message));
+  });
+});
+
 describe('chooseHostAssignment', () => {
   const t = (stage: string, engine: HostEngine, medianMs: number): StageTiming => ({ stage, engine, medianMs, runs: 1 });
   it('minimises the busiest stream, then the sum; cpu and dla-emulated share the CPU stream', () => {
@@ -200,5 +245,17 @@ describe('chooseHostAssignment', () => {
     assert.deepEqual(a.streams, { webgpu: 6, cpu: 4 });
     assert.equal(a.predictedFps, 1000 / 6);
     assert.equal(a.search, 'exhaustive');
+  });
+  it('ranks the best few by predicted throughput, then adds each all-one-engine assignment not among them', () => {
+    const timings = [t('a', 'cpu', 5), t('a', 'webgpu', 6), t('b', 'cpu', 5), t('b', 'webgpu', 3), t('b', 'dla-emulated', 4)];
+    const ranked = rankHostAssignments(['a', 'b'], timings, {}, 2);
+    // webgpu + dla-emulated ties webgpu + cpu on the busiest stream (6 ms) and wins on the sum (10 vs 11)
+    assert.deepEqual(ranked.map((r) => [r.engines['a'], r.engines['b'], r.predictedFps]), [
+      ['cpu', 'webgpu', 1000 / 5],
+      ['webgpu', 'dla-emulated', 1000 / 6],
+      ['cpu', 'cpu', 1000 / 10],
+      ['webgpu', 'webgpu', 1000 / 9],
+    ]);
+    assert.deepEqual(rankHostAssignments(['a', 'b'], timings, { b: 'webgpu' }, 1).map((r) => r.engines), [{ a: 'cpu', b: 'webgpu' }, { a: 'webgpu', b: 'webgpu' }]);
   });
 });

@@ -14,6 +14,8 @@ describe('openPipeline over a host plan (cpu engines)', () => {
       const { plan, model } = smallMultitaskPlan(dir, {}, { backbone: 'cpu-a' });
       await using pipeline = await openPipeline(plan);
       assert.deepEqual(pipeline.streams, ['cpu-a', 'cpu']);
+      // two cpu streams: each on its own worker thread (onnxruntime-node runs a session on the calling thread)
+      assert.deepEqual(pipeline.stages.map((s) => s.thread), ['worker', 'worker', 'worker']);
       assert.deepEqual([...pipeline.outputs].sort(), ['depth', 'segmentation']);
       await using whole = await getEngine('cpu').open(model, { threads: 1 });
       const frames = [1, 2, 3, 4].map((seed) => randomInputs(model, { seed }));
@@ -28,6 +30,19 @@ describe('openPipeline over a host plan (cpu engines)', () => {
       }
       await pipeline.close();
       await pipeline.close();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('keeps every session on the main thread with streamThreads main, and for a single stream', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const two = smallMultitaskPlan(dir, {}, { backbone: 'cpu-a' }).plan;
+      assert.deepEqual(pipelineStages(two, { streamThreads: 'main' }).map((s) => s.thread), ['main', 'main', 'main']);
+      assert.deepEqual(pipelineStages(smallMultitaskPlan(dir).plan).map((s) => s.thread), ['main', 'main', 'main']);
+      const mixed = pipelineStages(smallMultitaskPlan(dir, { backbone: 'webgpu' }).plan);
+      assert.deepEqual(mixed.map((s) => [s.stream, s.thread]), [['webgpu', 'main'], ['cpu', 'worker'], ['cpu', 'worker']]);
     } finally {
       cleanup();
     }
@@ -70,7 +85,7 @@ describe('openPipeline over a host plan (cpu engines)', () => {
         (async () => {
           for await (const r of pipeline.run([good, good, wrong, good])) got.push(r.frame);
         })(),
-        (e: unknown) => isTandemError(e, 'ENGINE_RUN') && /frame 2, stage "backbone"/.test((e as Error).message),
+        (e: unknown) => isTandemError(e, 'INPUT_MISMATCH') && /frame 2, stage "backbone".*input "image": expected shape \[1,3,\d+,\d+\], given \[1,3,8,8\]/.test((e as Error).message),
       );
       assert.deepEqual(got, [0, 1]);
     } finally {

@@ -147,6 +147,21 @@ describe('regions', () => {
       ['--inputIOFormats=fp16:dla_hwc4', 'fp16:chw16'],
     );
   });
+
+  it('suggests no vectorised format for a tensor that is not 4-D (kCHW32/16 are NCHW formats)', () => {
+    const a = run(
+      build((b) => {
+        const x = b.input('x', 'float32', [1, 8, 8, 8]);
+        const tokens = b.input('tokens', 'float32', [1, 16, 8]);
+        const m = b.op('MatMul', [tokens, b.initializer('b', filled([8, 8]))], {}, { name: 'm' });
+        return [gpu(b, conv(b, x, 'c'), 'e'), gpu(b, m, 'e2')];
+      }),
+    );
+    const flat = a.crossings.filter((c) => c.shape?.length === 3);
+    assert.ok(flat.length > 0, JSON.stringify(a.crossings));
+    for (const c of flat) assert.equal(c.format, undefined, `${c.tensor} ${JSON.stringify(c.shape)}`);
+    assert.ok(a.crossings.filter((c) => c.shape?.length === 4).every((c) => c.format !== undefined));
+  });
 });
 
 describe('region diagnostics', () => {

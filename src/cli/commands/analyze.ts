@@ -4,6 +4,7 @@ import { loadModel } from '../../onnx/load-save.js';
 import { TARGETS, analyze, convSparsity, getTarget, type Analysis, type ConvSparsity, type NodeVerdict } from '../../targets/index.js';
 import { dimSizes, finiteNumber } from '../parse.js';
 import { unusedDimsNotes } from '../dims.js';
+import { flops, mib, percent, plural, table } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface AnalyzeFlags {
@@ -12,12 +13,20 @@ interface AnalyzeFlags {
   dims?: Record<string, number>;
   minRegionShare?: number;
   nodes?: boolean;
+  verbose?: boolean;
   json?: boolean;
   sparsity?: boolean;
 }
 
 export const analyzeCommand: CliCommand = {
   name: 'analyze',
+  examples: [
+    'tandem analyze model.onnx --target orin-dla --precision int8',
+    'tandem analyze model.onnx --target xavier-dla --dims batch=1 --nodes',
+    'tandem analyze model.onnx --json > analysis.json',
+  ],
+  writes: false,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('analyze')
@@ -26,14 +35,11 @@ export const analyzeCommand: CliCommand = {
       .option('--target <name>', `target profile: ${[...TARGETS.keys()].join(', ')}`, 'orin-dla')
       .addOption(new Option('--precision <precision>', 'build precision (default: int8 for DLA targets, fp16 otherwise)').choices(['int8', 'fp16']))
       .option('--dims <name=size,...>', 'sizes for symbolic input dims (as an optimization profile with min = opt = max)', dimSizes)
-      .option('--min-region-share <fraction>', 'flag DLA regions doing less than this share of the FLOPs (default 0.01)', finiteNumber)
+      .option('--min-region-share <fraction>', 'flag DLA regions doing less than this share of the FLOPs (default: 0.01)', finiteNumber)
       .option('--nodes', 'also list every node with its verdict')
+      .option('--verbose', 'list every region, crossing and fallback node (default: the largest few)')
       .option('--sparsity', 'also say per Conv whether its weights follow 2:4 structured sparsity and whether it qualifies (Orin DLA INT8, C > 64)')
       .option('--json', 'print the full analysis as JSON (type Analysis)')
-      .addHelpText(
-        'after',
-        '\nExamples:\n  tandem analyze model.onnx --target orin-dla --precision int8\n  tandem analyze model.onnx --target xavier-dla --dims batch=1 --nodes\n  tandem analyze model.onnx --json > analysis.json',
-      )
       .action((modelPath: string, flags: AnalyzeFlags) => {
         getTarget(flags.target);
         const model = loadModel(modelPath, { weights: 'lazy' });
@@ -49,7 +55,7 @@ export const analyzeCommand: CliCommand = {
           ctx.printJson(sparsity ? { ...analysis, sparsity } : analysis);
           return;
         }
-        for (const line of formatAnalysis(analysis, modelPath, { nodes: flags.nodes ?? false })) ctx.print(line);
+        for (const line of formatAnalysis(analysis, modelPath, { nodes: flags.nodes ?? false, verbose: flags.verbose ?? false })) ctx.print(line);
         if (sparsity) for (const line of formatSparsity(sparsity)) ctx.print(line);
       });
   },
@@ -58,55 +64,82 @@ export const analyzeCommand: CliCommand = {
 export interface FormatAnalysisOptions {
   /** Append the per-node verdicts. @default false */
   nodes?: boolean;
-  /** Node names listed per fallback rule before "and N more". @default 6 */
+  /** Every region, crossing and fallback node name instead of the largest few. @default false */
+  verbose?: boolean;
+  /** Rows of the region and crossing tables (the largest by FLOPs / bytes) without `verbose`. @default 8 */
+  top?: number;
+  /** Node names listed per fallback rule before "and N more" (without `verbose`). @default 3 */
   namesPerRule?: number;
-  /** List each region and each crossing (false: their counts only). @default true */
+  /** The region and crossing tables (false: their counts only). @default true */
   details?: boolean;
 }
 
+/** 12.3 → "12.3%" of a whole; "–" when the whole is 0. */
 function pct(part: number, whole: number): string {
-  return whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '–';
+  return percent(part, whole).replace('-', '–');
 }
 
-export function formatFlops(flops: number): string {
-  if (flops >= 1e9) return `${(flops / 1e9).toFixed(2)} GFLOP`;
-  if (flops >= 1e6) return `${(flops / 1e6).toFixed(2)} MFLOP`;
-  if (flops >= 1e3) return `${(flops / 1e3).toFixed(1)} kFLOP`;
-  return `${flops} FLOP`;
+/** FLOPs for people ("929 MFLOPs"); other commands and the demo print FLOPs the same way. */
+export function formatFlops(n: number): string {
+  return flops(n);
 }
 
-export function formatBytes(bytes: number | null): string {
-  if (bytes === null) return '? B';
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} B`;
+/** Bytes in binary units ("8.26 MiB"), as TensorRT and the DLA documents count them. */
+export function formatBytes(n: number | null): string {
+  return mib(n);
 }
 
 function side(placement: NodeVerdict['placement'], fallback: string): string {
   return placement === 'target' ? 'target' : placement === 'build' ? 'build' : fallback;
 }
 
-/** The text report of an analysis: summary, regions, crossings, fallbacks grouped by rule, warnings. */
+/** Where the rules an analysis cites (G6, L-CONV C9, P86, ...) are explained. */
+export function rulesPointer(target: string): string {
+  return `rules and the reference rows they cite (G6, L-CONV C9, P86, …): docs/targets/${target}.md, or tandem targets ${target}`;
+}
+
+/**
+ * The text report of an analysis: summary, the largest regions and crossings as tables, fallbacks grouped
+ * by rule, warnings. Short by default; `verbose` lists everything, `nodes` every node.
+ */
 export function formatAnalysis(a: Analysis, label: string, options: FormatAnalysisOptions = {}): string[] {
   const profile = getTarget(a.target);
   const engine = profile.kind === 'dla' ? 'DLA' : profile.kind.toUpperCase();
   const fallback = profile.fallback === 'none' ? 'nowhere' : profile.fallback.toUpperCase();
   const s = a.summary;
+  const verbose = options.verbose ?? false;
+  const top = verbose ? Infinity : (options.top ?? 8);
   const out: string[] = [];
+  const counted = s.nodes.total - s.nodes.build;
   out.push(`${label} on ${a.target} (${profile.title}), ${a.precision.toUpperCase()}`);
   out.push(`  ${s.basis}`);
   out.push('');
-  out.push(`coverage   nodes: ${s.nodes.onTarget} of ${s.nodes.total - s.nodes.build} on the ${engine} (${pct(s.nodes.onTarget, s.nodes.total - s.nodes.build)}), ${s.nodes.fallback} ${profile.fallback === 'none' ? 'unsupported' : `fall back to the ${fallback}`}, ${s.nodes.build} folded/removed at build time`);
-  out.push(`           FLOPs: ${formatFlops(s.flops.onTarget)} of ${formatFlops(s.flops.total)} on the ${engine} (${pct(s.flops.onTarget, s.flops.total)})${s.flops.unknownNodes > 0 ? `; ${s.flops.unknownNodes} node(s) of unknown cost` : ''}`);
+  out.push(
+    `coverage   nodes: ${s.nodes.onTarget} of ${counted} on the ${engine} (${pct(s.nodes.onTarget, counted)}), ${s.nodes.fallback} ${profile.fallback === 'none' ? 'unsupported' : `fall back to the ${fallback}`}, ${s.nodes.build} folded/removed at build time`,
+  );
+  out.push(`           FLOPs: ${formatFlops(s.flops.onTarget)} of ${formatFlops(s.flops.total)} on the ${engine} (${pct(s.flops.onTarget, s.flops.total)})${s.flops.unknownNodes > 0 ? `; ${plural(s.flops.unknownNodes, 'node')} of unknown cost` : ''}`);
   if (profile.kind === 'dla') {
-    out.push(`regions    ${s.regions} DLA region${s.regions === 1 ? '' : 's'} (one loadable each; a DLA core holds ${profile.limits?.maxLoadablesPerCore ?? '?'})`);
-    for (const r of options.details === false ? [] : a.regions) {
-      out.push(`  ${r.id.padEnd(4)} ${String(r.nodes.length).padStart(5)} nodes  ${formatFlops(r.flops).padStart(12)}  from ${r.nodes[0] ?? '?'} to ${r.nodes[r.nodes.length - 1] ?? '?'}`);
+    const regions = [...a.regions].sort((x, y) => y.flops - x.flops);
+    const shownRegions = options.details === false ? 0 : Math.min(top, regions.length);
+    out.push(`regions    ${plural(s.regions, 'DLA region')} (one loadable each; a DLA core holds ${profile.limits?.maxLoadablesPerCore ?? '?'})${shownRegions > 0 && shownRegions < regions.length ? `; the ${shownRegions} largest by FLOPs:` : ''}`);
+    if (shownRegions > 0) {
+      const rows = regions.slice(0, shownRegions).map((r) => {
+        const first = r.nodes[0] ?? '?';
+        const last = r.nodes[r.nodes.length - 1] ?? '?';
+        return [r.id, String(r.nodes.length), formatFlops(r.flops), first === last ? first : `${first} … ${last}`];
+      });
+      for (const line of table(['region', 'nodes', 'FLOPs', 'first … last node'], rows, [1, 2])) out.push(`  ${line}`);
+      if (regions.length > shownRegions) out.push(`  … and ${regions.length - shownRegions} more (--verbose)`);
     }
-    out.push(`crossings  ${s.crossings} tensor${s.crossings === 1 ? '' : 's'}, ${formatBytes(s.crossingBytes.int8)} per inference at INT8 (${formatBytes(s.crossingBytes.fp16)} at FP16): each is a reformat/copy on the target`);
-    for (const x of options.details === false ? [] : a.crossings) {
-      const size = `${formatBytes(x.bytes.int8)} / ${formatBytes(x.bytes.fp16)}`;
-      out.push(`  ${`${x.from} → ${x.to}`.padEnd(16)} ${x.tensor}  ${formatShape(x.shape)}  ${size}${x.format ? `  ${x.format}` : ''}`);
+    const crossings = [...a.crossings].sort((x, y) => (y.bytes.int8 ?? 0) - (x.bytes.int8 ?? 0));
+    const shownCrossings = options.details === false ? 0 : Math.min(top, crossings.length);
+    out.push(
+      `crossings  ${plural(s.crossings, 'tensor')}, ${formatBytes(s.crossingBytes.int8)} per inference at INT8 (${formatBytes(s.crossingBytes.fp16)} at FP16): each is a reformat/copy on the target${shownCrossings > 0 && shownCrossings < crossings.length ? `; the ${shownCrossings} largest:` : ''}`,
+    );
+    if (shownCrossings > 0) {
+      const rows = crossings.slice(0, shownCrossings).map((x) => [x.from, x.to, x.tensor, formatShape(x.shape), formatBytes(x.bytes.int8), formatBytes(x.bytes.fp16), x.format ?? '— (not 4-D: reformatted)']);
+      for (const line of table(['from', 'to', 'tensor', 'shape', 'INT8', 'FP16', 'I/O format (trtexec)'], rows, [4, 5])) out.push(`  ${line}`);
+      if (crossings.length > shownCrossings) out.push(`  … and ${crossings.length - shownCrossings} more (--verbose)`);
     }
   }
   const groups = new Map<string, NodeVerdict[]>();
@@ -118,22 +151,28 @@ export function formatAnalysis(a: Analysis, label: string, options: FormatAnalys
   }
   if (groups.size > 0) {
     out.push('');
-    out.push(`fallbacks by rule (${s.nodes.fallback} node${s.nodes.fallback === 1 ? '' : 's'})`);
-    const limit = options.namesPerRule ?? 6;
+    out.push(`fallbacks by rule (${plural(s.nodes.fallback, 'node')})`);
+    const limit = verbose ? Infinity : (options.namesPerRule ?? 3);
     for (const [rule, list] of [...groups].sort((x, y) => y[1].length - x[1].length)) {
       const names = list.slice(0, limit).map((n) => n.name);
       const more = list.length > limit ? `, and ${list.length - limit} more` : '';
       out.push(`  ${rule} ×${list.length}: ${names.join(', ')}${more}`);
       out.push(`      e.g. ${list[0]!.name}: ${list[0]!.reason ?? ''}`);
       const fixes = [...new Set(list.map((n) => n.fix?.text).filter((t): t is string => t !== undefined))];
-      for (const f of fixes.slice(0, 2)) out.push(`      fix: ${f}`);
-      if (fixes.length > 2) out.push(`      (${fixes.length - 2} more fixes, one per node: --nodes)`);
+      const fixLimit = verbose ? Infinity : 1;
+      for (const f of fixes.slice(0, fixLimit)) out.push(`      fix: ${f}`);
+      if (fixes.length > fixLimit) out.push(`      (${plural(fixes.length - fixLimit, 'more fix', 'more fixes')}, one per node: --nodes)`);
     }
   }
   if (s.warnings.length > 0) {
     out.push('');
     out.push('warnings');
     for (const w of s.warnings) out.push(`  ${w}`);
+  }
+  if (groups.size > 0 || s.warnings.length > 0) out.push('', rulesPointer(a.target));
+  if (!verbose && options.details !== false && (a.regions.length > top || a.crossings.length > top)) {
+    out.push('');
+    out.push('every region and crossing: --verbose; every node with its verdict: --nodes; all of it as data: --json');
   }
   if (options.nodes) {
     out.push('');

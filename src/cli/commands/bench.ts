@@ -5,10 +5,14 @@ import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { benchPipeline, type BenchModeResult, type BenchResult } from '../../runtime/pipeline/bench.js';
 import { openPipeline, type PipelineMode } from '../../runtime/pipeline/pipeline.js';
+import { jsonReplacer, type CliContext } from '../context.js';
 import { progressBars } from '../progress-events.js';
-import { finiteNumber, positiveInt } from '../parse.js';
+import { dimSizes, finiteNumber, positiveInt } from '../parse.js';
 import { isPlanPath, withInterrupt } from '../pipeline-args.js';
 import { modelPlan, readPlanAt } from '../../runtime/pipeline/model-plan.js';
+import { loadModel } from '../../onnx/load-save.js';
+import { unusedDimsNotes } from '../dims.js';
+import { plural } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface BenchFlags {
@@ -22,32 +26,45 @@ interface BenchFlags {
   engine: EngineName;
   threads?: number;
   hostHandoff?: boolean;
+  dims?: Record<string, number>;
+  out?: string;
 }
 
 export const benchCommand: CliCommand = {
   name: 'bench',
+  examples: [
+    'tandem bench host-plan/plan.json --mode both --duration 20 --trace trace.json',
+    'tandem bench host-plan/ --iterations 500 --json',
+    'tandem bench model.onnx --engine webgpu --duration 5',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('bench')
       .description('measure a plan (or a model) like trtexec: latency percentiles, throughput, per-stage compute and queue wait, host overhead; sequential vs pipelined with speed-up and pipeline efficiency')
       .argument('<plan|model>', 'plan.json (or its folder) from tandem plan, or an ONNX model (one stage on --engine)')
       .addOption(new Option('--mode <mode>', 'sequential (one stage at a time), pipelined (each engine on its own frame) or both').choices(['sequential', 'pipelined', 'both']).default('both'))
-      .option('--duration <s>', 'seconds to measure per mode (default 10)', finiteNumber)
+      .option('--duration <s>', 'seconds to measure per mode (default: 10)', finiteNumber)
       .option('--iterations <n>', 'frames to measure per mode (instead of --duration)', positiveInt)
       .option('--warmup <s>', 'seconds of warm-up per mode, not measured', finiteNumber, 1)
       .option('--max-in-flight <n>', 'pipelined: frames in flight at most (default: streams + 1)', positiveInt)
       .option('--json', 'print the result as JSON: per mode { mode, frames, throughputFps, latencyMs, stages, ... }, plus speedup and efficiency when both ran')
+      .option('-o, --out <file.json>', 'write the result as JSON (what --json prints; tandem report reads it)')
       .option('--trace <file.json>', 'write a Chrome trace of the measured pipelined run (open it in https://ui.perfetto.dev)')
       .addOption(new Option('--engine <engine>', 'engine for a model (plans name their own)').choices(ENGINE_NAMES).default('cpu'))
       .option('--threads <n>', 'intra-op threads for every cpu session', positiveInt)
+      .option('--dims <name=size,...>', 'a model: sizes for its symbolic input dims (the frames fed have these sizes)', dimSizes)
       .option('--host-handoff', 'pass hand-offs between webgpu stages through host memory instead of keeping them on the GPU')
-      .addHelpText('after', '\nExamples:\n  tandem bench host-plan/plan.json --mode both --duration 20 --trace trace.json\n  tandem bench host-plan/ --iterations 500 --json\n  tandem bench model.onnx --engine webgpu --duration 5')
       .action(async (path: string, flags: BenchFlags) => {
         if (flags.trace !== undefined) checkOutputFile(flags.trace, '--trace');
+        if (flags.out !== undefined) checkOutputFile(flags.out, '--out');
         if (flags.duration !== undefined && !(flags.duration > 0)) throw new TandemError('USAGE', `--duration must be positive seconds, got ${flags.duration}`);
         if (!(flags.warmup >= 0)) throw new TandemError('USAGE', `--warmup must be 0 or more seconds, got ${flags.warmup}`);
         if (flags.duration !== undefined && flags.iterations !== undefined) throw new TandemError('USAGE', 'give --duration or --iterations, not both');
-        const plan = isPlanPath(path) ? readPlanAt(path) : modelPlan(path, { engine: flags.engine, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) });
+        if (flags.dims && isPlanPath(path)) throw new TandemError('USAGE', `--dims sizes a model's symbolic input dims; ${path} is a plan, whose stages have their own shapes`);
+        if (flags.dims) for (const line of unusedDimsNotes(loadModel(path, { weights: 'lazy' }), flags.dims)) ctx.note(line);
+        const plan = isPlanPath(path) ? readPlanAt(path) : modelPlan(path, { engine: flags.engine, ...(flags.threads !== undefined ? { threads: flags.threads } : {}), ...(flags.dims ? { dims: flags.dims } : {}) });
         const modes: PipelineMode[] = flags.mode === 'both' ? ['sequential', 'pipelined'] : [flags.mode];
         await using pipeline = await openPipeline(plan, {
           ...(flags.hostHandoff ? { residentHandoff: false } : {}),
@@ -58,7 +75,7 @@ export const benchCommand: CliCommand = {
         });
         const engines = [...new Set(pipeline.stages.map((s) => s.engine))];
         const what = `measured on this machine: onnxruntime-node ${engines.join(' + ')}${engines.includes('dla-emulated') ? ' (dla-emulated runs INT8 Q/DQ numerics on the CPU: not DLA speed)' : ''}`;
-        const bars = progressBars(ctx, { everyS: 5 });
+        const bars = progressBars(ctx);
         const result = await withInterrupt((signal) =>
           benchPipeline(pipeline, {
             modes,
@@ -72,16 +89,19 @@ export const benchCommand: CliCommand = {
           }),
         ).finally(() => bars.stop());
         if (flags.trace !== undefined && result.trace) writeFileAtomic(flags.trace, JSON.stringify(result.trace));
+        const { trace: _trace, ...rest } = result;
+        const doc = { source: path, ...rest, ...(flags.trace !== undefined ? { traceFile: flags.trace } : {}) };
+        if (flags.out !== undefined) writeFileAtomic(flags.out, `${JSON.stringify(doc, jsonReplacer, 2)}\n`);
         if (flags.json) {
-          const { trace: _trace, ...rest } = result;
-          ctx.printJson({ source: path, ...rest, ...(flags.trace !== undefined ? { traceFile: flags.trace } : {}) });
+          ctx.printJson(doc);
           return;
         }
-        ctx.print(`${path}: ${pipeline.stages.length} stage${pipeline.stages.length > 1 ? 's' : ''} on ${pipeline.streams.length} stream${pipeline.streams.length > 1 ? 's' : ''} (${pipeline.streams.map((s) => `${s}: ${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}`).join('; ')})`);
+        ctx.print(`${path}: ${plural(pipeline.stages.length, 'stage')} on ${plural(pipeline.streams.length, 'stream')} (${pipeline.streams.map((s) => `${s}: ${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}`).join('; ')})`);
         const resident = pipeline.stages.flatMap((s) => s.residentOutputs);
         if (resident.length > 0) ctx.print(`kept on the GPU between webgpu stages: ${resident.join(', ')}`);
         for (const line of formatBench(result)) ctx.print(line);
         if (flags.trace !== undefined) ctx.print(`trace: ${flags.trace} (open in https://ui.perfetto.dev)`);
+        if (flags.out !== undefined) ctx.print(`wrote ${flags.out}`);
       });
   },
 };

@@ -1,9 +1,10 @@
 import { Option } from 'commander';
 import { readStageFile } from '../../io/stage-file/index.js';
 import { REFERENCE_MODEL_NAMES } from '../../models/index.js';
-import { costModel, costStageFile, loadCostSubject, readLatencyParams, searchPlacement, type OrinCostOptions, type CostReport, type PowerMode, type SearchResult } from '../../plan/index.js';
+import { costModel, costStageFile, loadCostSubject, readLatencyParams, searchPlacement, type CostSubject, type OrinCostOptions, type CostReport, type PowerMode, type SearchResult } from '../../plan/index.js';
 import { TandemError } from '../../util/errors.js';
-import { finiteNumber, positiveInt } from '../parse.js';
+import { withDims } from '../dims.js';
+import { dimSizes, finiteNumber, positiveInt } from '../parse.js';
 import type { CliContext } from '../context.js';
 import type { CliCommand } from './types.js';
 
@@ -15,6 +16,7 @@ interface CostFlags {
   power?: PowerMode;
   platform?: string;
   params?: string;
+  dims?: Record<string, number>;
   json?: boolean;
   search?: boolean;
   objective?: 'throughput' | 'latency';
@@ -27,6 +29,13 @@ export function checkOrinTarget(target: string): void {
 
 export const costCommand: CliCommand = {
   name: 'cost',
+  examples: [
+    'tandem cost model.onnx --target orin --engine dla --precision int8',
+    'tandem cost out/plan.json --target orin --power 30w --json',
+    'tandem cost multitask --batch 4',
+  ],
+  writes: false,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('cost')
@@ -34,7 +43,7 @@ export const costCommand: CliCommand = {
       .argument('<model|plan>', `ONNX model, split.json / plan.json, or a reference model (${REFERENCE_MODEL_NAMES.join(', ')})`)
       .option('--target <name>', 'target SoC (orin)', 'orin')
       .addOption(new Option('--engine <kind>', 'engine for a model or a split\'s stages (a plan keeps its own)').choices(['gpu', 'dla']))
-      .addOption(new Option('--precision <p>', 'precision (default fp16 on the GPU, int8 on a DLA)').choices(['int8', 'fp16']))
+      .addOption(new Option('--precision <p>', 'precision (default: fp16 on the GPU, int8 on a DLA)').choices(['int8', 'fp16']))
       .option('--batch <n>', 'batch size', positiveInt)
       .addOption(new Option('--power <mode>', 'nvpmodel power mode (Jetson AGX Orin 64GB)').choices(['maxn', '50w', '30w', '15w']).default('maxn'))
       .option('--platform <name>', 'platform of the parameter file: agx-orin-64gb, drive-orin-x', 'agx-orin-64gb')
@@ -42,8 +51,8 @@ export const costCommand: CliCommand = {
       .option('--search', 'search cut points, engines and precisions for the model (placement search; prints the Pareto set)')
       .addOption(new Option('--objective <o>', 'what --search maximises').choices(['throughput', 'latency']).default('throughput'))
       .option('--max-latency <ms>', 'with --search: only choose plans at or under this modelled latency', finiteNumber)
+      .option('--dims <name=size,...>', 'sizes for symbolic input dims of a model (a plan or split states its own shapes)', dimSizes)
       .option('--json', 'print { stages: [{ name, engine, precision, latencyMs, fps }], pipeline: { fps, latencyMs } } and the breakdown')
-      .addHelpText('after', '\nExamples:\n  tandem cost model.onnx --target orin --engine dla --precision int8\n  tandem cost out/plan.json --target orin --power 30w --json\n  tandem cost multitask --batch 4')
       .action((subject: string, flags: CostFlags) => {
         checkOrinTarget(flags.target);
         const options: OrinCostOptions = {
@@ -54,7 +63,9 @@ export const costCommand: CliCommand = {
           ...(flags.platform ? { platform: flags.platform } : {}),
           ...(flags.params ? { params: readLatencyParams(flags.params) } : {}),
         };
-        const s = loadCostSubject(subject);
+        const loaded = loadCostSubject(subject);
+        if (flags.dims && loaded.kind !== 'model') throw new TandemError('USAGE', `--dims sizes a model's symbolic input dims; ${subject} is a stage file, whose shapes are its own (tandem split --dims fixes them when splitting)`);
+        const s: CostSubject = loaded.kind === 'model' ? { ...loaded, model: withDims(loaded.model, flags.dims, ctx.note) } : loaded;
         if (flags.search) {
           if (s.kind !== 'model') throw new TandemError('USAGE', '--search takes a model (an .onnx file or a reference model), not a stage file');
           const result = searchPlacement(s.model, {

@@ -26,20 +26,29 @@ interface DemoFlags {
   small?: boolean;
   random?: boolean;
   samples: number;
+  json?: boolean;
 }
 
 export const demoCommand: CliCommand = {
   name: 'demo',
-  register(program, ctx) {
+  examples: [
+    'tandem demo',
+    'tandem demo --random --small --out /tmp/demo',
+  ],
+  writes: true,
+  readsModel: false,
+  register(program, outer) {
     program
       .command('demo')
       .description("the whole path on the trained multi-task reference (tandem-street; --random: the builder's MiT-B0 network): inspect, run, eval, analyze, prepare, split, quantize, plan, bench, run the pipeline, report")
-      .option('--out <dir>', 'folder for the model, the stages and the quantization artifacts', 'tandem-demo')
+      .option('-o, --out <dir>', 'folder for the model, the stages and the quantization artifacts', 'tandem-demo')
       .option('--random', "use the builder's random-weight MiT-B0 model (512x1024, or 64x128 with --small) instead of the trained tandem-street model (128x256)")
       .option('--small', 'with --random: a 64x128 input instead of 512x1024 (seconds instead of minutes)')
       .option('--samples <n>', 'generated calibration samples', positiveInt, 16)
-      .addHelpText('after', '\nExamples:\n  tandem demo\n  tandem demo --random --small --out /tmp/demo')
+      .option('--json', 'print a JSON summary of the artifacts and numbers on stdout (the step-by-step text goes to stderr)')
       .action(async (flags: DemoFlags) => {
+        // With --json the steps' text goes to stderr, so stdout holds the one JSON document.
+        const ctx = flags.json ? { ...outer, print: (line = '') => outer.note(line) } : outer;
         const t0 = performance.now();
         const out = resolve(flags.out);
         mkdirSync(out, { recursive: true });
@@ -74,7 +83,7 @@ export const demoCommand: CliCommand = {
           ctx.print('');
         }
 
-        await analyzeStep(model, ctx);
+        const analysis = await analyzeStep(model, ctx);
         ctx.print('');
 
         const { plan, prepared, report, verification } = await prepareSplitStep(model, ctx);
@@ -82,20 +91,19 @@ export const demoCommand: CliCommand = {
         ctx.print(`  wrote ${written.files.length - 1} stage models and ${join(out, 'stages', 'split.json')}`);
         ctx.print('');
 
-        await quantizeStep(model, ctx, { workDir: out, splitManifest: join(out, 'stages', 'split.json'), samples: flags.samples });
+        const quantized = await quantizeStep(model, ctx, { workDir: out, splitManifest: join(out, 'stages', 'split.json'), samples: flags.samples });
         ctx.print('');
 
         const plans = await planStep(join(out, 'stages', 'split.json'), ctx, { workDir: out, samples: flags.samples });
         ctx.print('');
 
-        await pipelineStep(plans.host.plan, ctx, { workDir: out, durationS: flags.small ? 2 : 5 });
+        const pipe = await pipelineStep(plans.host.plan, ctx, { workDir: out, durationS: flags.small ? 2 : 5 });
         ctx.print('');
-        orinStep(prepared, plans.orin, ctx, { workDir: out });
+        const orin = orinStep(prepared, plans.orin, ctx, { workDir: out });
         ctx.print('');
-        reportStep(ctx, { workDir: out, modelPath, prepared, prepareReport: report, verification });
+        const reportPath = reportStep(ctx, { workDir: out, modelPath, prepared, prepareReport: report, verification });
         ctx.print('');
-        ctx.print(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; everything is in ${out}:`);
-        for (const [what, where] of [
+        const artifacts = [
           ['model', modelPath],
           ['stages + split.json', join(out, 'stages')],
           ['INT8 calibration caches, scales.json, Q/DQ heads', join(out, 'quantize')],
@@ -106,7 +114,27 @@ export const demoCommand: CliCommand = {
           ['Chrome trace (open in https://ui.perfetto.dev)', join(out, 'bench', 'trace.json')],
           ['colour-mapped outputs', join(out, 'outputs')],
           ['HTML report', join(out, 'report.html')],
-        ] as const) ctx.print(`  ${what.padEnd(48)} ${where}`);
+        ] as const;
+        const seconds = (performance.now() - t0) / 1000;
+        if (flags.json) {
+          outer.printJson({
+            dir: out,
+            seconds,
+            artifacts: Object.fromEntries(artifacts.map(([what, where]) => [what, where])),
+            run: { engine: 'cpu', openMs: run.openMs, runMs: run.runMs, measured: 'this machine, one cold run' },
+            analysis: { target: analysis.target, precision: analysis.precision, summary: analysis.summary, modelled: true },
+            prepare: { before: report.before, after: report.after, verification: { ok: verification.ok, outputs: verification.outputs }, modelled: 'coverage from the DLA rules' },
+            split: { stages: plan.stages.map((s) => ({ name: s.name, kind: s.kind, inputs: s.inputs, outputs: s.outputs })) },
+            quantize: { samples: quantized.observation.samples, calibrationMs: quantized.calibrationMs, artifacts: quantized.artifacts.map((a) => ({ stage: a.stage, method: a.method, activations: a.scales.activations.size })) },
+            plans: { host: plans.host.plan.stages.map((s) => ({ name: s.name, engine: s.engine, precision: s.precision })), orin: plans.orin.plan.stages.map((s) => ({ name: s.name, engine: s.engine, precision: s.precision })) },
+            bench: { modes: pipe.bench.modes.map((m) => ({ mode: m.mode, frames: m.frames, throughputFps: m.throughputFps, latencyMs: m.latencyMs })), speedup: pipe.bench.speedup ?? null, what: pipe.bench.what },
+            orin: { bundles: orin.bundles, modelled: true },
+            report: reportPath,
+          });
+          return;
+        }
+        ctx.print(`done in ${seconds.toFixed(1)} s; everything is in ${out}:`);
+        for (const [what, where] of artifacts) ctx.print(`  ${what.padEnd(48)} ${where}`);
         ctx.print('Measured: the cpu run time, the host plan timings and the bench above (this machine). Emulated: INT8 fidelity (Q/DQ models on onnxruntime cpu).');
         ctx.print('Modelled: DLA coverage, regions and crossings (from the DLA rules of the reference; no DLA runs here); Orin latencies and throughputs (the fitted latency model).');
       });

@@ -30,6 +30,15 @@ interface EvalFlags {
 
 export const evalCommand: CliCommand = {
   name: 'eval',
+  examples: [
+    'tandem eval assets/models/tandem-street.onnx --dataset synthetic:1000,256',
+    'tandem eval int8/plan.json --reference assets/models/tandem-street.onnx --save 4',
+    'tandem eval model.onnx --dataset cityscapes:/data/cityscapes --shard 3/8 -o parts/3.json',
+    'tandem eval --merge parts/*.json',
+    'tandem eval int8/plan.json --sensitivity 5',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('eval')
@@ -49,18 +58,6 @@ export const evalCommand: CliCommand = {
       .option('--json', 'print the summary as JSON')
       .option('--sensitivity [n]', 'INT8 plan or Q/DQ model: rank every quantized tensor by the task metric it costs (all quantized but that one, in turn: mIoU points, relative AbsRel recovered); print the top n per head (default 10; --json has all)', positiveInt)
       .option('--sensitivity-frames <n>', 'with --sensitivity: score each run on the first n frames of the dataset', positiveInt, 16)
-      .addHelpText(
-        'after',
-        [
-          '',
-          'Examples:',
-          '  tandem eval assets/models/tandem-street.onnx --dataset synthetic:1000,256',
-          '  tandem eval int8/plan.json --reference assets/models/tandem-street.onnx --save 4',
-          '  tandem eval model.onnx --dataset cityscapes:/data/cityscapes --shard 3/8 -o parts/3.json',
-          '  tandem eval --merge parts/*.json',
-          '  tandem eval int8/plan.json --sensitivity 5',
-        ].join('\n'),
-      )
       .action(async (targets: string[], flags: EvalFlags) => {
         if (flags.sensitivity !== undefined && (flags.merge || flags.shard !== undefined)) throw new TandemError('USAGE', '--sensitivity ranks tensors over one process\'s frames; leave out --shard and --merge');
         if (flags.merge) {

@@ -2,6 +2,7 @@ import { checkOutputDir } from '../../util/fs.js';
 import { Option } from 'commander';
 import { readPlan } from '../../io/stage-file/index.js';
 import { exportBundle, parseTrtVersion, readLatencyParams, type PowerMode } from '../../plan/index.js';
+import { plural } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface ExportFlags {
@@ -16,6 +17,12 @@ interface ExportFlags {
 
 export const exportCommand: CliCommand = {
   name: 'export',
+  examples: [
+    'tandem export out/plan.json --trt 8.6 -o bundle/',
+    'tandem export out/plan.json --trt 11.4 -o bundle-trt11/',
+  ],
+  writes: true,
+  readsModel: false,
   register(program, ctx) {
     program
       .command('export')
@@ -28,7 +35,6 @@ export const exportCommand: CliCommand = {
       .addOption(new Option('--power <mode>', 'power mode of the predicted numbers').choices(['maxn', '50w', '30w', '15w']).default('maxn'))
       .option('--params <file>', 'latency parameters for the predicted numbers (default: the shipped ones)')
       .option('--json', 'print manifest.json')
-      .addHelpText('after', '\nExamples:\n  tandem export out/plan.json --trt 8.6 -o bundle/\n  tandem export out/plan.json --trt 11.4 -o bundle-trt11/')
       .action((planPath: string, flags: ExportFlags) => {
         checkOutputDir(flags.out);
         const trt = parseTrtVersion(flags.trt);
@@ -44,7 +50,7 @@ export const exportCommand: CliCommand = {
           ctx.printJson(manifest);
           return;
         }
-        ctx.print(`bundle for TensorRT ${trt} (${manifest.target}) in ${flags.out}: ${manifest.files.length} files, sha256 in manifest.json`);
+        ctx.print(`bundle for TensorRT ${trt} (${manifest.target}) in ${flags.out}: ${plural(manifest.files.length, 'file')}, sha256 in manifest.json`);
         for (const s of manifest.stages) ctx.print(`  ${s.name.padEnd(14)} ${s.engine.padEnd(5)} ${s.precision.padEnd(5)} ${s.onnx}${s.calib ? ` + ${s.calib}` : ''}${s.loadable ? ' (+ standalone DLA loadable)' : ''}  modelled ${s.predicted.latencyMs.toFixed(2)} ms`);
         ctx.print(`predicted pipeline (modelled): ${manifest.predicted.fps.toFixed(1)} fps, ${manifest.predicted.latencyMs.toFixed(1)} ms`);
         ctx.print(`next: copy ${flags.out} to the Orin, bash build.sh, bash bench.sh, then tandem import ${flags.out}/results`);

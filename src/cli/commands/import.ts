@@ -6,26 +6,38 @@ import type { CliCommand } from './types.js';
 interface ImportFlags {
   refit?: string | boolean;
   params?: string;
+  out?: string;
   json?: boolean;
 }
 
 export const importCommand: CliCommand = {
   name: 'import',
+  examples: [
+    'tandem import bundle/results',
+    'tandem import bundle/results --refit my-orin.json && tandem cost plan.json --params my-orin.json',
+  ],
+  writes: true,
+  readsModel: false,
   register(program, ctx) {
     program
       .command('import')
       .description("read a bundle's results/ (trtexec logs, --exportTimes / --exportProfile JSON) from the Orin: measured vs modelled per stage; --refit fits the latency model on them")
       .argument('<results>', 'the results/ folder bench.sh wrote inside the bundle')
-      .option('--refit [file]', 'refit the latency parameters on these measurements and write them here (default <results>/orin-params.refit.json; never the shipped file)')
+      .option('--refit [file]', 'refit the latency parameters on these measurements and write them here (default: <results>/orin-params.refit.json; never the shipped file)')
       .option('--params <file>', 'parameters to start the refit from (default: the shipped ones)')
+      .option('-o, --out <file>', 'where to write the bench JSON (default: <results>/tandem-bench.json)')
       .option('--json', 'print the bench JSON')
-      .addHelpText('after', '\nExamples:\n  tandem import bundle/results\n  tandem import bundle/results --refit my-orin.json && tandem cost plan.json --params my-orin.json')
       .action((results: string, flags: ImportFlags) => {
         if (typeof flags.refit === 'string') checkOutputFile(flags.refit, '--refit');
+        if (flags.out !== undefined) checkOutputFile(flags.out, '--out');
         const r = importResults(results);
-        writeFileAtomic(join(results, 'tandem-bench.json'), `${JSON.stringify(r, null, 2)}\n`);
+        const out = flags.out ?? join(results, 'tandem-bench.json');
+        writeFileAtomic(out, `${JSON.stringify(r, null, 2)}\n`);
         if (flags.json) ctx.printJson(r);
-        else for (const line of formatImport(r)) ctx.print(line);
+        else {
+          for (const line of formatImport(r)) ctx.print(line);
+          ctx.print(`wrote ${out}`);
+        }
         if (flags.refit !== undefined && flags.refit !== false) {
           const fit = refitFromResults(r, results, { ...(typeof flags.refit === 'string' ? { out: flags.refit } : {}), ...(flags.params ? { params: readLatencyParams(flags.params) } : {}) });
           ctx.note(`refit on ${fit.rows.length} measured rows: rms log error ${fit.rmsLogError.toFixed(3)}; parameters written to ${fit.file} (use with --params)`);

@@ -1,7 +1,7 @@
 import { inspectModel, type ModelSummary } from '../../inspect/index.js';
 import { loadModel } from '../../onnx/load-save.js';
 import type { CliContext } from '../context.js';
-import { bytes, count, shape, si, table } from '../format.js';
+import { bytes, count, plural, shape, si, table } from '../format.js';
 import { dimSizes } from '../parse.js';
 import { unusedDimsNotes } from '../dims.js';
 import type { CliCommand } from './types.js';
@@ -14,6 +14,13 @@ interface InspectFlags {
 
 export const inspectCommand: CliCommand = {
   name: 'inspect',
+  examples: [
+    'tandem inspect model.onnx',
+    'tandem inspect model.onnx --nodes --dims batch=1',
+    'tandem inspect model.onnx --json > summary.json',
+  ],
+  writes: false,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('inspect')
@@ -22,7 +29,6 @@ export const inspectCommand: CliCommand = {
       .option('--nodes', 'list every node with its inferred output shapes and FLOPs')
       .option('--dims <name=size,...>', 'sizes for symbolic input dims (for shapes and FLOPs)', dimSizes)
       .option('--json', 'print the summary as JSON (inputs/outputs as [{ name, dtype, shape }], nodes with --nodes)')
-      .addHelpText('after', '\nExamples:\n  tandem inspect model.onnx\n  tandem inspect model.onnx --nodes --dims batch=1\n  tandem inspect model.onnx --json > summary.json')
       .action((modelPath: string, flags: InspectFlags) => {
         const summary = inspectModel(modelPath, { nodes: flags.nodes === true, ...(flags.dims ? { dims: flags.dims } : {}) });
         // The summary's input shapes have --dims applied; the declared ones say which names exist.
@@ -46,11 +52,11 @@ export function printSummary(s: ModelSummary, ctx: CliContext): void {
     if (s.cost.complete) {
       ctx.print(`  compute ${si(s.cost.macs, 'MAC')}, ${si(s.cost.flops, 'FLOP')} per run; memory traffic ${bytes(s.cost.bytesRead)} read, ${bytes(s.cost.bytesWritten)} written — ${what}`);
     } else {
-      ctx.print(`  compute unknown for ${s.cost.nodesWithoutCost} nodes (symbolic shapes, or ops without a cost model): pass --dims to size symbolic dims; the other nodes: ${si(s.cost.flops, 'FLOP')} — ${what}`);
+      ctx.print(`  compute unknown for ${plural(s.cost.nodesWithoutCost, 'node')} (symbolic shapes, or ops without a cost model): pass --dims to size symbolic dims; the other nodes: ${si(s.cost.flops, 'FLOP')} — ${what}`);
     }
   }
   if (s.shapeInference && (s.shapeInference.unknownOps.length > 0 || s.shapeInference.unresolved > 0)) {
-    ctx.print(`  shape inference: ${s.shapeInference.unresolved} tensors unknown${s.shapeInference.unknownOps.length ? `; ops without inference: ${s.shapeInference.unknownOps.join(', ')}` : ''}`);
+    ctx.print(`  shape inference: ${plural(s.shapeInference.unresolved, 'tensor')} unknown${s.shapeInference.unknownOps.length ? `; ops without inference: ${s.shapeInference.unknownOps.join(', ')}` : ''}`);
   }
   ctx.print(`  ops: ${s.ops.map((o) => `${o.domain === 'ai.onnx' ? '' : `${o.domain}:`}${o.op} ${o.count}`).join(', ')}`);
   if (s.nodes) {

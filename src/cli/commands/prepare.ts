@@ -9,6 +9,8 @@ import { assertOutputsFree, checkOutputFile } from '../../util/fs.js';
 import { unusedDimsNotes } from '../dims.js';
 import { dimSizes, list } from '../parse.js';
 import { formatFlops } from './analyze.js';
+import { progressBars } from '../progress-events.js';
+import { bytes } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface PrepareFlags {
@@ -25,6 +27,13 @@ interface PrepareFlags {
 
 export const prepareCommand: CliCommand = {
   name: 'prepare',
+  examples: [
+    'tandem prepare model.onnx --target orin-dla -o model.dla.onnx',
+    'tandem prepare model.onnx -o out.onnx --passes fuse-conv-batchnorm,convert-matmul-to-conv --rewrites',
+    'tandem prepare model.onnx -o out.onnx --dims batch=1 --json',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('prepare')
@@ -40,17 +49,15 @@ export const prepareCommand: CliCommand = {
       .option('--rewrites', 'list every rewrite, not just counts')
       .option('--prune-2:4', '2:4-prune the Convs that qualify (Orin DLA sparse INT8, C > 64) in the written copy, for functional and speed tests: outputs change, accuracy needs retraining')
       .option('--json', 'print the report as JSON')
-      .addHelpText(
-        'after',
-        '\nExamples:\n  tandem prepare model.onnx --target orin-dla -o model.dla.onnx\n  tandem prepare model.onnx -o out.onnx --passes fuse-conv-batchnorm,convert-matmul-to-conv --rewrites\n  tandem prepare model.onnx -o out.onnx --dims batch=1 --json',
-      )
       .action(async (modelPath: string, flags: PrepareFlags) => {
         checkOutputFile(flags.out);
         getTarget(flags.target);
         const model = loadModel(modelPath, { weights: 'lazy' });
         assertOutputsFree(savedModelFiles(flags.out), modelFiles(model, modelPath));
         if (flags.dims) for (const line of unusedDimsNotes(model, flags.dims)) ctx.note(line);
+        const progress = progressBars(ctx);
         const result = await prepareAndVerify(model, {
+          onProgress: progress.onProgress,
           target: flags.target,
           keep: flags.applyAll ? 'all' : 'coverage',
           ...(flags.precision ? { precision: flags.precision } : {}),
@@ -58,6 +65,7 @@ export const prepareCommand: CliCommand = {
           ...(flags.dims ? { dims: flags.dims } : {}),
           verify: flags.verify,
         });
+        progress.stop();
         const verification = result.verification;
         const prune = (flags as unknown as Record<string, unknown>)['prune2:4'] === true ? pruneLines(await pruneTwoFourChecked(result.model)) : undefined;
         const saved = saveModel(prune?.model ?? result.model, flags.out);
@@ -68,7 +76,7 @@ export const prepareCommand: CliCommand = {
         for (const line of formatPrepare(modelPath, result.report, { rewrites: flags.rewrites ?? false })) ctx.print(line);
         ctx.print(verification === undefined ? 'verified   skipped (--no-verify)' : `verified   ${formatVerification(verification)}`);
         if (prune) for (const line of prune.lines) ctx.print(line);
-        ctx.print(`wrote      ${saved.path} (${saved.bytes} bytes)`);
+        ctx.print(`wrote      ${saved.path} (${bytes(saved.bytes)})`);
       });
   },
 };

@@ -1,7 +1,8 @@
 import { quote } from '../../util/text.js';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { keepFp16ForSplit, writeKeepFp16Results, type KeepFp16Result } from '../../eval/index.js';
+import { classMapOutputs, keepFp16ForSplit, writeKeepFp16Results, type KeepFp16Result } from '../../eval/index.js';
+import { loadModel } from '../../onnx/load-save.js';
 import { getEngine } from '../../runtime/engines/registry.js';
 import {
   CACHE_ALGORITHMS,
@@ -21,7 +22,9 @@ import {
   type QuantizeResult,
 } from '../../quant/index.js';
 import { progressBars } from '../progress-events.js';
-import { finiteNumber, list, positiveInt } from '../parse.js';
+import { plural, table } from '../format.js';
+import { unusedDimsNotes } from '../dims.js';
+import { dimSizes, finiteNumber, list, positiveInt } from '../parse.js';
 import type { CliCommand } from './types.js';
 
 interface QuantizeFlags {
@@ -51,11 +54,20 @@ interface QuantizeFlags {
   keepFp16?: string;
   budget: string;
   evalData: string;
+  dims?: Record<string, number>;
   json?: boolean;
 }
 
 export const quantizeCommand: CliCommand = {
   name: 'quantize',
+  examples: [
+    'tandem quantize model.onnx --calib images/ --trt-version 8.6.1 -o int8/',
+    'tandem quantize split/split.json --calib images/ --placement dla --keep-fp16 auto --budget miou=0.5,absrel=2% --trt-version 8.6.1 -o int8/',
+    'tandem quantize split/split.json --calib images/ --stages head-segmentation,head-depth --trt-version 10.3.0 -o int8/',
+    'tandem quantize model.onnx --calib tensors/ --method entropy,max,percentile,mse --compare --trt-version 8.6.1 -o int8/',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('quantize')
@@ -66,8 +78,8 @@ export const quantizeCommand: CliCommand = {
       .option('--trt-version <x.y.z>', 'TensorRT version that will read the cache, e.g. 8.6.1 (DRIVE OS 6 / JetPack 6.0), 10.3.0 (JetPack 6.1+); a wrong major version makes TensorRT ignore the cache')
       .option('--method <list>', `calibration methods, comma-separated (${CALIBRATION_METHODS.join(', ')}); several share one calibration run and get a subfolder each`, list, ['entropy'])
       .addOption(new Option('--entropy-variant <variant>', 'entropy algorithm (trt-gtc: GTC17 EntropyCalibration2)').choices(ENTROPY_VARIANTS).default('trt-gtc'))
-      .option('--percentile <p>', 'percentile of |x| for --method percentile (default 99.99)', finiteNumber)
-      .option('--bins <n>', 'histogram bins (default 2048)', positiveInt)
+      .option('--percentile <p>', 'percentile of |x| for --method percentile (default: 99.99)', finiteNumber)
+      .option('--bins <n>', 'histogram bins (default: 2048)', positiveInt)
       .addOption(new Option('--placement <placement>', 'Q/DQ placement: trt (TensorRT explicit-quantization rules) or dla (every activation tensor)').choices(QDQ_PLACEMENTS).default('trt'))
       .addOption(new Option('--cache-algorithm <name>', 'calibration cache header word').choices(CACHE_ALGORITHMS).default('EntropyCalibration2'))
       .option('--output-scales', 'also write cache entries for graph outputs (INT8 outputs)')
@@ -79,26 +91,16 @@ export const quantizeCommand: CliCommand = {
       .option('--compare-data <dir>', 'held-out samples for --compare from another folder instead')
       .option('--size <HxW>', 'images: resize to H x W (default: the model input size)')
       .addOption(new Option('--resize <mode>', 'images: stretch, cover (scale + centre crop) or contain (letterbox)').choices(['stretch', 'cover', 'contain']))
-      .option('--mean <list>', 'images: per-channel mean after --scale (default ImageNet 0.485,0.456,0.406)', list)
-      .option('--std <list>', 'images: per-channel std after --scale (default ImageNet 0.229,0.224,0.225)', list)
+      .option('--mean <list>', 'images: per-channel mean after --scale (default: ImageNet 0.485,0.456,0.406)', list)
+      .option('--std <list>', 'images: per-channel std after --scale (default: ImageNet 0.229,0.224,0.225)', list)
       .option('--bgr', 'images: feed channels in BGR order')
       .addOption(new Option('--layout <layout>', 'images: tensor layout').choices(['nchw', 'nhwc']))
-      .option('--scale <s>', 'images: pixel multiplier before mean/std (default 1/255)', finiteNumber)
+      .option('--scale <s>', 'images: pixel multiplier before mean/std (default: 1/255)', finiteNumber)
       .option('--keep-fp16 <auto>', 'split.json: find the fewest head tensors to keep in FP16 (float in the Q/DQ model, left out of the cache, --layerPrecisions for trtexec) so the task loss stays within --budget: sensitivity ranking, then bisection')
       .option('--budget <metric=loss,...>', 'with --keep-fp16: allowed loss per task, miou=<points> and absrel=<percent>% (relative to FP32)', 'miou=0.5,absrel=2%')
       .option('--eval-data <dataset>', 'with --keep-fp16: held-out frames with ground truth: synthetic[:seed,count], cityscapes:<dir>, folder:<dir>', 'synthetic:1000,16')
+      .option('--dims <name=size,...>', 'sizes for symbolic input dims of a model (a split.json: tandem split --dims fixes them in the stages)', dimSizes)
       .option('--json', 'print the result as JSON')
-      .addHelpText(
-        'after',
-        [
-          '',
-          'Examples:',
-          '  tandem quantize model.onnx --calib images/ --trt-version 8.6.1 -o int8/',
-          '  tandem quantize split/split.json --calib images/ --placement dla --keep-fp16 auto --budget miou=0.5,absrel=2% --trt-version 8.6.1 -o int8/',
-          '  tandem quantize split/split.json --calib images/ --stages head-segmentation,head-depth --trt-version 10.3.0 -o int8/',
-          '  tandem quantize model.onnx --calib tensors/ --method entropy,max,percentile,mse --compare --trt-version 8.6.1 -o int8/',
-        ].join('\n'),
-      )
       .action(async (modelPath: string, flags: QuantizeFlags) => {
         if (flags.trtVersion === undefined) {
           throw new TandemError('USAGE', 'give --trt-version: the TensorRT version that will read the calibration cache (e.g. 8.6.1 for DRIVE OS 6.0 / JetPack 6.0, 10.3.0 for JetPack 6.1+); TensorRT silently ignores a cache of another major version');
@@ -106,6 +108,8 @@ export const quantizeCommand: CliCommand = {
         if (flags.keepFp16 !== undefined && flags.keepFp16 !== 'auto') throw new TandemError('USAGE', `--keep-fp16 takes "auto", got ${quote(flags.keepFp16)}`);
         if (flags.stages && !isSplitManifestPath(modelPath)) throw new TandemError('USAGE', '--stages applies to a split.json only');
         if (flags.keepFp16 !== undefined && !isSplitManifestPath(modelPath)) throw new TandemError('USAGE', "--keep-fp16 auto needs a split.json (the heads are bisected on the backbone's features); run tandem split first");
+        if (flags.dims && isSplitManifestPath(modelPath)) throw new TandemError('USAGE', `--dims sizes a model's symbolic input dims; ${modelPath} is a split manifest, whose stages have their own shapes (tandem split --dims fixes them when splitting)`);
+        if (flags.dims) for (const line of unusedDimsNotes(loadModel(modelPath, { weights: 'lazy' }), flags.dims)) ctx.note(line);
         const engine = getEngine('cpu');
         const bars = progressBars(ctx);
         const result = await quantizeStages(modelPath, engine, {
@@ -122,10 +126,12 @@ export const quantizeCommand: CliCommand = {
           ...(flags.stages !== undefined ? { stages: flags.stages } : {}),
           ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
           ...(flags.compare ? { holdout: flags.compareData !== undefined ? { dir: flags.compareData } : flags.holdout } : {}),
+          ...(flags.dims ? { dims: flags.dims } : {}),
           onProgress: bars.onProgress,
         });
         bars.stop();
-        for (const note of result.notes) ctx.note(note);
+        for (const note of result.notes) ctx.note(`warning: ${note}`);
+        if (result.holdout !== undefined && flags.compareData === undefined) ctx.note(`--compare: calibrating on ${plural(result.calibration.ids.length, 'sample')}, holding out the last ${result.holdout.ids.length} for the comparison`);
         const calib = result.calibration;
         const held = result.holdout;
         let artifacts = result.artifacts;
@@ -161,7 +167,7 @@ export const quantizeCommand: CliCommand = {
         });
         if (fidelity) {
           ctx.print('');
-          for (const line of formatFidelityTable(fidelity, `fidelity on ${held!.ids.length} held-out samples (${held!.description}): Q/DQ model vs FP32 model, both on onnxruntime cpu — INT8 emulated by Q/DQ, not measured on a DLA`)) ctx.print(line);
+          for (const line of formatFidelityTable(fidelity, `fidelity on ${held!.ids.length} held-out samples (${held!.description}): Q/DQ model vs FP32 model, both on onnxruntime cpu — INT8 emulated by Q/DQ, not measured on a DLA`, new Set(result.stages.flatMap((s) => classMapOutputs(s.model))))) ctx.print(line);
         }
         ctx.note(`cache header: ${result.artifacts[0]?.cache.split('\n')[0] ?? ''} (TensorRT ignores a cache of another major version; check the build log for "Missing scale")`);
       });
@@ -214,11 +220,22 @@ export function formatQuantizeSummary(result: QuantizeResult, source: string): s
   return lines;
 }
 
-/** The fidelity table: one row per stage, output and method. */
-export function formatFidelityTable(rows: readonly FidelityRow[], title: string): string[] {
-  const header = ['stage', 'output', 'method', 'rel L2', 'cosine', 'argmax agree', 'max |diff|'];
-  const body = rows.map((r) => [r.stage, r.output, r.label, r.relL2.toFixed(4), r.cosine.toFixed(5), r.argmaxAgreement === undefined ? '—' : `${(r.argmaxAgreement * 100).toFixed(2)} %`, r.maxAbs.toPrecision(3)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  return [title, fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
+/**
+ * The fidelity table: one row per stage, output and method. Argmax agreement is shown for class maps only
+ * (`classMaps`, e.g. from eval's classMapOutputs); for a feature map it means nothing. Without any class
+ * map the column is left out.
+ */
+export function formatFidelityTable(rows: readonly FidelityRow[], title: string, classMaps: ReadonlySet<string> = new Set()): string[] {
+  const argmax = rows.some((r) => classMaps.has(r.output) && r.argmaxAgreement !== undefined);
+  const header = ['stage', 'output', 'method', 'rel L2', 'cosine', ...(argmax ? ['argmax agree'] : []), 'max |diff|'];
+  const body = rows.map((r) => [
+    r.stage,
+    r.output,
+    r.label,
+    r.relL2.toFixed(4),
+    r.cosine.toFixed(5),
+    ...(argmax ? [classMaps.has(r.output) && r.argmaxAgreement !== undefined ? `${(r.argmaxAgreement * 100).toFixed(2)} %` : '—'] : []),
+    r.maxAbs.toPrecision(3),
+  ]);
+  return [title, ...table(header, body, header.map((_, i) => i).filter((i) => i >= 3))];
 }

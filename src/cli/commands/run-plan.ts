@@ -5,6 +5,7 @@ import { openPipeline } from '../../runtime/pipeline/pipeline.js';
 import { readPlanAt } from '../../runtime/pipeline/model-plan.js';
 import { runFrames } from '../../runtime/pipeline/run-frames.js';
 import type { CliContext } from '../context.js';
+import { plural } from '../format.js';
 import { withInterrupt } from '../pipeline-args.js';
 import { progressBars } from '../progress-events.js';
 import type { RunFlags } from './run.js';
@@ -19,10 +20,10 @@ export async function runPlanCommand(planPath: string, flags: RunFlags, ctx: Cli
     ...(flags.threads ? { engineOptions: { threads: flags.threads } } : {}),
   });
   const openMs = performance.now() - t0;
-  ctx.note(`${plan.stages.length} stages on ${pipeline.streams.length} streams (${pipeline.streams.map((s) => `${s}: ${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}`).join('; ')})`);
+  ctx.note(`${plural(plan.stages.length, 'stage')} on ${plural(pipeline.streams.length, 'stream')} (${pipeline.streams.map((s) => `${s}: ${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}`).join('; ')})`);
   const resident = pipeline.stages.flatMap((s) => s.residentOutputs);
   if (resident.length > 0) ctx.note(`kept on the GPU between webgpu stages: ${resident.join(', ')}`);
-  const bars = progressBars(ctx, { everyS: 5 });
+  const bars = progressBars(ctx);
   const r = await withInterrupt((signal) =>
     runFrames(pipeline, {
       input: flags.input[0] ?? 'synthetic:8',
@@ -41,6 +42,6 @@ export async function runPlanCommand(planPath: string, flags: RunFlags, ctx: Cli
     return;
   }
   for (const [name, t] of Object.entries(r.outputs)) ctx.print(`${name}: ${t.dtype}[${formatShape(t.dims)}]`);
-  ctx.print(`${r.frames} frames ${flags.mode} in ${r.wallS.toFixed(2)} s (${(r.frames / r.wallS).toFixed(2)} fps incl. writing outputs); latency mean ${lat.mean.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms; sessions opened in ${(openMs / 1000).toFixed(1)} s — measured on this machine`);
-  if (flags.out !== undefined) ctx.print(`wrote ${r.files.length} files under ${flags.out} (<frame>/<output>.npy, .png for class maps and depth)`);
+  ctx.print(`${plural(r.frames, 'frame')} ${flags.mode} in ${r.wallS.toFixed(2)} s (${(r.frames / r.wallS).toFixed(2)} fps incl. writing outputs); latency mean ${lat.mean.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms; sessions opened in ${(openMs / 1000).toFixed(1)} s — measured on this machine`);
+  if (flags.out !== undefined) ctx.print(`wrote ${plural(r.files.length, 'file')} under ${flags.out} (<frame>/<output>.npy, .png for class maps and depth)`);
 }

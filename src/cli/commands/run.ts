@@ -32,6 +32,14 @@ export interface RunFlags {
 
 export const runCommand: CliCommand = {
   name: 'run',
+  examples: [
+    'tandem run model.onnx --engine cpu --input images=batch.npy --out outputs/',
+    'tandem run int8/head-depth.qdq.onnx --engine dla-emulated',
+    'tandem run host-plan/plan.json --input frames/ --out results/',
+    'tandem run host-plan/ --input synthetic:32 --out results/',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('run')
@@ -39,7 +47,7 @@ export const runCommand: CliCommand = {
       .argument('<model|plan>', 'ONNX model file, or plan.json (or its folder) from tandem plan')
       .addOption(new Option('--engine <engine>', 'engine to run a model on').choices(ENGINE_NAMES).default('cpu'))
       .option('--input <spec>', 'model: name=file.npy (repeatable; others get seeded random data); plan: a folder of images, .npy or .npz files, or synthetic:N', collect, [])
-      .option('--out <dir>', 'model: <dir>/<output>.npy; plan: <dir>/<frame>/<output>.npy and .png (segmentation as a class map, depth-like outputs in turbo colours)')
+      .option('-o, --out <dir>', 'model: <dir>/<output>.npy; plan: <dir>/<frame>/<output>.npy and .png (segmentation as a class map, depth-like outputs in turbo colours)')
       .option('--max-in-flight <n>', 'plan: frames in flight at most (default: streams + 1)', positiveInt)
       .addOption(new Option('--mode <mode>', 'plan: pipelined (each engine on its own frame) or sequential').choices(['pipelined', 'sequential']).default('pipelined'))
       .option('--host-handoff', 'plan: pass hand-offs between webgpu stages through host memory instead of keeping them on the GPU')
@@ -47,7 +55,6 @@ export const runCommand: CliCommand = {
       .option('--seed <n>', 'seed for random inputs', positiveInt, 1)
       .option('--threads <n>', 'intra-op threads (cpu)', positiveInt)
       .option('--json', 'print the result as JSON')
-      .addHelpText('after', '\nExamples:\n  tandem run model.onnx --engine cpu --input images=batch.npy --out outputs/\n  tandem run int8/head-depth.qdq.onnx --engine dla-emulated\n  tandem run host-plan/plan.json --input frames/ --out results/\n  tandem run host-plan/ --input synthetic:32 --out results/')
       .action(async (modelPath: string, flags: RunFlags) => {
         if (flags.out !== undefined) checkOutputDir(flags.out, '--out');
         if (isPlanPath(modelPath)) {

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Option } from 'commander';
 import { SCENE_FORMATS, offsetDataset, syntheticDataset, writeScenes, type SceneFormat } from '../../eval/index.js';
 import { nonNegativeInt, parseSize, positiveInt } from '../parse.js';
+import { plural } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface ScenesFlags {
@@ -12,10 +13,17 @@ interface ScenesFlags {
   offset: number;
   out: string;
   format: SceneFormat;
+  json?: boolean;
 }
 
 export const scenesCommand: CliCommand = {
   name: 'scenes',
+  examples: [
+    'tandem scenes --count 100 --size 256x512 --seed 7 -o scenes/',
+    'tandem scenes --count 4000 --size 128x256 --format npy -o /tmp/train',
+  ],
+  writes: true,
+  readsModel: false,
   register(program, ctx) {
     program
       .command('scenes')
@@ -25,8 +33,8 @@ export const scenesCommand: CliCommand = {
       .option('--size <HxW>', 'frame size', parseSize, { height: 256, width: 512 })
       .option('--seed <n>', 'scene seed (frame i of seed s is always the same picture)', nonNegativeInt, 0)
       .option('--offset <n>', 'first frame index (to generate a range in parallel processes)', nonNegativeInt, 0)
+      .option('--json', 'print { dir, frames, format, dataset, seconds } as JSON')
       .addOption(new Option('--format <format>', 'png: one image + label + 16-bit depth PNG (metres × 256) per frame; npy: three stacked arrays').choices(SCENE_FORMATS).default('png'))
-      .addHelpText('after', '\nExamples:\n  tandem scenes --count 100 --size 256x512 --seed 7 -o scenes/\n  tandem scenes --count 4000 --size 128x256 --format npy -o /tmp/train')
       .action(async (flags: ScenesFlags) => {
         const t0 = performance.now();
         const base = syntheticDataset({ seed: flags.seed, count: flags.offset + flags.count, height: flags.size.height, width: flags.size.width });
@@ -36,7 +44,11 @@ export const scenesCommand: CliCommand = {
         const result = await writeScenes(dataset, out, { format: flags.format, onProgress: (e) => e.kind === 'frame' && bar.update(e.done) });
         bar.stop();
         const s = (performance.now() - t0) / 1000;
-        ctx.print(`wrote ${result.frames} frames (${dataset.description}, from index ${flags.offset}) to ${out} as ${flags.format} in ${s.toFixed(1)} s (measured on this machine)`);
+        if (flags.json) {
+          ctx.printJson({ dir: out, frames: result.frames, format: flags.format, dataset: dataset.description, offset: flags.offset, seconds: s, measured: 'wall time on this machine' });
+          return;
+        }
+        ctx.print(`wrote ${plural(result.frames, 'frame')} (${dataset.description}, from index ${flags.offset}) to ${out} as ${flags.format} in ${s.toFixed(1)} s (measured on this machine)`);
       });
   },
 };

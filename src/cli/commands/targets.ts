@@ -1,5 +1,6 @@
-import { TARGETS, checkTable, getTarget, opSupportMarkdown, opSupportTable, ruleMarkdown, ruleTable, type RuleRow, type TargetProfile } from '../../targets/index.js';
+import { TARGETS, checkTable, getTarget, opSupportTable, ruleTable, targetMarkdown, type RuleRow, type TargetProfile } from '../../targets/index.js';
 import type { CliContext } from '../context.js';
+import { plural, table } from '../format.js';
 import type { CliCommand } from './types.js';
 
 interface TargetsFlags {
@@ -9,14 +10,20 @@ interface TargetsFlags {
 
 export const targetsCommand: CliCommand = {
   name: 'targets',
+  examples: [
+    'tandem targets',
+    'tandem targets orin-dla',
+    'tandem targets xavier-dla --markdown',
+  ],
+  writes: false,
+  readsModel: false,
   register(program, ctx) {
     program
       .command('targets')
       .description('list the target profiles, or one target\'s rules (with its limits) and ONNX op support')
       .argument('[target]', 'a target name; without it, every target')
       .option('--json', 'print as JSON')
-      .option('--markdown', 'print the rule and op tables as Markdown (what the README shows)')
-      .addHelpText('after', '\nExamples:\n  tandem targets\n  tandem targets orin-dla\n  tandem targets xavier-dla --markdown')
+      .option('--markdown', 'print the rules, the op support and the references the rules cite as Markdown (the pages in docs/targets/)')
       .action((name: string | undefined, flags: TargetsFlags) => {
         const profiles = name === undefined ? [...TARGETS.values()] : [getTarget(name)];
         if (flags.json) {
@@ -24,12 +31,8 @@ export const targetsCommand: CliCommand = {
           return;
         }
         if (flags.markdown) {
-          for (const p of profiles) {
-            ctx.print(ruleMarkdown(p));
-            ctx.print();
-            ctx.print(opSupportMarkdown(p));
-            ctx.print();
-          }
+          // The pages in docs/targets/ (npm run docs:targets writes them; a test keeps them equal to this).
+          ctx.print(profiles.map((p) => targetMarkdown(p).trimEnd()).join('\n\n'));
           return;
         }
         if (name === undefined) printList(ctx, profiles);
@@ -46,7 +49,7 @@ function printList(ctx: CliContext, profiles: readonly TargetProfile[]): void {
   for (const p of profiles) {
     const onTarget = opSupportTable(p).filter((r) => r.placement === 'target').length;
     ctx.print(`${p.name.padEnd(15)} ${p.title}`);
-    ctx.print(`${''.padEnd(15)} ${p.rules.size} rules, ${onTarget} ONNX ops can run here, default precision ${p.defaultPrecision}, fallback: ${p.fallback}`);
+    ctx.print(`${''.padEnd(15)} ${plural(p.rules.size, 'rule')}, ${plural(onTarget, 'ONNX op')} can run here, default precision ${p.defaultPrecision}, fallback: ${p.fallback}`);
   }
   ctx.print();
   ctx.print('tandem targets <name> lists a target\'s rules and op support.');
@@ -58,12 +61,14 @@ function printOne(ctx: CliContext, p: TargetProfile): void {
   ctx.print();
   const rows = ruleTable(p);
   const { op, graph } = checkTable(p);
-  const width = Math.max(...[...rows, ...op, ...graph].map((r) => r.id.length));
   const print = (title: string, list: readonly RuleRow[]): void => {
+    if (list.length === 0) return;
     ctx.print(title);
-    for (const r of list) ctx.print(`  ${r.id.padEnd(width)}  ${r.conf.padEnd(8)} ${r.ref.padEnd(22)} ${r.description}`);
+    for (const line of table(['rule', 'conf', 'reference', 'limit'], list.map((r) => [r.id, r.conf, r.ref, r.description]))) ctx.print(`  ${line}`);
     ctx.print();
   };
+  ctx.print(`references (G6, L-CONV C9, P86, …) are rows and sections of the DLA support reference: docs/dla-support-reference.md; this table with them explained: docs/targets/${p.name}.md`);
+  ctx.print();
   print(`node rules (${rows.length}; CONF = stated in a source, UNCONF = heuristic, CONFLICT = sources disagree)`, rows);
   print('op-level verdicts', op);
   print('graph checks', graph);

@@ -1,7 +1,9 @@
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
 import { translateQdqFile } from '../../quant/translate-qdq-file.js';
-import { list } from '../parse.js';
+import { loadModel } from '../../onnx/load-save.js';
+import { unusedDimsNotes } from '../dims.js';
+import { dimSizes, list } from '../parse.js';
 import type { CliCommand } from './types.js';
 
 interface TranslateFlags {
@@ -14,6 +16,7 @@ interface TranslateFlags {
   addtlOps?: string[];
   addUnaryEwScalesForDla?: boolean;
   renameNodeOutputs?: boolean;
+  dims?: Record<string, number>;
   foldBatchnorm: boolean;
   fusePad: boolean;
   json?: boolean;
@@ -21,6 +24,12 @@ interface TranslateFlags {
 
 export const translateQdqCommand: CliCommand = {
   name: 'translate-qdq',
+  examples: [
+    'tandem translate-qdq model_qat.onnx -o translated/ --trt-version 8.6.1',
+    'trtexec --onnx=translated/model_qat_noqdq.onnx --calib=translated/model_qat_precision_config_calib.cache --int8 --fp16 \\\n--useDLACore=0 --precisionConstraints=prefer --layerPrecisions=$(cat translated/model_qat_precision_config_layer_arg.txt)',
+  ],
+  writes: true,
+  readsModel: true,
   register(program, ctx) {
     program
       .command('translate-qdq')
@@ -37,13 +46,15 @@ export const translateQdqCommand: CliCommand = {
       .option('--rename-node-outputs', 'rename node outputs to their node names')
       .option('--no-fold-batchnorm', 'keep BatchNormalization nodes')
       .option('--no-fuse-pad', 'keep Pad nodes before Conv')
+      .option('--dims <name=size,...>', 'sizes for symbolic input dims, fixed in the written model', dimSizes)
       .option('--json', 'print the translation report as JSON')
-      .addHelpText('after', '\nExample:\n  tandem translate-qdq model_qat.onnx -o translated/ --trt-version 8.6.1\n  trtexec --onnx=translated/model_qat_noqdq.onnx --calib=translated/model_qat_precision_config_calib.cache --int8 --fp16 \\\n    --useDLACore=0 --precisionConstraints=prefer --layerPrecisions=$(cat translated/model_qat_precision_config_layer_arg.txt)')
       .action((modelPath: string, flags: TranslateFlags) => {
         if (flags.trtVersion === undefined) throw new TandemError('USAGE', 'give --trt-version: the TensorRT version that will read the calibration cache (e.g. 8.6.1, 10.3.0); TensorRT silently ignores a cache of another major version');
+        if (flags.dims) for (const line of unusedDimsNotes(loadModel(modelPath, { weights: 'lazy' }), flags.dims)) ctx.note(line);
         const r = translateQdqFile(modelPath, {
           out: flags.out,
           trtVersion: flags.trtVersion,
+          ...(flags.dims ? { dims: flags.dims } : {}),
           calibrationType: flags.calibrationType,
           inferAveragePoolScales: flags.inferAveragePoolScales ?? false,
           inferConcatScales: flags.inferConcatScales ?? false,

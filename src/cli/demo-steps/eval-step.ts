@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { evaluate, summarizeEval, syntheticDataset } from '../../eval/index.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { CliContext } from '../context.js';
+import { progressBars } from '../progress-events.js';
 
 /**
  * Task metrics of the trained model on a few held-out generated scenes (what tandem eval prints). With
@@ -14,7 +15,10 @@ export async function evalStep(modelPath: string, ctx: CliContext, options: { fr
   const dataset = syntheticDataset({ seed: 1000, count: options.frames, height: 128, width: 256 });
   const saveDir = options.workDir === undefined ? undefined : join(options.workDir, 'eval');
   if (saveDir !== undefined) mkdirSync(saveDir, { recursive: true });
-  const s = summarizeEval(await evaluate(modelPath, { dataset, ...(saveDir === undefined ? {} : { save: 2, saveDir }) }));
+  const progress = progressBars(ctx, { label: 'eval' });
+  const part = await evaluate(modelPath, { dataset, ...(saveDir === undefined ? {} : { save: 2, saveDir }), onProgress: progress.onProgress });
+  progress.stop();
+  const s = summarizeEval(part);
   const seg = s.metrics.segmentation;
   const d = s.metrics.depth;
   if (seg) ctx.print(`  segmentation: mIoU ${seg.mIoU.toFixed(2)}, pixel accuracy ${seg.pixelAccuracy.toFixed(2)}%`);

@@ -7,6 +7,7 @@ import { openPipeline } from '../../runtime/pipeline/pipeline.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { formatBench } from '../commands/bench.js';
 import type { CliContext } from '../context.js';
+import { progressBars } from '../progress-events.js';
 
 export interface PipelineStepOptions {
   /** Folder the step writes into: `<workDir>/bench/trace.json`, `<workDir>/bench/bench.json`, `<workDir>/outputs/`. */
@@ -34,13 +35,16 @@ export async function pipelineStep(plan: Plan, ctx: CliContext, options: Pipelin
   ctx.print(`── bench the host plan: sequential vs pipelined (${pipeline.streams.length} stream${pipeline.streams.length > 1 ? 's' : ''}: ${pipeline.streams.map((s) => `${s} [${pipeline.stages.filter((x) => x.stream === s).map((x) => x.name).join(', ')}]`).join('; ')})`);
   if (pipeline.streams.length === 1) ctx.print('  one stream here (every stage chose an engine of the same device): pipelining has nothing to overlap; on a machine with a GPU the backbone and heads get their own streams');
   const engines = [...new Set(pipeline.stages.map((s) => s.engine))];
+  const progress = progressBars(ctx);
   const bench = await benchPipeline(pipeline, {
+    onProgress: progress.onProgress,
     durationS: options.durationS ?? 5,
     warmupS: 1,
     trace: true,
     what: `measured on this machine: onnxruntime-node ${engines.join(' + ')}${engines.includes('dla-emulated') ? ' (dla-emulated = INT8 Q/DQ numerics on the CPU, not DLA speed)' : ''}`,
   });
-  for (const line of formatBench(bench)) ctx.print(`  ${line}`);
+  progress.stop();
+  for (const line of formatBench(bench)) ctx.print(line === '' ? '' : `  ${line}`);
   const benchDir = join(options.workDir, 'bench');
   mkdirSync(benchDir, { recursive: true });
   const { trace, ...numbers } = bench;

@@ -5,6 +5,7 @@ import { getEngine } from '../../runtime/engines/registry.js';
 import { semanticsOpener } from '../../runtime/host-engines.js';
 import { formatDeployment, hostEngines } from '../commands/plan.js';
 import type { CliContext } from '../context.js';
+import { progressBars } from '../progress-events.js';
 
 /**
  * Demo step: plans the split for `orin` (the webinar layout, modelled; written for the target) and
@@ -14,11 +15,15 @@ import type { CliContext } from '../context.js';
 export async function planStep(splitPath: string, ctx: CliContext, options: { workDir: string; samples: number }): Promise<{ orin: Deployment; host: Deployment }> {
   const common = { opener: getEngine('cpu'), verifyOpener: semanticsOpener, generatedSamples: options.samples };
   ctx.print('── plan for orin: trunk FP16 on the GPU, heads INT8 on the two DLAs (modelled; no Orin here)');
-  const orin = await planDeployment({ splitPath }, { ...common, target: 'orin', out: join(options.workDir, 'plan-orin') });
-  for (const line of formatDeployment(orin)) ctx.print(`  ${line}`);
+  const orinProgress = progressBars(ctx);
+  const orin = await planDeployment({ splitPath }, { ...common, target: 'orin', out: join(options.workDir, 'plan-orin'), onProgress: orinProgress.onProgress });
+  orinProgress.stop();
+  for (const line of formatDeployment(orin)) ctx.print(line === '' ? '' : `  ${line}`);
   ctx.print('');
   ctx.print('── plan for host: every stage timed on the engines of this machine, the fastest pipeline chosen');
-  const host = await planDeployment({ splitPath }, { ...common, target: 'host', out: join(options.workDir, 'plan-host'), engines: await hostEngines(ctx) });
-  for (const line of formatDeployment(host)) ctx.print(`  ${line}`);
+  const hostProgress = progressBars(ctx);
+  const host = await planDeployment({ splitPath }, { ...common, target: 'host', out: join(options.workDir, 'plan-host'), engines: await hostEngines(ctx), onProgress: hostProgress.onProgress });
+  hostProgress.stop();
+  for (const line of formatDeployment(host)) ctx.print(line === '' ? '' : `  ${line}`);
   return { orin, host };
 }

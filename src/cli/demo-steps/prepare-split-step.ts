@@ -7,6 +7,8 @@ import { formatFlops } from '../commands/analyze.js';
 import { formatPrepare, formatVerification } from '../commands/prepare.js';
 import { formatSplit } from '../commands/split.js';
 import type { CliContext } from '../context.js';
+import { progressBars } from '../progress-events.js';
+import { table } from '../format.js';
 
 export interface PrepareSplitResult {
   /** The model after prepare (verified on onnxruntime cpu). */
@@ -27,7 +29,9 @@ export interface PrepareSplitResult {
 export async function prepareSplitStep(model: Model, ctx: CliContext): Promise<PrepareSplitResult> {
   const target = { target: 'orin-dla', precision: 'int8' } as const;
   ctx.print('── prepare: rewrites that put more of the model on the Orin DLA');
-  const { model: prepared, report, verification } = await prepareAndVerify(model, target);
+  const progress = progressBars(ctx);
+  const { model: prepared, report, verification } = await prepareAndVerify(model, { ...target, onProgress: progress.onProgress });
+  progress.stop();
   for (const line of formatPrepare('multi-task model', report, { rewrites: false })) ctx.print(line);
   ctx.print(`verified   ${formatVerification(verification!)}`);
   ctx.print('');
@@ -37,9 +41,7 @@ export async function prepareSplitStep(model: Model, ctx: CliContext): Promise<P
   ctx.print('');
   const coverage = compareStageCoverage(model, prepared, { ...target, split: { auto: true } });
   ctx.print(`DLA coverage per stage on orin-dla (INT8), before → after prepare: ${report.after.basis}`);
-  const width = Math.max(...coverage.map((c) => c.stage.length));
-  ctx.print(`  ${'stage'.padEnd(width)}  ${'nodes on DLA'.padEnd(30)}  FLOPs on DLA`);
-  for (const c of coverage) ctx.print(`  ${c.stage.padEnd(width)}  ${`${nodes(c.before)} → ${nodes(c.after)}`.padEnd(30)}  ${flops(c.before)} → ${flops(c.after)}`);
+  for (const line of table(['stage', 'nodes on DLA', 'FLOPs on DLA'], coverage.map((c) => [c.stage, `${nodes(c.before)} → ${nodes(c.after)}`, `${flops(c.before)} → ${flops(c.after)}`]))) ctx.print(`  ${line}`);
   return { prepared, plan, coverage, report, verification: verification! };
 }
 

@@ -5,6 +5,7 @@ import { getEngine } from '../../runtime/engines/registry.js';
 import { randomInputs } from '../../runtime/verify.js';
 import { arraySource, compareFidelity, loadSplitStages, orderStages, quantize, writeStageArtifacts, type QuantizeResult, type QuantizeStage } from '../../quant/index.js';
 import { writeFileAtomic } from '../../util/fs.js';
+import { classMapOutputs } from '../../eval/index.js';
 import { progressBars } from '../progress-events.js';
 import { formatFidelityTable, formatQuantizeSummary, quantizeJson } from '../commands/quantize.js';
 import type { CliContext } from '../context.js';
@@ -52,7 +53,7 @@ export async function quantizeStep(model: Model, ctx: CliContext, options: Quant
   const cmp = progressBars(ctx);
   const rows = await compareFidelity(stages, result.artifacts.map((a) => ({ stage: a.stage, label: a.method, model: a.qdqModel })), arraySource(gen(holdout, 9000)), engine, { onProgress: cmp.onProgress });
   cmp.stop();
-  for (const line of formatFidelityTable(rows, `fidelity on ${holdout} held-out generated inputs: Q/DQ model vs FP32, both on onnxruntime cpu — INT8 emulated, not measured on a DLA`)) ctx.print(line);
+  for (const line of formatFidelityTable(rows, `fidelity on ${holdout} held-out generated inputs: Q/DQ model vs FP32, both on onnxruntime cpu — INT8 emulated, not measured on a DLA`, new Set(stages.flatMap((s) => classMapOutputs(s.model))))) ctx.print(line);
   // The same document `quantize --json` prints, for the report.
   writeFileAtomic(join(options.workDir, 'quantize', 'quantize.json'), `${JSON.stringify(quantizeJson(result, `${count} generated inputs (seeded uniform noise)`, written, { samples: holdout, rows }), null, 2)}\n`);
   return result;

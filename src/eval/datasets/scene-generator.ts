@@ -531,14 +531,15 @@ function blur3(rgb: Uint8Array, w: number, h: number): void {
   }
 }
 
+/** Options of `syntheticDataset` (generated street scenes with exact labels and depth). */
 export interface SyntheticOptions {
   /** Seed of the scene sequence. @default 0 */
   seed?: number;
   /** Frames in the dataset. @default 64 */
   count?: number;
-  /** @default 256 */
+  /** Frame height in pixels. @default 256 */
   height?: number;
-  /** @default 512 */
+  /** Frame width in pixels. @default 512 */
   width?: number;
 }
 

@@ -9,13 +9,15 @@ import type { FrameDataset, LabeledFrame } from './types.js';
 export type SceneFormat = 'png' | 'npy';
 export const SCENE_FORMATS: readonly SceneFormat[] = ['png', 'npy'];
 
+/** Options of `writeScenes`. */
 export interface WriteScenesOptions {
-  /** @default 'png' */
+  /** File format: PNG images and labels, or .npy arrays. @default 'png' */
   format?: SceneFormat;
   /** Told after each frame written (`kind: 'frame'`). */
   onProgress?: ProgressCallback;
 }
 
+/** What `writeScenes` wrote. */
 export interface WriteScenesResult {
   readonly frames: number;
   readonly files: readonly string[];

@@ -1,6 +1,7 @@
 import { TandemError } from '../../util/errors.js';
 import { fromFixed, parseCount, parseFixed, parseObject, toFixed } from './exact-sum.js';
 
+/** How close a model's predictions are to a reference model's (null where the task is absent). */
 export interface AgreementResult {
   /** Percent of pixels whose argmax class equals the reference's. */
   readonly argmaxAgreement: number | null;

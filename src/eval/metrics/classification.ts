@@ -1,6 +1,7 @@
 import { TandemError } from '../../util/errors.js';
 import { parseCount, parseObject } from './exact-sum.js';
 
+/** Top-1 and top-5 accuracy over the samples. */
 export interface ClassificationResult {
   /** Percent of samples whose label has the highest score. */
   readonly top1: number;

@@ -1,6 +1,7 @@
 import { TandemError } from '../../util/errors.js';
 import { fromFixed, parseCount, parseFixed, parseObject, toFixed } from './exact-sum.js';
 
+/** The standard monocular depth errors (Eigen et al.) over pixels with ground truth. */
 export interface DepthResult {
   /** mean |p − g| / g */
   readonly absRel: number;

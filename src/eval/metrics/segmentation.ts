@@ -1,6 +1,7 @@
 import { TandemError } from '../../util/errors.js';
 import { parseCount, parseObject } from './exact-sum.js';
 
+/** Segmentation quality: mean IoU, pixel accuracy and IoU per class, in percent. */
 export interface SegmentationResult {
   /** Mean IoU in percent over the classes that occur in the ground truth or the prediction (union > 0). */
   readonly mIoU: number;

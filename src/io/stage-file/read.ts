@@ -17,6 +17,7 @@ export interface LoadedSplit extends SplitDocument {
 /** Either kind of stage file, read from disk. */
 export type StageFile = LoadedSplit | Plan;
 
+/** Options of `readStageFile`, `readSplit` and `readPlan`. */
 export type ReadStageFileOptions = FileCheckOptions;
 
 /** Stage files are small JSON; anything larger is not one (and is not read into memory). */

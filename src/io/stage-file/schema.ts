@@ -1,7 +1,7 @@
 import { isAbsolute, normalize } from 'node:path';
 import { z } from 'zod';
 import { DATA_TYPES, type DataType } from '../../ir/dtype.js';
-import { HOST_ENGINES, STAGE_FILE_VERSION, TARGET_ENGINES } from './types.js';
+import { HOST_ENGINES, INPUT_ENCODINGS, OUTPUT_FORMS, STAGE_FILE_VERSION, TARGET_ENGINES } from './types.js';
 
 /**
  * zod schemas of split.json (versions 1 and 2) and plan.json (version 2): the shape of each field.
@@ -100,6 +100,27 @@ export const PLAN_V2 = z.object({
   cut: z.array(tensorName),
   stages: z.array(planStage).min(1, 'is empty; a plan has at least one stage'),
   tensors: z.array(tensor.extend({ quantization: quantization.optional() })),
+  io: z
+    .object({
+      input: z
+        .object({
+          name: tensorName,
+          encoding: z.enum(INPUT_ENCODINGS.filter((e) => e !== 'float') as ['uint8-hwc', 'uint8-chw', 'rgba-uint32']),
+          mean: z.array(z.number().finite()),
+          std: z.array(z.number().finite().refine((x) => x !== 0, 'must not be 0')),
+          scale: z.number().finite(),
+        })
+        .optional(),
+      outputs: z.record(z.string(), z.enum(OUTPUT_FORMS.filter((f) => f !== 'float') as ['argmax', 'fp16'])).optional(),
+    })
+    .optional(),
+  selection: z
+    .object({
+      how: z.enum(['pipelined', 'stage-times']),
+      candidates: z.array(z.object({ engines: z.record(z.string(), z.string()), predictedFps: z.number().nonnegative(), measuredFps: z.number().nonnegative().optional(), error: z.string().optional() })),
+      chosen: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 /** Just enough to tell which schema applies. */

@@ -11,6 +11,9 @@ import type { Dim } from '../../ir/types.js';
 /** Current layout version. split.json files of version 1 (tandem split before plans existed) still load. */
 export const STAGE_FILE_VERSION = 2;
 
+/**
+ * What part of the model a stage is: the shared backbone, a task head, or post-processing cut off to the GPU.
+ */
 export type StageKind = 'backbone' | 'head' | 'postprocess';
 
 /** Numeric precision a stage runs at. */
@@ -18,12 +21,15 @@ export type Precision = 'fp32' | 'fp16' | 'int8';
 
 /** Engines on this machine (runtime/engines): a host plan's stages run on these. */
 export const HOST_ENGINES = ['cpu', 'webgpu', 'cuda', 'tensorrt', 'dla-emulated'] as const;
+/** An engine of this machine a host plan can name (`HOST_ENGINES`). */
 export type HostEngine = (typeof HOST_ENGINES)[number];
 
 /** Engines of a target SoC (Orin: one GPU, two DLA cores): an orin plan's stages name these. */
 export const TARGET_ENGINES = ['gpu', 'dla0', 'dla1'] as const;
+/** An engine of the target SoC an orin plan can name (`TARGET_ENGINES`). */
 export type TargetEngine = (typeof TARGET_ENGINES)[number];
 
+/** Any engine a plan stage can name. */
 export type PlanEngine = HostEngine | TargetEngine;
 
 /** What a plan is for: run here (`host`) or build on an Orin (`orin`). */
@@ -102,9 +108,35 @@ export interface TensorQuantization {
   readonly zeroPoint: 0;
 }
 
+/** A tensor between plan stages, with its INT8 quantization where it crosses as INT8. */
 export interface PlanTensor extends TensorEntry {
   /** Present where the tensor crosses into INT8 stages as INT8 (a quarter of the FP32 bytes). */
   readonly quantization?: TensorQuantization;
+}
+
+/** How the model's input arrives: float (as the model takes it) or pixels normalised in the entry stage. */
+export const INPUT_ENCODINGS = ['float', 'uint8-hwc', 'uint8-chw', 'rgba-uint32'] as const;
+export type InputEncoding = (typeof INPUT_ENCODINGS)[number];
+/** How a model output leaves: as computed, as class ids (ArgMax over channels, int32), or as float16. */
+export const OUTPUT_FORMS = ['float', 'argmax', 'fp16'] as const;
+export type OutputForm = (typeof OUTPUT_FORMS)[number];
+
+/** The ends of a plan where they differ from the model's (pixels in, compact outputs). */
+export interface PlanFrameIo {
+  /** The model input fed as pixels and the normalisation the entry stage applies: value = pixel·scale/std − mean/std. */
+  readonly input?: { readonly name: string; readonly encoding: Exclude<InputEncoding, 'float'>; readonly mean: readonly number[]; readonly std: readonly number[]; readonly scale: number };
+  /** Output name → its form, for outputs not left as float. */
+  readonly outputs?: Readonly<Record<string, Exclude<OutputForm, 'float'>>>;
+}
+
+/** How a host plan's assignment of engines was chosen among candidates. */
+export interface PlanSelection {
+  /** `pipelined`: the best-ranked candidates ran as pipelines here and the fastest was kept; `stage-times`: ranked on per-stage times alone. */
+  readonly how: 'pipelined' | 'stage-times';
+  /** Each candidate: stage → engine, fps predicted from the stage times, fps measured pipelined (where it ran). */
+  readonly candidates: readonly { readonly engines: Readonly<Record<string, string>>; readonly predictedFps: number; readonly measuredFps?: number; readonly error?: string }[];
+  /** Index of the candidate the plan uses. */
+  readonly chosen: number;
 }
 
 /** plan.json: stages with engines and precisions, and the tensors between them. */
@@ -116,6 +148,8 @@ export interface PlanDocument {
   readonly cut: readonly string[];
   readonly stages: readonly PlanStage[];
   readonly tensors: readonly PlanTensor[];
+  readonly io?: PlanFrameIo;
+  readonly selection?: PlanSelection;
 }
 
 /** A plan read from disk: the document plus the absolute folder its files are relative to. */

@@ -111,6 +111,7 @@ function checkPlan(doc: PlanDocument): StageFileProblem[] {
   return problems;
 }
 
+/** How far reading a stage file checks the files it names. */
 export interface FileCheckOptions {
   /** Also open each stage model and check its inputs and outputs against the tensors. @default true */
   models?: boolean;

@@ -5,8 +5,9 @@ import { parseStageDocument } from './read.js';
 import { STAGE_FILE_VERSION, type PlanDocument, type SplitDocument, type StageDocument } from './types.js';
 import { checkStageDocument, checkStageFiles } from './validate.js';
 
+/** Options of `writePlan` (and the other stage-file writers). */
 export interface WriteStageFileOptions {
-  /** Paths that must not be overwritten (the inputs of the command): refused with `FILE_EXISTS`. */
+  /** Paths that must not be overwritten (the inputs of the command): refused with `FILE_EXISTS`. @default [] */
   protect?: readonly string[];
   /** Check the stage models named in the document against it before writing. @default true */
   models?: boolean;

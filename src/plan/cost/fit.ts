@@ -23,6 +23,7 @@ export interface FitOptions {
   maxIterations?: number;
 }
 
+/** Latency parameters fitted on measurements, with the per-row errors. */
 export interface FitResult {
   readonly params: LatencyParams;
   readonly rows: readonly FitRowResult[];

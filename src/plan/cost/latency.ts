@@ -13,7 +13,9 @@ import { unknownNameError } from '../../util/registry.js';
  * the DLA runs it item by item.
  */
 
+/** The kind of Orin engine a stage is costed on. */
 export type CostEngineKind = 'gpu' | 'dla';
+/** The precision a stage is costed at. */
 export type CostPrecision = 'int8' | 'fp16';
 
 export interface CostSettings {

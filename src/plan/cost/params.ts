@@ -10,7 +10,9 @@ import { TandemError } from '../../util/errors.js';
  * the same schema; the shipped one is never overwritten.
  */
 
+/** Orin power modes the latency model has clock scales for. */
 export const POWER_MODES = ['maxn', '50w', '30w', '15w'] as const;
+/** An Orin power mode (`'maxn'`, `'50w'`, `'30w'`, `'15w'`). */
 export type PowerMode = (typeof POWER_MODES)[number];
 
 /** The fitted and fixed scalars, by name (see orin-params.json for what each one means). */
@@ -68,6 +70,7 @@ export const latencyParamsSchema = z.object({
   }),
 });
 
+/** The latency model's parameter file (`ORIN_PARAMS`, or one read by `readLatencyParams`). */
 export type LatencyParams = z.infer<typeof latencyParamsSchema>;
 
 /** The value of one parameter. */

@@ -13,9 +13,12 @@ import { param, type LatencyParams } from './params.js';
  * (45 → 59 ms, 17 → 21.8 ms) show the same effect on models that are not public.
  */
 
+/** The engines of an Orin pipeline: the GPU and two DLA cores. */
 export const PIPELINE_ENGINES = ['gpu', 'dla0', 'dla1'] as const;
+/** An Orin pipeline engine: `'gpu'`, `'dla0'`, `'dla1'`. */
 export type PipelineEngine = (typeof PIPELINE_ENGINES)[number];
 
+/** A stage as `pipelineCost` takes it: its engine, its modelled cost, and the stages it waits for. */
 export interface PipelineStage {
   readonly name: string;
   /** Where the stage runs: a DLA stage's fallback nodes and reformats load the GPU too. */
@@ -25,6 +28,7 @@ export interface PipelineStage {
   readonly after: readonly string[];
 }
 
+/** One engine's load in a modelled pipeline. */
 export interface EngineUse {
   /** Load per frame alone on the SoC (ms). */
   readonly aloneMs: number;
@@ -34,6 +38,7 @@ export interface EngineUse {
   readonly utilisation: number;
 }
 
+/** The modelled pipeline: per-stage latency, per-engine load, throughput and latency of a frame. */
 export interface PipelineCostResult {
   readonly stages: readonly { readonly name: string; readonly engine: PipelineEngine; readonly precision: string; readonly aloneMs: number; readonly latencyMs: number; readonly fps: number }[];
   readonly engines: Readonly<Record<PipelineEngine, EngineUse>>;

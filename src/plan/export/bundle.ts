@@ -21,7 +21,9 @@ import { TRTEXEC_FLAGS, type TrtExportVersion } from './trtexec-flags.js';
  * (stages, engines, every file with its sha256, the modelled numbers) and a README saying what to run.
  */
 
+/** Options of `exportBundle`. */
 export interface ExportOptions {
+  /** TensorRT version the bundle is for (flags and cache headers differ). */
   trt: TrtExportVersion;
   /** Output folder (created; must not be the plan's folder). */
   out: string;
@@ -31,15 +33,18 @@ export interface ExportOptions {
   sparsity?: boolean;
   /** Power mode the predicted numbers are for. @default 'maxn' */
   power?: PowerMode;
+  /** Latency parameters for the predicted numbers. @default ORIN_PARAMS */
   params?: LatencyParams;
 }
 
+/** A file of a bundle, with its size and SHA-256. */
 export interface BundleFile {
   readonly path: string;
   readonly bytes: number;
   readonly sha256: string;
 }
 
+/** The manifest of an export bundle (manifest.json): what was written and for which TensorRT. */
 export interface BundleManifest {
   readonly tandem: 'bundle';
   readonly version: 1;

@@ -5,7 +5,9 @@ import { TandemError } from '../../util/errors.js';
  * fact comes from. The bundle writer asks this table instead of testing version numbers.
  */
 
+/** TensorRT versions `exportBundle` writes commands for. */
 export const TRT_EXPORT_VERSIONS = ['8.6', '10.x', '11.4'] as const;
+/** A TensorRT version `exportBundle` knows (`'8.6'`, `'10.x'`, `'11.4'`). */
 export type TrtExportVersion = (typeof TRT_EXPORT_VERSIONS)[number];
 
 export interface TrtexecFlags {

@@ -21,6 +21,7 @@ import { median, parseExportProfile, parseExportTimes, parseTrtexecLog, type Lay
  * method). Measured figures are trtexec's on the Orin: the GPU and DLA engines there, not this machine.
  */
 
+/** One trtexec run of a stage, as its log reports it (measured on the target). */
 export interface MeasuredRun {
   readonly qps: number;
   /** trtexec's GPU Compute Time (for a DLA engine: the DLA's time as TensorRT enqueues it). */
@@ -30,6 +31,7 @@ export interface MeasuredRun {
   readonly inferences?: number;
 }
 
+/** One stage's measurements on the target next to the model's prediction. */
 export interface StageResult {
   readonly name: string;
   readonly engine: string;
@@ -42,6 +44,7 @@ export interface StageResult {
   readonly errorPct: { readonly alone: number; readonly concurrent?: number };
 }
 
+/** The target's measurements of an exported bundle, stage by stage and as a pipeline (bench.json). */
 export interface ImportResult {
   readonly kind: 'tandem-bench';
   readonly basis: string;
@@ -151,6 +154,7 @@ export function importResults(resultsDir: string): ImportResult {
 /** The shipped parameter file: refits never write over it. */
 const SHIPPED = fileURLToPath(new URL('../cost/orin-params.json', import.meta.url));
 
+/** Options of `refitFromResults`. */
 export interface RefitOptions {
   /** The parameter file to write (never the shipped one). @default `<resultsDir>/orin-params.refit.json` */
   out?: string;

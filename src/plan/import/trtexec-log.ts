@@ -34,6 +34,7 @@ export interface TraceEntry {
   readonly computeMs: number;
 }
 
+/** One layer of trtexec's --exportProfile: its average time. */
 export interface LayerProfile {
   readonly name: string;
   readonly averageMs: number;

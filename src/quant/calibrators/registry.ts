@@ -4,7 +4,9 @@ import { rangeAbsMax, type HistogramData, type RangeStatistics } from '../histog
 import { ENTROPY_VARIANTS, entropyAmaxOrt, entropyAmaxPytorch, entropyAmaxTrtGtc, type EntropyVariant } from './entropy.js';
 import { mseAmax, percentileAmax } from './histogram-methods.js';
 
+/** The calibration methods: entropy (TensorRT's), max, percentile, mse. */
 export const CALIBRATION_METHODS = ['entropy', 'max', 'percentile', 'mse'] as const;
+/** A calibration method: `'entropy'`, `'max'`, `'percentile'`, `'mse'`. */
 export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
 
 export type HistogramKind = 'abs' | 'signed';
@@ -17,12 +19,13 @@ export interface TensorStatistics {
   readonly signed?: HistogramData;
 }
 
+/** Settings of the histogram calibrators (`QuantizeOptions.calibrator`). */
 export interface CalibratorOptions {
   /** Histogram bins (abs and signed). @default 2048 (GTC17, pytorch-quantization) */
   bins?: number;
   /** Percentile of abs(x) for `percentile`. @default 99.99 (pytorch-quantization / ModelOpt; ORT uses 99.999) */
   percentile?: number;
-  /** @default 'trt-gtc' */
+  /** Which entropy search: TensorRT's GTC 2017 one, pytorch-quantization's or onnxruntime's. @default 'trt-gtc' */
   entropyVariant?: EntropyVariant;
   /** First candidate bin of the entropy (trt-gtc, pytorch-quantization) and mse searches. @default 128 */
   startBin?: number;

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { TandemError } from '../../util/errors.js';
-import { quote } from '../../util/text.js';
+import { printable, quote } from '../../util/text.js';
 import { Model } from '../../ir/model.js';
 import { decodeModel } from '../../onnx/decode.js';
 import { encodeModel } from '../../onnx/encode.js';
@@ -52,6 +52,10 @@ export class OrtEngine implements Engine {
     if (options.interOpThreads !== undefined) {
       sessionOptions.interOpNumThreads = options.interOpThreads;
       sessionOptions.executionMode = 'parallel';
+    }
+    if (options.graphCapture) {
+      if (this.name !== 'webgpu') throw new TandemError('USAGE', `graphCapture is a webgpu option, not available on ${this.name}`);
+      sessionOptions.enableGraphCapture = true;
     }
     const location = options.outputLocation;
     const anyGpu = location === 'gpu-buffer' || (typeof location === 'object' && Object.values(location).includes('gpu-buffer'));
@@ -138,6 +142,8 @@ class OrtSession implements Session {
       else if (t instanceof OrtResidentTensor && t.engine === this.engine) ortFeeds[name] = t.unwrap(name);
       else throw new TandemError('INPUT_MISMATCH', `input ${quote(name)} is a ${t.engine} GPU buffer and engine ${this.engine} cannot read it; keep outputs for other engines in host memory (outputLocation 'cpu')`);
     }
+    const wrong = shapeMismatch(session, feeds);
+    if (wrong !== undefined) throw new TandemError('INPUT_MISMATCH', `${wrong}; onnxruntime (${this.engine}) cannot run the model on it — give data of the model's input shape (tandem inspect lists it; --dims sizes symbolic dims)`);
     let result: ort.InferenceSession.ReturnType;
     try {
       result = outputs ? await session.run(ortFeeds, [...outputs]) : await session.run(ortFeeds);
@@ -243,4 +249,35 @@ function firstLine(s: string): string {
   if (adapter) return adapter[0];
   const line = s.split('\n').find((l) => l.trim() !== '') ?? s;
   return line.length > 400 ? `${line.slice(0, 400)}…` : line;
+}
+
+/**
+ * The first feed whose element type, rank or fixed dims differ from what the session declares, as "input 'x': expected
+ * [1,3,224,224], given [1,3,200,200]" (symbolic dims accept any size); undefined when all fit. onnxruntime's
+ * own message ("Got invalid dimensions for input: x for the following indices index: 2 Got: 200 Expected: 224")
+ * names neither shape.
+ */
+/** Element types onnxruntime and tandem spell alike; the dtype check compares only these. */
+const COMMON_TYPES: ReadonlySet<string> = new Set(['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'string']);
+
+function shapeMismatch(session: ort.InferenceSession, feeds: Readonly<Record<string, StageValue>>): string | undefined {
+  let metadata: readonly ort.InferenceSession.ValueMetadata[];
+  try {
+    metadata = session.inputMetadata;
+  } catch {
+    return undefined;
+  }
+  for (const m of metadata) {
+    const t = feeds[m.name];
+    if (!m.isTensor || !(t instanceof HostTensor) || m.shape.length === 0) continue;
+    if (COMMON_TYPES.has(m.type) && COMMON_TYPES.has(t.dtype) && m.type !== t.dtype) return `input ${quote(m.name)}: expected ${m.type}, given ${t.dtype} [${t.dims.join(',')}]`;
+    const given = t.dims;
+    const expected = m.shape;
+    const fits = given.length === expected.length && expected.every((d, i) => typeof d !== 'number' || d <= 0 || d === given[i]);
+    if (!fits) {
+      const show = (dims: readonly (number | string)[]): string => `[${dims.map((d) => (typeof d === 'number' && d >= 0 ? String(d) : typeof d === 'string' && d !== '' ? printable(d, 40) : '?')).join(',')}]`;
+      return `input ${quote(m.name)}: expected shape ${show(expected)}, given ${show(given)}${given.length !== expected.length ? ` (rank ${given.length}, the model wants rank ${expected.length})` : ''}`;
+    }
+  }
+  return undefined;
 }

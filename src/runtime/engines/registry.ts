@@ -15,7 +15,20 @@ export function isEngineName(name: string): name is EngineName {
   return ENGINE_REGISTRY.has(name);
 }
 
-/** The engine of that name. Throws TandemError `UNKNOWN_NAME` listing the engines that exist. */
+/**
+ * The engine of that name. Throws TandemError `UNKNOWN_NAME` listing the engines that exist.
+ *
+ * @example
+ * ```ts
+ * const session = await getEngine('cpu').open('model.onnx', { threads: 2 });
+ * try {
+ *   const outputs = await session.run({ input: new Tensor('float32', [1, 3, 224, 224], new Float32Array(3 * 224 * 224)) });
+ *   console.log(Object.keys(outputs));
+ * } finally {
+ *   await session.close();
+ * }
+ * ```
+ */
 export function getEngine(name: string): Engine {
   return ENGINE_REGISTRY.get(name)();
 }

@@ -8,12 +8,14 @@ import type { Tensor } from '../../ir/tensor.js';
  * weights, saturating), not DLA speed.
  */
 export const ENGINE_NAMES = ['cpu', 'webgpu', 'cuda', 'tensorrt', 'dla-emulated'] as const;
+/** An engine's name: `'cpu'`, `'webgpu'`, `'cuda'`, `'tensorrt'`, `'dla-emulated'`. */
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
+/** Options of `Engine.open` (the session). */
 export interface EngineOptions {
   /** Intra-op threads (cpu). @default onnxruntime's choice (all cores) */
   threads?: number;
-  /** Inter-op threads (cpu, parallel execution mode only). */
+  /** Inter-op threads (cpu, parallel execution mode only). @default onnxruntime's choice */
   interOpThreads?: number;
   /** onnxruntime graph optimisation level. @default 'all' */
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -23,6 +25,13 @@ export interface EngineOptions {
    * from `runStage` as a ResidentTensor, never read back to the host. @default 'cpu'
    */
   outputLocation?: OutputLocation | Readonly<Record<string, OutputLocation>>;
+  /**
+   * webgpu: record the session's GPU work once and replay it (onnxruntime's `enableGraphCapture`). ORT
+   * uses it only where every node runs on the WebGPU EP and no input or output crosses to the host
+   * (inputs fed as GPU buffers of another webgpu session, outputs kept as `gpu-buffer`); otherwise it
+   * runs the session normally. @default false
+   */
+  graphCapture?: boolean;
   /** GPU index (cuda, tensorrt). @default 0 */
   deviceId?: number;
   /**
@@ -33,6 +42,7 @@ export interface EngineOptions {
   verbose?: boolean;
 }
 
+/** Where a session leaves an output: host memory, or a GPU buffer (webgpu). */
 export type OutputLocation = 'cpu' | 'gpu-buffer';
 
 /**
@@ -55,6 +65,7 @@ export type StageValue = Tensor | ResidentTensor;
 /** A model an engine can open: an IR model, encoded bytes, or a path to an .onnx file. */
 export type ModelInput = Model | Uint8Array | string;
 
+/** Options of `Session.run`. */
 export interface RunOptions {
   /** Only compute these outputs. @default all graph outputs */
   outputs?: readonly string[];
@@ -73,6 +84,7 @@ export interface Session extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** Something that runs stage models: `getEngine(name)` gives one; `open` makes a session of a model. */
 export interface Engine {
   readonly name: EngineName;
   /** Opens a session; throws TandemError `ENGINE_UNAVAILABLE` when the engine cannot start here. */

@@ -18,31 +18,34 @@ export interface BenchTarget {
   run(frames: Iterable<Readonly<Record<string, Tensor>>>, options?: PipelineRunOptions): AsyncIterable<{ readonly latencyMs: number }>;
 }
 
+/** Options of `benchPipeline`. */
 export interface BenchOptions {
   /** @default ['sequential', 'pipelined'] */
   readonly modes?: readonly PipelineMode[];
   /** Measure for this long per mode, seconds (ignored when `iterations` is given). @default 10 */
   readonly durationS?: number;
-  /** Measure exactly this many frames per mode. */
+  /** Measure exactly this many frames per mode. @default none (measure for `durationS`) */
   readonly iterations?: number;
   /** Run (and discard) frames for this long first, per mode, seconds. @default 1 */
   readonly warmupS?: number;
   /** Pipelined mode's bound on frames in flight. @default the pipeline's (streams + 1) */
   readonly maxInFlight?: number;
-  /** The feeds every frame gets; random (seeded) from the pipeline's input specs otherwise. */
+  /** The feeds every frame gets; random (seeded) from the pipeline's input specs otherwise. @default seeded random feeds */
   readonly feeds?: Readonly<Record<string, Tensor>>;
-  /** Keep the stage-frame records of the measured pipelined run (else the last mode's) as a Chrome trace. */
+  /** Keep the stage-frame records of the measured pipelined run (else the last mode's) as a Chrome trace. @default false */
   readonly trace?: boolean;
+  /** Stops the measurement; the run ends with TandemError `ABORTED`. */
   readonly signal?: AbortSignal;
   /** Told during warm-up and measurement of each mode (`kind: 'bench'`: `done` of `total` frames, or ms of the duration). */
   readonly onProgress?: ProgressCallback;
-  /** Says where the numbers come from in results ("measured: onnxruntime cpu on a 2-core Xeon"). */
+  /** Says where the numbers come from in results ("measured: onnxruntime cpu on a 2-core Xeon"). @default 'measured on this machine' */
   readonly what?: string;
 }
 
 /** Latency percentiles in ms, as trtexec prints them. */
 export type LatencyMs = Pick<SampleStats, 'min' | 'mean' | 'median' | 'p90' | 'p95' | 'p99' | 'max'>;
 
+/** One stage's measured compute time and share of the frame. */
 export interface StageBench {
   readonly name: string;
   readonly engine: string;
@@ -53,6 +56,7 @@ export interface StageBench {
   readonly queueWaitMs: number;
 }
 
+/** One stream's (engine instance's) measured busy time. */
 export interface StreamBench {
   readonly name: string;
   /** Sum of its stages' mean compute per frame, ms. */
@@ -79,6 +83,7 @@ export interface BenchModeResult {
   readonly streams: readonly StreamBench[];
 }
 
+/** What `benchPipeline` measured, per mode: throughput, latency percentiles, stages, streams. */
 export interface BenchResult {
   readonly modes: readonly BenchModeResult[];
   /** Pipelined fps ÷ sequential fps, when both ran. */
@@ -97,6 +102,13 @@ export interface BenchResult {
  * Benchmarks a pipeline like trtexec: per mode a warm-up, then frames for a duration or a count, with
  * latency statistics, throughput, per-stage compute and queue wait, host overhead and CV; with both
  * modes, the speed-up and the pipeline efficiency. Every number is measured on this machine.
+ *
+ * @example
+ * ```ts
+ * await using pipeline = await openPipeline(readPlan('out/plan.json'));
+ * const result = await benchPipeline(pipeline, { modes: ['sequential', 'pipelined'], durationS: 5 });
+ * for (const m of result.modes) console.log(m.mode, m.throughputFps, m.latencyMs.median);
+ * ```
  */
 export async function benchPipeline(pipeline: BenchTarget, options: BenchOptions = {}): Promise<BenchResult> {
   const modes = options.modes ?? ['sequential', 'pipelined'];
@@ -145,7 +157,7 @@ export async function benchPipeline(pipeline: BenchTarget, options: BenchOptions
   };
 }
 
-/** The same seeded random feeds for every frame, from input specs (floats in [-1, 1], integers in [0, 4)). */
+/** The same seeded random feeds for every frame, from input specs (floats in [-1, 1]; pixels: uint8 in [0, 256), uint32 any; other integers in [0, 4)). */
 export function syntheticFeeds(inputs: readonly PipelineInput[], seed: number): Record<string, Tensor> {
   const rng = createRng(seed);
   const feeds: Record<string, Tensor> = {};
@@ -153,7 +165,8 @@ export function syntheticFeeds(inputs: readonly PipelineInput[], seed: number): 
     const count = input.dims.reduce((a, b) => a * b, 1);
     const values = new Float64Array(count);
     const float = isFloatType(input.dtype);
-    for (let i = 0; i < count; i++) values[i] = float ? rng.uniform(-1, 1) : rng.int(0, 4);
+    const hi = input.dtype === 'uint8' ? 256 : input.dtype === 'uint32' ? 2 ** 32 : 4;
+    for (let i = 0; i < count; i++) values[i] = float ? rng.uniform(-1, 1) : rng.int(0, hi);
     feeds[input.name] = tensorFromValues(input.dtype, input.dims, values, input.name);
   }
   return feeds;

@@ -12,8 +12,9 @@ export interface FrameSource {
   frames(): AsyncGenerator<Record<string, Tensor>>;
 }
 
+/** Options of `openFrameSource`. */
 export interface FrameSourceOptions {
-  /** How images become tensors (image folders). */
+  /** How images become tensors (image folders). @default the input's size, ImageNet mean and std */
   readonly image?: ImagePreprocessOptions;
   /** Seed of synthetic frame 0 (frame i gets seed + i). @default 1 */
   readonly seed?: number;

@@ -1,6 +1,7 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { TandemError } from '../../util/errors.js';
 import { readPlan, STAGE_FILE_VERSION, type Plan } from '../../io/stage-file/index.js';
+import { fixInputDims } from '../../passes/fix-input-dims.js';
 import { loadModel } from '../../onnx/load-save.js';
 import type { EngineName } from '../engines/types.js';
 
@@ -12,18 +13,20 @@ export function readPlanAt(path: string): Plan {
 
 /**
  * A one-stage host plan over a whole model file (bench <model>): the model's inputs feed the stage, its
- * outputs are the plan's outputs. Kept in memory, never written.
+ * outputs are the plan's outputs; `dims` sizes symbolic dims in their shapes (the frames fed have these
+ * sizes). Kept in memory, never written.
  */
-export function modelPlan(modelPath: string, options: { engine?: EngineName; threads?: number } = {}): Plan {
+export function modelPlan(modelPath: string, options: { engine?: EngineName; threads?: number; dims?: Readonly<Record<string, number>> } = {}): Plan {
   const engine = options.engine ?? 'cpu';
   const threads = options.threads;
-  const model = loadModel(modelPath, { weights: 'lazy' });
+  const loaded = loadModel(modelPath, { weights: 'lazy' });
+  const model = options.dims === undefined ? loaded : fixInputDims(loaded, options.dims);
   const g = model.graph;
   const spec = (name: string) => {
     const t = g.value(name)?.type;
     return t?.kind === 'tensor' ? { dtype: t.dtype ?? null, shape: t.shape ?? null } : { dtype: null, shape: null };
   };
-  if (g.outputs.length === 0) throw new TandemError('USAGE', `${modelPath} has no outputs to run`);
+  if (g.outputs.length === 0) throw new TandemError('MODEL_UNSUITABLE', `${modelPath} has no outputs to run`);
   return {
     version: STAGE_FILE_VERSION,
     kind: 'plan',

@@ -5,6 +5,7 @@ import type { DataType } from '../../ir/dtype.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { Plan, PlanStage } from '../../io/stage-file/types.js';
 import { getEngine, isEngineName } from '../engines/registry.js';
+import { SessionThread } from '../engines/session-thread.js';
 import type { EngineName, EngineOptions, OutputLocation, Session, StageValue } from '../engines/types.js';
 import { buildScheduleGraph, type ScheduleGraph, type ScheduleStage } from './schedule-graph.js';
 import { Scheduler, type FrameRecord, type StageFrameRecord, type StageRunner } from './scheduler.js';
@@ -13,23 +14,34 @@ import type { ProgressCallback } from '../../util/progress.js';
 /** How frames move: `pipelined` (each stream works on its own frame) or `sequential` (one stage at a time, one frame at a time). */
 export type PipelineMode = 'pipelined' | 'sequential';
 
+/** Options of `openPipeline`. */
 export interface PipelineOptions {
-  /** Options for every session; a stage's `engineOptions` in the plan override them. */
+  /** Options for every session; a stage's `engineOptions` in the plan override them. @default none */
   readonly engineOptions?: EngineOptions;
   /** Keep a tensor on the GPU where its producer and every consumer are webgpu stages. @default true */
   readonly residentHandoff?: boolean;
   /** Told before each stage's session is opened (`kind: 'open'`; opening can take seconds). */
   readonly onProgress?: ProgressCallback;
+  /**
+   * Where each stream's sessions run: `auto` gives every cpu/dla-emulated stream its own worker thread
+   * when the plan has more than one stream (onnxruntime-node runs a session synchronously on the calling
+   * thread, so streams on one thread never overlap); `main` keeps every session on this thread.
+   * Webgpu streams stay on this thread (their GPU buffers cannot cross threads). @default 'auto'
+   */
+  readonly streamThreads?: 'auto' | 'main';
 }
 
+/** Options of `Pipeline.run`. */
 export interface PipelineRunOptions {
-  /** @default 'pipelined' */
+  /** Overlap frames across engines, or run them one at a time. @default 'pipelined' */
   readonly mode?: PipelineMode;
   /** Frames admitted and not yet taken by the consumer, at most (1 in sequential mode). @default streams + 1 */
   readonly maxInFlight?: number;
   /** Stops the run (Ctrl-C): frames that finished are kept, the run ends with TandemError `ABORTED`. */
   readonly signal?: AbortSignal;
+  /** Called when a stage finishes a frame (timing of that stage-frame). */
   readonly onStageFrame?: (record: StageFrameRecord) => void;
+  /** Called when a frame has all its outputs. */
   readonly onFrame?: (record: FrameRecord) => void;
 }
 
@@ -51,6 +63,8 @@ export interface PipelineStageInfo {
   readonly outputs: readonly string[];
   /** Outputs handed to the next stage as GPU buffers (no copy through host memory). */
   readonly residentOutputs: readonly string[];
+  /** The JavaScript thread its session runs on: this one, or its stream's worker thread. */
+  readonly thread: 'main' | 'worker';
 }
 
 /** An input every frame must feed. */
@@ -74,12 +88,21 @@ export interface Pipeline extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'deviceId', 'stream'] as const;
+const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'deviceId', 'stream', 'graphCapture'] as const;
 
 /**
  * Opens every stage of a host plan on its engine. Each engine instance is a stream (`cpu`, `webgpu`,
  * `cuda:0`, ...; a stage's `engineOptions.stream` names another, e.g. two cpu streams of one thread
  * each). Throws TandemError `PLAN_TARGET` for an orin plan, `ENGINE_UNAVAILABLE` where an engine cannot start.
+ *
+ * @example
+ * ```ts
+ * await using pipeline = await openPipeline(readPlan('out/plan.json'));
+ * const source = openFrameSource('synthetic:8', pipeline.inputs);   // or a folder of images / .npy / .npz
+ * for await (const result of pipeline.run(source.frames(), { mode: 'pipelined' })) {
+ *   console.log(result.frame, result.latencyMs, Object.keys(result.outputs));
+ * }
+ * ```
  */
 export async function openPipeline(plan: Plan, options: PipelineOptions = {}): Promise<Pipeline> {
   const targetStages = plan.stages.filter((s) => !isEngineName(s.engine));
@@ -102,6 +125,7 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
   });
 
   const sessions = new Map<string, Session>();
+  const threads = new Map<string, SessionThread>();
   try {
     for (const [i, s] of plan.stages.entries()) {
       options.onProgress?.({ kind: 'open', stage: s.name, engine: s.engine, done: i, total: plan.stages.length });
@@ -114,13 +138,19 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
         ...stageOptions,
         ...(info.residentOutputs.length > 0 ? { outputLocation } : {}),
       };
-      sessions.set(s.name, await getEngine(info.engine).open(stageFile(plan, s), engineOptions));
+      let thread: SessionThread | undefined;
+      if (info.thread === 'worker') {
+        thread = threads.get(info.stream) ?? new SessionThread(info.stream);
+        threads.set(info.stream, thread);
+      }
+      sessions.set(s.name, thread ? await thread.open(info.engine, stageFile(plan, s), engineOptions) : await getEngine(info.engine).open(stageFile(plan, s), engineOptions));
     }
   } catch (e) {
     for (const s of sessions.values()) await s.close();
+    for (const t of threads.values()) await t.close();
     throw e;
   }
-  return new OrtPipeline(plan, infos, graph, inputs, sessions);
+  return new OrtPipeline(plan, infos, graph, inputs, sessions, [...threads.values()]);
 }
 
 /**
@@ -128,11 +158,11 @@ export async function openPipeline(plan: Plan, options: PipelineOptions = {}): P
  * the GPU where its producer and every consumer are webgpu stages (one device) and it is not a model
  * output; everything else goes through host memory.
  */
-export function pipelineStages(plan: Plan, options: Pick<PipelineOptions, 'residentHandoff' | 'engineOptions'> = {}): PipelineStageInfo[] {
+export function pipelineStages(plan: Plan, options: Pick<PipelineOptions, 'residentHandoff' | 'engineOptions' | 'streamThreads'> = {}): PipelineStageInfo[] {
   const resident = options.residentHandoff ?? true;
   const tensorByName = new Map(plan.tensors.map((t) => [t.name, t]));
   const stageByName = new Map(plan.stages.map((s) => [s.name, s]));
-  return plan.stages.map((s) => {
+  const infos = plan.stages.map((s) => {
     const engine = s.engine as EngineName;
     const stageOptions = stageEngineOptions(s);
     const deviceId = stageOptions.deviceId ?? options.engineOptions?.deviceId;
@@ -144,12 +174,17 @@ export function pipelineStages(plan: Plan, options: Pick<PipelineOptions, 'resid
     });
     return { name: s.name, engine, stream, precision: s.precision, inputs: s.inputs, outputs: s.outputs, residentOutputs };
   });
+  const streams = new Set(infos.map((s) => s.stream));
+  const hostOnly = (stream: string): boolean => infos.every((s) => s.stream !== stream || s.engine === 'cpu' || s.engine === 'dla-emulated');
+  const threaded = (options.streamThreads ?? 'auto') === 'auto' && streams.size > 1;
+  return infos.map((s): PipelineStageInfo => ({ ...s, thread: threaded && hostOnly(s.stream) ? 'worker' : 'main' }));
 }
 
 class OrtPipeline implements Pipeline {
   readonly streams: readonly string[];
   readonly outputs: readonly string[];
   #sessions: Map<string, Session> | undefined;
+  #threads: readonly SessionThread[];
   #running = false;
   #current: Scheduler<StageValue> | undefined;
   #draining: Promise<void> | undefined;
@@ -161,8 +196,10 @@ class OrtPipeline implements Pipeline {
     readonly graph: ScheduleGraph,
     readonly inputs: readonly PipelineInput[],
     sessions: Map<string, Session>,
+    threads: readonly SessionThread[],
   ) {
     this.#sessions = sessions;
+    this.#threads = threads;
     this.streams = graph.streams;
     this.outputs = graph.outputs;
   }
@@ -199,6 +236,7 @@ class OrtPipeline implements Pipeline {
       const sessions = this.#sessions;
       this.#sessions = undefined;
       for (const s of sessions?.values() ?? []) await s.close();
+      for (const t of this.#threads) await t.close();
     })();
     return this.#closing;
   }
@@ -239,7 +277,7 @@ function stageFile(plan: Plan, stage: PlanStage): string {
   return path;
 }
 
-type StageOptions = Pick<EngineOptions, 'threads' | 'interOpThreads' | 'graphOptimization' | 'deviceId'> & { stream?: string };
+type StageOptions = Pick<EngineOptions, 'threads' | 'interOpThreads' | 'graphOptimization' | 'deviceId' | 'graphCapture'> & { stream?: string };
 
 /** A plan stage's engineOptions, checked: known keys with values of the right type. */
 function stageEngineOptions(stage: PlanStage): StageOptions {
@@ -258,6 +296,10 @@ function stageEngineOptions(stage: PlanStage): StageOptions {
       case 'graphOptimization':
         if (value !== 'disabled' && value !== 'basic' && value !== 'extended' && value !== 'all') throw bad(key, 'one of disabled, basic, extended, all');
         out.graphOptimization = value;
+        break;
+      case 'graphCapture':
+        if (typeof value !== 'boolean') throw bad(key, 'true or false');
+        out.graphCapture = value;
         break;
       case 'stream':
         if (typeof value !== 'string' || value === '') throw bad(key, 'a stream name');

@@ -7,19 +7,23 @@ import { openFrameSource, type FrameSourceOptions } from './frame-source.js';
 import type { Pipeline, PipelineMode } from './pipeline.js';
 import { summarize, type SampleStats } from './stats.js';
 
+/** Options of `runFrames`. */
 export interface RunFramesOptions extends FrameSourceOptions {
   /** Frames: `synthetic:N` or a folder of images, .npy or .npz files (see openFrameSource). @default 'synthetic:8' */
   readonly input?: string;
-  /** Write each frame's outputs as .npy (and colour-mapped PNGs for class maps and depth) into `<out>/<frame id>/`. */
+  /** Write each frame's outputs as .npy (and colour-mapped PNGs for class maps and depth) into `<out>/<frame id>/`. @default none (nothing written) */
   readonly out?: string;
-  /** @default 'pipelined' */
+  /** Overlap frames across engines, or run them one at a time. @default 'pipelined' */
   readonly mode?: PipelineMode;
+  /** Frames admitted and not yet taken, at most. @default the pipeline's (streams + 1) */
   readonly maxInFlight?: number;
+  /** Stops the run; frames that finished are kept, the run ends with TandemError `ABORTED`. */
   readonly signal?: AbortSignal;
   /** Told after each frame (`kind: 'frame'`). */
   readonly onProgress?: ProgressCallback;
 }
 
+/** What `runFrames` did: frames run, measured latency and wall time, output types, files written. */
 export interface RunFramesResult {
   /** What the frames were (openFrameSource's description). */
   readonly source: string;

@@ -41,6 +41,7 @@ export interface SchedulerOptions<V> {
   readonly onFrame?: (record: FrameRecord) => void;
 }
 
+/** A frame's outputs from a function pipeline, with its latency. */
 export interface ScheduledFrame<V> {
   readonly frame: number;
   /** The graph's outputs; the consumer owns them. */

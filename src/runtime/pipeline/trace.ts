@@ -15,22 +15,26 @@ export interface TraceEvent {
   readonly args?: Readonly<Record<string, unknown>>;
 }
 
+/** A Chrome / Perfetto trace (open it in ui.perfetto.dev or chrome://tracing). */
 export interface ChromeTrace {
   readonly traceEvents: readonly TraceEvent[];
   readonly displayTimeUnit: 'ms';
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
+/** Options of `buildTrace`. */
 export interface TraceOptions {
   /** Shown as the process name (e.g. "tandem bench pipelined"). */
   readonly label: string;
   /** Streams in the order their tracks should appear. */
   readonly streams: readonly string[];
+  /** Whole-frame records, drawn as a track of their own. @default none */
   readonly frames?: readonly FrameRecord[];
-  /** Stage → engine, shown in each slice's args. */
+  /** Stage → engine, shown in each slice's args. @default none */
   readonly engines?: Readonly<Record<string, string>>;
+  /** Copied into the trace's metadata. @default none */
   readonly metadata?: Readonly<Record<string, unknown>>;
-  /** @default 1 */
+  /** Process id of the trace events (one per trace in a merged view). @default 1 */
   readonly pid?: number;
 }
 
