@@ -56,7 +56,7 @@ export const evalCommand: CliCommand = {
       .option('--merge', 'merge the eval result files given as targets (the shards of one run) and print the metrics')
       .option('--threads <n>', 'intra-op threads per session (cpu)', positiveInt)
       .option('--json', 'print the summary as JSON')
-      .option('--sensitivity [n]', 'INT8 plan or Q/DQ model: rank every quantized tensor by the task metric it costs (all quantized but that one, in turn: mIoU points, relative AbsRel recovered); print the top n per head (default 10; --json has all)', positiveInt)
+      .option('--sensitivity [n]', 'INT8 plan or Q/DQ model: rank every quantized tensor by the task metric it costs (all quantized but that one, in turn: mIoU points, relative AbsRel recovered); print the top n per head (default: 10; --json has all)', positiveInt)
       .option('--sensitivity-frames <n>', 'with --sensitivity: score each run on the first n frames of the dataset', positiveInt, 16)
       .action(async (targets: string[], flags: EvalFlags) => {
         if (flags.sensitivity !== undefined && (flags.merge || flags.shard !== undefined)) throw new TandemError('USAGE', '--sensitivity ranks tensors over one process\'s frames; leave out --shard and --merge');
