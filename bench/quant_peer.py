@@ -24,6 +24,17 @@ holdout/*.npy and tandem.json. Steps (default: all three, in order):
   compare  joins <dir>/tandem.json and <dir>/ort.json (bench/quant_compare.py).
 
 Writes <dir>/ort.json. Needs python3 with numpy and onnxruntime (1.30 on the device machine).
+
+The INT8 table's peer (`npm run bench:int8 -- --peer-prep <dir>` writes <dir>):
+
+    python3 bench/quant_peer.py <dir> --steps heads [--jobs N]
+
+  heads    quantize_static on each model of <dir>/peer-config.json (tandem split's head stages) with the
+           calibration feeds tandem calibrates them on (the FP32 backbone's features of the calibration
+           frames, one .npy per head input, [frames, C, H, W], fed one frame at a time), once per entry of
+           HEAD_CALIBRATORS, each in its own child process (--jobs at a time). Writes
+           <dir>/ort-heads/<calibrator>/<head>.qdq.onnx and <dir>/ort-heads/ort-heads.json (settings, time,
+           errors); `npm run bench:int8 -- --peer <dir>/ort-heads` evaluates them with tandem eval.
 """
 import argparse
 import glob
@@ -31,6 +42,7 @@ import inspect
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,6 +56,26 @@ CALIBRATORS = {
     "Percentile": {"num_bins": 2048, "percentile": 99.99, "symmetric": True},
 }
 
+
+# quantize_static settings shared by every head calibrator: QDQ, per-channel symmetric INT8 weights, per-tensor
+# symmetric INT8 activations (what a DLA takes), no pre-processing (the heads have no BatchNormalization to fold
+# and static shapes).
+HEAD_COMMON = {
+    "quant_format": "QDQ",
+    "per_channel": True,
+    "activation_type": "QInt8",
+    "weight_type": "QInt8",
+    "extra_options": {"ActivationSymmetric": True, "WeightSymmetric": True, "CalibTensorRangeSymmetric": True},
+}
+# name: (CalibrationMethod, quantize_static extra_options, calibrator options quantize_static cannot pass:
+# injected into its create_calibrator call)
+HEAD_CALIBRATORS = {
+    "MinMax": ("MinMax", {}, {}),
+    "Entropy": ("Entropy", {}, {}),  # quantize_static's own: num_bins 128 = num_quantized_bins, i.e. the min-max range
+    "Entropy-2048": ("Entropy", {}, {"num_bins": 2048, "num_quantized_bins": 128}),
+    "Percentile-99.99": ("Percentile", {"CalibPercentile": 99.99}, {}),  # tandem's percentile default
+    "Percentile-99.999": ("Percentile", {}, {}),  # ORT's own default (2048 bins)
+}
 
 
 def peak_rss_kib():
@@ -242,6 +274,112 @@ def fidelity(d, models):
     return rows
 
 
+def head_config(d):
+    with open(os.path.join(d, "peer-config.json")) as f:
+        return json.load(f)
+
+
+def feature_reader(d, cfg, names):
+    """The calibration feeds of a head: frame i of each input's .npy (memory-mapped), one frame per get_next."""
+    from onnxruntime.quantization import CalibrationDataReader
+
+    arrays = {i["name"]: np.load(os.path.join(d, i["file"]), mmap_mode="r") for i in cfg["inputs"]}
+    missing = [n for n in names if n not in arrays]
+    if missing:
+        raise RuntimeError(f"no calibration features for inputs {missing}; peer-config.json has {list(arrays)}")
+
+    class FeatureReader(CalibrationDataReader):
+        def __init__(self):
+            self.i = 0
+
+        def get_next(self):
+            if self.i >= cfg["frames"]:
+                return None
+            feeds = {n: np.ascontiguousarray(arrays[n][self.i:self.i + 1], dtype=np.float32) for n in names}
+            self.i += 1
+            return feeds
+
+        def rewind(self):
+            self.i = 0
+
+    return FeatureReader()
+
+
+def child_heads(d, name):
+    """quantize_static of every head with one calibrator; prints one JSON line."""
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+    import importlib
+
+    ort_quantize = importlib.import_module("onnxruntime.quantization.quantize")  # the module; the package exports a function of that name
+
+    method, extra_static, injected = HEAD_CALIBRATORS[name]
+    if injected:
+        original = ort_quantize.create_calibrator
+
+        def create_calibrator(*args, **kwargs):
+            kwargs["extra_options"] = {**(kwargs.get("extra_options") or {}), **injected}
+            return original(*args, **kwargs)
+
+        ort_quantize.create_calibrator = create_calibrator
+    cfg = head_config(d)
+    out_dir = os.path.join(d, "ort-heads", name)
+    os.makedirs(out_dir, exist_ok=True)
+    extra = {**HEAD_COMMON["extra_options"], **extra_static}
+    files, walls = [], {}
+    for model_file in cfg["models"]:
+        # quantize_static writes <model>-inferred.onnx beside its input: a private copy keeps the calibrators running at once apart
+        with tempfile.TemporaryDirectory(prefix="quant-peer-heads-") as tmp:
+            model = shutil.copy(os.path.join(d, model_file), tmp)
+            names = [i.name for i in session(model).get_inputs()]
+            out = os.path.join(out_dir, model_file.replace(".onnx", ".qdq.onnx"))
+            kwargs = dict(quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+                          calibrate_method=getattr(CalibrationMethod, method), extra_options=extra)
+            if "calibration_providers" in inspect.signature(quantize_static).parameters:
+                kwargs["calibration_providers"] = ["CPUExecutionProvider"]
+            t0 = time.perf_counter()
+            quantize_static(model, out, feature_reader(d, cfg, names), **kwargs)
+            walls[model_file] = time.perf_counter() - t0
+            files.append(out)
+    print(json.dumps({"ok": True, "method": method, "extra_options": extra, "calibrator_options": injected, "wall_s": walls, "files": files, "maxrss_kib": peak_rss_kib()}))
+
+
+def heads(d, jobs):
+    import onnxruntime
+
+    cfg = head_config(d)
+    out_dir = os.path.join(d, "ort-heads")
+    os.makedirs(out_dir, exist_ok=True)
+    doc = {
+        "onnxruntime": onnxruntime.__version__,
+        "what": cfg.get("what"),
+        "frames": cfg["frames"],
+        "settings": HEAD_COMMON,
+        "calibrators": {k: {"method": v[0], "extra_options": v[1], "calibrator_options": v[2]} for k, v in HEAD_CALIBRATORS.items()},
+        "methods": {},
+    }
+    pending = list(HEAD_CALIBRATORS)
+    running = {}
+    while pending or running:
+        while pending and len(running) < jobs:
+            name = pending.pop(0)
+            running[name] = subprocess.Popen([sys.executable, os.path.abspath(__file__), d, "--child", "heads", name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name, p in list(running.items()):
+            if p.poll() is None:
+                continue
+            out, err = p.communicate()
+            del running[name]
+            try:
+                r = json.loads(out.strip().splitlines()[-1]) if p.returncode == 0 else {"ok": False, "error": f"exit {p.returncode}: {err.strip().splitlines()[-1] if err.strip() else '?'}"}
+            except (ValueError, IndexError):
+                r = {"ok": False, "error": f"no result: {err[-300:]}"}
+            doc["methods"][name] = r
+            print(f"ORT quantize_static {name}: {'ok ' + ', '.join(f'{k} {v:.1f} s' for k, v in r['wall_s'].items()) if r['ok'] else r['error']}", flush=True)
+            with open(os.path.join(out_dir, "ort-heads.json"), "w") as f:
+                json.dump(doc, f, indent=2)
+        time.sleep(0.2)
+    return doc
+
+
 def run_child(d, args):
     out = subprocess.run([sys.executable, os.path.abspath(__file__), d, *args], capture_output=True, text=True)
     if out.returncode != 0:
@@ -254,14 +392,20 @@ def main():
     p.add_argument("dir")
     p.add_argument("--steps", default="calib,static,compare")
     p.add_argument("--threads", type=int, default=None, help="intra-op threads of the calibration sessions (default: bench-config.json's ortThreads)")
+    p.add_argument("--jobs", type=int, default=len(HEAD_CALIBRATORS), help="--steps heads: calibrators run at once, each in its own process")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = p.parse_args()
     d = os.path.abspath(a.dir)
     if a.child:
         if a.child[0] == "calib":
             child_calib(d, a.child[1], int(a.child[2]))
+        elif a.child[0] == "heads":
+            child_heads(d, a.child[1])
         else:
             child_static(d, a.child[1], a.child[2])
+        return
+    if a.steps == "heads":
+        heads(d, a.jobs)
         return
     import onnxruntime
 

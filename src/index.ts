@@ -51,6 +51,7 @@ export type {
   ProgressEvent,
   ProgressKind,
   SearchProgress,
+  SensitivityProgress,
   TimingProgress,
   VerifyProgress,
 } from './util/progress.js';
@@ -206,6 +207,8 @@ export { convertToFloat16 } from './quant/fp16.js';
 export type { Fp16Options, Fp16Result } from './quant/fp16.js';
 export { translateQdq } from './quant/translate-qdq.js';
 export type { TranslateQdqOptions, TranslateQdqResult, TranslationReport, WeightScaleCheck } from './quant/translate-qdq.js';
+export { extractQdqPlan } from './quant/extract-qdq-plan.js';
+export type { ExtractedQdqPlan, FixedQdq } from './quant/extract-qdq-plan.js';
 export { translateQdqFile } from './quant/translate-qdq-file.js';
 export type { TranslateQdqFileOptions } from './quant/translate-qdq-file.js';
 export type { PropagatedScale } from './quant/scale-propagation.js';
@@ -291,7 +294,9 @@ export { readModelTasks } from './eval/model-tasks.js';
 export type { DepthEncoding, DepthTask, ModelTasks, SegmentationTask } from './eval/model-tasks.js';
 export { keepFp16ForSplit, writeKeepFp16Results } from './eval/keep-fp16-split.js';
 export type { KeepFp16Result, KeepFp16SplitOptions } from './eval/keep-fp16-split.js';
-export type { Budget, HeadPrecisionResult, QuantizedTensor, SensitivityRow } from './eval/mixed-precision.js';
+export type { Budget, HeadPrecisionResult, QuantizedTensor, SensitivityRanking, SensitivityRow } from './eval/mixed-precision.js';
+export { evaluateSensitivity } from './eval/sensitivity.js';
+export type { SensitivityOptions, SensitivityReport, StageSensitivity } from './eval/sensitivity.js';
 export type { ClassificationResult } from './eval/metrics/classification.js';
 export type { DepthResult } from './eval/metrics/depth.js';
 export type { SegmentationResult } from './eval/metrics/segmentation.js';

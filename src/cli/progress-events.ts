@@ -20,6 +20,8 @@ function countOf(e: ProgressEvent): { phase: string; done: number; total: number
       return { phase: 'open sessions', done: e.done, total: e.total, unit: 'sessions' };
     case 'candidate':
       return { phase: 'run candidates', done: e.done, total: e.total, unit: 'candidates' };
+    case 'sensitivity':
+      return { phase: 'sensitivity', done: e.done, total: e.total, unit: 'runs' };
     case 'pass':
     case 'search':
     case 'verify':

@@ -34,7 +34,7 @@ export interface EvalTarget extends AsyncDisposable {
 }
 
 /** The model whose metadata describes a plan's input and outputs: its source model, else its first stage's model. */
-function planTaskModel(plan: Plan): Model {
+export function planTaskModel(plan: Plan): Model {
   const candidates: string[] = [];
   if (plan.source !== undefined) candidates.push(isAbsolute(plan.source) ? plan.source : resolve(plan.dir, plan.source), resolve(plan.source));
   const found = candidates.find((c) => existsSync(c));

@@ -23,4 +23,5 @@ export * from './merge.js';
 export * from './dataset-spec.js';
 export * from './reference-model.js';
 export * from './mixed-precision.js';
+export * from './sensitivity.js';
 export * from './keep-fp16-split.js';

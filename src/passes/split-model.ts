@@ -127,7 +127,8 @@ export function splitModel(model: Model, options: SplitOptions = {}): SplitPlan 
 
   const names = new Set<string>();
   const built = groups.map((grp) => {
-    const name = uniqueName(grp.kind === 'backbone' ? 'backbone' : `${grp.kind === 'head' ? 'head' : 'post'}-${grp.outputs.map(safeName).join('+')}`, names);
+    // '_' between outputs: a stage name is a file name ('+' is not in the stage-file schema's safe set)
+    const name = uniqueName(grp.kind === 'backbone' ? 'backbone' : `${grp.kind === 'head' ? 'head' : 'post'}-${grp.outputs.map(safeName).join('_')}`, names);
     const all = withConstants(g, grp.nodes, free);
     const produced = new Set([...all].flatMap((n) => n.outputs).filter((x) => x !== ''));
     const inputs = [...new Set([...all].flatMap(nodeReads))].filter((r) => !produced.has(r) && !(g.isInitializer(r) && !g.isGraphInput(r)));

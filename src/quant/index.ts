@@ -16,6 +16,7 @@ export * from './image-preprocess.js';
 export * from './observer.js';
 export * from './qdq-plan.js';
 export * from './apply-qdq.js';
+export * from './extract-qdq-plan.js';
 export * from './residual-add.js';
 export * from './scales.js';
 export * from './fidelity.js';

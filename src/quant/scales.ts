@@ -1,5 +1,6 @@
 import type { Model } from '../ir/model.js';
 import { scaleFromAmax } from './arithmetic.js';
+import { opTraits } from '../ops/registry.js';
 import { calibrationTargets, knownConstant, perChannelAbsMax } from './calibration-targets.js';
 import { calibrateTensor, CALIBRATORS, type CalibrationMethod, type ResolvedCalibratorOptions, type TensorStatistics } from './calibrators/registry.js';
 import { rangeAbsMax } from './histogram.js';
@@ -34,10 +35,32 @@ export function weightScales(model: Model): Map<string, WeightScales> {
   return out;
 }
 
+/**
+ * TensorRT and the DLA run Conv (or BatchNormalization) + ReLU as one layer whose INT8 output is the
+ * ReLU's: a tensor a weighted op or BatchNormalization writes and only a ReLU reads takes the ReLU
+ * output's amax. Symmetric INT8 commutes with ReLU, so the pair computes exactly the fused layer; with
+ * its own (pre-ReLU, often far larger negative) range it would waste most codes on values the ReLU
+ * zeroes (measured on tandem-street's depth decoder: 101.6 vs 14.4 before the last ReLU).
+ */
+export function fuseReluRanges(model: Model, activations: Map<string, number>): Map<string, number> {
+  const g = model.graph;
+  for (const relu of g.nodes) {
+    if (relu.op !== 'Relu' || relu.domain !== '') continue;
+    const t = relu.inputs[0] ?? '';
+    const producer = g.producer(t);
+    const out = activations.get(relu.outputs[0] ?? '');
+    if (producer === undefined || out === undefined || !activations.has(t) || g.isGraphOutput(t)) continue;
+    if (!(opTraits(producer.op)?.channelWeight !== undefined || producer.op === 'BatchNormalization') || g.consumers(t).length !== 1) continue;
+    activations.set(t, out);
+  }
+  return activations;
+}
+
 /** Turns a stage's statistics into amax values by one method (in this thread; `quantize` uses the threshold pool). */
 export function computeStageScales(model: Model, stats: StageStatistics, method: CalibrationMethod, options: ResolvedCalibratorOptions, weights = weightScales(model)): StageScales {
   const activations = new Map<string, number>();
   for (const [name, s] of stats.tensors) activations.set(name, calibrateTensor(s, method, options));
+  fuseReluRanges(model, activations);
   return { stage: stats.name, method, algorithm: CALIBRATORS[method].describe(options), activations, weights };
 }
 
@@ -58,6 +81,7 @@ export async function computeScalesParallel(
     for (const method of methods) {
       const activations = new Map<string, number>();
       for (const name of stats.tensors.keys()) activations.set(name, amax[k++]!);
+      fuseReluRanges(model, activations);
       out.push({ stage: stats.name, method, algorithm: CALIBRATORS[method].describe(options), activations, weights });
     }
   }

@@ -90,6 +90,16 @@ export interface CandidateProgress {
   readonly total: number;
 }
 
+/** evaluateSensitivity: run `done` of `total` (FP32, full INT8, then one per quantized tensor, over every ranked stage). */
+export interface SensitivityProgress {
+  readonly kind: 'sensitivity';
+  readonly stage: string;
+  /** Which run: "FP32", "INT8", "all but <tensor>". */
+  readonly what: string;
+  readonly done: number;
+  readonly total: number;
+}
+
 /** Everything a tandem verb reports while it works, told apart by `kind`. */
 export type ProgressEvent =
   | PassProgress
@@ -101,7 +111,8 @@ export type ProgressEvent =
   | BenchProgress
   | OpenProgress
   | FrameProgress
-  | CandidateProgress;
+  | CandidateProgress
+  | SensitivityProgress;
 
 /** The `kind` of a progress event: `'pass'`, `'calibration'`, `'frame'`, ... */
 export type ProgressKind = ProgressEvent['kind'];

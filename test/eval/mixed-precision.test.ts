@@ -12,17 +12,23 @@ describe('keep-fp16 building blocks', () => {
     assert.throws(() => parseBudgets('rmse=1'), (e) => isTandemError(e, 'USAGE') && /miou=0.5/.test(e.message));
   });
 
-  it('bisect to the smallest passing prefix in log2 steps', async () => {
-    for (const [n, need] of [[16, 1], [16, 5], [16, 16], [31, 7], [1, 1]] as const) {
+  it('find the smallest passing prefix in about 2·log2(answer) steps', async () => {
+    for (const [n, need] of [[16, 1], [16, 5], [16, 16], [31, 7], [1, 1], [29, 3]] as const) {
       const asked: number[] = [];
       const r = await bisectPrefix(n, async (k) => {
         asked.push(k);
         return k >= need;
       });
       assert.equal(r.count, need, `n ${n} need ${need}`);
-      assert.ok(r.steps <= Math.ceil(Math.log2(n)), `${r.steps} steps for ${n}`);
+      assert.ok(r.steps <= 2 * Math.ceil(Math.log2(need + 1)) + 1, `${r.steps} steps for ${need} of ${n}`);
       assert.equal(r.steps, asked.length);
     }
+  });
+
+  it('finds a small prefix where the loss is not monotone in the prefix (tandem-street depth: top 3 pass, top 14 fail)', async () => {
+    const lossPercent = [4.23, 2.82, 2.09, 1.86, 1.67, 1.63, 1.66, 1.6, 1.59, 1.6, 1.65, 1.8, 2.0, 2.2, 2.4, 2.35, 2.3, 2.32, 2.3, 2.1, 1.9, 1.5, 0.9, 0.29, 0.2, 0.1, 0.05, 0.02, 0.01, 0];
+    const r = await bisectPrefix(29, async (k) => lossPercent[k]! <= 2);
+    assert.equal(r.count, 3);
   });
 
   it('drop the kept tensors from the Q/DQ plan and the calibration cache', () => {

@@ -95,6 +95,29 @@ describe('Q/DQ placement (dla: every tensor)', () => {
   });
 });
 
+describe('fused Conv/BN + ReLU ranges', () => {
+  it('a tensor only a ReLU reads after a weighted op or BN takes the ReLU output amax (the fused layer\'s); others keep their own', async () => {
+    const model = smallConvNet();
+    const a = (await quantizeOne(model, { placement: 'dla' })).artifacts[0]!;
+    const g = model.graph;
+    let fused = 0;
+    for (const relu of g.nodes.filter((n) => n.op === 'Relu')) {
+      const t = relu.inputs[0]!;
+      const own = a.scales.activations.get(t)!;
+      const out = a.scales.activations.get(relu.outputs[0]!)!;
+      const p = g.producer(t)!;
+      if (p.op === 'BatchNormalization' && g.consumers(t).length === 1) {
+        assert.equal(own, out, t);
+        fused++;
+      }
+    }
+    assert.ok(fused >= 3, `${fused} fused`);
+    // The Adds' inputs are read by the Add, not by a ReLU: their ranges are their own (at least one differs from the Add output's).
+    const add = g.nodes.find((n) => n.op === 'Add')!;
+    assert.ok(add.inputs.some((i) => a.scales.activations.get(i) !== a.scales.activations.get(add.outputs[0]!)));
+  });
+});
+
 describe('multi-task reference model (64x128)', () => {
   it('Q/DQ models of all four methods run in onnxruntime and stay close to FP32', async () => {
     const model = buildMultitask({ height: 64, width: 128 });

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Trains tandem's reference multi-task model on tandem's own synthetic street scenes, exports it to ONNX
-with its preprocessing and output meaning in metadata_props, and (optionally) runs onnxruntime's
-quantize_static on its heads as a peer for tandem's INT8 table.
+with its preprocessing and output meaning in metadata_props.
 
 The exact command of the committed run (on the H200 device machine, from a folder holding tandem's
 built dist/ and package.json, with Node on PATH; see assets/models/README.md):
 
     python3 tools/train-reference/train.py --tandem "node dist/src/cli/main.js" --budget-s 300 \
         --train-count 24000 --batch 128 --procs 14 --out $OUT --peer
+
+(--peer ran onnxruntime's quantize_static on heads this script exported itself; that export dropped the
+depth decoder's skips, so its depth numbers were void, and the option is gone. The INT8 table's peer now
+quantizes the heads of tandem's own split of the committed model: `npm run bench:int8 -- --peer-prep`,
+`bench/quant_peer.py --steps heads`, `npm run bench:int8 -- --peer`; see BENCHMARKS.md.)
 
 A CPU smoke test of the whole script at tiny scale (seconds; what CI does not run, a developer may):
 
@@ -359,76 +363,6 @@ def add_metadata(path, height, width, record):
     onnx.save(model, path)
 
 
-# ---------------------------------------------------------------- peer: onnxruntime quantize_static on the heads
-
-def peer(heads_path, calib_feats, val, model, device, work):
-    import onnxruntime as ort
-    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.i = 0
-
-        def get_next(self):
-            if self.i >= len(calib_feats):
-                return None
-            self.i += 1
-            return calib_feats[self.i - 1]
-
-    results = {}
-    for method in ("FP32", "MinMax", "Entropy", "Percentile"):
-        out = heads_path if method == "FP32" else os.path.join(work, f"heads-ort-{method}.onnx")
-        t0 = time.time()
-        try:
-            if method != "FP32":
-                quantize_static(heads_path, out, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                                activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-                                calibrate_method=getattr(CalibrationMethod, method),
-                                extra_options={"ActivationSymmetric": True, "WeightSymmetric": True,
-                                               "CalibTensorRangeSymmetric": True, "CalibPercentile": 99.99})
-            so = ort.SessionOptions()
-            so.intra_op_num_threads = 8
-            sess = ort.InferenceSession(out, so, providers=["CPUExecutionProvider"])
-            names = [i.name for i in sess.get_inputs()]
-
-            def heads(feats):
-                seg, s = sess.run(["segmentation", "depth"], dict(zip(names, feats)))
-                return seg, s
-
-            r = evaluate(model, val, device, batch=1, heads=heads)
-            r["seconds"] = round(time.time() - t0, 1)
-            results[method] = r
-            print(f"peer ORT quantize_static {method}: mIoU {r['mIoU']:.2f} absRel {r['absRel']:.4f} delta1 {r['delta1']:.4f} ({r['seconds']} s)", flush=True)
-        except Exception as e:  # a failing calibrator must not lose the trained model
-            results[method] = {"error": f"{type(e).__name__}: {e}"}
-            print(f"peer ORT {method} failed: {e}", flush=True)
-    return results
-
-
-def run_peer(args, cpu_model, calib, val, height, width):
-    """Exports the heads (inputs c1..c4), computes their calibration feeds with the FP32 backbone, runs the peer."""
-    dummy = torch.zeros(1, 3, height, width)
-    try:
-        heads_path = os.path.join(args.work, "heads.onnx")
-        with torch.no_grad():
-            feats = cpu_model.backbone(dummy)
-        onnx_export(cpu_model.heads, tuple(feats), heads_path, ["c1", "c2", "c3", "c4"], ["segmentation", "depth"])
-        calib_feats = []
-        with torch.no_grad():
-            for i in range(calib[0].shape[0]):
-                x = to_input(torch.from_numpy(calib[0][i:i + 1]), cpu_model)
-                calib_feats.append({f"c{k + 1}": f.numpy() for k, f in enumerate(cpu_model.backbone(x))})
-        return {
-            "what": "onnxruntime quantize_static on the heads (inputs c1..c4 from the FP32 backbone): QDQ, per-channel, QInt8/QInt8, "
-                    "ActivationSymmetric, WeightSymmetric, CalibTensorRangeSymmetric, CalibPercentile 99.99; "
-                    f"{args.calib_count} calibration frames of seed {args.calib_seed}; evaluated on the held-out frames, ORT CPU EP",
-            "results": peer(heads_path, calib_feats, val, cpu_model, torch.device("cpu"), args.work),
-        }
-    except Exception as e:
-        print(f"peer failed: {e}", flush=True)
-        return {"error": f"{type(e).__name__}: {e}"}
-
-
 # ---------------------------------------------------------------- main
 
 def main():
@@ -449,8 +383,6 @@ def main():
     ap.add_argument("--work", default="/tmp/tandem-train")
     ap.add_argument("--out", required=True)
     ap.add_argument("--name", default="tandem-street")
-    ap.add_argument("--peer", action="store_true", help="also run onnxruntime quantize_static on the heads")
-    ap.add_argument("--peer-only", metavar="WEIGHTS_PT", help="skip training: load these weights and run only the peer")
     ap.add_argument("--export-only", metavar="WEIGHTS_PT", help="skip training: load these weights and export them (with --record: the run's train-report.json)")
     ap.add_argument("--record", help="train-report.json of the run whose weights --export-only exports")
     args = ap.parse_args()
@@ -475,16 +407,6 @@ def main():
         onnx_export(cpu_model, (torch.zeros(1, 3, height, width),), onnx_path, ["image"], ["segmentation", "depth"])
         add_metadata(onnx_path, height, width, record)
         print(f"exported {onnx_path}: {os.path.getsize(onnx_path) / 1e6:.2f} MB", flush=True)
-        return 0
-    if args.peer_only:
-        val = generate(args.tandem, args.val_seed, args.val_count, args.size, args.work, args.procs, "val")
-        calib = generate(args.tandem, args.calib_seed, args.calib_count, args.size, args.work, args.procs, "calib")
-        cpu_model = Multitask().eval()
-        cpu_model.load_state_dict(torch.load(args.peer_only, map_location="cpu"))
-        report = {"heldOut": evaluate(cpu_model, val, torch.device("cpu")), "peer": run_peer(args, cpu_model, calib, val, height, width)}
-        with open(os.path.join(args.out, "peer-report.json"), "w") as f:
-            json.dump(report, f, indent=2)
-        print(f"total {time.time() - t_start:.0f} s", flush=True)
         return 0
     train = generate(args.tandem, args.train_seed, args.train_count, args.size, args.work, args.procs, "train")
     val = generate(args.tandem, args.val_seed, args.val_count, args.size, args.work, args.procs, "val")
@@ -571,8 +493,6 @@ def main():
         print(f"ONNX export failed ({type(e).__name__}: {e}); the weights are in {args.name}.pt / -weights.npz", flush=True)
 
     report = {"record": record, "heldOut": metrics}
-    if args.peer:
-        report["peer"] = run_peer(args, cpu_model, calib, val, height, width)
     with open(os.path.join(args.out, "train-report.json"), "w") as f:
         json.dump(report, f, indent=2)
     print(f"total {time.time() - t_start:.0f} s", flush=True)

@@ -4,7 +4,8 @@ import { TandemError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { isPlanPath } from '../../io/stage-file/index.js';
-import { evaluate, mergeEvalParts, readEvalPart, resolveShard, summarizeEval, type EvalSummary } from '../../eval/index.js';
+import { evaluate, evaluateSensitivity, mergeEvalParts, readEvalPart, resolveShard, summarizeEval, type EvalSummary, type SensitivityReport } from '../../eval/index.js';
+import { table } from '../format.js';
 import type { CliContext } from '../context.js';
 import { progressBars } from '../progress-events.js';
 import { nonNegativeInt, parseSize, positiveInt } from '../parse.js';
@@ -23,6 +24,8 @@ interface EvalFlags {
   merge?: boolean;
   threads?: number;
   json?: boolean;
+  sensitivity?: number | true;
+  sensitivityFrames: number;
 }
 
 export const evalCommand: CliCommand = {
@@ -32,6 +35,7 @@ export const evalCommand: CliCommand = {
     'tandem eval int8/plan.json --reference assets/models/tandem-street.onnx --save 4',
     'tandem eval model.onnx --dataset cityscapes:/data/cityscapes --shard 3/8 -o parts/3.json',
     'tandem eval --merge parts/*.json',
+    'tandem eval int8/plan.json --sensitivity 5',
   ],
   writes: true,
   readsModel: true,
@@ -52,7 +56,10 @@ export const evalCommand: CliCommand = {
       .option('--merge', 'merge the eval result files given as targets (the shards of one run) and print the metrics')
       .option('--threads <n>', 'intra-op threads per session (cpu)', positiveInt)
       .option('--json', 'print the summary as JSON')
+      .option('--sensitivity [n]', 'INT8 plan or Q/DQ model: rank every quantized tensor by the task metric it costs (all quantized but that one, in turn: mIoU points, relative AbsRel recovered); print the top n per head (default: 10; --json has all)', positiveInt)
+      .option('--sensitivity-frames <n>', 'with --sensitivity: score each run on the first n frames of the dataset', positiveInt, 16)
       .action(async (targets: string[], flags: EvalFlags) => {
+        if (flags.sensitivity !== undefined && (flags.merge || flags.shard !== undefined)) throw new TandemError('USAGE', '--sensitivity ranks tensors over one process\'s frames; leave out --shard and --merge');
         if (flags.merge) {
           if (targets.length === 0) throw new TandemError('USAGE', 'give the eval result files to merge: tandem eval --merge parts/*.json');
           const merged = mergeEvalParts(targets.map(readEvalPart));
@@ -82,11 +89,42 @@ export const evalCommand: CliCommand = {
           ctx.note(`wrote the result state to ${out}${sharded ? ' (merge the shards with tandem eval --merge)' : ''}`);
         }
         const emulated = flags.engine === 'dla-emulated' || isPlanPath(target);
-        printSummary(summarizeEval(part), flags, ctx, `${part.dataset.description}; outputs computed on onnxruntime (${emulated ? 'INT8 stages emulated by Q/DQ on the cpu engine, not measured on a DLA' : `${flags.engine} engine`}), this machine`);
+        const what = `${part.dataset.description}; outputs computed on onnxruntime (${emulated ? 'INT8 stages emulated by Q/DQ on the cpu engine, not measured on a DLA' : `${flags.engine} engine`}), this machine`;
+        let sensitivity: SensitivityReport | undefined;
+        if (flags.sensitivity !== undefined) {
+          const sbars = progressBars(ctx);
+          sensitivity = await evaluateSensitivity(target, {
+            dataset: flags.dataset,
+            ...(flags.size !== undefined ? { size: flags.size } : {}),
+            frames: flags.sensitivityFrames,
+            ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+            onProgress: sbars.onProgress,
+          }).finally(() => sbars.stop());
+        }
+        if (flags.json) ctx.printJson(sensitivity ? { ...summarizeEval(part), sensitivity } : summarizeEval(part));
+        else {
+          printSummary(summarizeEval(part), flags, ctx, what);
+          if (sensitivity) printSensitivity(sensitivity, flags.sensitivity === true ? 10 : (flags.sensitivity ?? 10), ctx);
+        }
         if (part.savedFiles.length > 0) ctx.note(`wrote ${part.savedFiles.length} PNGs to ${resolve(flags.saveDir)}`);
       });
   },
 };
+
+/** The ranking per head and metric: what keeping each tensor in float recovers (mIoU points, or relative AbsRel). */
+function printSensitivity(r: SensitivityReport, top: number, ctx: CliContext): void {
+  ctx.print('');
+  ctx.print(`sensitivity: each quantized tensor left in float in turn, all others INT8 (emulated by Q/DQ on onnxruntime cpu); ${r.frames} frames of ${r.dataset}`);
+  for (const s of r.stages) {
+    const unit = (v: number): string => (s.metric === 'miou' ? `${v >= 0 ? '+' : ''}${v.toFixed(2)} mIoU` : `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)}% AbsRel`);
+    const name = s.metric === 'miou' ? 'mIoU' : 'AbsRel';
+    ctx.print(`  ${s.stage} — ${name}: FP32 ${s.fp32.toFixed(s.metric === 'miou' ? 2 : 4)}, INT8 ${s.int8.toFixed(s.metric === 'miou' ? 2 : 4)} (loss ${unit(s.int8Loss)}); ${s.rows.length} quantized tensors${s.fixed.length > 0 ? `, ${s.fixed.length} Q/DQ left quantized throughout (${[...new Set(s.fixed.map((f) => f.reason))].join('; ')})` : ''}`);
+    const rows = s.rows.slice(0, top).map((x, i) => [String(i + 1), x.tensor, x.kind, x.layer === '' ? '(stage input)' : x.layer, unit(x.recovers)]);
+    for (const line of table(['#', 'tensor', 'kind', 'layer', 'keeping it in float recovers'], rows, [0, 4])) ctx.print(`    ${line}`);
+    if (s.rows.length > top) ctx.print(`    … ${s.rows.length - top} more (--sensitivity ${s.rows.length} or --json)`);
+  }
+  for (const k of r.skipped) ctx.note(`sensitivity: ${k.stage} not ranked: ${k.reason}`);
+}
 
 const f2 = (v: number | undefined | null, digits = 2): string => (v === undefined || v === null ? '—' : v.toFixed(digits));
 
