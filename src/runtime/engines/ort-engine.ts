@@ -142,12 +142,13 @@ class OrtSession implements Session {
       else if (t instanceof OrtResidentTensor && t.engine === this.engine) ortFeeds[name] = t.unwrap(name);
       else throw new TandemError('INPUT_MISMATCH', `input ${quote(name)} is a ${t.engine} GPU buffer and engine ${this.engine} cannot read it; keep outputs for other engines in host memory (outputLocation 'cpu')`);
     }
-    const wrong = shapeMismatch(session, feeds);
-    if (wrong !== undefined) throw new TandemError('INPUT_MISMATCH', `${wrong}; onnxruntime (${this.engine}) cannot run the model on it — give data of the model's input shape (tandem inspect lists it; --dims sizes symbolic dims)`);
     let result: ort.InferenceSession.ReturnType;
     try {
       result = outputs ? await session.run(ortFeeds, [...outputs]) : await session.run(ortFeeds);
     } catch (e) {
+      // Diagnosed only on failure, off the per-frame path: onnxruntime's own message names neither shape.
+      const wrong = shapeMismatch(session, feeds);
+      if (wrong !== undefined) throw new TandemError('INPUT_MISMATCH', `${wrong}; onnxruntime (${this.engine}) cannot run the model on it — give data of the model's input shape (tandem inspect lists it; --dims sizes symbolic dims)`, { cause: e });
       throw new TandemError('ENGINE_RUN', `onnxruntime (${this.engine}) failed to run the model: ${firstLine((e as Error)?.message ?? String(e))}`, { cause: e });
     }
     const out: Record<string, StageValue> = {};
@@ -251,14 +252,15 @@ function firstLine(s: string): string {
   return line.length > 400 ? `${line.slice(0, 400)}…` : line;
 }
 
+/** Element types onnxruntime and tandem spell alike; the dtype check compares only these. */
+const COMMON_TYPES: ReadonlySet<string> = new Set(['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'string']);
+
 /**
  * The first feed whose element type, rank or fixed dims differ from what the session declares, as "input 'x': expected
  * [1,3,224,224], given [1,3,200,200]" (symbolic dims accept any size); undefined when all fit. onnxruntime's
  * own message ("Got invalid dimensions for input: x for the following indices index: 2 Got: 200 Expected: 224")
  * names neither shape.
  */
-/** Element types onnxruntime and tandem spell alike; the dtype check compares only these. */
-const COMMON_TYPES: ReadonlySet<string> = new Set(['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'string']);
 
 function shapeMismatch(session: ort.InferenceSession, feeds: Readonly<Record<string, StageValue>>): string | undefined {
   let metadata: readonly ort.InferenceSession.ValueMetadata[];
