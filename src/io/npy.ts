@@ -3,6 +3,7 @@ import { zipSync } from 'fflate';
 import { TandemError } from '../util/errors.js';
 import { openRegularFile, readExactly, readRegularFile } from '../util/fs.js';
 import { checkedElementCount } from '../util/limits.js';
+import { NPY_MAGIC, startsWith } from '../util/file-kind.js';
 import { printable, quote } from '../util/text.js';
 import { byteSize, DATA_TYPES, type DataType } from '../ir/dtype.js';
 import { Tensor, type TensorData } from '../ir/tensor.js';
@@ -15,7 +16,6 @@ const DESCR: Readonly<Record<string, DataType>> = {
 };
 const DESCR_OF = new Map<DataType, string>(Object.entries(DESCR).map(([k, v]) => [v, k]));
 
-const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 /** Largest .npy header we accept; NumPy writes a few hundred bytes. */
 const MAX_HEADER = 1 << 16;
@@ -41,7 +41,7 @@ export function parseNpyHeader(bytes: Uint8Array, where = '<npy>'): NpyHeader {
   const fail = (what: string): never => {
     throw new TandemError('NPY_PARSE', `${where}: ${what}; expected a NumPy .npy file (np.save)`);
   };
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) fail('missing the \\x93NUMPY magic');
+  if (bytes.length < 10 || !startsWith(bytes, NPY_MAGIC)) fail('missing the \\x93NUMPY magic');
   const major = bytes[6]!;
   if (major < 1 || major > 3) fail(`unsupported format version ${major}.${bytes[7]}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -92,7 +92,7 @@ export function encodeNpy(t: Tensor): Uint8Array {
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
   const data = t.rawBytes();
   const out = new Uint8Array(10 + header.length + data.length);
-  out.set(MAGIC, 0);
+  out.set(NPY_MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);

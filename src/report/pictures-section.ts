@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { readRegularFile } from '../util/fs.js';
+import { PNG_SIGNATURE, startsWith } from '../util/file-kind.js';
 import { esc } from './html.js';
 import type { Loaded } from './load-inputs.js';
 import type { EvalFile } from './schemas.js';
@@ -11,7 +12,6 @@ import type { EvalFile } from './schemas.js';
  */
 export const MAX_PICTURE_BYTES = 512 * 1024;
 export const MAX_PICTURES_BYTES = 2.25 * 2 ** 20;
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Every string ending in .png anywhere in a JSON value (eval writes the pictures it saved as paths). */
 function pngPaths(value: unknown, out: string[], depth = 0): void {
@@ -66,7 +66,7 @@ export function picturesSection(evals: readonly Loaded<EvalFile>[], found: reado
           continue;
         }
         const bytes = readRegularFile(f, { maxBytes: MAX_PICTURE_BYTES, what: 'PNG picture' });
-        if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
+        if (!startsWith(bytes, PNG_SIGNATURE)) {
           notes.push(`${basename(f)} is not a PNG file`);
           continue;
         }

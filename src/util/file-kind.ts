@@ -6,7 +6,13 @@ export type FileKind = 'onnx-or-unknown' | 'split-manifest' | 'plan' | 'json' | 
 /** Bytes of a file's start that sniffFileKind reads. */
 export const SNIFF_BYTES = 4096;
 
-const startsWith = (head: Uint8Array, magic: readonly number[]): boolean => magic.every((b, i) => head[i] === b);
+/** The first bytes of a .npy file (`\x93NUMPY`); io/npy reads and writes them. */
+export const NPY_MAGIC: readonly number[] = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+/** The eight bytes every PNG starts with. */
+export const PNG_SIGNATURE: readonly number[] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** True when `head` begins with `magic`. */
+export const startsWith = (head: Uint8Array, magic: readonly number[]): boolean => magic.every((b, i) => head[i] === b);
 
 /**
  * The kind of a file from its first bytes (up to SNIFF_BYTES). ONNX protobuf has no magic number, so
@@ -16,9 +22,9 @@ const startsWith = (head: Uint8Array, magic: readonly number[]): boolean => magi
  * control bytes.
  */
 export function sniffFileKind(head: Uint8Array): FileKind {
-  if (startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return 'npy'; // \x93NUMPY
+  if (startsWith(head, NPY_MAGIC)) return 'npy';
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) return 'zip'; // PK: .npz
-  if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
+  if (startsWith(head, PNG_SIGNATURE)) return 'png';
   if (startsWith(head, [0xff, 0xd8, 0xff])) return 'jpeg';
   if (head.length < 4 || !isText(head)) return 'onnx-or-unknown';
   const text = new TextDecoder().decode(head).replace(/^\uFEFF/, '').trimStart();
