@@ -3,7 +3,7 @@
  * onnxruntime binding and runs them when asked. Not a public module; loaded by `new Worker`.
  */
 import { parentPort } from 'node:worker_threads';
-import { isTandemError } from '../../util/errors.js';
+import { assert, isTandemError } from '../../util/errors.js';
 import { Tensor } from '../../ir/tensor.js';
 import { getEngine } from './registry.js';
 import type { Session } from './types.js';
@@ -29,7 +29,7 @@ async function handle(m: WireRequest): Promise<{ reply: WireReply; transfer: Arr
     }
     case 'run': {
       const session = sessions.get(m.session);
-      if (session === undefined) throw new Error(`no session ${m.session} on this thread`);
+      assert(session !== undefined, () => `no session ${m.session} on this thread`);
       const feeds = Object.fromEntries(Object.entries(m.feeds).map(([k, w]) => [k, new Tensor(w.dtype, w.dims, w.data as never, { name: k })]));
       const out = await session.run(feeds, m.outputs !== undefined ? { outputs: m.outputs } : {});
       const outputs: Record<string, WireTensor> = {};
