@@ -139,9 +139,17 @@ async function splitPlan(engines: (stage: string) => PlanEngine, streams: (stage
       file = file.replace(/\.onnx$/, '.io.onnx');
       saveModel(m, join(dir, file));
     }
-    stages.push({ ...s, file, engine, precision: engine === 'webgpu' ? precision : 'fp32', ...(Object.keys(opts).length ? { engineOptions: opts } : {}), choice: { how: 'pinned' as const, reason: 'bench layout' } });
+    stages.push({ ...s, file, engine, precision: engine === 'webgpu' ? precision : 'fp32', ...(Object.keys(opts).length ? { engineOptions: opts } : {}), choice: PINNED });
   }
-  return { version: STAGE_FILE_VERSION, kind: 'plan', target: 'host', cut: split.cut, dir, stages, tensors: retype(split.tensors as PlanTensor[], models) };
+  return benchPlan(split.cut, stages, retype(split.tensors as PlanTensor[], models));
+}
+
+/** The pin every bench layout records for its stages. */
+const PINNED = { how: 'pinned', reason: 'bench layout' } as const;
+
+/** A host plan of this run's folder from its stages and tensors. */
+function benchPlan(cut: readonly string[], stages: Plan['stages'], tensors: Plan['tensors']): Plan {
+  return { version: STAGE_FILE_VERSION, kind: 'plan', target: 'host', cut: [...cut], dir, stages, tensors };
 }
 
 async function wholePlan(engine: PlanEngine, precision: 'fp32' | 'fp16', io = false): Promise<Plan> {
@@ -151,15 +159,11 @@ async function wholePlan(engine: PlanEngine, precision: 'fp32' | 'fp16', io = fa
   saveModel(m, join(dir, file));
   const inputs = retype(split.tensors.filter((t) => t.from === null) as PlanTensor[], [m]);
   const outputs = retype(split.tensors.filter((t) => t.modelOutput) as PlanTensor[], [m]);
-  return {
-    version: STAGE_FILE_VERSION,
-    kind: 'plan',
-    target: 'host',
-    cut: [],
-    dir,
-    stages: [{ name: 'whole', file, kind: 'backbone', inputs: inputs.map((t) => t.name), outputs: outputs.map((t) => t.name), engine, precision: engine === 'webgpu' ? precision : 'fp32', ...(engine === 'cpu' ? { engineOptions: { threads } } : {}), choice: { how: 'pinned', reason: 'bench layout' } }],
-    tensors: [...inputs.map((t) => ({ ...t, to: ['whole'] })), ...outputs.map((t) => ({ ...t, from: 'whole', to: [] }))],
-  };
+  return benchPlan(
+    [],
+    [{ name: 'whole', file, kind: 'backbone', inputs: inputs.map((t) => t.name), outputs: outputs.map((t) => t.name), engine, precision: engine === 'webgpu' ? precision : 'fp32', ...(engine === 'cpu' ? { engineOptions: { threads } } : {}), choice: PINNED }],
+    [...inputs.map((t) => ({ ...t, to: ['whole'] })), ...outputs.map((t) => ({ ...t, from: 'whole', to: [] }))],
+  );
 }
 
 async function planOf(spec: string): Promise<{ plan: Plan; hostHandoff: boolean }> {
@@ -230,15 +234,11 @@ async function capturePlan(prec: 'fp32' | 'fp16', capture: boolean): Promise<Pla
   const download = buildModel(down);
   for (const [f, m] of [['cap-upload.onnx', upload], ['cap-body.onnx', body], ['cap-download.onnx', download]] as const) saveModel(m, join(dir, f));
   const t = (name: string, dtype: PlanTensor['dtype'], shape: number[], from: string | null, to: string[], modelOutput = false): PlanTensor => ({ name, dtype, shape, from, to, modelOutput });
-  const stage = (name: string, file: string, inputs: string[], outputs: string[], capture = false) => ({ name, file, kind: 'backbone' as const, inputs, outputs, engine: 'webgpu' as const, precision: prec, ...(capture ? { engineOptions: { graphCapture: true } } : {}), choice: { how: 'pinned' as const, reason: 'bench layout' } });
-  return {
-    version: STAGE_FILE_VERSION,
-    kind: 'plan',
-    target: 'host',
-    cut: [],
-    dir,
-    stages: [stage('upload', 'cap-upload.onnx', ['image'], ['image_gpu']), stage('body', 'cap-body.onnx', ['image_gpu'], ['segmentation_gpu', 'depth_gpu'], capture), stage('download', 'cap-download.onnx', ['segmentation_gpu', 'depth_gpu'], ['segmentation', 'depth'])],
-    tensors: [
+  const stage = (name: string, file: string, inputs: string[], outputs: string[], capture = false) => ({ name, file, kind: 'backbone' as const, inputs, outputs, engine: 'webgpu' as const, precision: prec, ...(capture ? { engineOptions: { graphCapture: true } } : {}), choice: PINNED });
+  return benchPlan(
+    [],
+    [stage('upload', 'cap-upload.onnx', ['image'], ['image_gpu']), stage('body', 'cap-body.onnx', ['image_gpu'], ['segmentation_gpu', 'depth_gpu'], capture), stage('download', 'cap-download.onnx', ['segmentation_gpu', 'depth_gpu'], ['segmentation', 'depth'])],
+    [
       t('image', 'uint32', [1, H, W], null, ['upload']),
       t('image_gpu', 'float32', [1, 3, H, W], 'upload', ['body']),
       t('segmentation_gpu', 'int32', segShape, 'body', ['download']),
@@ -246,7 +246,7 @@ async function capturePlan(prec: 'fp32' | 'fp16', capture: boolean): Promise<Pla
       t('segmentation', 'int32', segShape, 'download', [], true),
       t('depth', 'float16', [1, 1, H, W], 'download', [], true),
     ],
-  };
+  );
 }
 
 /** Frames A, B, A through a capture pipeline vs the same model uncaptured (one webgpu session, host I/O). */
