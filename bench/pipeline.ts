@@ -21,6 +21,10 @@
  * further +io gives the layout tandem's compact frame I/O (plan --input rgba-uint32 --outputs compact:
  * RGBA pixels as uint32 normalised on the GPU, segmentation as int32 class ids, depth float16), each
  * rewritten stage checked against its float form on onnxruntime cpu (1 random input) first.
+ * WebGPU EP settings as further modifiers, on every webgpu stage of the layout: +nhwc (layout NHWC),
+ * +novalid (Dawn validation disabled), +norobust (robust buffer access off), +pd<N> (N dispatches per
+ * submit). All but +nhwc are process-wide in onnxruntime (the first webgpu session decides): give a
+ * layout that uses them its own process.
  * host-plan: `+io` and `@fp16` pass --input/--outputs/--gpu-precision to planDeployment, whose candidates
  * run pipelined (--candidates, default 3; --measure-seconds, default 1.5).
  * Everything printed is measured on this machine.
@@ -147,9 +151,24 @@ async function splitPlan(engines: (stage: string) => PlanEngine, streams: (stage
 /** The pin every bench layout records for its stages. */
 const PINNED = { how: 'pinned', reason: 'bench layout' } as const;
 
-/** A host plan of this run's folder from its stages and tensors. */
+/** The WebGPU EP settings of the layout being built (its +nhwc, +novalid, +norobust, +pd<N> modifiers). */
+let webgpuTuning: Record<string, string | number | boolean> = {};
+
+function tuningOf(mods: readonly string[]): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const m of mods) {
+    if (m === 'nhwc') out.layout = 'NHWC';
+    else if (m === 'novalid') out.validation = 'disabled';
+    else if (m === 'norobust') out.robustness = false;
+    else if (/^pd\d+$/.test(m)) out.maxPendingDispatches = Number(m.slice(2));
+  }
+  return out;
+}
+
+/** A host plan of this run's folder from its stages and tensors (webgpu stages get the layout's WebGPU settings). */
 function benchPlan(cut: readonly string[], stages: Plan['stages'], tensors: Plan['tensors']): Plan {
-  return { version: STAGE_FILE_VERSION, kind: 'plan', target: 'host', cut: [...cut], dir, stages, tensors };
+  const tuned = stages.map((s) => (s.engine === 'webgpu' && Object.keys(webgpuTuning).length > 0 ? { ...s, engineOptions: { ...s.engineOptions, ...webgpuTuning } } : s));
+  return { version: STAGE_FILE_VERSION, kind: 'plan', target: 'host', cut: [...cut], dir, stages: tuned, tensors };
 }
 
 async function wholePlan(engine: PlanEngine, precision: 'fp32' | 'fp16', io = false): Promise<Plan> {
@@ -171,6 +190,7 @@ async function planOf(spec: string): Promise<{ plan: Plan; hostHandoff: boolean 
   const [p, ...mods] = (suffix ?? precision).split('+');
   const prec = (p === '' || p === undefined ? precision : p) as 'fp32' | 'fp16';
   const io = mods.includes('io');
+  webgpuTuning = tuningOf(mods);
   if (config.startsWith('plan=')) return { plan: readPlan(config.slice(5)), hostHandoff: false };
   if (config.startsWith('whole-')) return { plan: await wholePlan(config.slice(6) as PlanEngine, prec, io), hostHandoff: false };
   switch (config) {

@@ -132,6 +132,11 @@ export function planQdq(model: Model, scales: QdqScales, options: QdqPlanOptions
     for (const name of [...graph.runtimeInputs, ...nodes.flatMap((n) => n.outputs)]) {
       const amax = scales.activations.get(name);
       if (amax === undefined || name === '' || constants.has(name) || graph.consumers(name).length === 0) continue;
+      const fused = fusedFp16Activation(model, name);
+      if (fused !== undefined) {
+        skipped.push({ tensor: name, node: fused, reason: 'inside a fused DLA layer: the weighted op and the Sigmoid/Tanh after it run as one layer, the activation in FP16 (reference A2, A4)' });
+        continue;
+      }
       activations.push({ tensor: name, scale: scaleFromAmax(amax), consumers: 'all', rule: 'dla: every activation tensor' });
     }
   } else {
@@ -140,4 +145,26 @@ export function planQdq(model: Model, scales: QdqScales, options: QdqPlanOptions
     }
   }
   return { version: 1, placement, activations, weights, skipped };
+}
+
+/** Activations the DLA runs right after a convolution in the same layer and computes in FP16 (reference A2, A4). */
+const FP16_ACTIVATIONS: ReadonlySet<string> = new Set(['Sigmoid', 'Tanh']);
+
+/**
+ * The name of the Sigmoid or TanH node that `tensor` feeds when the DLA fuses the two: a tensor a
+ * weighted op or BatchNormalization writes and only that activation reads. The DLA's SDP applies the
+ * activation to the convolution's result before anything is written, and runs Sigmoid/TanH in FP16
+ * (A4), so the pre-activation tensor never exists in INT8; the fused layer's output is the activation's
+ * (quantized where it has a reader, float where it is the stage's output, like any other layer's).
+ * Unlike ReLU (see `fuseReluRanges`), rounding does not commute with these curves, so a Q/DQ pair in
+ * between would add an error the DLA does not make. Undefined when the tensor is not inside such a pair.
+ */
+export function fusedFp16Activation(model: Model, tensor: string): string | undefined {
+  const g = model.graph;
+  const producer = g.producer(tensor);
+  const readers = g.consumers(tensor);
+  if (producer === undefined || producer.domain !== '' || readers.length !== 1 || g.isGraphOutput(tensor)) return undefined;
+  if (opTraits(producer.op)?.channelWeight === undefined && producer.op !== 'BatchNormalization') return undefined;
+  const act = readers[0]!;
+  return act.domain === '' && FP16_ACTIVATIONS.has(act.op) ? act.name || act.op : undefined;
 }

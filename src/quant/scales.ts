@@ -6,7 +6,7 @@ import { calibrateTensor, CALIBRATORS, type CalibrationMethod, type ResolvedCali
 import { rangeAbsMax } from './histogram.js';
 import type { StageStatistics } from './observer.js';
 import { searchThresholds, type ThresholdJob } from './calibrators/threshold-pool.js';
-import type { QdqScales } from './qdq-plan.js';
+import { fusedFp16Activation, type QdqScales } from './qdq-plan.js';
 
 /** Per-channel weight amax (max |w_c|: what TensorRT computes itself for weights, reference §1). */
 export interface WeightScales {
@@ -93,10 +93,17 @@ export function qdqScales(scales: StageScales): QdqScales {
   return { activations: scales.activations, weights: new Map([...scales.weights].map(([k, v]) => [k, v.amax])) };
 }
 
-/** Cache entries (tensor → float32 scale): every activation, graph outputs only when asked (reference §4.2 step 4, PR35). */
+/**
+ * Cache entries (tensor → float32 scale): every activation, graph outputs only when asked (reference §4.2
+ * step 4, PR35), and not the input of a Sigmoid/TanH fused into the weighted op before it
+ * (`fusedFp16Activation`): without a scale TensorRT cannot round that tensor to INT8 even where it does
+ * not fuse the pair, which keeps the engine what the Q/DQ model emulates.
+ */
 export function cacheEntries(model: Model, scales: StageScales, options: { outputScales?: boolean } = {}): [string, number][] {
   const outputs = new Set(model.graph.outputs);
-  return [...scales.activations].filter(([name]) => options.outputScales === true || !outputs.has(name)).map(([name, amax]) => [name, scaleFromAmax(amax)]);
+  return [...scales.activations]
+    .filter(([name]) => (options.outputScales === true || !outputs.has(name)) && fusedFp16Activation(model, name) === undefined)
+    .map(([name, amax]) => [name, scaleFromAmax(amax)]);
 }
 
 /** A calibrated tensor's statistics in scales.json: range, clipping, share of zeros. */

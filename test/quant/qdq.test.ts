@@ -15,6 +15,7 @@ import { propagateScales } from '../../src/quant/scale-propagation.js';
 import { constantTensors } from '../../src/quant/calibration-targets.js';
 import { layerPrecisionsArg, translateQdq } from '../../src/quant/translate-qdq.js';
 import { cpu, samplesFor, smallConvNet } from './helpers.js';
+import { createRng, randomNormal } from '../../src/util/random.js';
 
 async function quantizeOne(model: Model, options: Partial<Parameters<typeof quantize>[3]> = {}, samples = 4): Promise<QuantizeResult> {
   return quantize([{ name: 'net', model }], arraySource(samplesFor(model, samples)), cpu, { trtVersion: '8.6.1', methods: ['max'], ...options });
@@ -229,5 +230,49 @@ describe('scale propagation (QDQT step 4)', () => {
     const s = new Map([[names.sg!, 1 / 127]]);
     propagateScales(model.graph, s, constantTensors(model.graph));
     assert.equal(s.has(names.p!), false);
+  });
+});
+
+describe('fused Conv + Sigmoid/TanH on the DLA', () => {
+  // input → Conv a → Sigmoid → Conv b → TanH (the graph output); Conv c's output is read by a Sigmoid and an Add.
+  function net(): Model {
+    const rng = createRng(3);
+    const w = (dims: number[]): Tensor => new Tensor('float32', dims, randomNormal(rng, dims.reduce((x, y) => x * y, 1), 0.3));
+    const b = new GraphBuilder('fused-activations', { opset: 17 });
+    const x = b.input('input', 'float32', [1, 4, 8, 8]);
+    const a = b.conv(x, w([8, 4, 3, 3]), w([8]), { pads: [1, 1, 1, 1], name: 'a' });
+    const sa = b.op('Sigmoid', [a], {}, { name: 'sig_a' });
+    const c = b.conv(sa, w([8, 8, 1, 1]), w([8]), { name: 'c' });
+    const both = b.op('Add', [b.op('Sigmoid', [c], {}, { name: 'sig_c' }), c], {}, { name: 'add' });
+    const out = b.op('Tanh', [b.conv(both, w([2, 8, 1, 1]), w([2]), { name: 'b' })], {}, { name: 'tanh_b' });
+    b.output(out, 'float32', [1, 2, 8, 8]);
+    return buildModel(b);
+  }
+  it('puts no Q/DQ between a weighted op and the Sigmoid or TanH it alone feeds (the fused layer), and runs close to FP32', async () => {
+    const model = net();
+    const a = (await quantizeOne(model, { placement: 'dla' })).artifacts[0]!;
+    const g = model.graph;
+    const outOf = (name: string): string => g.node(name)!.outputs[0]!;
+    const quantized = new Set(a.plan.activations.map((x) => x.tensor));
+    for (const conv of ['a', 'b']) {
+      assert.ok(!quantized.has(outOf(conv)), `${conv} output quantized`);
+      const skip = a.plan.skipped.find((k) => k.tensor === outOf(conv));
+      assert.ok(skip !== undefined && /fused DLA layer/.test(skip.reason), `${conv}: ${JSON.stringify(skip)}`);
+    }
+    // the fused layer's own output is an INT8 tensor like any other; a conv output with a second reader stays quantized
+    assert.ok(quantized.has(outOf('sig_a')));
+    assert.ok(quantized.has(outOf('c')));
+    assert.ok(quantized.has(outOf('sig_c')));
+    assert.equal(byOp(a.qdqModel, 'QuantizeLinear'), a.plan.activations.length + a.plan.weights.length);
+    // nor a scale in the calibration cache, so TensorRT cannot make that tensor INT8 either
+    const cache = readCalibrationCache(a.cache);
+    assert.ok(!cache.scales.has(outOf('a')));
+    assert.ok(cache.scales.has(outOf('c')) && cache.scales.has(outOf('sig_a')));
+    const [row] = await compareFidelity([{ name: 'net', model }], [{ stage: 'net', label: 'dla', model: a.qdqModel }], arraySource(samplesFor(model, 2, 9)), cpu);
+    assert.ok(row!.cosine > 0.999, `cosine ${row!.cosine}`);
+  });
+  it('trt placement is unchanged by it (no output is quantized there)', async () => {
+    const a = (await quantizeOne(net())).artifacts[0]!;
+    assert.ok(!a.plan.skipped.some((k) => /fused DLA layer/.test(k.reason)));
   });
 });

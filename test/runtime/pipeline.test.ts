@@ -103,4 +103,19 @@ describe('openPipeline over a host plan (cpu engines)', () => {
       cleanup();
     }
   });
+
+  it('checks the WebGPU settings in engineOptions, and refuses them on a cpu stage', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const { plan } = smallMultitaskPlan(dir);
+      const withOptions = (o: Record<string, string | number | boolean>) => ({ ...plan, stages: plan.stages.map((s) => ({ ...s, engineOptions: o })) });
+      await assert.rejects(openPipeline(withOptions({ layout: 'NHCW' })), (e: unknown) => isTandemError(e, 'STAGE_FILE') && /engineOptions.layout is "NHCW"; expected NCHW or NHWC/.test((e as Error).message));
+      await assert.rejects(openPipeline(withOptions({ maxPendingDispatches: 0 })), (e: unknown) => isTandemError(e, 'STAGE_FILE') && /maxPendingDispatches is 0; expected an integer from 1 to 4096/.test((e as Error).message));
+      await assert.rejects(openPipeline(withOptions({ validation: 'off' })), (e: unknown) => isTandemError(e, 'STAGE_FILE') && /validation is "off"/.test((e as Error).message));
+      // well-formed, but the plan's stages run on cpu
+      await assert.rejects(openPipeline(withOptions({ validation: 'disabled', robustness: false })), (e: unknown) => isTandemError(e, 'USAGE') && /validation, robustness are webgpu options, not available on cpu/.test((e as Error).message));
+    } finally {
+      cleanup();
+    }
+  });
 });

@@ -57,6 +57,13 @@ export class OrtEngine implements Engine {
       if (this.name !== 'webgpu') throw new TandemError('USAGE', `graphCapture is a webgpu option, not available on ${this.name}`);
       sessionOptions.enableGraphCapture = true;
     }
+    const context = webgpuContextEntries(options);
+    const gpuOnly = [...(options.layout === undefined ? [] : ['layout']), ...Object.keys(context)];
+    if (gpuOnly.length > 0 && this.name !== 'webgpu') throw new TandemError('USAGE', `${gpuOnly.join(', ')} ${gpuOnly.length === 1 ? 'is a webgpu option' : 'are webgpu options'}, not available on ${this.name}`);
+    if (Object.keys(context).length > 0) {
+      // onnxruntime reads them as session config entries (the node binding flattens `extra` with dots)
+      sessionOptions.extra = { ep: { webgpuexecutionprovider: Object.fromEntries(Object.values(context).map(([k, v]) => [k, v])) } };
+    }
     const location = options.outputLocation;
     const anyGpu = location === 'gpu-buffer' || (typeof location === 'object' && Object.values(location).includes('gpu-buffer'));
     if (anyGpu && this.name !== 'webgpu') throw new TandemError('USAGE', `outputLocation 'gpu-buffer' is only available on the webgpu engine, not ${this.name}`);
@@ -78,13 +85,26 @@ export class OrtEngine implements Engine {
       case 'dla-emulated':
         return 'cpu';
       case 'webgpu':
-        return { name: 'webgpu' };
+        return { name: 'webgpu', ...(options.layout === undefined ? {} : { preferredLayout: options.layout }) };
       case 'cuda':
         return { name: 'cuda', deviceId: options.deviceId ?? 0 };
       case 'tensorrt':
         return { name: 'tensorrt', deviceId: options.deviceId ?? 0 };
     }
   }
+}
+
+/** The WebGPU context settings that were asked for: option name → [onnxruntime config key, value]. */
+function webgpuContextEntries(options: EngineOptions): Record<string, [string, string]> {
+  const out: Record<string, [string, string]> = {};
+  if (options.validation !== undefined) out.validation = ['validationMode', options.validation];
+  if (options.robustness !== undefined) out.robustness = ['enableRobustness', options.robustness ? '1' : '0'];
+  if (options.maxPendingDispatches !== undefined) {
+    const n = options.maxPendingDispatches;
+    if (!Number.isSafeInteger(n) || n < 1 || n > 4096) throw new TandemError('USAGE', `maxPendingDispatches is ${n}; expected an integer from 1 to 4096`);
+    out.maxPendingDispatches = ['maxNumPendingDispatches', String(n)];
+  }
+  return out;
 }
 
 /** What onnxruntime's refusal to open a session on an engine means: the engine cannot start here, or the model is refused. */

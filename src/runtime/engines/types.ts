@@ -35,6 +35,27 @@ export interface EngineOptions {
   /** GPU index (cuda, tensorrt). @default 0 */
   deviceId?: number;
   /**
+   * webgpu: the layout onnxruntime's WebGPU EP gives layout-sensitive ops (Conv, pooling, Resize):
+   * `NHWC` inserts transposes at the edges and runs its channels-last kernels (onnxruntime's
+   * `preferredLayout`). @default 'NCHW'
+   */
+  layout?: 'NCHW' | 'NHWC';
+  /**
+   * webgpu: how much of Dawn's API validation runs on every dispatch (onnxruntime's `validationMode`).
+   * Process-wide: the first webgpu session opened decides. @default onnxruntime's ('basic')
+   */
+  validation?: 'disabled' | 'wgpuOnly' | 'basic' | 'full';
+  /**
+   * webgpu: Dawn's robust buffer access (bounds checks in every shader; onnxruntime's
+   * `enableRobustness`). Process-wide like `validation`. @default onnxruntime's (on)
+   */
+  robustness?: boolean;
+  /**
+   * webgpu: dispatches recorded before onnxruntime submits them to the GPU queue (1–4096;
+   * `maxNumPendingDispatches`). Process-wide like `validation`. @default onnxruntime's (16)
+   */
+  maxPendingDispatches?: number;
+  /**
    * Let this session's onnxruntime logger print its warnings and errors (its `logSeverityLevel`). Opening
    * a session never changes onnxruntime's process-wide log level (see `setOnnxruntimeLogLevel`).
    * @default false (quiet: failures come back as TandemErrors)

@@ -88,7 +88,7 @@ export interface Pipeline extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'deviceId', 'stream', 'graphCapture'] as const;
+const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'deviceId', 'stream', 'graphCapture', 'layout', 'validation', 'robustness', 'maxPendingDispatches'] as const;
 
 /**
  * Opens every stage of a host plan on its engine. Each engine instance is a stream (`cpu`, `webgpu`,
@@ -277,7 +277,7 @@ function stageFile(plan: Plan, stage: PlanStage): string {
   return path;
 }
 
-type StageOptions = Pick<EngineOptions, 'threads' | 'interOpThreads' | 'graphOptimization' | 'deviceId' | 'graphCapture'> & { stream?: string };
+type StageOptions = Pick<EngineOptions, 'threads' | 'interOpThreads' | 'graphOptimization' | 'deviceId' | 'graphCapture' | 'layout' | 'validation' | 'robustness' | 'maxPendingDispatches'> & { stream?: string };
 
 /** A plan stage's engineOptions, checked: known keys with values of the right type. */
 function stageEngineOptions(stage: PlanStage): StageOptions {
@@ -298,8 +298,21 @@ function stageEngineOptions(stage: PlanStage): StageOptions {
         out.graphOptimization = value;
         break;
       case 'graphCapture':
+      case 'robustness':
         if (typeof value !== 'boolean') throw bad(key, 'true or false');
-        out.graphCapture = value;
+        out[key] = value;
+        break;
+      case 'layout':
+        if (value !== 'NCHW' && value !== 'NHWC') throw bad(key, 'NCHW or NHWC');
+        out.layout = value;
+        break;
+      case 'validation':
+        if (value !== 'disabled' && value !== 'wgpuOnly' && value !== 'basic' && value !== 'full') throw bad(key, 'one of disabled, wgpuOnly, basic, full');
+        out.validation = value;
+        break;
+      case 'maxPendingDispatches':
+        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > 4096) throw bad(key, 'an integer from 1 to 4096');
+        out.maxPendingDispatches = value;
         break;
       case 'stream':
         if (typeof value !== 'string' || value === '') throw bad(key, 'a stream name');
