@@ -14,7 +14,10 @@ import { TandemError, isTandemError } from '../util/errors.js';
 import type { ProgressCallback } from '../util/progress.js';
 import { assertOutputsFree, checkOutputDir, writeFileAtomic, writeFolder } from '../util/fs.js';
 import { dequantizeStageInputs, inputQuantScale, quantizeStageOutputs, verifyBoundaryQuantization, type BoundaryCheck, type BoundaryTensor } from './boundary-quantization.js';
-import { stageCost } from './cost/orin-roofline.js';
+import { ORIN_PARAMS } from './cost/orin.js';
+import { stageLatency } from './cost/latency.js';
+import { modelWorkload } from './cost/workload.js';
+import { inferShapes } from '../ops/index.js';
 import { hostStream, rankHostAssignments, timeStage, type HostAssignment, type HostEngines, type StageTiming, type TimingOptions } from './host-choice.js';
 import { compactOutputs, encodeInput, pixelNormalization, verifyFrameIo, type FrameIoCheck } from './frame-io.js';
 import { orinLayout, type OrinStageFacts, type StageAssignment } from './orin-layout.js';
@@ -468,17 +471,23 @@ function resolvePins(target: PlanTarget, doc: SplitDocument, pins: Readonly<Reco
   return out;
 }
 
+/** What the orin layout needs of a stage: its modelled times (the Orin latency model, defaults: AGX Orin 64GB, MAXN) and, for a head, how much of it the DLA runs. */
 function orinFacts(name: string, kind: OrinStageFacts['kind'], model: Model): OrinStageFacts {
-  const cost = stageCost(model);
-  if (kind !== 'head') return { name, kind, cost, dlaFlopShare: 0, fallbackNodes: 0, fallbackRules: [] };
-  const a = analyze(model.clone(), { target: 'orin-dla', precision: 'int8' });
+  const shaped = model.clone();
+  inferShapes(shaped, { strict: false });
+  const a = analyze(shaped, { target: 'orin-dla', precision: 'int8' });
+  const w = modelWorkload(shaped, { name, analysis: a });
+  const settings = { params: ORIN_PARAMS };
+  const modelledMs = { gpuFp16: stageLatency(w, undefined, 'gpu', 'fp16', settings).latencyMs, dlaInt8: stageLatency(w, undefined, 'dla', 'int8', settings).latencyMs };
+  const f = a.summary.flops;
+  if (kind !== 'head') return { name, kind, flops: f.total, modelledMs, dlaFlopShare: 0, fallbackNodes: 0, fallbackRules: [] };
   const rules = new Map<string, number>();
   for (const n of a.nodes) if (n.placement === 'fallback' && n.rule !== undefined) rules.set(n.rule, (rules.get(n.rule) ?? 0) + 1);
-  const f = a.summary.flops;
   return {
     name,
     kind,
-    cost,
+    flops: f.total,
+    modelledMs,
     dlaFlopShare: f.total > 0 ? f.onTarget / f.total : 0,
     fallbackNodes: a.summary.nodes.fallback,
     fallbackRules: [...rules].sort((x, y) => y[1] - x[1]).map(([r, n]) => `${r} ×${n}`),

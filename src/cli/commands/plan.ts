@@ -201,7 +201,7 @@ export function formatDeployment(d: Deployment): string[] {
       }
     }
   } else if (p.target === 'orin') {
-    lines.push('', 'modelled ms per frame (roofline over the op cost table at peak rates; not measured, no Orin here):');
+    lines.push('', 'modelled ms per frame (the Orin latency model of tandem cost; not measured, no Orin here):');
     for (const s of p.stages) lines.push(`  ${s.name.padEnd(w)}  ${Object.entries(s.choice.timingsMs ?? {}).map(([k, v]) => `${k} ${fmt(v)}`).join('  ')}`);
   }
   if (p.io !== undefined) {
