@@ -36,12 +36,13 @@ export function smallMultitaskPlan(dir: string, engines: Record<string, PlanEngi
 /**
  * A host plan of `model` on cpu written to `out` by planDeployment itself (stage times scripted, so
  * nothing is timed for real), with the ends asked for: `input` a pixel encoding, `outputs` compact forms.
- * The stage files and plan.json are the ones `tandem plan --target host` writes.
+ * The stage files and plan.json are the ones `tandem plan --target host` writes; `path` (the model's
+ * file) is recorded as the plan's source, where eval finds the model's metadata.
  */
-export async function cpuPlan(model: Model, out: string, ends: Pick<PlanOptions, 'input' | 'outputs'> = {}): Promise<Plan> {
+export async function cpuPlan(model: Model, out: string, ends: Pick<PlanOptions, 'input' | 'outputs'> = {}, path?: string): Promise<Plan> {
   let clock = 0;
   const engines: HostEngines = { available: ['cpu'], now: () => clock, open: async () => ({ run: async () => ((clock += 1), {}), close: async () => {} }) };
-  await planDeployment({ model }, { target: 'host', out, opener: getEngine('cpu'), engines, timing: { iterations: 1, warmup: 0 }, generatedSamples: 2, method: 'max', ...ends });
+  await planDeployment(path === undefined ? { model } : { model, path }, { target: 'host', out, opener: getEngine('cpu'), engines, timing: { iterations: 1, warmup: 0 }, generatedSamples: 2, method: 'max', ...ends });
   const plan = readPlan(join(out, 'plan.json'));
   // one thread a stage: tests share two cores
   return { ...plan, stages: plan.stages.map((s) => ({ ...s, engineOptions: { ...s.engineOptions, threads: 1 } })) };
