@@ -67,6 +67,8 @@ export interface EvalPart {
   readonly referenceMetrics: Record<string, unknown> | null;
   readonly agreement: unknown;
   readonly savedFiles: readonly string[];
+  /** How outputs were read where it bears on the numbers (class ids upsampled from a plan's argmax output). */
+  readonly notes?: readonly string[];
 }
 
 function accumulatorsFor(tasks: ModelTasks): TaskAccumulators {
@@ -120,6 +122,19 @@ function predict(outputs: Record<string, Tensor>, tasks: ModelTasks, width: numb
   return out;
 }
 
+/**
+ * A note where `outputs` give segmentation as class ids at another size than the frame: the plan took the
+ * argmax before any upsampling, so the ids are upsampled nearest, not the logits bilinearly.
+ */
+function idsNote(outputs: Record<string, Tensor>, target: EvalTarget, frame: LabeledFrame): string | undefined {
+  const seg = target.tasks.segmentation;
+  const t = seg === undefined ? undefined : outputs[seg.output];
+  if (t === undefined || !isInteger(t)) return undefined;
+  const [h, w] = [t.dims.at(-2)!, t.dims.at(-1)!];
+  if (h === frame.height && w === frame.width) return undefined;
+  return `${target.label}: segmentation "${seg!.output}" comes as class ids at ${h}x${w} (the argmax taken before upsampling); scored after nearest-neighbour upsampling to the labels' ${frame.height}x${frame.width}, where the float model's logits are upsampled bilinearly before the argmax: class borders move, and the score is that of the ids as the plan delivers them`;
+}
+
 /** A frame as `target`'s input: pixels in its encoding for a plan that normalises them itself, else the float tensor. */
 function frameInput(frame: LabeledFrame, target: EvalTarget): Promise<Tensor> {
   return target.pixels !== undefined ? frameToPixels(frame, target.tasks.preprocess, target.pixels.encoding) : frameToInput(frame, target.tasks.preprocess);
@@ -164,6 +179,7 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
     const refAcc = reference ? accumulatorsFor(reference.tasks) : undefined;
     const agreement = new AgreementAccumulator();
     const saved: string[] = [];
+    const notes = new Set<string>();
     const save = options.save ?? 0;
     if (save > 0) {
       if (options.saveDir === undefined) throw new TandemError('USAGE', 'save needs a saveDir');
@@ -172,12 +188,18 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
     for (const [k, i] of indices.entries()) {
       const frame = await dataset.read(i);
       const input = await frameInput(frame, target);
-      const p = predict(await target.run(input), target.tasks, frame.width, frame.height);
+      const outputs = await target.run(input);
+      const note = idsNote(outputs, target, frame);
+      if (note !== undefined) notes.add(note);
+      const p = predict(outputs, target.tasks, frame.width, frame.height);
       accumulate(acc, p, frame);
       let r: Prediction | undefined;
       if (reference && refAcc) {
         const refInput = reference.tasks.preprocess === target.tasks.preprocess && reference.pixels?.encoding === target.pixels?.encoding ? input : await frameInput(frame, reference);
-        r = predict(await reference.run(refInput), reference.tasks, frame.width, frame.height);
+        const refOutputs = await reference.run(refInput);
+        const refNote = idsNote(refOutputs, reference, frame);
+        if (refNote !== undefined) notes.add(refNote);
+        r = predict(refOutputs, reference.tasks, frame.width, frame.height);
         accumulate(refAcc, r, frame);
         if (p.segmentation && r.segmentation) agreement.addSegmentation(p.segmentation, r.segmentation);
         if (p.depth && r.depth) agreement.addDepth(p.depth, r.depth);
@@ -198,6 +220,7 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
       referenceMetrics: refAcc ? taskJson(refAcc) : null,
       agreement: reference ? agreement.toJSON() : null,
       savedFiles: saved,
+      ...(notes.size > 0 ? { notes: [...notes] } : {}),
     };
   } finally {
     await target.close();

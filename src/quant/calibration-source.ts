@@ -115,7 +115,7 @@ export function openCalibrationFolder(dir: string, inputs: readonly ModelInputSp
       const p = resolvePixelPreprocess(o.image ?? {}, pixels, input.shape);
       return {
         ids: files,
-        description: `${count} (${p.resize} to ${p.height}x${p.width}, ${p.channelOrder}, as ${pixels.encoding} pixels; the model normalises them)`,
+        description: `${count} (${p.resize} to ${p.height}x${p.width}, ${p.channelOrder}, as ${pixels.encoding} pixels, which the model normalises)`,
         read: async (i) => ({ [input.name]: checkFeed(await imageToPixels(join(dir, files[i]!), p, pixels.encoding), input, files[i]!) }),
       };
     }

@@ -41,6 +41,7 @@ describe('eval of a plan with pixel input and compact outputs (the trained model
     const [a, b] = [p.metrics.depth!.absRel, f.metrics.depth!.absRel];
     assert.ok(Math.abs(a - b) <= 1e-3 * b, `AbsRel ${a} vs ${b}`);
     assert.equal(p.agreement?.argmaxAgreement, 100);
+    assert.equal(p.notes, undefined, 'ids at the label size: nothing to note');
     const rel = p.agreement?.depthRelativeError ?? NaN;
     assert.ok(rel > 0 && rel < 2 ** -10, `float16 depth vs float: ${rel}`);
   });
@@ -53,6 +54,7 @@ describe('eval of a plan with pixel input and compact outputs (the trained model
     // (about 5 % of pixels on these scenes), nothing else
     const agreement = s.agreement?.argmaxAgreement ?? NaN;
     assert.ok(agreement > 90 && agreement < 100, `agreement ${agreement}`);
+    assert.deepEqual(s.notes, [`plan ${pixelPlan.dir}: segmentation "segmentation" comes as class ids at 32x64 (the argmax taken before upsampling); scored after nearest-neighbour upsampling to the labels' 128x256, where the float model's logits are upsampled bilinearly before the argmax: class borders move, and the score is that of the ids as the plan delivers them`]);
     for (const suffix of ['input', 'segmentation', 'depth', 'segmentation-diff', 'depth-error']) assert.ok(part.savedFiles.some((f) => f.endsWith(`-${suffix}.png`)), suffix);
   });
 

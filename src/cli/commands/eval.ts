@@ -150,4 +150,5 @@ function printSummary(s: EvalSummary, flags: EvalFlags, ctx: CliContext, what: s
     const parts = seg.iou.map((v, i) => (v === null ? undefined : `${s.classNames![i]} ${v.toFixed(1)}`)).filter((x) => x !== undefined);
     ctx.print(`  IoU        ${parts.join(', ')}`);
   }
+  for (const note of s.notes ?? []) ctx.note(note);
 }
