@@ -43,7 +43,7 @@ export interface SearchProgress {
   readonly what: string;
 }
 
-/** planDeployment: one stage timed on one host engine. */
+/** planDeployment, profilePlan: one stage timed (or profiled) on one host engine. */
 export interface TimingProgress {
   readonly kind: 'timing';
   readonly stage: string;

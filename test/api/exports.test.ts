@@ -37,7 +37,7 @@ const RUNTIME_EXPORTS = [
   'exportBundle', 'importResults', 'pipelineCost', 'planDeployment', 'readLatencyParams', 'refitFromResults', 'searchPlacement',
   'searchStagePins', 'writeImportResults',
   // runtime/
-  'ENGINE_NAMES', 'benchPipeline', 'buildTrace', 'checkEquivalent', 'convertToFloat16Checked', 'createFunctionPipeline',
+  'ENGINE_NAMES', 'benchPipeline', 'profilePlan', 'buildTrace', 'checkEquivalent', 'convertToFloat16Checked', 'createFunctionPipeline',
   'detectHostEngines', 'getEngine', 'modelPlan', 'openFrameSource', 'openPipeline', 'prepareAndVerify', 'probeEngine',
   'pruneTwoFourChecked', 'randomInputs', 'runFrames', 'runOnce', 'setOnnxruntimeLogLevel',
   // eval/

@@ -102,6 +102,18 @@ describe('webgpu engine', async () => {
     for (const k of cpu.outputNames) assert.ok(compareTensors(k, a[k]!, b[k]!).relL2 < 1e-3, k);
   });
 
+  it('profiles with GPU timestamps: every dispatch has a GPU time, the op types add up to the busy time', { skip }, async () => {
+    const model = REFERENCE_MODELS.multitask.build(REFERENCE_MODELS.multitask.smallOptions);
+    await using gpu = await getEngine('webgpu').open(model, { profile: true, validation: 'disabled' });
+    const feeds = randomInputs(model);
+    for (let i = 0; i < 4; i++) await gpu.run(feeds);
+    const p = await gpu.endProfiling!(1);
+    assert.equal(p.frames, 3);
+    assert.ok(p.gpu !== undefined && p.gpu.busyMs > 0 && p.gpu.dispatches > 10, JSON.stringify(p.gpu));
+    const sum = p.ops.reduce((a, o) => a + (o.gpuMs ?? 0), 0);
+    assert.ok(Math.abs(sum - p.gpu.busyMs) < 1e-9);
+    assert.ok(p.ops.some((o) => o.op === 'Conv' && (o.gpuMs ?? 0) > 0), p.ops.map((o) => o.op).join(', '));
+  });
 });
 
 describe('gpu-buffer outputs (GPU-resident hand-off)', async () => {

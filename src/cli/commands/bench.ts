@@ -10,6 +10,7 @@ import { progressBars } from '../progress-events.js';
 import { dimSizes, finiteNumber, positiveInt } from '../parse.js';
 import { isPlanPath, withInterrupt } from '../pipeline-args.js';
 import { modelPlan, readPlanAt } from '../../runtime/pipeline/model-plan.js';
+import { profilePlan, type StageProfile } from '../../runtime/pipeline/profile.js';
 import { loadModel } from '../../onnx/load-save.js';
 import { unusedDimsNotes } from '../dims.js';
 import { plural } from '../format.js';
@@ -28,6 +29,7 @@ interface BenchFlags {
   hostHandoff?: boolean;
   dims?: Record<string, number>;
   out?: string;
+  profile?: true | number;
 }
 
 export const benchCommand: CliCommand = {
@@ -36,6 +38,7 @@ export const benchCommand: CliCommand = {
     'tandem bench host-plan/plan.json --mode both --duration 20 --trace trace.json',
     'tandem bench host-plan/ --iterations 500 --json',
     'tandem bench model.onnx --engine webgpu --duration 5',
+    'tandem bench host-plan/plan.json --duration 5 --profile 20',
   ],
   writes: true,
   readsModel: true,
@@ -56,6 +59,7 @@ export const benchCommand: CliCommand = {
       .option('--threads <n>', 'intra-op threads for every cpu session', positiveInt)
       .option('--dims <name=size,...>', 'a model: sizes for its symbolic input dims (the frames fed have these sizes)', dimSizes)
       .option('--host-handoff', 'pass hand-offs between webgpu stages through host memory instead of keeping them on the GPU')
+      .option('--profile [frames]', 'after the bench, profile each stage alone (onnxruntime profiler; GPU time per dispatch on webgpu) over this many frames (default: 20) after 5 of warm-up, and print where the time goes per op type', positiveInt)
       .action(async (path: string, flags: BenchFlags) => {
         if (flags.trace !== undefined) checkOutputFile(flags.trace, '--trace');
         if (flags.out !== undefined) checkOutputFile(flags.out, '--out');
@@ -89,8 +93,22 @@ export const benchCommand: CliCommand = {
           }),
         ).finally(() => bars.stop());
         if (flags.trace !== undefined && result.trace) writeFileAtomic(flags.trace, JSON.stringify(result.trace));
+        let profile: StageProfile[] | undefined;
+        if (flags.profile !== undefined) {
+          await pipeline.close(); // one stage at a time, nothing else on its engine
+          profile = await withInterrupt((signal) =>
+            profilePlan(plan, {
+              frames: flags.profile === true ? 20 : flags.profile!,
+              signal,
+              ...(flags.threads ? { engineOptions: { threads: flags.threads } } : {}),
+              onProgress: (e) => {
+                if (e.kind === 'timing') ctx.note(`profiling ${e.stage} (${e.done + 1}/${e.total}) on ${e.engine}`);
+              },
+            }),
+          );
+        }
         const { trace: _trace, ...rest } = result;
-        const doc = { source: path, ...rest, ...(flags.trace !== undefined ? { traceFile: flags.trace } : {}) };
+        const doc = { source: path, ...rest, ...(flags.trace !== undefined ? { traceFile: flags.trace } : {}), ...(profile ? { profile } : {}) };
         if (flags.out !== undefined) writeFileAtomic(flags.out, `${JSON.stringify(doc, jsonReplacer, 2)}\n`);
         if (flags.json) {
           ctx.printJson(doc);
@@ -100,6 +118,7 @@ export const benchCommand: CliCommand = {
         const resident = pipeline.stages.flatMap((s) => s.residentOutputs);
         if (resident.length > 0) ctx.print(`kept on the GPU between webgpu stages: ${resident.join(', ')}`);
         for (const line of formatBench(result)) ctx.print(line);
+        if (profile) for (const line of formatProfile(profile)) ctx.print(line);
         if (flags.trace !== undefined) ctx.print(`trace: ${flags.trace} (open in https://ui.perfetto.dev)`);
         if (flags.out !== undefined) ctx.print(`wrote ${flags.out}`);
       });
@@ -122,6 +141,24 @@ export function formatBench(r: BenchResult): string[] {
     lines.push('');
     lines.push(`speed-up pipelined ÷ sequential: ${f(r.speedup)}x`);
     lines.push(`pipeline efficiency: ${f(r.efficiency, 3)} (pipelined ${f(pipe.throughputFps)} fps ÷ slowest stream ${quote(r.slowestStream.name)} alone ${f(r.slowestStream.fps)} fps = 1000 ÷ ${f(r.slowestStream.msPerFrame)} ms of its stages' compute, measured in the sequential run)`);
+  }
+  return lines;
+}
+
+/** Each stage's profile: totals, then its most expensive op types (ten at most). */
+export function formatProfile(stages: readonly StageProfile[]): string[] {
+  const lines: string[] = [];
+  for (const s of stages) {
+    const p = s.profile;
+    const gpu = p.gpu;
+    lines.push('', `profile of ${s.stage} alone on ${s.engine} (measured, onnxruntime's profiler, ${plural(p.frames, 'frame')} after the warm-up): ${f(s.medianMs)} ms per frame profiled; ${gpu ? `GPU busy ${f(gpu.busyMs, 3)} ms in ${f(gpu.dispatches, 0)} dispatches; ` : ''}CPU inside kernels ${f(p.kernelCpuMs, 3)} ms${gpu ? ' (encoding the GPU work, slowed by the per-dispatch timestamps)' : ''}`);
+    const w = Math.max(7, ...p.ops.slice(0, 10).map((o) => o.op.length));
+    lines.push(`  ${'op type'.padEnd(w)} ${gpu ? `${'GPU ms'.padStart(8)} ${'share'.padStart(6)} ${'disp.'.padStart(6)} ` : ''}${'CPU ms'.padStart(8)} ${'share'.padStart(6)} ${'nodes'.padStart(6)}`);
+    for (const o of p.ops.slice(0, 10)) {
+      const g = gpu ? `${f(o.gpuMs ?? 0, 3).padStart(8)} ${`${f((100 * (o.gpuMs ?? 0)) / gpu.busyMs, 1)}%`.padStart(6)} ${f(o.dispatches ?? 0, 0).padStart(6)} ` : '';
+      lines.push(`  ${o.op.padEnd(w)} ${g}${f(o.cpuMs, 3).padStart(8)} ${`${f((100 * o.cpuMs) / p.kernelCpuMs, 1)}%`.padStart(6)} ${f(o.nodes, 0).padStart(6)}`);
+    }
+    if (p.ops.length > 10) lines.push(`  … ${plural(p.ops.length - 10, 'more op type')} (--json lists all)`);
   }
   return lines;
 }

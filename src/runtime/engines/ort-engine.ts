@@ -7,7 +7,15 @@ import { encodeModel } from '../../onnx/encode.js';
 import { loadModel } from '../../onnx/load-save.js';
 import { fromOrtTensor, toOrtTensor } from './convert.js';
 import { Tensor as HostTensor } from '../../ir/tensor.js';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readRegularFile } from '../../util/fs.js';
+import { summarizeOrtProfile, type OpProfile } from './op-profile.js';
 import type { Engine, EngineName, EngineOptions, ModelInput, ResidentTensor, RunOptions, Session, StageValue } from './types.js';
+
+/** A profile file larger than this is refused (a frame of a 400-node model writes about 100 kB). */
+const MAX_PROFILE_BYTES = 512 << 20;
 
 /** onnxruntime's log levels, most to least talkative. */
 export type OrtLogLevel = 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
@@ -68,15 +76,19 @@ export class OrtEngine implements Engine {
     const anyGpu = location === 'gpu-buffer' || (typeof location === 'object' && Object.values(location).includes('gpu-buffer'));
     if (anyGpu && this.name !== 'webgpu') throw new TandemError('USAGE', `outputLocation 'gpu-buffer' is only available on the webgpu engine, not ${this.name}`);
     if (location !== undefined) sessionOptions.preferredOutputLocation = typeof location === 'string' ? location : { ...location };
+    // onnxruntime writes the profile when it ends, to <prefix>_<date>.json: a private folder per session
+    const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'tandem-profile-')) : undefined;
+    if (profileDir !== undefined) Object.assign(sessionOptions, { enableProfiling: true, profileFilePrefix: join(profileDir, 'ort') });
     let session: ort.InferenceSession;
     try {
       session = typeof bytesOrPath === 'string'
         ? await ort.InferenceSession.create(bytesOrPath, sessionOptions)
         : await ort.InferenceSession.create(bytesOrPath, sessionOptions);
     } catch (e) {
+      if (profileDir !== undefined) rmSync(profileDir, { recursive: true, force: true });
       throw ortEngineError(this.name, e);
     }
-    return new OrtSession(this.name, session);
+    return new OrtSession(this.name, session, profileDir);
   }
 
   #provider(options: EngineOptions): ort.InferenceSession.ExecutionProviderConfig {
@@ -121,12 +133,17 @@ class OrtSession implements Session {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   #session: ort.InferenceSession | undefined;
+  /** The folder onnxruntime writes this session's profile to (profile: true), until it is read. */
+  #profileDir: string | undefined;
+  #runs = 0;
 
   constructor(
     readonly engine: EngineName,
     session: ort.InferenceSession,
+    profileDir?: string,
   ) {
     this.#session = session;
+    this.#profileDir = profileDir;
     this.inputNames = session.inputNames;
     this.outputNames = session.outputNames;
   }
@@ -163,6 +180,7 @@ class OrtSession implements Session {
       else throw new TandemError('INPUT_MISMATCH', `input ${quote(name)} is a ${t.engine} GPU buffer and engine ${this.engine} cannot read it; keep outputs for other engines in host memory (outputLocation 'cpu')`);
     }
     let result: ort.InferenceSession.ReturnType;
+    this.#runs++;
     try {
       result = outputs ? await session.run(ortFeeds, [...outputs]) : await session.run(ortFeeds);
     } catch (e) {
@@ -179,9 +197,27 @@ class OrtSession implements Session {
     return out;
   }
 
+  async endProfiling(warmup = 0): Promise<OpProfile> {
+    const session = this.#session;
+    if (session === undefined) throw new TandemError('SESSION_CLOSED', 'this session is closed');
+    const dir = this.#profileDir;
+    if (dir === undefined) throw new TandemError('USAGE', 'this session records no profile: open it with the engine option profile: true');
+    this.#profileDir = undefined;
+    try {
+      session.endProfiling();
+      const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+      if (file === undefined) throw new TandemError('ENGINE_RUN', `onnxruntime (${this.engine}) wrote no profile`);
+      return summarizeOrtProfile(readRegularFile(join(dir, file), { maxBytes: MAX_PROFILE_BYTES, what: 'onnxruntime profile' }).toString('utf8'), this.#runs, warmup);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   async close(): Promise<void> {
     const s = this.#session;
     this.#session = undefined;
+    if (this.#profileDir !== undefined) rmSync(this.#profileDir, { recursive: true, force: true });
+    this.#profileDir = undefined;
     if (s) await s.release();
   }
 

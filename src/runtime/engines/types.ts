@@ -1,4 +1,5 @@
 import type { DataType } from '../../ir/dtype.js';
+import type { OpProfile } from './op-profile.js';
 import type { Model } from '../../ir/model.js';
 import type { Tensor } from '../../ir/tensor.js';
 
@@ -56,6 +57,12 @@ export interface EngineOptions {
    */
   maxPendingDispatches?: number;
   /**
+   * Record where each run's time goes (onnxruntime's profiler: CPU time per kernel, and on webgpu the GPU
+   * time of every dispatch from timestamp queries); read it with `Session.endProfiling`. Profiling slows
+   * the runs it records. @default false
+   */
+  profile?: boolean;
+  /**
    * Let this session's onnxruntime logger print its warnings and errors (its `logSeverityLevel`). Opening
    * a session never changes onnxruntime's process-wide log level (see `setOnnxruntimeLogLevel`).
    * @default false (quiet: failures come back as TandemErrors)
@@ -101,6 +108,11 @@ export interface Session extends AsyncDisposable {
   run(feeds: Readonly<Record<string, Tensor>>, options?: RunOptions): Promise<Record<string, Tensor>>;
   /** Runs once with host or resident feeds; gpu-buffer outputs come back as ResidentTensors. */
   runStage(feeds: Readonly<Record<string, StageValue>>): Promise<Record<string, StageValue>>;
+  /**
+   * Ends the profiling of a session opened with `profile: true` and summarises its runs per op type,
+   * leaving out the first `warmup` runs. Absent on engines that cannot profile.
+   */
+  endProfiling?(warmup?: number): Promise<OpProfile>;
   /** Idempotent. */
   close(): Promise<void>;
 }

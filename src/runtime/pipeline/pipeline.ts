@@ -268,7 +268,7 @@ export async function* toAsync<T>(frames: AsyncIterable<T> | Iterable<T>): Async
 }
 
 /** A stage's model path, refused when it leaves the plan's folder. */
-function stageFile(plan: Plan, stage: PlanStage): string {
+export function stageFile(plan: Plan, stage: PlanStage): string {
   const path = resolve(plan.dir, stage.file);
   const rel = relative(plan.dir, path);
   if (rel.startsWith('..') || isAbsolute(rel)) {
@@ -280,7 +280,7 @@ function stageFile(plan: Plan, stage: PlanStage): string {
 type StageOptions = Pick<EngineOptions, 'threads' | 'interOpThreads' | 'graphOptimization' | 'deviceId' | 'graphCapture' | 'layout' | 'validation' | 'robustness' | 'maxPendingDispatches'> & { stream?: string };
 
 /** A plan stage's engineOptions, checked: known keys with values of the right type. */
-function stageEngineOptions(stage: PlanStage): StageOptions {
+export function stageEngineOptions(stage: PlanStage): StageOptions {
   const raw = stage.engineOptions ?? {};
   const out: StageOptions = {};
   const bad = (key: string, expected: string): TandemError =>
