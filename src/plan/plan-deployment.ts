@@ -251,7 +251,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
   }
 
   // 5b. The plan's ends: pixels in, compact outputs out, each rewritten stage checked against its float form.
-  const frame = await rewriteFrameIo(doc, order, deployed, options);
+  const frame = await rewriteFrameIo(doc, order, deployed, options, () => sourceMetadata(source, doc));
 
   // 6. Write the stage models and plan.json.
   const tensors: PlanTensor[] = doc.tensors.map((t) => {
@@ -355,7 +355,7 @@ interface FrameRewrite {
 }
 
 /** Applies options.input / options.outputs to the stages that read the model input or make model outputs (deployed, in place). */
-async function rewriteFrameIo(doc: SplitDocument, order: readonly { name: string; inputs: readonly string[]; outputs: readonly string[] }[], deployed: Map<string, Model>, options: PlanOptions): Promise<FrameRewrite> {
+async function rewriteFrameIo(doc: SplitDocument, order: readonly { name: string; inputs: readonly string[]; outputs: readonly string[] }[], deployed: Map<string, Model>, options: PlanOptions, sourceMeta: () => readonly (readonly [string, string])[]): Promise<FrameRewrite> {
   const encoding = options.input ?? 'float';
   const outputs = options.outputs ?? 'float';
   const tensors = new Map<string, Pick<PlanTensor, 'dtype' | 'shape'>>();
@@ -382,7 +382,10 @@ async function rewriteFrameIo(doc: SplitDocument, order: readonly { name: string
     if (inputs.length !== 1) throw new TandemError('MODEL_UNSUITABLE', `--input ${encoding} takes a model with one image input; this one has ${inputs.length}: ${inputs.map((t) => t.name).join(', ')}`);
     const name = inputs[0]!.name;
     const reader = order.find((s) => s.inputs.includes(name))!;
-    input = { name, encoding, norm: pixelNormalization(deployed.get(reader.name)!, name) };
+    const entry = deployed.get(reader.name)!;
+    // split stages carry no metadata: the model's own preprocessing is in the source model's
+    const metadata = preprocessFromMetadata(entry.metadata) !== undefined ? entry.metadata : sourceMeta();
+    input = { name, encoding, norm: pixelNormalization(entry, name, metadata) };
     if (input.norm.source === 'defaults') notes.push(`pixel input normalised with ImageNet's mean and std (the model states no ${quote('tandem.preprocess')} metadata)`);
     io = { input: { name, encoding, mean: input.norm.mean, std: input.norm.std, scale: input.norm.scale } };
   }

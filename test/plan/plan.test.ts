@@ -235,6 +235,16 @@ describe('tandem plan: pixel input and compact outputs', () => {
     assert.match(d.notes.join('\n'), /ImageNet's mean and std/);
     assert.equal(plan.selection?.how, 'stage-times');
   });
+  it('normalises pixels as the model\'s tandem.preprocess metadata says, though the split stages do not carry it', async () => {
+    const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
+    const withMeta = model.clone();
+    withMeta.metadata = [['tandem.preprocess', JSON.stringify({ mean: [0.5, 0.25, 0.125], std: [0.5, 0.5, 0.25], scale: 1 / 255 })]];
+    const out = join(tmp.dir, 'host-io-meta');
+    const d = await planDeployment({ model: withMeta }, { ...quick, target: 'host', out, engines, timing: { iterations: 1 }, input: 'uint8-hwc' });
+    const plan = readPlan(join(out, 'plan.json'));
+    assert.deepEqual([plan.io?.input?.mean, plan.io?.input?.std], [[0.5, 0.25, 0.125], [0.5, 0.5, 0.25]]);
+    assert.doesNotMatch(d.notes.join('\n'), /ImageNet/);
+  });
   it('refuses an output name the model does not have', async () => {
     const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
     await assert.rejects(planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'host-io-bad'), engines, timing: { iterations: 1 }, outputs: { nope: 'fp16' } }), (e) => isTandemError(e, 'UNKNOWN_NAME') && /--outputs names "nope", which is not a model output; outputs: segmentation, depth/.test(e.message));

@@ -40,7 +40,9 @@ export interface RunFramesResult {
 
 /** Runs frames through an open pipeline, in frame order, writing each frame's outputs where asked. */
 export async function runFrames(pipeline: Pipeline, options: RunFramesOptions = {}): Promise<RunFramesResult> {
-  const source = openFrameSource(options.input ?? 'synthetic:8', pipeline.inputs, { ...(options.image ? { image: options.image } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  const pixels = options.pixels ?? pipeline.plan.io?.input;
+  const source = openFrameSource(options.input ?? 'synthetic:8', pipeline.inputs, { ...(options.image ? { image: options.image } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(pixels ? { pixels } : {}) });
+  const forms = pipeline.plan.io?.outputs ?? {};
   if (options.out !== undefined) mkdirSync(options.out, { recursive: true });
   const latencies: number[] = [];
   const files: string[] = [];
@@ -56,7 +58,7 @@ export async function runFrames(pipeline: Pipeline, options: RunFramesOptions = 
     last = Object.fromEntries(Object.entries(r.outputs).map(([k, t]) => [k, { dtype: t.dtype, dims: t.dims }]));
     if (options.out !== undefined) {
       const id = source.ids[r.frame]!;
-      files.push(...(await writeFrameOutputs(r.outputs, join(options.out, safeFileName(id.slice(0, id.length - extname(id).length) || id)))));
+      files.push(...(await writeFrameOutputs(r.outputs, join(options.out, safeFileName(id.slice(0, id.length - extname(id).length) || id)), forms)));
     }
     options.onProgress?.({ kind: 'frame', done: latencies.length, total: source.ids.length });
   }
