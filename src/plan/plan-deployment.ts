@@ -76,7 +76,8 @@ export interface PlanOptions {
   input?: InputEncoding;
   /**
    * How model outputs leave: as computed, `compact` (outputs named like seg/logits/class as int32 class
-   * ids, other float outputs as float16), or a form per output name. @default 'float'
+   * ids where they have the input's size, as float16 where they are smaller — an argmax before the
+   * upsampling loses thin classes —, other float outputs as float16), or a form per output name. @default 'float'
    */
   outputs?: 'float' | 'compact' | Readonly<Record<string, OutputForm>>;
   /** host: how many best-ranked assignments to run as pipelines where engines.measure is given (all-one-engine ones are added). @default 3 */
@@ -370,9 +371,15 @@ async function rewriteFrameIo(doc: SplitDocument, order: readonly { name: string
       forms[name] = form;
     }
   } else if (outputs === 'compact') {
+    const image = doc.tensors.find((t) => t.from === null && (t.shape?.length ?? 0) === 4)?.shape ?? undefined;
     for (const t of modelOutputs) {
       if (t.dtype !== 'float32') continue;
-      forms[t.name] = /seg|logit|class/i.test(t.name) && (t.shape?.length ?? 0) >= 3 ? 'argmax' : 'fp16';
+      const classMap = /seg|logit|class/i.test(t.name) && (t.shape?.length ?? 0) >= 3;
+      // Class ids of a map smaller than the image are upsampled by nearest neighbour, which loses thin
+      // classes; the logits upsampled before the argmax do not (tandem-street: 61.99 vs 73.06 mIoU).
+      const strided = classMap && image !== undefined && t.shape!.length === 4 && typeof t.shape![2] === 'number' && typeof image[2] === 'number' && t.shape![2] < image[2];
+      forms[t.name] = classMap && !strided ? 'argmax' : 'fp16';
+      if (strided) notes.push(`${t.name} leaves as float16 logits, not class ids: it is ${t.shape![2]}x${t.shape![3]} for a ${image![2]}x${image![3]} input, and ids upsampled after the argmax lose thin classes (tandem-street: 61.99 vs 73.06 mIoU, BENCHMARKS.md); --outputs ${t.name}=argmax asks for ids at that size`);
     }
   }
   if (encoding === 'float' && Object.values(forms).every((f) => f === 'float')) return { tensors, checks, notes };

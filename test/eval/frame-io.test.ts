@@ -22,7 +22,7 @@ describe('eval of a plan with pixel input and compact outputs (the trained model
   before(async () => {
     const model = loadModel(MODEL);
     floatPlan = await cpuPlan(model, join(tmp.dir, 'float'), {}, MODEL);
-    pixelPlan = await cpuPlan(model, join(tmp.dir, 'pixels'), { input: 'rgba-uint32', outputs: 'compact' }, MODEL);
+    pixelPlan = await cpuPlan(model, join(tmp.dir, 'pixels'), { input: 'rgba-uint32', outputs: { segmentation: 'argmax', depth: 'fp16' } }, MODEL);
     assert.deepEqual(pixelPlan.io?.outputs, { segmentation: 'argmax', depth: 'fp16' });
   });
 
@@ -92,7 +92,7 @@ describe('eval of frame I/O plans it cannot score', () => {
   });
 
   it('--sensitivity refuses a plan with pixel input or compact outputs before any frame runs', async () => {
-    const plan = await cpuPlan(model, join(tmp.dir, 'sens'), { input: 'uint8-hwc', outputs: 'compact' }, path);
+    const plan = await cpuPlan(model, join(tmp.dir, 'sens'), { input: 'uint8-hwc', outputs: { segmentation: 'argmax', depth: 'fp16' } }, path);
     const expected = (e: unknown): boolean => isTandemError(e, 'MODEL_UNSUITABLE') && /plan .*sens takes uint8-hwc pixels and gives segmentation as argmax, depth as fp16; --sensitivity feeds float frames/.test((e as Error).message);
     assert.throws(() => checkSensitivityTarget(plan), expected);
     assert.throws(() => checkSensitivityTarget(join(plan.dir, 'plan.json')), expected);

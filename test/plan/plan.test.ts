@@ -222,7 +222,7 @@ describe('tandem plan: pixel input and compact outputs', () => {
   it('feeds the backbone RGBA pixels and gives class ids and float16 depth, checked, with plan.json saying so', async () => {
     const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
     const out = join(tmp.dir, 'host-io');
-    const d = await planDeployment({ model }, { ...quick, target: 'host', out, engines, timing: { iterations: 1 }, input: 'rgba-uint32', outputs: 'compact' });
+    const d = await planDeployment({ model }, { ...quick, target: 'host', out, engines, timing: { iterations: 1 }, input: 'rgba-uint32', outputs: { segmentation: 'argmax', depth: 'fp16' } });
     const plan = readPlan(join(out, 'plan.json'));
     assert.equal(plan.io?.input?.encoding, 'rgba-uint32');
     assert.deepEqual(plan.io?.outputs, { segmentation: 'argmax', depth: 'fp16' });
@@ -234,6 +234,17 @@ describe('tandem plan: pixel input and compact outputs', () => {
     assert.deepEqual(d.frameIo?.map((c) => [c.stage, c.ok]), [['backbone', true], ['head-segmentation', true], ['head-depth', true]]);
     assert.match(d.notes.join('\n'), /ImageNet's mean and std/);
     assert.equal(plan.selection?.how, 'stage-times');
+  });
+  it('compact keeps a segmentation map smaller than the image as float16 logits (an argmax before upsampling loses thin classes), and says so', async () => {
+    const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
+    const out = join(tmp.dir, 'host-compact');
+    const d = await planDeployment({ model }, { ...quick, target: 'host', out, engines, timing: { iterations: 1 }, outputs: 'compact' });
+    const seg = d.plan.tensors.find((x) => x.name === 'segmentation')!;
+    const image = d.plan.tensors.find((x) => x.name === 'image')!;
+    assert.ok((seg.shape![2] as number) < (image.shape![2] as number), 'the reference model segments at a stride');
+    assert.deepEqual(d.plan.io?.outputs, { segmentation: 'fp16', depth: 'fp16' });
+    assert.equal(seg.dtype, 'float16');
+    assert.match(d.notes.join('\n'), /segmentation leaves as float16 logits, not class ids: it is \d+x\d+ for a \d+x\d+ input/);
   });
   it('normalises pixels as the model\'s tandem.preprocess metadata says, though the split stages do not carry it', async () => {
     const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
