@@ -1,5 +1,5 @@
 import { quote } from '../util/text.js';
-import { Attrs, toAttribute, type Attribute, type AttributeInput } from './attribute.js';
+import { Attrs, type Attribute, type AttributeInput } from './attribute.js';
 import type { Graph } from './graph.js';
 import type { Preserved } from './preserved.js';
 

@@ -113,7 +113,7 @@ class Unroller {
     const { e, p, node } = this;
     const H = this.#h;
     const G = this.#g;
-    const { w, r, b } = this.weights;
+    const { w, b } = this.weights;
     // biases that only add up go into the input projection; GRU's Rb_h under linear_before_reset stays with R
     const xBias = Array.from({ length: G * H }, (_, i) => b[i]! + (p.linearBeforeReset && i >= 2 * H ? 0 : b[G * H + i]!));
     const x4 = p.layout === 0 ? e.transpose(e.reshape(node.inputs[0]!, [p.seq, p.batch, p.inputSize, 1]), [1, 2, 0, 3]) : e.transpose(e.reshape(node.inputs[0]!, [p.batch, p.seq, p.inputSize, 1]), [0, 2, 1, 3]);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { newPlanDocument, readSplit, runOrder, writePlan } from '../io/stage-file/index.js';
-import { HOST_ENGINES, STAGE_FILE_VERSION, TARGET_ENGINES, type HostEngine, type InputEncoding, type OutputForm, type Plan, type PlanEngine, type PlanFrameIo, type PlanSelection, type PlanStage, type PlanTarget, type PlanTensor, type SplitDocument, type TargetEngine } from '../io/stage-file/types.js';
+import { HOST_ENGINES, STAGE_FILE_VERSION, TARGET_ENGINES, type HostEngine, type InputEncoding, type OutputForm, type Plan, type PlanEngine, type PlanSelection, type PlanStage, type PlanTarget, type PlanTensor, type SplitDocument, type TargetEngine } from '../io/stage-file/types.js';
 import type { Model } from '../ir/model.js';
 import { loadModel, saveModel, savedModelFiles } from '../onnx/load-save.js';
 import { splitDocument, splitModel } from '../passes/index.js';
@@ -19,7 +19,7 @@ import { stageLatency } from './cost/latency.js';
 import { modelWorkload } from './cost/workload.js';
 import { inferShapes } from '../ops/index.js';
 import { hostStream, rankHostAssignments, timeStage, type HostAssignment, type HostEngines, type StageTiming, type TimingOptions } from './host-choice.js';
-import { compactOutputs, encodeInput, pixelNormalization, verifyFrameIo, type FrameIoCheck } from './frame-io.js';
+import { rewritePlanEnds, type FrameIoCheck } from './frame-io.js';
 import { orinLayout, type OrinStageFacts, type StageAssignment } from './orin-layout.js';
 import { randomFeeds } from './random-feeds.js';
 
@@ -252,7 +252,7 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
   }
 
   // 5b. The plan's ends: pixels in, compact outputs out, each rewritten stage checked against its float form.
-  const frame = await rewriteFrameIo(doc, order, deployed, options, () => sourceMetadata(source, doc));
+  const frame = await rewritePlanEnds(doc, order, deployed, options, () => sourceMetadata(source, doc));
 
   // 6. Write the stage models and plan.json.
   const tensors: PlanTensor[] = doc.tensors.map((t) => {
@@ -345,82 +345,6 @@ async function measureCandidates(ranked: readonly HostAssignment[], doc: SplitDo
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-interface FrameRewrite {
-  readonly io?: PlanFrameIo;
-  /** Plan tensors whose dtype or shape the rewrite changed. */
-  readonly tensors: ReadonlyMap<string, Pick<PlanTensor, 'dtype' | 'shape'>>;
-  readonly checks: (FrameIoCheck & { readonly stage: string })[];
-  readonly notes: string[];
-}
-
-/** Applies options.input / options.outputs to the stages that read the model input or make model outputs (deployed, in place). */
-async function rewriteFrameIo(doc: SplitDocument, order: readonly { name: string; inputs: readonly string[]; outputs: readonly string[] }[], deployed: Map<string, Model>, options: PlanOptions, sourceMeta: () => readonly (readonly [string, string])[]): Promise<FrameRewrite> {
-  const encoding = options.input ?? 'float';
-  const outputs = options.outputs ?? 'float';
-  const tensors = new Map<string, Pick<PlanTensor, 'dtype' | 'shape'>>();
-  const checks: (FrameIoCheck & { stage: string })[] = [];
-  const notes: string[] = [];
-  let io: PlanFrameIo = {};
-  const forms: Record<string, OutputForm> = {};
-  const modelOutputs = doc.tensors.filter((t) => t.modelOutput);
-  if (typeof outputs === 'object') {
-    for (const [name, form] of Object.entries(outputs)) {
-      if (!modelOutputs.some((t) => t.name === name)) throw new TandemError('UNKNOWN_NAME', `--outputs names ${quote(name)}, which is not a model output; outputs: ${modelOutputs.map((t) => t.name).join(', ')}`);
-      forms[name] = form;
-    }
-  } else if (outputs === 'compact') {
-    const image = doc.tensors.find((t) => t.from === null && (t.shape?.length ?? 0) === 4)?.shape ?? undefined;
-    for (const t of modelOutputs) {
-      if (t.dtype !== 'float32') continue;
-      const classMap = /seg|logit|class/i.test(t.name) && (t.shape?.length ?? 0) >= 3;
-      // Class ids of a map smaller than the image are upsampled by nearest neighbour, which loses thin
-      // classes; the logits upsampled before the argmax do not (tandem-street: 61.99 vs 73.06 mIoU).
-      const strided = classMap && image !== undefined && t.shape!.length === 4 && typeof t.shape![2] === 'number' && typeof image[2] === 'number' && t.shape![2] < image[2];
-      forms[t.name] = classMap && !strided ? 'argmax' : 'fp16';
-      if (strided) notes.push(`${t.name} leaves as float16 logits, not class ids: it is ${t.shape![2]}x${t.shape![3]} for a ${image![2]}x${image![3]} input, and ids upsampled after the argmax lose thin classes (tandem-street: 61.99 vs 73.06 mIoU, BENCHMARKS.md); --outputs ${t.name}=argmax asks for ids at that size`);
-    }
-  }
-  if (encoding === 'float' && Object.values(forms).every((f) => f === 'float')) return { tensors, checks, notes };
-  const inputs = doc.tensors.filter((t) => t.from === null);
-  let input: { name: string; encoding: Exclude<InputEncoding, 'float'>; norm: ReturnType<typeof pixelNormalization> } | undefined;
-  if (encoding !== 'float') {
-    if (inputs.length !== 1) throw new TandemError('MODEL_UNSUITABLE', `--input ${encoding} takes a model with one image input; this one has ${inputs.length}: ${inputs.map((t) => t.name).join(', ')}`);
-    const name = inputs[0]!.name;
-    const reader = order.find((s) => s.inputs.includes(name))!;
-    const entry = deployed.get(reader.name)!;
-    // split stages carry no metadata: the model's own preprocessing is in the source model's
-    const metadata = preprocessFromMetadata(entry.metadata) !== undefined ? entry.metadata : sourceMeta();
-    input = { name, encoding, norm: pixelNormalization(entry, name, metadata) };
-    if (input.norm.source === 'defaults') notes.push(`pixel input normalised with ImageNet's mean and std (the model states no ${quote('tandem.preprocess')} metadata)`);
-    io = { input: { name, encoding, mean: input.norm.mean, std: input.norm.std, scale: input.norm.scale } };
-  }
-  const compact = Object.fromEntries(Object.entries(forms).filter(([, f]) => f !== 'float')) as Record<string, Exclude<OutputForm, 'float'>>;
-  if (Object.keys(compact).length > 0) io = { ...io, outputs: compact };
-  for (const s of order) {
-    const before = deployed.get(s.name)!;
-    const readsInput = input !== undefined && s.inputs.includes(input.name);
-    const mine = Object.fromEntries(Object.entries(compact).filter(([o]) => s.outputs.includes(o)));
-    if (!readsInput && Object.keys(mine).length === 0) continue;
-    let after = readsInput ? encodeInput(before, input!.name, input!.encoding, input!.norm) : before;
-    if (Object.keys(mine).length > 0) after = compactOutputs(after, mine);
-    if (options.verify !== false) {
-      options.onProgress?.({ kind: 'verify' });
-      const check = await verifyFrameIo(before, after, options.opener, { ...(readsInput ? { input: input! } : {}), outputs: mine });
-      if (!check.ok) {
-        const bad = check.outputs.filter((o) => !o.ok).map((o) => `${o.name} (${o.form}: ${o.form === 'argmax' ? `${o.mismatches} ids differ` : `max |difference| ${o.maxAbsDiff} against values up to ${o.maxAbsRef}`})`);
-        throw new TandemError('VERIFY_FAILED', `stage ${quote(s.name)} with pixel input / compact outputs differs from its float form: ${bad.join(', ')} (onnxruntime, ${check.samples} fresh random inputs); report this with the model, or plan without --input/--outputs`);
-      }
-      checks.push({ ...check, stage: s.name });
-    }
-    deployed.set(s.name, after);
-    for (const name of [...(readsInput ? [input!.name] : []), ...Object.keys(mine)]) {
-      const t = after.graph.tensorType(name);
-      tensors.set(name, { dtype: t?.dtype ?? null, shape: t?.shape === undefined ? null : [...t.shape] });
-    }
-  }
-  return { io, tensors, checks, notes };
 }
 
 /** The names of an INT8 stage's calibration cache and scales.json in the plan's folder (those of tandem quantize). */

@@ -5,7 +5,7 @@ import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { benchPipeline, type BenchModeResult, type BenchResult } from '../../runtime/pipeline/bench.js';
 import { openPipeline, type PipelineMode } from '../../runtime/pipeline/pipeline.js';
-import { jsonReplacer, type CliContext } from '../context.js';
+import { jsonReplacer } from '../context.js';
 import { progressBars } from '../progress-events.js';
 import { dimSizes, finiteNumber, positiveInt } from '../parse.js';
 import { isPlanPath, withInterrupt } from '../pipeline-args.js';

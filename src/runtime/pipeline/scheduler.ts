@@ -87,7 +87,6 @@ export class Scheduler<V> {
   readonly #runStage: StageRunner<V>;
   readonly #options: SchedulerOptions<V>;
   readonly #streams: StreamState[];
-  readonly #streamOf: number[];
   readonly #nextFrame: number[];
   readonly #frames = new Map<number, FrameState<V>>();
   #admitted = 0;
@@ -115,7 +114,6 @@ export class Scheduler<V> {
       byName.set(s.stream, list);
     });
     this.#streams = [...byName].map(([name, stages]) => ({ name, stages, busy: false, freeAt: 0 }));
-    this.#streamOf = graph.stages.map((s) => this.#streams.findIndex((st) => st.name === s.stream));
     this.#nextFrame = graph.stages.map(() => 0);
   }
 
