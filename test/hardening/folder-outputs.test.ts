@@ -81,7 +81,7 @@ describe('runFrames --out: staged, never into what the run reads', () => {
     saveModel(smallConvNet(), join(clash, 'f0'));
     const clashPipeline = await openPipeline(modelPlan(join(clash, 'f0'), { threads: 1 }));
     try {
-      await assert.rejects(runFrames(clashPipeline, { input: frames, out: clash }), refused(/holds the model of stage model .*f0, and this command writes .*f0/));
+      await assert.rejects(runFrames(clashPipeline, { input: frames, out: clash }), refused(/holds the model of stage "model" .*f0, and this command writes .*f0/));
     } finally {
       await clashPipeline.close();
     }

@@ -4,6 +4,7 @@ import { frameFolderNames, writeFrameOutputs } from '../../io/frame-outputs.js';
 import { savedModelFiles } from '../../onnx/load-save.js';
 import { isTandemError, TandemError } from '../../util/errors.js';
 import { assertFolderFree, StagedFolder, type ReadPath } from '../../util/fs.js';
+import { printable, quote } from '../../util/text.js';
 import type { ProgressCallback } from '../../util/progress.js';
 import { openFrameSource, type FrameSourceOptions } from './frame-source.js';
 import type { Pipeline, PipelineMode } from './pipeline.js';
@@ -87,7 +88,7 @@ export async function runFrames(pipeline: Pipeline, options: RunFramesOptions = 
   } catch (e) {
     if (staged === undefined || !isTandemError(e, 'ABORTED') || latencies.length === 0) throw e;
     staged.commit();
-    throw new TandemError('ABORTED', `${e.message}; the outputs of the ${latencies.length} finished frame${latencies.length === 1 ? '' : 's'} are in ${staged.dir}`, { cause: e, details: { ...e.details, written: files.length } });
+    throw new TandemError('ABORTED', `${e.message}; the outputs of the ${latencies.length} finished frame${latencies.length === 1 ? '' : 's'} are in ${printable(staged.dir)}`, { cause: e, details: { ...e.details, written: files.length } });
   } finally {
     staged?.discard();
   }
@@ -99,7 +100,7 @@ function stageFrameFolder(pipeline: Pipeline, out: string, folders: readonly str
   const plan = pipeline.plan;
   const input = options.input ?? 'synthetic:8';
   const read: (string | ReadPath)[] = [
-    ...plan.stages.flatMap((s) => savedModelFiles(join(plan.dir, s.file)).map((path) => ({ path, what: `the model of stage ${s.name}` }))),
+    ...plan.stages.flatMap((s) => savedModelFiles(join(plan.dir, s.file)).map((path) => ({ path, what: `the model of stage ${quote(s.name)}` }))),
     ...(input.startsWith('synthetic') ? [] : [{ path: input, what: 'the input frames folder' }]),
     ...(options.protect ?? []),
   ];
