@@ -213,6 +213,8 @@ export { translateQdqFile } from './quant/translate-qdq-file.js';
 export type { TranslateQdqFileOptions } from './quant/translate-qdq-file.js';
 export type { PropagatedScale } from './quant/scale-propagation.js';
 export type { ImagePreprocessOptions, ResolvedImagePreprocess } from './quant/image-preprocess.js';
+export { imageToPixels, packPixels } from './quant/image-pixels.js';
+export type { PixelEncoding, PixelInput } from './quant/image-pixels.js';
 export type { HistogramSummary, ScalesDocument, StageScales, WeightScales } from './quant/scales.js';
 export type { ActivationQdq, QdqConsumer, QdqPlan, WeightQdq } from './quant/qdq-plan.js';
 export type { ObservationResult, StageStatistics } from './quant/observer.js';
@@ -298,7 +300,7 @@ export type { DepthEncoding, DepthTask, ModelTasks, SegmentationTask } from './e
 export { keepFp16ForSplit, writeKeepFp16Results } from './eval/keep-fp16-split.js';
 export type { KeepFp16Result, KeepFp16SplitOptions } from './eval/keep-fp16-split.js';
 export type { Budget, HeadPrecisionResult, QuantizedTensor, SensitivityRanking, SensitivityRow } from './eval/mixed-precision.js';
-export { evaluateSensitivity } from './eval/sensitivity.js';
+export { checkSensitivityTarget, evaluateSensitivity } from './eval/sensitivity.js';
 export type { SensitivityOptions, SensitivityReport, StageSensitivity } from './eval/sensitivity.js';
 export type { ClassificationResult } from './eval/metrics/classification.js';
 export type { DepthResult } from './eval/metrics/depth.js';

@@ -10,6 +10,7 @@ import type { EngineName, Session } from '../runtime/engines/types.js';
 import { openPipeline, type Pipeline } from '../runtime/pipeline/pipeline.js';
 import { readModelTasks, type ModelTasks } from './model-tasks.js';
 import type { ImagePreprocessOptions } from '../quant/image-preprocess.js';
+import type { PixelInput } from '../quant/image-pixels.js';
 
 /** What eval runs: a model file on one engine, or a plan (a path to plan.json or its folder, or a Plan in memory) as a pipeline. */
 export type EvalTargetSpec = string | Plan;
@@ -29,6 +30,8 @@ export interface EvalTarget extends AsyncDisposable {
   /** For messages and results: the file, or "plan <dir>". */
   readonly label: string;
   readonly tasks: ModelTasks;
+  /** A plan that takes pixels and normalises them itself (`plan.io.input`): feed it frameToPixels. @default none (float input) */
+  readonly pixels?: PixelInput;
   run(input: Tensor): Promise<Record<string, Tensor>>;
   close(): Promise<void>;
 }
@@ -54,12 +57,14 @@ export async function openEvalTarget(spec: EvalTargetSpec, options: OpenTargetOp
   if (typeof spec !== 'string' || isPlanPath(spec)) {
     const plan = typeof spec === 'string' ? readPlan(spec.toLowerCase().endsWith('.json') ? spec : join(spec, 'plan.json')) : spec;
     const model = planTaskModel(plan);
-    const tasks = readModelTasks(model, overrides);
+    const pixels = plan.io?.input;
+    const tasks = readModelTasks(model, pixels === undefined ? overrides : { ...overrides, pixels: { input: pixels, shape: plan.tensors.find((t) => t.name === pixels.name)?.shape ?? undefined } });
     const pipeline: Pipeline = await openPipeline(plan, options.threads !== undefined ? { engineOptions: { threads: options.threads } } : {});
     const close = (): Promise<void> => pipeline.close();
     return {
       label: `plan ${plan.dir}`,
       tasks,
+      ...(pixels !== undefined ? { pixels } : {}),
       run: async (input) => {
         for await (const r of pipeline.run([{ [tasks.input]: input }], { mode: 'sequential' })) return r.outputs;
         throw new TandemError('ENGINE_RUN', `plan ${plan.dir} returned no frame`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { TandemError } from '../util/errors.js';
 import type { ProgressCallback } from '../util/progress.js';
 import type { Tensor } from '../ir/tensor.js';
+import { tensorValues } from '../ir/tensor-values.js';
 import { turbo } from '../io/colour-map.js';
 import { CITYSCAPES_CLASSES, IGNORE_INDEX } from './datasets/cityscapes-classes.js';
 import type { FrameDataset, LabeledFrame } from './datasets/types.js';
@@ -14,7 +15,7 @@ import { AgreementAccumulator } from './metrics/agreement.js';
 import { DepthAccumulator } from './metrics/depth.js';
 import { SegmentationAccumulator } from './metrics/segmentation.js';
 import { decodeDepth, type ModelTasks } from './model-tasks.js';
-import { frameToInput, resizeBilinear, segmentationArgmax } from './predictions.js';
+import { frameToInput, frameToPixels, resizeBilinear, segmentationArgmax, segmentationIds } from './predictions.js';
 
 /** Options of `evaluate`. */
 export interface EvaluateOptions {
@@ -66,6 +67,8 @@ export interface EvalPart {
   readonly referenceMetrics: Record<string, unknown> | null;
   readonly agreement: unknown;
   readonly savedFiles: readonly string[];
+  /** How outputs were read where it bears on the numbers (class ids upsampled from a plan's argmax output). */
+  readonly notes?: readonly string[];
 }
 
 function accumulatorsFor(tasks: ModelTasks): TaskAccumulators {
@@ -80,22 +83,61 @@ interface Prediction {
   depth?: Float32Array;
 }
 
-/** A model's outputs as label-size predictions: argmax classes and depth in metres. */
+/** A tensor's values as numbers: float32 and the narrow integers as they are, others (float16, int64) converted. */
+function numbers(t: Tensor): ArrayLike<number> {
+  return t.dtype === 'float32' || t.dtype === 'int32' || t.dtype === 'uint8' || t.dtype === 'int8' || t.dtype === 'uint16' || t.dtype === 'int16' ? (t.data as ArrayLike<number>) : tensorValues(t);
+}
+
+const isInteger = (t: Tensor): boolean => /^u?int/.test(t.dtype);
+
+/**
+ * A model's outputs as label-size predictions: argmax classes and depth in metres. Segmentation comes as
+ * logits [1, C, h, w] (float32 or float16; upsampled bilinearly, then argmax) or as class ids [1, h, w]
+ * (a plan's argmax output; nearest neighbour where h x w is not the label size); depth as float32 or float16.
+ */
 function predict(outputs: Record<string, Tensor>, tasks: ModelTasks, width: number, height: number): Prediction {
   const out: Prediction = {};
   if (tasks.segmentation) {
-    const t = outputs[tasks.segmentation.output];
-    if (t === undefined || t.dims.length !== 4) throw new TandemError('ENGINE_RUN', `the model gave no 4-d "${tasks.segmentation.output}" output`);
-    out.segmentation = segmentationArgmax(t.data as Float32Array, t.dims[1]!, t.dims[2]!, t.dims[3]!, height, width);
+    const name = tasks.segmentation.output;
+    const t = outputs[name];
+    if (t === undefined) throw new TandemError('ENGINE_RUN', `the model gave no "${name}" output`);
+    const d = t.dims;
+    if (isInteger(t)) {
+      if (!(d[0] === 1 && (d.length === 3 || (d.length === 4 && d[1] === 1)))) throw new TandemError('ENGINE_RUN', `segmentation output "${name}" is ${t.dtype}[${d.join(', ')}]; class ids are read as [1, h, w]`);
+      out.segmentation = segmentationIds(numbers(t), tasks.segmentation.classes, d.at(-2)!, d.at(-1)!, height, width);
+    } else {
+      if (d.length !== 4) throw new TandemError('ENGINE_RUN', `the model gave no 4-d "${name}" output`);
+      out.segmentation = segmentationArgmax(numbers(t), d[1]!, d[2]!, d[3]!, height, width);
+    }
   }
   if (tasks.depth) {
-    const t = outputs[tasks.depth.output];
-    if (t === undefined) throw new TandemError('ENGINE_RUN', `the model gave no "${tasks.depth.output}" output`);
+    const name = tasks.depth.output;
+    const t = outputs[name];
+    if (t === undefined) throw new TandemError('ENGINE_RUN', `the model gave no "${name}" output`);
+    if (t.dtype !== 'float32' && t.dtype !== 'float16') throw new TandemError('MODEL_UNSUITABLE', `depth output "${name}" is ${t.dtype}; eval reads depth as float32 or float16 (a plan made with --outputs ${name}=argmax has no depth to score: plan with ${name}=fp16 or float)`);
     const h = t.dims.at(-2)!;
     const w = t.dims.at(-1)!;
-    out.depth = resizeBilinear(decodeDepth(t.data as Float32Array, tasks.depth, new Float32Array(h * w)), h, w, height, width);
+    out.depth = resizeBilinear(decodeDepth(numbers(t), tasks.depth, new Float32Array(h * w)), h, w, height, width);
   }
   return out;
+}
+
+/**
+ * A note where `outputs` give segmentation as class ids at another size than the frame: the plan took the
+ * argmax before any upsampling, so the ids are upsampled nearest, not the logits bilinearly.
+ */
+function idsNote(outputs: Record<string, Tensor>, target: EvalTarget, frame: LabeledFrame): string | undefined {
+  const seg = target.tasks.segmentation;
+  const t = seg === undefined ? undefined : outputs[seg.output];
+  if (t === undefined || !isInteger(t)) return undefined;
+  const [h, w] = [t.dims.at(-2)!, t.dims.at(-1)!];
+  if (h === frame.height && w === frame.width) return undefined;
+  return `${target.label}: segmentation "${seg!.output}" comes as class ids at ${h}x${w} (the argmax taken before upsampling); scored after nearest-neighbour upsampling to the labels' ${frame.height}x${frame.width}, where the float model's logits are upsampled bilinearly before the argmax: class borders move, and the score is that of the ids as the plan delivers them`;
+}
+
+/** A frame as `target`'s input: pixels in its encoding for a plan that normalises them itself, else the float tensor. */
+function frameInput(frame: LabeledFrame, target: EvalTarget): Promise<Tensor> {
+  return target.pixels !== undefined ? frameToPixels(frame, target.tasks.preprocess, target.pixels.encoding) : frameToInput(frame, target.tasks.preprocess);
 }
 
 function accumulate(acc: TaskAccumulators, p: Prediction, frame: LabeledFrame): void {
@@ -137,6 +179,7 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
     const refAcc = reference ? accumulatorsFor(reference.tasks) : undefined;
     const agreement = new AgreementAccumulator();
     const saved: string[] = [];
+    const notes = new Set<string>();
     const save = options.save ?? 0;
     if (save > 0) {
       if (options.saveDir === undefined) throw new TandemError('USAGE', 'save needs a saveDir');
@@ -144,13 +187,19 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
     }
     for (const [k, i] of indices.entries()) {
       const frame = await dataset.read(i);
-      const input = await frameToInput(frame, target.tasks.preprocess);
-      const p = predict(await target.run(input), target.tasks, frame.width, frame.height);
+      const input = await frameInput(frame, target);
+      const outputs = await target.run(input);
+      const note = idsNote(outputs, target, frame);
+      if (note !== undefined) notes.add(note);
+      const p = predict(outputs, target.tasks, frame.width, frame.height);
       accumulate(acc, p, frame);
       let r: Prediction | undefined;
       if (reference && refAcc) {
-        const refInput = reference.tasks.preprocess === target.tasks.preprocess ? input : await frameToInput(frame, reference.tasks.preprocess);
-        r = predict(await reference.run(refInput), reference.tasks, frame.width, frame.height);
+        const refInput = reference.tasks.preprocess === target.tasks.preprocess && reference.pixels?.encoding === target.pixels?.encoding ? input : await frameInput(frame, reference);
+        const refOutputs = await reference.run(refInput);
+        const refNote = idsNote(refOutputs, reference, frame);
+        if (refNote !== undefined) notes.add(refNote);
+        r = predict(refOutputs, reference.tasks, frame.width, frame.height);
         accumulate(refAcc, r, frame);
         if (p.segmentation && r.segmentation) agreement.addSegmentation(p.segmentation, r.segmentation);
         if (p.depth && r.depth) agreement.addDepth(p.depth, r.depth);
@@ -171,6 +220,7 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
       referenceMetrics: refAcc ? taskJson(refAcc) : null,
       agreement: reference ? agreement.toJSON() : null,
       savedFiles: saved,
+      ...(notes.size > 0 ? { notes: [...notes] } : {}),
     };
   } finally {
     await target.close();

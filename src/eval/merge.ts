@@ -27,6 +27,8 @@ export interface EvalSummary {
   /** target − reference: mIoU points, AbsRel, AbsRel relative to the reference's, δ1 points. */
   readonly deltas: { mIoU?: number; absRel?: number; absRelRelative?: number; delta1?: number } | null;
   readonly agreement: AgreementResult | null;
+  /** The evaluation's notes (EvalPart.notes), where it has any. */
+  readonly notes?: readonly string[];
 }
 
 interface Accs {
@@ -120,6 +122,7 @@ export function mergeEvalParts(parts: readonly EvalPart[]): EvalPart {
     referenceMetrics: refMetrics ? accsJson(refMetrics) : null,
     agreement: agreement ? agreement.toJSON() : null,
     savedFiles: parts.flatMap((p) => p.savedFiles),
+    ...(parts.some((p) => p.notes !== undefined) ? { notes: [...new Set(parts.flatMap((p) => p.notes ?? []))] } : {}),
   };
 }
 
@@ -149,5 +152,6 @@ export function summarizeEval(part: EvalPart): EvalSummary {
     referenceMetrics: r,
     deltas,
     agreement: part.agreement ? AgreementAccumulator.fromJSON(part.agreement).result() : null,
+    ...(part.notes !== undefined ? { notes: part.notes } : {}),
   };
 }

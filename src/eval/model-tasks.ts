@@ -1,6 +1,8 @@
 import { TandemError } from '../util/errors.js';
 import type { Model } from '../ir/model.js';
+import type { Shape } from '../ir/types.js';
 import { preprocessFromMetadata, resolveImagePreprocess, type ImagePreprocessOptions, type ResolvedImagePreprocess } from '../quant/image-preprocess.js';
+import { resolvePixelPreprocess, type PixelInput } from '../quant/image-pixels.js';
 import { CITYSCAPES_CLASSES, IGNORE_INDEX } from './datasets/cityscapes-classes.js';
 
 /** The metadata key under which a model states what its outputs mean (JSON, see readModelTasks). */
@@ -60,14 +62,20 @@ function parseOutputs(model: Model): Record<string, Record<string, unknown>> | u
  * defaults at the input's size), a segmentation output (`tandem.outputs` kind "segmentation-logits", else
  * an output named like "seg*" of shape [1, C, h, w]) and a depth output (kind "depth", else an output
  * named like "depth*"; without metadata it is taken as metres). `overrides` win over the metadata.
+ * `overrides.pixels`: the input is a plan's pixel input (`plan.io.input`, its pixel shape), normalised by
+ * the plan: size, resize and channel order as above, mean/std/scale the plan's (a different one asked for
+ * is refused).
  */
-export function readModelTasks(model: Model, overrides: { preprocess?: ImagePreprocessOptions; depth?: Partial<Omit<DepthTask, 'output'>> } = {}): ModelTasks {
+export function readModelTasks(model: Model, overrides: { preprocess?: ImagePreprocessOptions; depth?: Partial<Omit<DepthTask, 'output'>>; pixels?: { readonly input: PixelInput; readonly shape: Shape | undefined } } = {}): ModelTasks {
   const g = model.graph;
   const input = g.runtimeInputs[0];
   if (input === undefined || g.runtimeInputs.length !== 1) throw new TandemError('MODEL_UNSUITABLE', `eval needs a model with one image input; this one has ${g.runtimeInputs.length}: ${g.runtimeInputs.join(', ')}`);
   const inType = g.value(input)?.type;
   const shape = inType?.kind === 'tensor' ? inType.shape : undefined;
-  const preprocess = resolveImagePreprocess({ ...preprocessFromMetadata(model.metadata), ...overrides.preprocess }, shape, input);
+  const pixels = overrides.pixels;
+  if (pixels !== undefined && pixels.input.name !== input) throw new TandemError('MODEL_METADATA', `the plan takes pixels at input "${pixels.input.name}"; the model describing it has input "${input}"`);
+  const options = { ...preprocessFromMetadata(model.metadata), ...overrides.preprocess };
+  const preprocess = pixels !== undefined ? resolvePixelPreprocess(options, pixels.input, pixels.shape) : resolveImagePreprocess(options, shape, input);
   const meta = parseOutputs(model);
   let segmentation: SegmentationTask | undefined;
   let depth: DepthTask | undefined;

@@ -3,17 +3,26 @@ import sharp from 'sharp';
 import { TandemError } from '../util/errors.js';
 import { Tensor } from '../ir/tensor.js';
 import type { ResolvedImagePreprocess } from '../quant/image-preprocess.js';
+import { packPixels, type PixelEncoding } from '../quant/image-pixels.js';
 import type { LabeledFrame } from './datasets/types.js';
+
+/** A frame's RGB pixels at the input size of `p` (stretched where it differs: ground truth stays aligned). */
+async function framePixels(frame: LabeledFrame, p: ResolvedImagePreprocess): Promise<Uint8Array> {
+  if (p.channels !== 3) throw new TandemError('MODEL_UNSUITABLE', `eval feeds RGB frames; the model input takes ${counted(p.channels, 'channel')}`);
+  if (frame.width === p.width && frame.height === p.height) return frame.image;
+  if (p.resize !== 'stretch') throw new TandemError('MODEL_UNSUITABLE', `eval resizes frames by stretching only (ground truth must stay aligned); the model asks for "${p.resize}"`);
+  const buf = await sharp(frame.image, { raw: { width: frame.width, height: frame.height, channels: 3 } }).resize(p.width, p.height, { fit: 'fill' }).raw().toBuffer();
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+/** A frame's RGB image as the pixel input of a plan that normalises in its entry stage (same resize as frameToInput). */
+export async function frameToPixels(frame: LabeledFrame, p: ResolvedImagePreprocess, encoding: PixelEncoding): Promise<Tensor> {
+  return packPixels(await framePixels(frame, p), p, encoding);
+}
 
 /** A frame's RGB image as the model's input tensor (stretched to the input size where it differs). */
 export async function frameToInput(frame: LabeledFrame, p: ResolvedImagePreprocess): Promise<Tensor<'float32'>> {
-  if (p.channels !== 3) throw new TandemError('MODEL_UNSUITABLE', `eval feeds RGB frames; the model input takes ${counted(p.channels, 'channel')}`);
-  let pixels: Uint8Array = frame.image;
-  if (frame.width !== p.width || frame.height !== p.height) {
-    if (p.resize !== 'stretch') throw new TandemError('MODEL_UNSUITABLE', `eval resizes frames by stretching only (ground truth must stay aligned); the model asks for "${p.resize}"`);
-    const buf = await sharp(frame.image, { raw: { width: frame.width, height: frame.height, channels: 3 } }).resize(p.width, p.height, { fit: 'fill' }).raw().toBuffer();
-    pixels = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-  }
+  const pixels = await framePixels(frame, p);
   const { width: w, height: h } = p;
   const out = new Float32Array(w * h * 3);
   for (let ch = 0; ch < 3; ch++) {
@@ -109,6 +118,28 @@ export function resizeBilinear(values: Float32Array, h: number, w: number, H: nu
       const c1 = ax.i1[x]!;
       const fx = ax.f[x]!;
       out[y * W + x] = (1 - fy) * ((1 - fx) * values[r0 + c0]! + fx * values[r0 + c1]!) + fy * ((1 - fx) * values[r1 + c0]! + fx * values[r1 + c1]!);
+    }
+  }
+  return out;
+}
+
+/**
+ * Class ids [h, w] (a plan's argmax output) as an H x W label map, nearest neighbour (pixel centres) where
+ * the sizes differ: the plan took the argmax before any upsampling, so at another size the ids can differ
+ * from the argmax of bilinearly upsampled logits along class borders.
+ */
+export function segmentationIds(ids: ArrayLike<number>, classes: number, h: number, w: number, H: number, W: number): Uint8Array {
+  if (ids.length !== h * w) throw new TandemError('INPUT_MISMATCH', `segmentation ids hold ${ids.length} values, expected ${h} x ${w}`);
+  if (classes > 255) throw new TandemError('MODEL_UNSUITABLE', `segmentation with ${classes} classes does not fit 8-bit label maps`);
+  const out = new Uint8Array(H * W);
+  const ys = Int32Array.from({ length: H }, (_, y) => Math.min(h - 1, Math.floor(((y + 0.5) * h) / H)));
+  const xs = Int32Array.from({ length: W }, (_, x) => Math.min(w - 1, Math.floor(((x + 0.5) * w) / W)));
+  for (let y = 0; y < H; y++) {
+    const row = ys[y]! * w;
+    for (let x = 0; x < W; x++) {
+      const id = ids[row + xs[x]!]!;
+      if (!(id >= 0 && id < classes && Number.isInteger(id))) throw new TandemError('MODEL_UNSUITABLE', `the segmentation output gave class id ${id}; the model has ${classes} classes (ids 0..${classes - 1})`);
+      out[y * W + x] = id;
     }
   }
   return out;

@@ -94,6 +94,26 @@ async function planFrames(plan: Plan, upstream: readonly Plan['stages'][number][
 }
 
 /**
+ * Sensitivity feeds the stages float frames and scores float task outputs; a plan with pixel input or
+ * compact outputs (`plan.io`) is refused, naming the way around.
+ */
+function refuseFrameIo(plan: Plan): void {
+  const io = plan.io;
+  if (io === undefined || (io.input === undefined && io.outputs === undefined)) return;
+  const ends = [...(io.input ? [`takes ${io.input.encoding} pixels`] : []), ...(io.outputs ? [`gives ${Object.entries(io.outputs).map(([name, form]) => `${name} as ${form}`).join(', ')}`] : [])];
+  throw new TandemError('MODEL_UNSUITABLE', `plan ${plan.dir} ${ends.join(' and ')}; --sensitivity feeds float frames and ranks by float task outputs, so it takes a plan made without --input/--outputs: rank that one (same stages and precisions), then plan again with the compact ends`);
+}
+
+/**
+ * Refuses what evaluateSensitivity would refuse before any frame runs (a plan with pixel input or compact
+ * outputs), so a caller can check before a long evaluation. Model files pass: they are checked when opened.
+ */
+export function checkSensitivityTarget(spec: string | Plan): void {
+  if (typeof spec !== 'string') refuseFrameIo(spec);
+  else if (isPlanPath(spec)) refuseFrameIo(readPlan(spec.toLowerCase().endsWith('.json') ? spec : join(spec, 'plan.json')));
+}
+
+/**
  * The error each quantized tensor of an INT8 model or plan contributes, in task metrics: for every INT8
  * Q/DQ stage whose outputs are task outputs (a plan's heads, or a whole Q/DQ model), every symmetric INT8
  * Q/DQ pair is left in float in turn, all others quantized (the sensitivity pass of `tandem quantize
@@ -110,6 +130,7 @@ export async function evaluateSensitivity(spec: string | Plan, options: Sensitiv
   let target: string;
   if (typeof spec !== 'string' || isPlanPath(spec)) {
     const plan = typeof spec === 'string' ? readPlan(spec.toLowerCase().endsWith('.json') ? spec : join(spec, 'plan.json')) : spec;
+    refuseFrameIo(plan);
     target = `plan ${plan.dir}`;
     tasks = readModelTasks(planTaskModel(plan), overrides);
     const order = runOrder(plan.stages);

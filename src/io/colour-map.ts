@@ -3,14 +3,19 @@ import { TandemError } from '../util/errors.js';
 import type { Tensor } from '../ir/tensor.js';
 import { tensorValues } from '../ir/tensor-values.js';
 
-/** How an output is drawn: `classes` (argmax over channels, one colour per class) or `scalar` (one channel, min–max scaled, turbo). */
-export type ColourMapKind = 'classes' | 'scalar';
+/**
+ * How an output is drawn: `classes` (argmax over channels, one colour per class), `ids` (class ids
+ * already, one colour per id) or `scalar` (one channel, min–max scaled, turbo).
+ */
+export type ColourMapKind = 'classes' | 'ids' | 'scalar';
 
 /** Cityscapes' 19 class colours; further classes get colours from a fixed hash. */
 const CLASS_COLOURS: readonly (readonly [number, number, number])[] = [
   [128, 64, 128], [244, 35, 232], [70, 70, 70], [102, 102, 156], [190, 153, 153], [153, 153, 153], [250, 170, 30], [220, 220, 0], [107, 142, 35], [152, 251, 152],
   [70, 130, 180], [220, 20, 60], [255, 0, 0], [0, 0, 142], [0, 0, 70], [0, 60, 100], [0, 80, 100], [0, 0, 230], [119, 11, 32],
 ];
+
+const INTEGER: ReadonlySet<string> = new Set(['int32', 'int64', 'uint8', 'int8', 'uint16', 'int16', 'uint32']);
 
 function classColour(c: number): readonly [number, number, number] {
   const known = CLASS_COLOURS[c];
@@ -29,9 +34,13 @@ export function turbo(t: number): [number, number, number] {
   return [q(r), q(g), q(b)];
 }
 
-/** Which map suits an output: [1, C≥2, H, W] → classes, [1, 1, H, W] or [1, H, W] → scalar, else none. */
-export function colourMapKind(t: Tensor): ColourMapKind | undefined {
+/**
+ * Which map suits an output: [1, C≥2, H, W] → classes, [1, 1, H, W] or [1, H, W] → scalar, else none;
+ * an integer [1, H, W] or [1, 1, H, W] said to be class ids (`form` 'argmax', a plan's compact output) → ids.
+ */
+export function colourMapKind(t: Tensor, form?: 'float' | 'argmax' | 'fp16'): ColourMapKind | undefined {
   const d = t.dims;
+  if (form === 'argmax') return INTEGER.has(t.dtype) && d[0] === 1 && (d.length === 3 || (d.length === 4 && d[1] === 1)) ? 'ids' : undefined;
   const float = t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'float64';
   if (!float || d[0] !== 1) return undefined;
   if (d.length === 4 && d[1]! >= 2 && d[2]! >= 1 && d[3]! >= 1) return 'classes';
@@ -46,7 +55,9 @@ export function colourMap(t: Tensor, kind: ColourMapKind): { width: number; heig
   const pixels = h * w;
   const v = tensorValues(t) as number[];
   const rgb = new Uint8Array(pixels * 3);
-  if (kind === 'classes') {
+  if (kind === 'ids') {
+    for (let p = 0; p < pixels; p++) rgb.set(classColour(Number(v[p]!)), p * 3);
+  } else if (kind === 'classes') {
     const classes = d[1]!;
     for (let p = 0; p < pixels; p++) {
       let best = 0;

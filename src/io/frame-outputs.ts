@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import type { Tensor } from '../ir/tensor.js';
+import type { OutputForm } from './stage-file/types.js';
 import { writeFileAtomic, writeFolderAsync } from '../util/fs.js';
 import { colourMapKind, colourMapPng } from './colour-map.js';
 import { encodeNpy } from './npy.js';
@@ -32,17 +33,18 @@ export function frameFolderNames(ids: readonly string[]): string[] {
 /**
  * Writes one frame's outputs into `dir` (made if missing) as one set: each as `<name>.npy`, and where it
  * reads as a segmentation or depth map also as a colour-mapped `<name>.png`, all staged and renamed at
- * the end, so a failure leaves none of them. Returns the files written (their final paths).
+ * the end, so a failure leaves none of them; `forms` (a plan's `io.outputs`) marks outputs that are class
+ * ids (`argmax`), drawn one colour per id. Returns the files written (their final paths).
  */
-export async function writeFrameOutputs(outputs: Readonly<Record<string, Tensor>>, dir: string): Promise<string[]> {
+export async function writeFrameOutputs(outputs: Readonly<Record<string, Tensor>>, dir: string, forms: Readonly<Record<string, OutputForm>> = {}): Promise<string[]> {
   const entries = Object.entries(outputs);
   const names = distinctFileNames(entries.map(([name]) => name));
   return writeFolderAsync(dir, async (out) => {
     const written: string[] = [];
-    for (const [i, [, t]] of entries.entries()) {
+    for (const [i, [name, t]] of entries.entries()) {
       writeFileAtomic(out.at(`${names[i]}.npy`), encodeNpy(t));
       written.push(out.final(`${names[i]}.npy`));
-      const kind = colourMapKind(t);
+      const kind = colourMapKind(t, forms[name]);
       if (kind !== undefined) {
         writeFileAtomic(out.at(`${names[i]}.png`), await colourMapPng(t, kind));
         written.push(out.final(`${names[i]}.png`));

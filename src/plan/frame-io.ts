@@ -38,9 +38,12 @@ export interface PixelNormalization {
   readonly source: 'metadata' | 'defaults';
 }
 
-/** The normalisation a model's input wants: its `tandem.preprocess` metadata, else ImageNet's. */
-export function pixelNormalization(model: Model, input: string): PixelNormalization {
-  const meta = preprocessFromMetadata(model.metadata);
+/**
+ * The normalisation a model's input wants: its `tandem.preprocess` metadata (or that of `metadata`, for a
+ * stage split from a model that has it: stages do not carry it), else ImageNet's.
+ */
+export function pixelNormalization(model: Model, input: string, metadata: readonly (readonly [string, string])[] = model.metadata): PixelNormalization {
+  const meta = preprocessFromMetadata(metadata);
   const t = model.graph.tensorType(input);
   const p: ResolvedImagePreprocess = resolveImagePreprocess({ ...meta, layout: 'nchw' }, t?.shape, input);
   return { mean: p.mean, std: p.std, scale: p.scale, source: meta === undefined ? 'defaults' : 'metadata' };

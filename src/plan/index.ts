@@ -1,14 +1,13 @@
 /**
  * plan/: deployment plans — which engine and precision each stage runs at, and the tensors between
- * stages (written as plan.json through io/stage-file); the orin layout over a roofline cost model
- * (cost/orin-roofline), the host choice from timings, and boundary quantization of INT8 hand-offs. The
+ * stages (written as plan.json through io/stage-file); the orin layout over the Orin latency model,
+ * the host choice from timings, and boundary quantization of INT8 hand-offs. The
  * Orin latency model (cost/: per-layer rooflines, pipelines with DRAM contention, parameters fitted on
  * published measurements), cost reports of models and stage files, the placement search, export bundles
  * for TensorRT (export/) and the import of the target's measurements (import/). Imports quant/ and
  * everything below; never runtime/ (engines are injected) and never prints.
  */
 export * from './boundary-quantization.js';
-export * from './cost/orin-roofline.js';
 export * from './host-choice.js';
 export { compactOutputs, encodeInput, normalizePixels, pixelNormalization, verifyFrameIo, type FrameIoCheck, type PixelNormalization } from './frame-io.js';
 export * from './orin-layout.js';

@@ -1,13 +1,19 @@
 import { quote } from '../util/text.js';
 import type { EngineChoice, PlanEngine, Precision, StageKind, TargetEngine } from '../io/stage-file/types.js';
 import { TandemError } from '../util/errors.js';
-import { modelledMs, type StageCost } from './cost/orin-roofline.js';
 
 /** What the orin layout needs to know of a stage. */
 export interface OrinStageFacts {
   readonly name: string;
   readonly kind: StageKind;
-  readonly cost: StageCost;
+  /** The stage's FLOPs (op cost table; 0 where unknown). */
+  readonly flops: number;
+  /**
+   * The stage alone on each engine it may run on, from the Orin latency model (src/plan/cost, the one
+   * `tandem cost` uses; modelled, never measured): FP16 on the GPU, INT8 on one DLA core with its
+   * fallbacks on the GPU and the reformats at their crossings.
+   */
+  readonly modelledMs: { readonly gpuFp16: number; readonly dlaInt8: number };
   /** From analyze for orin-dla at INT8: the share of the stage's FLOPs that run on the DLA (0..1). */
   readonly dlaFlopShare: number;
   /** Nodes that fall back to the GPU, and the rule ids that sent them there (most frequent first). */
@@ -32,12 +38,12 @@ const ms = (x: number): string => (x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed
 /**
  * The webinar's layout for DRIVE Orin: the trunk FP16 on the GPU; each head INT8 on a DLA core if most
  * of its FLOPs run there (else FP16 on the GPU), the DLA heads spread over dla0/dla1 so that the
- * modelled load is balanced (largest first onto the less loaded core); post-processing on the GPU in
+ * modelled load (the Orin latency model's) is balanced (largest first onto the less loaded core); post-processing on the GPU in
  * FP32. `pins` fix a stage's engine. Every choice says which rule applied, with the numbers.
  */
 export function orinLayout(stages: readonly OrinStageFacts[], pins: Readonly<Record<string, TargetEngine>> = {}): StageAssignment[] {
   const out = new Map<string, StageAssignment>();
-  const timings = (s: OrinStageFacts): Record<string, number> => ({ gpu: modelledMs(s.cost, 'gpu', 'fp16'), dla: modelledMs(s.cost, 'dla', 'int8') });
+  const timings = (s: OrinStageFacts): Record<string, number> => ({ gpu: s.modelledMs.gpuFp16, dla: s.modelledMs.dlaInt8 });
   const load: Record<'dla0' | 'dla1', number> = { dla0: 0, dla1: 0 };
   const onDla: OrinStageFacts[] = [];
 
@@ -45,7 +51,7 @@ export function orinLayout(stages: readonly OrinStageFacts[], pins: Readonly<Rec
     const pin = pins[s.name];
     if (pin !== undefined) {
       const precision: Precision = pin === 'gpu' ? (s.kind === 'postprocess' ? 'fp32' : 'fp16') : 'int8';
-      if (pin !== 'gpu') load[pin] += modelledMs(s.cost, 'dla', 'int8');
+      if (pin !== 'gpu') load[pin] += s.modelledMs.dlaInt8;
       out.set(s.name, { name: s.name, engine: pin, precision, choice: { how: 'pinned', reason: `pinned to ${pin} (--engine); ${precision.toUpperCase()}${pin === 'gpu' ? '' : `, ${pct(s.dlaFlopShare)} of its FLOPs can run on the DLA`}`, timingsMs: timings(s) } });
       continue;
     }
@@ -56,17 +62,17 @@ export function orinLayout(stages: readonly OrinStageFacts[], pins: Readonly<Rec
     } else if (s.dlaFlopShare > DLA_MIN_FLOP_SHARE) {
       onDla.push(s);
     } else {
-      const why = s.cost.flops === 0 ? 'its FLOPs are unknown to the cost table' : `only ${pct(s.dlaFlopShare)} of its FLOPs run on the DLA (${s.fallbackNodes} node${s.fallbackNodes === 1 ? ' falls' : 's fall'} back: ${s.fallbackRules.slice(0, 3).join(', ') || 'see tandem analyze'})`;
+      const why = s.flops === 0 ? 'its FLOPs are unknown to the cost table' : `only ${pct(s.dlaFlopShare)} of its FLOPs run on the DLA (${s.fallbackNodes} node${s.fallbackNodes === 1 ? ' falls' : 's fall'} back: ${s.fallbackRules.slice(0, 3).join(', ') || 'see tandem analyze'})`;
       out.set(s.name, { name: s.name, engine: 'gpu', precision: 'fp16', choice: { how: 'layout', reason: `FP16 on the GPU: ${why}; a head stays on a DLA only if more than ${pct(DLA_MIN_FLOP_SHARE)} of its FLOPs run there`, timingsMs: timings(s) } });
     }
   }
 
   // Longest processing time first: each head goes to the DLA core with the smaller modelled load.
-  const byCost = [...onDla].sort((a, b) => modelledMs(b.cost, 'dla', 'int8') - modelledMs(a.cost, 'dla', 'int8') || a.name.localeCompare(b.name));
+  const byCost = [...onDla].sort((a, b) => b.modelledMs.dlaInt8 - a.modelledMs.dlaInt8 || a.name.localeCompare(b.name));
   const placed: { s: OrinStageFacts; engine: 'dla0' | 'dla1' }[] = [];
   for (const s of byCost) {
     const engine = load.dla1 < load.dla0 ? 'dla1' : 'dla0';
-    load[engine] += modelledMs(s.cost, 'dla', 'int8');
+    load[engine] += s.modelledMs.dlaInt8;
     placed.push({ s, engine });
   }
   for (const { s, engine } of placed) {

@@ -8,6 +8,7 @@ import { Tensor } from '../ir/tensor.js';
 import type { Shape } from '../ir/types.js';
 import { readNpy, readNpz } from '../io/npy.js';
 import { imageToTensor, resolveImagePreprocess, type ImagePreprocessOptions } from './image-preprocess.js';
+import { imageToPixels, resolvePixelPreprocess, type PixelInput } from './image-pixels.js';
 
 /**
  * Calibration samples, read one at a time in a fixed order (file names sorted by code point), so that
@@ -45,6 +46,11 @@ export interface CalibrationFolderOptions {
   offset?: number;
   /** How images become tensors (image folders only). @default the model input's size, ImageNet mean and std */
   image?: ImagePreprocessOptions;
+  /**
+   * The input takes pixels that the model normalises itself (a plan's `io.input`): images are resized as
+   * usual and packed in its encoding instead of normalised. @default none (float input)
+   */
+  pixels?: PixelInput;
 }
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
@@ -103,6 +109,19 @@ export function openCalibrationFolder(dir: string, inputs: readonly ModelInputSp
   const count = `${files.length} ${kind === 'image' ? 'images' : `${kind} files`} in ${dir}`;
   if (kind === 'image') {
     const input = inputs[0]!;
+    const pixels = o.pixels;
+    if (pixels !== undefined && pixels.name !== input.name) throw new TandemError('CALIB_DATA', `the pixel input is ${quote(pixels.name)}, the model's input ${quote(input.name)}`);
+    if (pixels !== undefined) {
+      const p = resolvePixelPreprocess(o.image ?? {}, pixels, input.shape);
+      return {
+        ids: files,
+        description: `${count} (${p.resize} to ${p.height}x${p.width}, ${p.channelOrder}, as ${pixels.encoding} pixels, which the model normalises)`,
+        read: async (i) => ({ [input.name]: checkFeed(await imageToPixels(join(dir, files[i]!), p, pixels.encoding), input, files[i]!) }),
+      };
+    }
+    if (input.dtype !== undefined && input.dtype !== 'float32' && input.dtype !== 'float16') {
+      throw new TandemError('CALIB_DATA', `${dir} holds images, which become float tensors, but input ${quote(input.name)} takes ${input.dtype}[${(input.shape ?? []).map((d) => d ?? '?').join(', ')}]; for a plan's pixel input, run the plan (its plan.json says the pixel encoding), or give .npy/.npz files of that type`);
+    }
     const p = resolveImagePreprocess(o.image ?? {}, input.shape, input.name);
     return {
       ids: files,

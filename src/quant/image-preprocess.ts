@@ -71,8 +71,11 @@ const MAX_IMAGE_FILE = 512 << 20;
 
 const FIT = { stretch: 'fill', cover: 'cover', contain: 'contain' } as const;
 
-/** Decodes and preprocesses one image file into a float32 tensor with a batch dimension of 1. */
-export async function imageToTensor(file: string, p: ResolvedImagePreprocess): Promise<Tensor<'float32'>> {
+/**
+ * Decodes one image file and resizes it to `p`'s size as `p.resize` says: `p.channels` bytes a pixel
+ * (RGB, or grey), row-major. The pixels imageToTensor normalises and imageToPixels packs.
+ */
+export async function decodeImage(file: string, p: ResolvedImagePreprocess): Promise<Uint8Array> {
   let pixels: Buffer;
   const bytes = readRegularFile(file, { maxBytes: MAX_IMAGE_FILE, what: 'image file' });
   try {
@@ -85,6 +88,13 @@ export async function imageToTensor(file: string, p: ResolvedImagePreprocess): P
   }
   const { width: w, height: h, channels: c } = p;
   if (pixels.length !== w * h * c) throw new TandemError('CALIB_DATA', `image ${file} decoded to ${pixels.length} bytes, expected ${w}x${h}x${c}`);
+  return new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length);
+}
+
+/** Decodes and preprocesses one image file into a float32 tensor with a batch dimension of 1. */
+export async function imageToTensor(file: string, p: ResolvedImagePreprocess): Promise<Tensor<'float32'>> {
+  const pixels = await decodeImage(file, p);
+  const { width: w, height: h, channels: c } = p;
   const out = new Float32Array(w * h * c);
   const mul = new Float64Array(c);
   const add = new Float64Array(c);

@@ -13,6 +13,7 @@ export * from './calibrators/histogram-methods.js';
 export * from './calibrators/registry.js';
 export * from './histogram.js';
 export * from './image-preprocess.js';
+export * from './image-pixels.js';
 export * from './observer.js';
 export * from './qdq-plan.js';
 export * from './apply-qdq.js';

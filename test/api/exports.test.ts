@@ -30,7 +30,7 @@ const RUNTIME_EXPORTS = [
   'HOST_ENGINES', 'STAGE_FILE_VERSION', 'TARGET_ENGINES', 'readPlan', 'readSplit', 'readStageFile', 'writePlan',
   // quant/
   'CALIBRATION_METHODS', 'arraySource', 'compareCalibrators', 'compareFidelity', 'convertToFloat16', 'loadSplitStages', 'modelInputSpecs',
-  'extractQdqPlan', 'openCalibrationFolder', 'quantize', 'quantizeStages', 'readCalibrationCache', 'translateQdq', 'translateQdqFile',
+  'extractQdqPlan', 'imageToPixels', 'openCalibrationFolder', 'packPixels', 'quantize', 'quantizeStages', 'readCalibrationCache', 'translateQdq', 'translateQdqFile',
   'writeCalibrationCache', 'writeQuantizeStages', 'writeStageArtifacts',
   // plan/
   'COST_BASIS', 'ORIN_PARAMS', 'PIPELINE_ENGINES', 'POWER_MODES', 'TRT_EXPORT_VERSIONS', 'costModel', 'costStageFile',
@@ -41,7 +41,7 @@ const RUNTIME_EXPORTS = [
   'detectHostEngines', 'getEngine', 'modelPlan', 'openFrameSource', 'openPipeline', 'prepareAndVerify', 'probeEngine',
   'pruneTwoFourChecked', 'randomInputs', 'runFrames', 'runOnce', 'setOnnxruntimeLogLevel',
   // eval/
-  'cityscapesDataset', 'evaluate', 'evaluateSensitivity', 'imageFolderDataset', 'keepFp16ForSplit', 'mergeEvalParts', 'openDatasetSpec', 'openEvalTarget',
+  'checkSensitivityTarget', 'cityscapesDataset', 'evaluate', 'evaluateSensitivity', 'imageFolderDataset', 'keepFp16ForSplit', 'mergeEvalParts', 'openDatasetSpec', 'openEvalTarget',
   'readEvalPart', 'readModelTasks', 'summarizeEval', 'syntheticDataset', 'writeKeepFp16Results', 'writeScenes',
   // report/
   'REPORT_SECTIONS', 'buildReport', 'loadReportInputs', 'writeReport',

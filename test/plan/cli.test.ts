@@ -31,8 +31,9 @@ describe('tandem plan (CLI)', () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /plan for orin: 3 stages → .*plan.json/);
     assert.match(r.out, /backbone +gpu +fp16 +the trunk runs FP16 on the GPU/);
-    assert.match(r.out, /head-segmentation +dla0 +int8 +INT8 on dla0/);
-    assert.match(r.out, /modelled ms per frame \(roofline over the op cost table at peak rates; not measured, no Orin here\)/);
+    assert.match(r.out, /head-segmentation +(dla[01]) +int8 +INT8 on \1/);
+    assert.match(r.out, /head-depth +(dla[01]) +int8 +INT8 on \1/);
+    assert.match(r.out, /modelled ms per frame \(the Orin latency model of tandem cost; not measured, no Orin here\)/);
     assert.match(r.out, /INT8 hand-offs \(quantized in the producer, a quarter of the FP32 bytes\): c1 backbone → head-segmentation, head-depth/);
     assert.match(r.out, /checked: max \|difference\| 0 \(identical\) against the unsplit Q\/DQ path/);
     assert.match(r.err, /note: INT8 scales come from 2 generated inputs/);

@@ -8,7 +8,7 @@ import type { Model } from '../../src/ir/model.js';
 import { getReferenceModel } from '../../src/models/index.js';
 import { loadModel } from '../../src/onnx/load-save.js';
 import { splitModel, writeSplit } from '../../src/passes/index.js';
-import { chooseHostAssignment, planDeployment, rankHostAssignments, type HostEngines, type StageTiming } from '../../src/plan/index.js';
+import { chooseHostAssignment, costModel, planDeployment, rankHostAssignments, type HostEngines, type StageTiming } from '../../src/plan/index.js';
 import { readCalibrationCache } from '../../src/quant/index.js';
 import { getEngine } from '../../src/runtime/engines/registry.js';
 import { isTandemError } from '../../src/util/errors.js';
@@ -48,13 +48,17 @@ describe('tandem plan: orin', () => {
     const out = join(tmp.dir, 'orin');
     const d = await planDeployment({ model, path: 'multitask.onnx' }, { ...quick, target: 'orin', out });
     const plan = readPlan(join(out, 'plan.json'));
-    assert.deepEqual(plan.stages.map((s) => [s.name, s.engine, s.precision]), [
-      ['backbone', 'gpu', 'fp16'],
-      ['head-segmentation', 'dla0', 'int8'],
-      ['head-depth', 'dla1', 'int8'],
-    ]);
+    assert.deepEqual(plan.stages.map((s) => [s.name, s.precision]), [['backbone', 'fp16'], ['head-segmentation', 'int8'], ['head-depth', 'int8']]);
+    assert.equal(plan.stages[0]!.engine, 'gpu');
+    // the heads on the two cores, the one with the larger modelled DLA time (the latency model's) first onto dla0
+    const heads = plan.stages.slice(1).sort((a, b) => b.choice.timingsMs!.dla! - a.choice.timingsMs!.dla!);
+    assert.deepEqual(heads.map((s) => s.engine), ['dla0', 'dla1']);
     assert.ok(plan.stages.every((s) => s.choice.how === 'layout'));
-    assert.match(plan.stages[1]!.choice.reason, /^INT8 on dla0: \d+% of its FLOPs run on the DLA, .*balanced over the DLA cores by modelled cost \(dla0 [\d.]+ ms, dla1 [\d.]+ ms per frame, modelled\)/);
+    assert.match(heads[0]!.choice.reason, /^INT8 on dla0: \d+% of its FLOPs run on the DLA, .*balanced over the DLA cores by modelled cost \(dla0 [\d.]+ ms, dla1 [\d.]+ ms per frame, modelled\)/);
+    // the same figures `tandem cost` gives for the stage alone on a DLA core at INT8
+    const float = splitModel(model, { auto: true }).stages.find((x) => x.name === heads[0]!.name)!.model;
+    const alone = costModel(float, { engine: 'dla', precision: 'int8' });
+    assert.ok(Math.abs(alone.stages[0]!.cost.latencyMs - heads[0]!.choice.timingsMs!.dla!) < 1e-9, `${alone.stages[0]!.cost.latencyMs} vs ${heads[0]!.choice.timingsMs!.dla}`);
     assert.ok(plan.stages[0]!.choice.timingsMs!.gpu! > plan.stages[2]!.choice.timingsMs!.gpu!, 'the trunk costs more than a head');
     const handoffs = plan.tensors.filter((t) => t.quantization !== undefined);
     assert.deepEqual(handoffs.map((t) => t.name), ['c1', 'c2', 'c3', 'c4']);
@@ -92,7 +96,7 @@ describe('tandem plan: orin', () => {
     assert.equal(existsSync(join(out, 'head-depth.cache')), false);
     assert.equal(readCalibrationCache(readFileSync(join(out, 'head-segmentation.cache'), 'utf8')).header.version, 100300);
     assert.deepEqual([depth.engine, depth.precision, depth.choice.how], ['gpu', 'fp16', 'pinned']);
-    assert.equal(d.plan.stages.find((s) => s.name === 'head-segmentation')!.engine, 'dla0');
+    assert.equal(d.plan.stages.find((s) => s.name === 'head-segmentation')!.engine, 'dla0', 'the one DLA head left takes the first core');
     assert.ok(d.plan.tensors.every((t) => t.quantization === undefined));
     assert.equal(d.boundary, undefined);
   });
@@ -218,7 +222,7 @@ describe('tandem plan: pixel input and compact outputs', () => {
   it('feeds the backbone RGBA pixels and gives class ids and float16 depth, checked, with plan.json saying so', async () => {
     const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
     const out = join(tmp.dir, 'host-io');
-    const d = await planDeployment({ model }, { ...quick, target: 'host', out, engines, timing: { iterations: 1 }, input: 'rgba-uint32', outputs: 'compact' });
+    const d = await planDeployment({ model }, { ...quick, target: 'host', out, engines, timing: { iterations: 1 }, input: 'rgba-uint32', outputs: { segmentation: 'argmax', depth: 'fp16' } });
     const plan = readPlan(join(out, 'plan.json'));
     assert.equal(plan.io?.input?.encoding, 'rgba-uint32');
     assert.deepEqual(plan.io?.outputs, { segmentation: 'argmax', depth: 'fp16' });
@@ -230,6 +234,27 @@ describe('tandem plan: pixel input and compact outputs', () => {
     assert.deepEqual(d.frameIo?.map((c) => [c.stage, c.ok]), [['backbone', true], ['head-segmentation', true], ['head-depth', true]]);
     assert.match(d.notes.join('\n'), /ImageNet's mean and std/);
     assert.equal(plan.selection?.how, 'stage-times');
+  });
+  it('compact keeps a segmentation map smaller than the image as float16 logits (an argmax before upsampling loses thin classes), and says so', async () => {
+    const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
+    const out = join(tmp.dir, 'host-compact');
+    const d = await planDeployment({ model }, { ...quick, target: 'host', out, engines, timing: { iterations: 1 }, outputs: 'compact' });
+    const seg = d.plan.tensors.find((x) => x.name === 'segmentation')!;
+    const image = d.plan.tensors.find((x) => x.name === 'image')!;
+    assert.ok((seg.shape![2] as number) < (image.shape![2] as number), 'the reference model segments at a stride');
+    assert.deepEqual(d.plan.io?.outputs, { segmentation: 'fp16', depth: 'fp16' });
+    assert.equal(seg.dtype, 'float16');
+    assert.match(d.notes.join('\n'), /segmentation leaves as float16 logits, not class ids: it is \d+x\d+ for a \d+x\d+ input/);
+  });
+  it('normalises pixels as the model\'s tandem.preprocess metadata says, though the split stages do not carry it', async () => {
+    const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);
+    const withMeta = model.clone();
+    withMeta.metadata = [['tandem.preprocess', JSON.stringify({ mean: [0.5, 0.25, 0.125], std: [0.5, 0.5, 0.25], scale: 1 / 255 })]];
+    const out = join(tmp.dir, 'host-io-meta');
+    const d = await planDeployment({ model: withMeta }, { ...quick, target: 'host', out, engines, timing: { iterations: 1 }, input: 'uint8-hwc' });
+    const plan = readPlan(join(out, 'plan.json'));
+    assert.deepEqual([plan.io?.input?.mean, plan.io?.input?.std], [[0.5, 0.25, 0.125], [0.5, 0.5, 0.25]]);
+    assert.doesNotMatch(d.notes.join('\n'), /ImageNet/);
   });
   it('refuses an output name the model does not have', async () => {
     const engines = scriptedEngines({ backbone: { cpu: 1 }, 'head-segmentation': { cpu: 1 }, 'head-depth': { cpu: 1 } }, ['cpu']);

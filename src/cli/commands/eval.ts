@@ -4,7 +4,7 @@ import { TandemError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { isPlanPath } from '../../io/stage-file/index.js';
-import { evaluate, evaluateSensitivity, mergeEvalParts, readEvalPart, resolveShard, summarizeEval, type EvalSummary, type SensitivityReport } from '../../eval/index.js';
+import { checkSensitivityTarget, evaluate, evaluateSensitivity, mergeEvalParts, readEvalPart, resolveShard, summarizeEval, type EvalSummary, type SensitivityReport } from '../../eval/index.js';
 import { table } from '../format.js';
 import type { CliContext } from '../context.js';
 import { progressBars } from '../progress-events.js';
@@ -71,6 +71,7 @@ export const evalCommand: CliCommand = {
         const target = targets[0]!;
         const shard = resolveShard(flags.shard, process.env);
         const sharded = shard.count > 1;
+        if (flags.sensitivity !== undefined) checkSensitivityTarget(target);
         const bars = progressBars(ctx, { label: `eval${sharded ? ` shard ${shard.index}/${shard.count}` : ''}` });
         const part = await evaluate(target, {
           dataset: flags.dataset,
@@ -149,4 +150,5 @@ function printSummary(s: EvalSummary, flags: EvalFlags, ctx: CliContext, what: s
     const parts = seg.iou.map((v, i) => (v === null ? undefined : `${s.classNames![i]} ${v.toFixed(1)}`)).filter((x) => x !== undefined);
     ctx.print(`  IoU        ${parts.join(', ')}`);
   }
+  for (const note of s.notes ?? []) ctx.note(note);
 }

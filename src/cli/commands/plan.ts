@@ -70,7 +70,7 @@ export const planCommand: CliCommand = {
       .option('--dims <name=size,...>', 'sizes for symbolic input dims of a model (a split.json: tandem split --dims fixes them in the stages)', dimSizes)
       .option('--gpu-precision <p>', 'host: precision of webgpu stages, timed and deployed in it: fp32 or fp16', oneOf(['fp32', 'fp16'] as const), 'fp32')
       .option('--input <encoding>', `how the image arrives: ${INPUT_ENCODINGS.join(', ')} (pixels normalised in the first stage; rgba-uint32 for webgpu, which has no uint8 kernels)`, oneOf(INPUT_ENCODINGS), 'float')
-      .option('--outputs <forms>', 'how outputs leave: float, compact (segmentation as int32 class ids, other float outputs as float16), or name=argmax|fp16|float,...', 'float')
+      .option('--outputs <forms>', 'how outputs leave: float, compact (segmentation as int32 class ids at the input size, as float16 logits when smaller; other float outputs as float16), or name=argmax|fp16|float,...', 'float')
       .option('--candidates <n>', 'host: how many best-ranked engine assignments (plus the all-one-engine ones) to run pipelined before choosing; 0 chooses from the stage times alone', nonNegativeInt, 3)
       .option('--measure-seconds <s>', 'host: how long each candidate runs pipelined (after a quarter of it as warm-up)', finiteNumber, 2)
       .option('--json', 'print the plan, the timings and the checks as JSON')
@@ -201,7 +201,7 @@ export function formatDeployment(d: Deployment): string[] {
       }
     }
   } else if (p.target === 'orin') {
-    lines.push('', 'modelled ms per frame (roofline over the op cost table at peak rates; not measured, no Orin here):');
+    lines.push('', 'modelled ms per frame (the Orin latency model of tandem cost; not measured, no Orin here):');
     for (const s of p.stages) lines.push(`  ${s.name.padEnd(w)}  ${Object.entries(s.choice.timingsMs ?? {}).map(([k, v]) => `${k} ${fmt(v)}`).join('  ')}`);
   }
   if (p.io !== undefined) {

@@ -62,7 +62,9 @@ export interface RunFramesResult {
  * leaves only the hidden staging folder.
  */
 export async function runFrames(pipeline: Pipeline, options: RunFramesOptions = {}): Promise<RunFramesResult> {
-  const source = openFrameSource(options.input ?? 'synthetic:8', pipeline.inputs, { ...(options.image ? { image: options.image } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  const pixels = options.pixels ?? pipeline.plan.io?.input;
+  const source = openFrameSource(options.input ?? 'synthetic:8', pipeline.inputs, { ...(options.image ? { image: options.image } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(pixels ? { pixels } : {}) });
+  const forms = pipeline.plan.io?.outputs ?? {};
   const folders = frameFolderNames(source.ids);
   const latencies: number[] = [];
   const files: string[] = [];
@@ -80,7 +82,7 @@ export async function runFrames(pipeline: Pipeline, options: RunFramesOptions = 
       last = Object.fromEntries(Object.entries(r.outputs).map(([k, t]) => [k, { dtype: t.dtype, dims: t.dims }]));
       if (staged !== undefined) {
         const folder = folders[r.frame]!;
-        files.push(...(await writeFrameOutputs(r.outputs, staged.at(folder))).map((f) => staged.final(join(folder, basename(f)))));
+        files.push(...(await writeFrameOutputs(r.outputs, staged.at(folder), forms)).map((f) => staged.final(join(folder, basename(f)))));
       }
       options.onProgress?.({ kind: 'frame', done: latencies.length, total: source.ids.length });
     }
