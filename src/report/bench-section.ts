@@ -1,6 +1,6 @@
 import { badge, esc, formatMs, r1, table } from './html.js';
 import type { Loaded } from './load-inputs.js';
-import type { BenchFile, BenchMode } from './schemas.js';
+import type { BenchFile, BenchMode, StageProfileFile } from './schemas.js';
 
 /** The modes of a bench file, whichever of its two forms it has. */
 export function benchModes(b: BenchFile): readonly BenchMode[] {
@@ -76,5 +76,24 @@ export function benchSection(l: Loaded<BenchFile>): string {
     .filter((m) => (m.stages ?? []).length > 0)
     .map((m) => `<h4>${esc(m.mode)}: per stage (median compute, mean queue wait)</h4>${table(['stage', 'engine', 'stream', 'compute', 'queue wait'], (m.stages ?? []).map((s) => [esc(s.name), esc(s.engine ?? '–'), esc(s.stream ?? '–'), ms(s.computeMs), ms(s.queueWaitMs)]), [3, 4])}`)
     .join('');
-  return `<h3>${esc(l.label)} ${badge('measured', measured)}</h3><p class="basis">${esc(measured)}</p>${kpis.length > 0 ? `<p class="kpis">${kpis.join('')}</p>` : ''}${table(['mode', 'frames', 'fps', 'min', 'mean', 'median', 'p90', 'p95', 'p99', 'max', 'CV', 'host/frame'], rows, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])}<div class="charts">${charts}</div>${stageTables}`;
+  const profiles = (top.profile ?? []).map(profileTable).join('');
+  return `<h3>${esc(l.label)} ${badge('measured', measured)}</h3><p class="basis">${esc(measured)}</p>${kpis.length > 0 ? `<p class="kpis">${kpis.join('')}</p>` : ''}${table(['mode', 'frames', 'fps', 'min', 'mean', 'median', 'p90', 'p95', 'p99', 'max', 'CV', 'host/frame'], rows, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])}<div class="charts">${charts}</div>${stageTables}${profiles}`;
+}
+
+/** Where one stage's frame goes per op type (`bench --profile`): GPU time where the engine has timestamps, else CPU kernel time, as a table with a bar per op. */
+function profileTable(s: StageProfileFile): string {
+  const p = s.profile;
+  const gpu = p.gpu;
+  const total = gpu ? gpu.busyMs : p.kernelCpuMs;
+  const bar = (v: number): string => `<svg class="profile-bar" width="120" height="10" aria-hidden="true"><rect width="${r1(total > 0 ? (120 * v) / total : 0)}" height="10"/></svg>`;
+  const top = p.ops.slice(0, 12);
+  const rows = top.map((o) => {
+    const v = gpu ? (o.gpuMs ?? 0) : o.cpuMs;
+    return [esc(o.op), esc(formatMs(v)), `${total > 0 ? ((100 * v) / total).toFixed(1) : '0.0'}%`, bar(v), ...(gpu ? [String(Math.round(o.dispatches ?? 0)), esc(formatMs(o.cpuMs))] : []), String(Math.round(o.nodes))];
+  });
+  const what = gpu
+    ? `GPU busy ${formatMs(gpu.busyMs)} per frame in ${Math.round(gpu.dispatches)} dispatches (GPU timestamps); CPU inside the kernels ${formatMs(p.kernelCpuMs)}`
+    : `CPU inside the kernels ${formatMs(p.kernelCpuMs)} per frame`;
+  const more = p.ops.length > top.length ? `<p class="small">${p.ops.length - top.length} more op types in the bench JSON</p>` : '';
+  return `<h4>where the frame goes: ${esc(s.stage)} alone on ${esc(s.engine)} (onnxruntime's profiler, ${p.frames} frames; ${esc(formatMs(s.medianMs))} per frame profiled)</h4><p class="basis">${esc(what)}</p>${table(['op type', gpu ? 'GPU time' : 'CPU time', 'share', '', ...(gpu ? ['dispatches', 'CPU time'] : []), 'nodes'], rows, gpu ? [1, 2, 4, 5, 6] : [1, 2, 4])}${more}`;
 }

@@ -168,6 +168,20 @@ export const BenchModeSchema = z.looseObject({
 });
 export type BenchMode = z.infer<typeof BenchModeSchema>;
 
+/** One stage of `tandem bench --profile` (runtime/pipeline/profile.ts StageProfile): time per op type. */
+const StageProfileSchema = z.looseObject({
+  stage: str,
+  engine: str,
+  medianMs: num,
+  profile: z.looseObject({
+    frames: num,
+    kernelCpuMs: num,
+    gpu: z.looseObject({ busyMs: num, dispatches: num }).optional(),
+    ops: z.array(z.looseObject({ op: str, nodes: num, cpuMs: num, gpuMs: num.optional(), dispatches: num.optional() })),
+  }),
+});
+export type StageProfileFile = z.infer<typeof StageProfileSchema>;
+
 const BenchModesSchema = z.looseObject({
   modes: z.array(BenchModeSchema).min(1),
   speedup: num.optional(),
@@ -177,6 +191,7 @@ const BenchModesSchema = z.looseObject({
   what: str.optional(),
   source: str.optional(),
   slowestStream: z.looseObject({ name: str, msPerFrame: num, fps: num }).optional(),
+  profile: z.array(StageProfileSchema).optional(),
 });
 
 /** `tandem bench --json`, either form, as the report uses it: the modes, and speed-up and efficiency when both ran. */
@@ -189,6 +204,8 @@ export interface BenchFile {
   /** The plan or model benchmarked. */
   readonly source?: string;
   readonly slowestStream?: { readonly name: string; readonly msPerFrame: number; readonly fps: number };
+  /** `bench --profile`: each stage alone under onnxruntime's profiler, time per op type. */
+  readonly profile?: readonly StageProfileFile[];
 }
 
 /** `tandem bench --json`: one mode, or several under `modes` (with `speedup` and `efficiency` when both ran). */
@@ -203,6 +220,7 @@ export const BenchSchema = z.union([BenchModesSchema, BenchModeSchema]).transfor
     ...(measured === undefined ? {} : { measured }),
     ...(m.source === undefined ? {} : { source: m.source }),
     ...(m.slowestStream === undefined ? {} : { slowestStream: m.slowestStream }),
+    ...(m.profile === undefined ? {} : { profile: m.profile }),
   };
 });
 

@@ -84,6 +84,11 @@ export async function addFormatFixtures(dir: string): Promise<void> {
       slowestStream: { name: 'webgpu', msPerFrame: 9, fps: 111.1 },
       what: 'measured on this machine: onnxruntime-node webgpu + cpu + dla-emulated (dla-emulated runs INT8 Q/DQ numerics on the CPU: not DLA speed)',
       traceFile: 'trace.json',
+      // bench --profile (runtime/pipeline/profile.ts StageProfile): a webgpu stage with GPU times, a cpu one without
+      profile: [
+        { stage: 'backbone', engine: 'webgpu', medianMs: 31.2, profile: { frames: 20, kernelCpuMs: 25.0, gpu: { busyMs: 7.1, dispatches: 283 }, ops: [{ op: 'Conv', nodes: 26, cpuMs: 1.4, gpuMs: 2.47, dispatches: 26 }, { op: 'Transpose', nodes: 91, cpuMs: 13.7, gpuMs: 1.06, dispatches: 91 }] } },
+        { stage: 'head-depth', engine: 'cpu', medianMs: 12.0, profile: { frames: 20, kernelCpuMs: 10.0, ops: [{ op: 'Conv', nodes: 6, cpuMs: 8.0 }, { op: 'Resize', nodes: 4, cpuMs: 2.0 }] } },
+      ],
     }),
   );
   writeFileSync(

@@ -76,6 +76,14 @@ describe('report from real tandem results of the small multi-task model', () => 
     has(/--layerPrecisions=\/depth_head\/up3\/Conv:fp16/);
   });
 
+  it('shows bench --profile: where each stage\'s frame goes per op type, GPU time where the engine has timestamps', () => {
+    has(/where the frame goes: backbone alone on webgpu \(onnxruntime's profiler, 20 frames; [^)]*\)/);
+    has(/GPU busy 7\.10? ms per frame in 283 dispatches/);
+    has(/<td>Transpose<\/td><td class="num">1\.06 ms<\/td><td class="num">14\.9%<\/td>/);
+    has(/where the frame goes: head-depth alone on cpu/);
+    has(/<td>Conv<\/td><td class="num">8(\.00?)? ms<\/td><td class="num">80\.0%<\/td>/);
+  });
+
   it('gives the timeline one track per stream, with queue waits', () => {
     const inputs = loadReportInputs([join(dir, 'trace.json')]);
     const { data } = timelineData(inputs.traces[0]!.data);
