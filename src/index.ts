@@ -263,7 +263,7 @@ export type { Float16Check, Float16CheckOptions, PrepareAndVerifyOptions, PruneC
 export { openPipeline } from './runtime/pipeline/pipeline.js';
 export type { FrameResult, Pipeline, PipelineInput, PipelineMode, PipelineOptions, PipelineRunOptions, PipelineStageInfo } from './runtime/pipeline/pipeline.js';
 export { benchPipeline } from './runtime/pipeline/bench.js';
-export type { BenchModeResult, BenchOptions, BenchResult, BenchTarget, LatencyMs, StageBench, StreamBench } from './runtime/pipeline/bench.js';
+export type { BenchModeResult, BenchOptions, BenchResult, BenchTarget, FrameTime, LatencyMs, StageBench, StreamBench } from './runtime/pipeline/bench.js';
 export { profilePlan } from './runtime/pipeline/profile.js';
 export type { ProfilePlanOptions, StageProfile } from './runtime/pipeline/profile.js';
 export type { OpProfile, OpTypeProfile } from './runtime/engines/op-profile.js';

@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname } from 'node:path';
 import type { Tensor } from '../ir/tensor.js';
 import type { OutputForm } from './stage-file/types.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { writeFileAtomic, writeFolderAsync } from '../util/fs.js';
 import { colourMapKind, colourMapPng } from './colour-map.js';
 import { encodeNpy } from './npy.js';
 
@@ -12,22 +11,45 @@ export function safeFileName(name: string): string {
 }
 
 /**
- * Writes one frame's outputs into `dir` (made if missing): each as `<name>.npy`, and where it reads as a
- * segmentation or depth map also as a colour-mapped `<name>.png`; `forms` (a plan's `io.outputs`) marks
- * outputs that are class ids (`argmax`), drawn one colour per id. Returns the files written.
+ * A distinct file name (no extension) per name, in order: names that sanitise alike, ignoring case
+ * (case-insensitive file systems), get `-2`, `-3`, ... so that no output overwrites another.
+ */
+export function distinctFileNames(names: readonly string[]): string[] {
+  const used = new Set<string>();
+  return names.map((name) => {
+    const base = safeFileName(name);
+    let file = base;
+    for (let i = 2; used.has(file.toLowerCase()); i++) file = `${base}-${i}`;
+    used.add(file.toLowerCase());
+    return file;
+  });
+}
+
+/** The folder of each frame's outputs: its id without the extension, file-safe and distinct. */
+export function frameFolderNames(ids: readonly string[]): string[] {
+  return distinctFileNames(ids.map((id) => id.slice(0, id.length - extname(id).length) || id));
+}
+
+/**
+ * Writes one frame's outputs into `dir` (made if missing) as one set: each as `<name>.npy`, and where it
+ * reads as a segmentation or depth map also as a colour-mapped `<name>.png`, all staged and renamed at
+ * the end, so a failure leaves none of them; `forms` (a plan's `io.outputs`) marks outputs that are class
+ * ids (`argmax`), drawn one colour per id. Returns the files written (their final paths).
  */
 export async function writeFrameOutputs(outputs: Readonly<Record<string, Tensor>>, dir: string, forms: Readonly<Record<string, OutputForm>> = {}): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
-  for (const [name, t] of Object.entries(outputs)) {
-    const base = join(dir, safeFileName(name));
-    writeFileAtomic(`${base}.npy`, encodeNpy(t));
-    written.push(`${base}.npy`);
-    const kind = colourMapKind(t, forms[name]);
-    if (kind !== undefined) {
-      writeFileAtomic(`${base}.png`, await colourMapPng(t, kind));
-      written.push(`${base}.png`);
+  const entries = Object.entries(outputs);
+  const names = distinctFileNames(entries.map(([name]) => name));
+  return writeFolderAsync(dir, async (out) => {
+    const written: string[] = [];
+    for (const [i, [name, t]] of entries.entries()) {
+      writeFileAtomic(out.at(`${names[i]}.npy`), encodeNpy(t));
+      written.push(out.final(`${names[i]}.npy`));
+      const kind = colourMapKind(t, forms[name]);
+      if (kind !== undefined) {
+        writeFileAtomic(out.at(`${names[i]}.png`), await colourMapPng(t, kind));
+        written.push(out.final(`${names[i]}.png`));
+      }
     }
-  }
-  return written;
+    return written;
+  });
 }

@@ -6,7 +6,7 @@ import type { Tensor } from '../ir/tensor.js';
 import { join } from 'node:path';
 import { assertOutputsFree, checkOutputDir, writeFileAtomic, writeFolder } from '../util/fs.js';
 import { encodeNpy, readNpy } from '../io/npy.js';
-import { safeFileName } from '../io/frame-outputs.js';
+import { distinctFileNames, safeFileName } from '../io/frame-outputs.js';
 import { loadModel, modelFiles } from '../onnx/load-save.js';
 import { getEngine } from './engines/registry.js';
 import type { EngineName, EngineOptions } from './engines/types.js';
@@ -88,14 +88,6 @@ export async function runOnce(source: Model | string, options: RunOnceOptions = 
 
 /** A distinct .npy file name per output (two names that sanitise alike get a numeric suffix). */
 function outputFileNames(outputs: readonly string[]): Map<string, string> {
-  const used = new Set<string>();
-  const out = new Map<string, string>();
-  for (const name of outputs) {
-    const base = safeFileName(name);
-    let file = `${base}.npy`;
-    for (let i = 2; used.has(file.toLowerCase()); i++) file = `${base}-${i}.npy`;
-    used.add(file.toLowerCase());
-    out.set(name, file);
-  }
-  return out;
+  const files = distinctFileNames(outputs);
+  return new Map(outputs.map((name, i) => [name, `${files[i]}.npy`]));
 }

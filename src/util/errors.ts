@@ -19,7 +19,7 @@ export type ErrorCode =
   | 'INPUT_MISMATCH' // feeds that do not match the model's inputs
   | 'UNKNOWN_NAME' // a name that does not exist (target, pass, engine, calibration method, reference model, op, tensor)
   | 'FILE_NOT_FOUND' // a path the user gave that does not exist
-  | 'FILE_EXISTS' // an output that would overwrite an input
+  | 'FILE_EXISTS' // an output that would overwrite an input, or an output folder that is, lies in, or would write over a folder the command reads
   | 'IO' // reading or writing a file failed for another reason
   | 'CALIB_DATA' // calibration data that is missing, empty, or does not fit the model's inputs
   | 'CALIB_CACHE' // a TensorRT calibration cache that cannot be read, or cannot be written as asked

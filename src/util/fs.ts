@@ -16,7 +16,7 @@ import {
   writeSync,
   type Stats,
 } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { TandemError } from './errors.js';
 import { printable } from './text.js';
 
@@ -149,6 +149,56 @@ export function assertOutputsFree(outputs: readonly string[], inputs: readonly s
       throw new TandemError('FILE_EXISTS', `output ${printable(o)} would overwrite the input ${printable(hit)}${same}; tandem never writes over its input (or any file it reads) — choose another output path`, {
         details: { output: o, input: hit },
       });
+    }
+  }
+}
+
+/** An input a command reads, with what it is for messages ("the plan's folder", "the input frames folder"). */
+export interface ReadPath {
+  readonly path: string;
+  /** @default 'the input' */
+  readonly what?: string;
+}
+
+/** Options of `assertFolderFree`. */
+export interface FolderFreeOptions {
+  /**
+   * The names the command writes directly in the folder (files or subfolders: frame ids, `stages`,
+   * `manifest.json`). An input the folder holds is refused only when one of them is, or holds, it.
+   * @default none given: any input inside the folder is refused
+   */
+  readonly entries?: readonly string[];
+  /** How the folder is named in messages. @default 'output folder' */
+  readonly flag?: string;
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * Refuses (code `FILE_EXISTS`) an output folder where writing could overwrite or change an input, by
+ * real path (symbolic links resolved): the folder is an input, lies inside an input folder (the plan's
+ * folder, an input frames folder), or holds an input that one of its `entries` would land on or in.
+ */
+export function assertFolderFree(dir: string, inputs: readonly (string | ReadPath)[], options: FolderFreeOptions = {}): void {
+  const out = realPathOf(dir);
+  const named = `${options.flag ?? 'output folder'} ${printable(dir)}`;
+  const entries = options.entries === undefined ? undefined : new Set(options.entries.map((e) => e.toLowerCase()));
+  for (const input of inputs) {
+    const { path, what = 'the input' } = typeof input === 'string' ? { path: input } : input;
+    const real = realPathOf(path);
+    const quoted = `${what} ${printable(path)}`;
+    const fail = (message: string): never => {
+      throw new TandemError('FILE_EXISTS', message, { details: { output: dir, input: path } });
+    };
+    if (real === out) fail(`${named} is ${quoted}${resolve(path) === resolve(dir) ? '' : ` (through a symbolic link)`}; tandem never writes into what it reads — choose a folder outside it`);
+    if (isInside(out, real)) fail(`${named} lies inside ${quoted}; writing there would change what this command reads — choose a folder outside ${printable(path)}`);
+    if (isInside(real, out)) {
+      const first = relative(out, real).split(sep)[0]!;
+      if (entries === undefined) fail(`${named} holds ${quoted}; this command writes anywhere in its output folder — choose a folder that holds none of its inputs`);
+      else if (entries.has(first.toLowerCase())) fail(`${named} holds ${quoted}, and this command writes ${printable(join(dir, first))} — choose another output folder`);
     }
   }
 }

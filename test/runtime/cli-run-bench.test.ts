@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { writePlan } from '../../src/io/stage-file/index.js';
@@ -18,7 +18,8 @@ describe('tandem run <plan> and tandem bench', () => {
       const { plan } = smallMultitaskPlan(dir, {}, { backbone: 'cpu-a' });
       const { dir: _d, ...doc } = plan;
       const planFile = writePlan(doc, dir);
-      const out = join(dir, 'out');
+      // outside the plan's folder: an --out inside it is refused (FILE_EXISTS)
+      const out = join(dir, '..', `${basename(dir)}-out`);
       const r = await cli('run', planFile, '--input', 'synthetic:3', '--out', out);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /3 frames pipelined/);
@@ -30,6 +31,7 @@ describe('tandem run <plan> and tandem bench', () => {
         assert.ok(existsSync(join(out, f, 'segmentation.png')));
       }
     } finally {
+      rmSync(join(dir, '..', `${basename(dir)}-out`), { recursive: true, force: true });
       cleanup();
     }
   });

@@ -1,7 +1,8 @@
 import { quote } from '../../util/text.js';
+import { join } from 'node:path';
 import { Option } from 'commander';
 import { TandemError } from '../../util/errors.js';
-import { checkOutputFile, writeFileAtomic } from '../../util/fs.js';
+import { assertOutputsFree, checkOutputFile, writeFileAtomic } from '../../util/fs.js';
 import { ENGINE_NAMES, type EngineName } from '../../runtime/engines/types.js';
 import { benchPipeline, type BenchModeResult, type BenchResult } from '../../runtime/pipeline/bench.js';
 import { openPipeline, type PipelineMode } from '../../runtime/pipeline/pipeline.js';
@@ -30,6 +31,7 @@ interface BenchFlags {
   dims?: Record<string, number>;
   out?: string;
   profile?: true | number;
+  exportTimes?: string;
 }
 
 export const benchCommand: CliCommand = {
@@ -55,6 +57,7 @@ export const benchCommand: CliCommand = {
       .option('--json', 'print the result as JSON: per mode { mode, frames, throughputFps, latencyMs, stages, ... }, plus speedup and efficiency when both ran')
       .option('-o, --out <file.json>', 'write the result as JSON (what --json prints; tandem report reads it)')
       .option('--trace <file.json>', 'write a Chrome trace of the measured pipelined run (open it in https://ui.perfetto.dev)')
+      .option('--export-times <file.json>', "write every measured frame's times per mode (trtexec's --exportTimes): { modes: [{ mode, frames: [{ frame, startMs, endMs, latencyMs }] }] }, ms from the mode's measurement start")
       .addOption(new Option('--engine <engine>', 'engine for a model (plans name their own)').choices(ENGINE_NAMES).default('cpu'))
       .option('--threads <n>', 'intra-op threads for every cpu session', positiveInt)
       .option('--dims <name=size,...>', 'a model: sizes for its symbolic input dims (the frames fed have these sizes)', dimSizes)
@@ -63,12 +66,15 @@ export const benchCommand: CliCommand = {
       .action(async (path: string, flags: BenchFlags) => {
         if (flags.trace !== undefined) checkOutputFile(flags.trace, '--trace');
         if (flags.out !== undefined) checkOutputFile(flags.out, '--out');
+        if (flags.exportTimes !== undefined) checkOutputFile(flags.exportTimes, '--export-times');
         if (flags.duration !== undefined && !(flags.duration > 0)) throw new TandemError('USAGE', `--duration must be positive seconds, got ${flags.duration}`);
         if (!(flags.warmup >= 0)) throw new TandemError('USAGE', `--warmup must be 0 or more seconds, got ${flags.warmup}`);
         if (flags.duration !== undefined && flags.iterations !== undefined) throw new TandemError('USAGE', 'give --duration or --iterations, not both');
         if (flags.dims && isPlanPath(path)) throw new TandemError('USAGE', `--dims sizes a model's symbolic input dims; ${path} is a plan, whose stages have their own shapes`);
         if (flags.dims) for (const line of unusedDimsNotes(loadModel(path, { weights: 'lazy' }), flags.dims)) ctx.note(line);
         const plan = isPlanPath(path) ? readPlanAt(path) : modelPlan(path, { engine: flags.engine, ...(flags.threads !== undefined ? { threads: flags.threads } : {}), ...(flags.dims ? { dims: flags.dims } : {}) });
+        const outputs = [flags.trace, flags.out, flags.exportTimes].filter((o): o is string => o !== undefined);
+        assertOutputsFree(outputs, [...(isPlanPath(path) ? [join(plan.dir, 'plan.json')] : []), ...plan.stages.map((s) => join(plan.dir, s.file))]);
         const modes: PipelineMode[] = flags.mode === 'both' ? ['sequential', 'pipelined'] : [flags.mode];
         await using pipeline = await openPipeline(plan, {
           ...(flags.hostHandoff ? { residentHandoff: false } : {}),
@@ -87,12 +93,14 @@ export const benchCommand: CliCommand = {
             ...(flags.iterations !== undefined ? { iterations: flags.iterations } : { durationS: flags.duration ?? 10 }),
             ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
             trace: flags.trace !== undefined,
+            frameTimes: flags.exportTimes !== undefined,
             signal,
             what,
             onProgress: bars.onProgress,
           }),
         ).finally(() => bars.stop());
         if (flags.trace !== undefined && result.trace) writeFileAtomic(flags.trace, JSON.stringify(result.trace));
+        if (flags.exportTimes !== undefined) writeFileAtomic(flags.exportTimes, `${JSON.stringify({ what: result.what, modes: result.modes.map((m) => ({ mode: m.mode, frames: m.frameTimes ?? [] })) })}\n`);
         let profile: StageProfile[] | undefined;
         if (flags.profile !== undefined) {
           await pipeline.close(); // one stage at a time, nothing else on its engine
@@ -108,7 +116,7 @@ export const benchCommand: CliCommand = {
           );
         }
         const { trace: _trace, ...rest } = result;
-        const doc = { source: path, ...rest, ...(flags.trace !== undefined ? { traceFile: flags.trace } : {}), ...(profile ? { profile } : {}) };
+        const doc = { source: path, ...rest, modes: rest.modes.map(({ frameTimes: _times, ...m }) => m), ...(flags.trace !== undefined ? { traceFile: flags.trace } : {}), ...(profile ? { profile } : {}) };
         if (flags.out !== undefined) writeFileAtomic(flags.out, `${JSON.stringify(doc, jsonReplacer, 2)}\n`);
         if (flags.json) {
           ctx.printJson(doc);
@@ -120,6 +128,7 @@ export const benchCommand: CliCommand = {
         for (const line of formatBench(result)) ctx.print(line);
         if (profile) for (const line of formatProfile(profile)) ctx.print(line);
         if (flags.trace !== undefined) ctx.print(`trace: ${flags.trace} (open in https://ui.perfetto.dev)`);
+        if (flags.exportTimes !== undefined) ctx.print(`frame times: ${flags.exportTimes}`);
         if (flags.out !== undefined) ctx.print(`wrote ${flags.out}`);
       });
   },

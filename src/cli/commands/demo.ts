@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { inspectModel } from '../../inspect/index.js';
@@ -17,9 +17,13 @@ import { planStep } from '../demo-steps/plan-step.js';
 import { prepareSplitStep } from '../demo-steps/prepare-split-step.js';
 import { quantizeStep } from '../demo-steps/quantize-step.js';
 import { reportStep } from '../demo-steps/report-step.js';
+import { assertFolderFree, checkOutputDir, readRegularFile, writeFileAtomic } from '../../util/fs.js';
 import { positiveInt } from '../parse.js';
 import { printSummary } from './inspect.js';
 import type { CliCommand } from './types.js';
+
+/** The trained reference is a few MB; a file far larger is not it. */
+const MAX_REFERENCE_BYTES = 256 << 20;
 
 interface DemoFlags {
   out: string;
@@ -51,6 +55,10 @@ export const demoCommand: CliCommand = {
         const ctx = flags.json ? { ...outer, print: (line = '') => outer.note(line) } : outer;
         const t0 = performance.now();
         const out = resolve(flags.out);
+        checkOutputDir(flags.out);
+        // The trained model is the demo's one input: no step may write over it or into its folder.
+        const reference = flags.random ? undefined : referenceModelPath();
+        if (reference !== undefined) assertFolderFree(flags.out, [{ path: reference, what: 'the reference model' }]);
         mkdirSync(out, { recursive: true });
         let model: Model;
         let modelPath: string;
@@ -62,7 +70,7 @@ export const demoCommand: CliCommand = {
           ctx.print(`── build: ${ref.description}${flags.small ? ' (small: 64x128)' : ''}, random weights → ${modelPath}`);
         } else {
           modelPath = join(out, 'tandem-street.onnx');
-          copyFileSync(referenceModelPath(), modelPath);
+          writeFileAtomic(modelPath, readRegularFile(reference!, { maxBytes: MAX_REFERENCE_BYTES, what: 'ONNX model' }));
           model = loadModel(modelPath);
           ctx.print(`── model: tandem-street, the trained reference (MiT encoder + SegFormer head + depth decoder, 128x256; assets/models/README.md) → ${modelPath}`);
         }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { TandemError } from '../../util/errors.js';
+import { assertFolderFree } from '../../util/fs.js';
 import { formatShape } from '../../ir/types.js';
 import { openPipeline } from '../../runtime/pipeline/pipeline.js';
 import { readPlanAt } from '../../runtime/pipeline/model-plan.js';
@@ -14,6 +15,10 @@ import type { RunFlags } from './run.js';
 export async function runPlanCommand(planPath: string, flags: RunFlags, ctx: CliContext): Promise<void> {
   if (flags.input.length > 1) throw new TandemError('USAGE', `a plan takes one --input (a folder or synthetic:N), got ${flags.input.length}`);
   const plan = readPlanAt(planPath);
+  const planFolder = { path: plan.dir, what: "the plan's folder" };
+  // --out at or inside the plan's or the frames' folder is refused before the sessions open; runFrames checks each frame's folder.
+  const frames = flags.input[0] !== undefined && !flags.input[0].startsWith('synthetic') ? [{ path: flags.input[0], what: 'the input frames folder' }] : [];
+  if (flags.out !== undefined) assertFolderFree(flags.out, [planFolder, ...frames], { entries: [] });
   const t0 = performance.now();
   await using pipeline = await openPipeline(plan, {
     ...(flags.hostHandoff ? { residentHandoff: false } : {}),
@@ -30,7 +35,7 @@ export async function runPlanCommand(planPath: string, flags: RunFlags, ctx: Cli
       seed: flags.seed,
       mode: flags.mode,
       signal,
-      ...(flags.out !== undefined ? { out: flags.out } : {}),
+      ...(flags.out !== undefined ? { out: flags.out, protect: [planFolder] } : {}),
       ...(flags.maxInFlight ? { maxInFlight: flags.maxInFlight } : {}),
       onProgress: bars.onProgress,
     }),

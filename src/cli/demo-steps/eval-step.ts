@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate, summarizeEval, syntheticDataset } from '../../eval/index.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { writeFileAtomic, writeFolderAsync } from '../../util/fs.js';
 import type { CliContext } from '../context.js';
 import { progressBars } from '../progress-events.js';
 
@@ -14,17 +13,23 @@ export async function evalStep(modelPath: string, ctx: CliContext, options: { fr
   ctx.print(`── eval: ${options.frames} held-out synthetic scenes (seed 1000), FP32 on the cpu engine`);
   const dataset = syntheticDataset({ seed: 1000, count: options.frames, height: 128, width: 256 });
   const saveDir = options.workDir === undefined ? undefined : join(options.workDir, 'eval');
-  if (saveDir !== undefined) mkdirSync(saveDir, { recursive: true });
   const progress = progressBars(ctx, { label: 'eval' });
-  const part = await evaluate(modelPath, { dataset, ...(saveDir === undefined ? {} : { save: 2, saveDir }), onProgress: progress.onProgress });
+  const run = (dir?: string) => evaluate(modelPath, { dataset, ...(dir === undefined ? {} : { save: 2, saveDir: dir }), onProgress: progress.onProgress });
+  // With a folder, the pictures and eval.json are staged and appear together when the step ends.
+  const s =
+    saveDir === undefined
+      ? summarizeEval(await run())
+      : await writeFolderAsync(saveDir, async (out) => {
+          const summary = summarizeEval(await run(out.staging));
+          writeFileAtomic(out.at('eval.json'), `${JSON.stringify(summary, null, 2)}\n`);
+          return summary;
+        });
   progress.stop();
-  const s = summarizeEval(part);
   const seg = s.metrics.segmentation;
   const d = s.metrics.depth;
   if (seg) ctx.print(`  segmentation: mIoU ${seg.mIoU.toFixed(2)}, pixel accuracy ${seg.pixelAccuracy.toFixed(2)}%`);
   if (d) ctx.print(`  depth: AbsRel ${d.absRel.toFixed(4)}, RMSE ${d.rmse.toFixed(2)} m, δ1 ${d.delta1.toFixed(4)}`);
   if (saveDir !== undefined) {
-    writeFileAtomic(join(saveDir, 'eval.json'), `${JSON.stringify(s, null, 2)}\n`);
     ctx.print(`  wrote ${join(saveDir, 'eval.json')} and colour-mapped PNGs of 2 frames`);
   }
   ctx.print('  (tandem eval <plan> --reference <model> gives the INT8-vs-FP32 deltas; npm run bench:int8 the table)');

@@ -1,10 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan } from '../../io/stage-file/types.js';
 import { benchPipeline, type BenchResult } from '../../runtime/pipeline/bench.js';
 import { runFrames } from '../../runtime/pipeline/run-frames.js';
 import { openPipeline } from '../../runtime/pipeline/pipeline.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { writeFileAtomic, writeFolder } from '../../util/fs.js';
 import { formatBench } from '../commands/bench.js';
 import type { CliContext } from '../context.js';
 import { progressBars } from '../progress-events.js';
@@ -46,14 +45,15 @@ export async function pipelineStep(plan: Plan, ctx: CliContext, options: Pipelin
   progress.stop();
   for (const line of formatBench(bench)) ctx.print(line === '' ? '' : `  ${line}`);
   const benchDir = join(options.workDir, 'bench');
-  mkdirSync(benchDir, { recursive: true });
   const { trace, ...numbers } = bench;
-  if (trace) {
-    writeFileAtomic(join(benchDir, 'trace.json'), JSON.stringify(trace));
-    files.push(join(benchDir, 'trace.json'));
-  }
-  writeFileAtomic(join(benchDir, 'bench.json'), `${JSON.stringify(numbers, null, 2)}\n`);
-  files.push(join(benchDir, 'bench.json'));
+  writeFolder(benchDir, (out) => {
+    if (trace) {
+      writeFileAtomic(out.at('trace.json'), JSON.stringify(trace));
+      files.push(out.final('trace.json'));
+    }
+    writeFileAtomic(out.at('bench.json'), `${JSON.stringify(numbers, null, 2)}\n`);
+    files.push(out.final('bench.json'));
+  });
   ctx.print('');
 
   const count = options.frames ?? 3;

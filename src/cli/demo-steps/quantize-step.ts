@@ -3,7 +3,7 @@ import type { Model } from '../../ir/model.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { getEngine } from '../../runtime/engines/registry.js';
 import { randomInputs } from '../../runtime/verify.js';
-import { arraySource, compareFidelity, loadSplitStages, orderStages, quantize, writeStageArtifacts, type QuantizeResult, type QuantizeStage } from '../../quant/index.js';
+import { arraySource, compareFidelity, loadSplitStages, orderStages, quantize, writeQuantizeArtifacts, type QuantizeResult, type QuantizeStage } from '../../quant/index.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { classMapOutputs } from '../../eval/index.js';
 import { progressBars } from '../progress-events.js';
@@ -45,9 +45,9 @@ export async function quantizeStep(model: Model, ctx: CliContext, options: Quant
   });
   bars.stop();
   for (const line of formatQuantizeSummary(result, `${count} generated inputs`)) ctx.print(line);
-  const written = result.artifacts.map((a) => {
-    const files = writeStageArtifacts(a, join(options.workDir, 'quantize', a.method));
-    ctx.print(`  ${a.stage} (${a.method}): ${files.cache}, ${files.qdq}`);
+  // Every method's artifacts as one set (staged, renamed at the end), as tandem quantize writes them.
+  const written = writeQuantizeArtifacts(result.artifacts, join(options.workDir, 'quantize'), { byMethod: true }).map(({ stage, method, files }) => {
+    ctx.print(`  ${stage} (${method}): ${files.cache}, ${files.qdq}`);
     return files;
   });
   const cmp = progressBars(ctx);

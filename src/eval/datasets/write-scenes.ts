@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { TandemError } from '../../util/errors.js';
+import { assertFolderFree, writeFolderAsync, type ReadPath, type StagedFolder } from '../../util/fs.js';
 import type { ProgressCallback } from '../../util/progress.js';
 import { DEPTH_PNG_SCALE, writeDepthPng, writeGreyPng, writeRgbPng } from '../image-io.js';
 import type { FrameDataset, LabeledFrame } from './types.js';
@@ -15,6 +16,11 @@ export interface WriteScenesOptions {
   format?: SceneFormat;
   /** Told after each frame written (`kind: 'frame'`). */
   onProgress?: ProgressCallback;
+  /**
+   * What the dataset reads (a folder dataset's folder): `dir` may not be, lie inside, or hold it where
+   * images/, labels/, depth/ or the .npy files go (TandemError `FILE_EXISTS`). @default []
+   */
+  protect?: readonly (string | ReadPath)[];
 }
 
 /** What `writeScenes` wrote. */
@@ -23,27 +29,43 @@ export interface WriteScenesResult {
   readonly files: readonly string[];
 }
 
+/** The names each format writes in the folder. */
+const SCENE_ENTRIES: Readonly<Record<SceneFormat, readonly string[]>> = {
+  png: ['images', 'labels', 'depth'],
+  npy: ['images.npy', 'labels.npy', 'depth.npy'],
+};
+
 /**
  * Writes a dataset to `dir`. 'png': images/<id>.png (RGB), labels/<id>.png (8-bit train ids, 255 =
  * ignore), depth/<id>.png (16-bit, metres × 256, 0 = none) — the layout the generic folder reader
  * reads back. 'npy': images.npy uint8 [N, H, W, 3], labels.npy uint8 [N, H, W], depth.npy uint16
  * [N, H, W] (metres × 256), written frame by frame, so memory holds one frame.
+ *
+ * The files are written under a hidden staging folder and renamed into `dir` when every frame is done:
+ * a failure (a frame that cannot be read, sizes that differ in npy) leaves no final-named file; a
+ * killed process leaves only the hidden staging folder (`.<dir>.tandem-tmp-*`, or `<dir>/.tandem-tmp-*`).
  */
 export async function writeScenes(dataset: FrameDataset, dir: string, options: WriteScenesOptions = {}): Promise<WriteScenesResult> {
   const format = options.format ?? 'png';
+  assertFolderFree(dir, options.protect ?? [], { entries: SCENE_ENTRIES[format] });
+  await writeFolderAsync(dir, (out) => (format === 'png' ? writePngScenes(dataset, out, options) : writeNpyScenes(dataset, out, options)));
+  return { frames: dataset.size, files: SCENE_ENTRIES[format].map((s) => join(dir, s)) };
+}
+
+async function writePngScenes(dataset: FrameDataset, out: StagedFolder, options: WriteScenesOptions): Promise<void> {
   const total = dataset.size;
-  if (format === 'png') {
-    for (const sub of ['images', 'labels', 'depth']) mkdirSync(join(dir, sub), { recursive: true });
-    for (let i = 0; i < total; i++) {
-      const f = await dataset.read(i);
-      await writeRgbPng(join(dir, 'images', `${f.id}.png`), f.width, f.height, f.image);
-      if (f.labels) await writeGreyPng(join(dir, 'labels', `${f.id}.png`), f.width, f.height, f.labels);
-      if (f.depth) await writeDepthPng(join(dir, 'depth', `${f.id}.png`), f.width, f.height, f.depth);
-      options.onProgress?.({ kind: 'frame', done: i + 1, total });
-    }
-    return { frames: total, files: ['images', 'labels', 'depth'].map((s) => join(dir, s)) };
+  for (const sub of SCENE_ENTRIES.png) mkdirSync(out.at(sub), { recursive: true });
+  for (let i = 0; i < total; i++) {
+    const f = await dataset.read(i);
+    await writeRgbPng(out.at(join('images', `${f.id}.png`)), f.width, f.height, f.image);
+    if (f.labels) await writeGreyPng(out.at(join('labels', `${f.id}.png`)), f.width, f.height, f.labels);
+    if (f.depth) await writeDepthPng(out.at(join('depth', `${f.id}.png`)), f.width, f.height, f.depth);
+    options.onProgress?.({ kind: 'frame', done: i + 1, total });
   }
-  mkdirSync(dir, { recursive: true });
+}
+
+async function writeNpyScenes(dataset: FrameDataset, out: StagedFolder, options: WriteScenesOptions): Promise<void> {
+  const total = dataset.size;
   const first = await dataset.read(0);
   const { width: w, height: h } = first;
   const arrays = [
@@ -51,37 +73,22 @@ export async function writeScenes(dataset: FrameDataset, dir: string, options: W
     { name: 'labels.npy', descr: '|u1', tail: [h, w], bytes: (f: LabeledFrame) => f.labels ?? new Uint8Array(w * h).fill(255) },
     { name: 'depth.npy', descr: '<u2', tail: [h, w], bytes: (f: LabeledFrame) => depthBytes(f.depth, w * h) },
   ];
-  const files = arrays.map((a) => {
-    const path = join(dir, a.name);
-    const tmp = `${path}.tmp-${process.pid}`;
-    const fd = openSync(tmp, 'w');
-    const header = npyHeader(a.descr, [total, ...a.tail]);
-    writeSync(fd, header);
-    return { ...a, path, tmp, fd };
-  });
+  // Each array is written straight into the staging folder; the folder's commit is the one rename.
+  const fds: number[] = [];
   try {
+    for (const a of arrays) {
+      fds.push(openSync(out.at(a.name), 'w'));
+      writeSync(fds.at(-1)!, npyHeader(a.descr, [total, ...a.tail]));
+    }
     for (let i = 0; i < total; i++) {
       const f = i === 0 ? first : await dataset.read(i);
       if (f.width !== w || f.height !== h) throw new TandemError('DATASET', `frame ${f.id} is ${f.height}x${f.width}, the first frame ${h}x${w}; .npy output needs one size`);
-      for (const a of files) writeSync(a.fd, a.bytes(f));
+      arrays.forEach((a, k) => writeSync(fds[k]!, a.bytes(f)));
       options.onProgress?.({ kind: 'frame', done: i + 1, total });
     }
-    for (const a of files) {
-      closeSync(a.fd);
-      renameSync(a.tmp, a.path);
-    }
-  } catch (e) {
-    for (const a of files) {
-      try {
-        closeSync(a.fd);
-      } catch {
-        // already closed
-      }
-      rmSync(a.tmp, { force: true });
-    }
-    throw e;
+  } finally {
+    for (const fd of fds) closeSync(fd);
   }
-  return { frames: total, files: files.map((a) => a.path) };
 }
 
 function depthBytes(depth: Float32Array | undefined, n: number): Uint8Array {

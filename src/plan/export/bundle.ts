@@ -1,7 +1,7 @@
 import { quote } from '../../util/text.js';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { closeSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Plan, PlanStage } from '../../io/stage-file/index.js';
 import type { Model } from '../../ir/model.js';
 import { loadModel, saveModel } from '../../onnx/load-save.js';
@@ -9,7 +9,7 @@ import { artifactPaths, convertToFloat16, readCalibrationCache, translateQdq, wr
 import { floatBoundaries } from './float-boundaries.js';
 import { analyze, convSparsity } from '../../targets/index.js';
 import { TandemError } from '../../util/errors.js';
-import { openRegularFile, readExactly, readTextFile, writeFileAtomic } from '../../util/fs.js';
+import { assertFolderFree, openRegularFile, readExactly, readTextFile, writeFileAtomic, writeFolder, type ReadPath } from '../../util/fs.js';
 import { costStageFile, type CostReport } from '../cost-report.js';
 import type { LatencyParams, PowerMode } from '../cost/params.js';
 import { benchScript, buildScript, bundleReadme, type StageBuild } from './scripts.js';
@@ -28,7 +28,10 @@ export interface ExportOptions {
    * "10.x", "11.4"): trtexec flags and cache headers differ between 8.6, 10.x and 11.4+.
    */
   trtVersion: string;
-  /** Output folder (created; must not be the plan's folder). */
+  /**
+   * Output folder (created if missing). It may not be, or lie inside, the plan's folder (which holds the
+   * stage models) or the artifacts folder, nor hold them where a bundle entry would land (`FILE_EXISTS`).
+   */
   out: string;
   /** Where tandem quantize wrote `<stage>.cache` / `<stage>.qdq.onnx`. @default the plan's folder */
   artifacts?: string;
@@ -116,17 +119,29 @@ function ioFormat(kind: 'int8' | 'fp16' | 'fp32', dims: number | undefined, dla:
   return kind === 'int8' ? 'int8:chw32' : 'fp16:chw16';
 }
 
-/** Writes the bundle; returns its manifest. */
+/** The names a bundle writes in its folder (engines/ and results/ are made on the Orin). */
+const BUNDLE_ENTRIES = ['stages', 'build.sh', 'bench.sh', 'README.md', 'manifest.json'] as const;
+
+/**
+ * Writes the bundle as one set, staged and renamed into `options.out` at the end: a failure (a missing
+ * calibration cache, a stage that cannot be translated) leaves no final-named file. Returns its manifest.
+ */
 export function exportBundle(plan: Plan, options: ExportOptions): BundleManifest {
   if (plan.target !== 'orin') {
     throw new TandemError('PLAN_TARGET', `plan in ${plan.dir} is a ${plan.target} plan; export builds for the Orin: make one with tandem plan <model> --target orin`);
   }
   const trt = parseTrtVersion(options.trtVersion);
-  const flags = TRTEXEC_FLAGS[trt];
-  const out = resolve(options.out);
-  if (out === resolve(plan.dir)) throw new TandemError('FILE_EXISTS', `output folder ${options.out} is the plan's folder; tandem never writes over its input — choose another folder`);
   const artifacts = options.artifacts ?? plan.dir;
-  mkdirSync(join(out, 'stages'), { recursive: true });
+  const read: ReadPath[] = [
+    { path: plan.dir, what: "the plan's folder" },
+    { path: artifacts, what: 'the artifacts folder' },
+  ];
+  assertFolderFree(options.out, read, { entries: BUNDLE_ENTRIES });
+  return writeFolder(options.out, (staged) => writeBundle(plan, options, trt, artifacts, staged.staging));
+}
+
+function writeBundle(plan: Plan, options: ExportOptions, trt: TrtExportVersion, artifacts: string, out: string): BundleManifest {
+  const flags = TRTEXEC_FLAGS[trt];
   const stageOf = new Map(plan.stages.map((s) => [s.name, s]));
   const consumersOf = (tensor: string): PlanStage[] => plan.tensors.find((t) => t.name === tensor)?.to.map((n) => stageOf.get(n)!).filter((s) => s !== undefined) ?? [];
   // INT8 hand-off scales: the plan's, else the consuming INT8 stages' calibration caches

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { TandemError } from '../../util/errors.js';
+import { assert, TandemError } from '../../util/errors.js';
 import { createRng } from '../../util/random.js';
 import { isFloatType } from '../../ir/dtype.js';
 import type { Tensor } from '../../ir/tensor.js';
@@ -34,6 +34,8 @@ export interface BenchOptions {
   readonly feeds?: Readonly<Record<string, Tensor>>;
   /** Keep the stage-frame records of the measured pipelined run (else the last mode's) as a Chrome trace. @default false */
   readonly trace?: boolean;
+  /** Keep each measured frame's times in `BenchModeResult.frameTimes` (what trtexec's --exportTimes writes). @default false */
+  readonly frameTimes?: boolean;
   /** Stops the measurement; the run ends with TandemError `ABORTED`. */
   readonly signal?: AbortSignal;
   /** Told during warm-up and measurement of each mode (`kind: 'bench'`: `done` of `total` frames, or ms of the duration). */
@@ -44,6 +46,16 @@ export interface BenchOptions {
 
 /** Latency percentiles in ms, as trtexec prints them. */
 export type LatencyMs = Pick<SampleStats, 'min' | 'mean' | 'median' | 'p90' | 'p95' | 'p99' | 'max'>;
+
+/** One measured frame: admitted and done, ms from the start of its mode's measurement, and its latency. */
+export interface FrameTime {
+  /** Index in the measured run (0, 1, ...), in the order frames were admitted. */
+  readonly frame: number;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** The latency the mode's statistics (`latencyMs`) are computed from: endMs − startMs. */
+  readonly latencyMs: number;
+}
 
 /** One stage's measured compute time and share of the frame. */
 export interface StageBench {
@@ -81,6 +93,8 @@ export interface BenchModeResult {
   readonly hostOverheadMs: number;
   readonly stages: readonly StageBench[];
   readonly streams: readonly StreamBench[];
+  /** With the `frameTimes` option: every measured frame, in frame order. */
+  readonly frameTimes?: readonly FrameTime[];
 }
 
 /** What `benchPipeline` measured, per mode: throughput, latency percentiles, stages, streams. */
@@ -131,7 +145,8 @@ export async function benchPipeline(pipeline: BenchTarget, options: BenchOptions
     let end = frames.length > 0 ? 0 : performance.now();
     for (const f of frames) end = Math.max(end, f.doneAt);
     const wallMs = end - t0;
-    results.push(summarizeMode(pipeline, mode, latencies, wallMs, records));
+    const summary = summarizeMode(pipeline, mode, latencies, wallMs, records);
+    results.push(options.frameTimes ? { ...summary, frameTimes: frameTimesOf(latencies, frames, t0) } : summary);
     if (options.trace && (traceRecords === undefined || mode === 'pipelined')) traceRecords = { records, frames, mode };
   }
   const seq = results.find((r) => r.mode === 'sequential');
@@ -215,6 +230,13 @@ async function drain(pipeline: BenchTarget, mode: PipelineMode, options: BenchOp
     stop.tick(latencies.length);
   }
   return latencies;
+}
+
+/** Each frame's times; `latencies` are in frame order (a pipeline yields results in frame order). */
+function frameTimesOf(latencies: readonly number[], frames: readonly FrameRecord[], t0: number): FrameTime[] {
+  const byFrame = [...frames].sort((a, b) => a.frame - b.frame);
+  assert(byFrame.length === latencies.length, `bench: ${latencies.length} frames yielded, ${byFrame.length} recorded`);
+  return latencies.map((latencyMs, i) => ({ frame: i, startMs: byFrame[i]!.admittedAt - t0, endMs: byFrame[i]!.doneAt - t0, latencyMs }));
 }
 
 function latencyOf(s: SampleStats): LatencyMs {
