@@ -95,5 +95,5 @@ function profileTable(s: StageProfileFile): string {
     ? `GPU busy ${formatMs(gpu.busyMs)} per frame in ${Math.round(gpu.dispatches)} dispatches (GPU timestamps); CPU inside the kernels ${formatMs(p.kernelCpuMs)}`
     : `CPU inside the kernels ${formatMs(p.kernelCpuMs)} per frame`;
   const more = p.ops.length > top.length ? `<p class="small">${p.ops.length - top.length} more op types in the bench JSON</p>` : '';
-  return `<h4>where the frame goes: ${esc(s.stage)} alone on ${esc(s.engine)} (onnxruntime's profiler, ${p.frames} frames; ${esc(formatMs(s.medianMs))} per frame profiled)</h4><p class="basis">${esc(what)}</p>${table(['op type', gpu ? 'GPU time' : 'CPU time', 'share', '', ...(gpu ? ['dispatches', 'CPU time'] : []), 'nodes'], rows, gpu ? [1, 2, 4, 5, 6] : [1, 2, 4])}${more}`;
+  return `<h4>where the frame goes: ${esc(s.stage)} alone on ${esc(s.engine)}${s.engine === 'dla-emulated' ? ' (INT8 numerics on the CPU, not DLA speed)' : ''} (onnxruntime's profiler, ${p.frames} frames; ${esc(formatMs(s.medianMs))} per frame profiled)</h4><p class="basis">${esc(what)}</p>${table(['op type', gpu ? 'GPU time' : 'CPU time', 'share', '', ...(gpu ? ['dispatches', 'CPU time'] : []), 'nodes'], rows, gpu ? [1, 2, 4, 5, 6] : [1, 2, 4])}${more}`;
 }

@@ -73,6 +73,10 @@ describe('op profiles from onnxruntime', () => {
       assert.match(r.stdout, /op type\s+CPU ms\s+share\s+nodes/);
       const j = JSON.parse((await import('node:fs')).readFileSync(out, 'utf8'));
       assert.equal(j.profile.length, plan.stages.length);
+      // each measured frame's latency, for the report's histogram; the median of them is the bench's
+      const samples = [...j.modes[0].samplesMs].sort((a: number, b: number) => a - b);
+      assert.equal(samples.length, 2);
+      assert.ok(Math.abs(samples[Math.floor(samples.length / 2)] - j.modes[0].latencyMs.median) < 0.01 || Math.abs((samples[0] + samples[1]) / 2 - j.modes[0].latencyMs.median) < 0.01);
     } finally {
       cleanup();
     }

@@ -93,7 +93,7 @@ export const benchCommand: CliCommand = {
             ...(flags.iterations !== undefined ? { iterations: flags.iterations } : { durationS: flags.duration ?? 10 }),
             ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
             trace: flags.trace !== undefined,
-            frameTimes: flags.exportTimes !== undefined,
+            frameTimes: true, // each frame's latency goes into the JSON (samplesMs: the report's histogram)
             signal,
             what,
             onProgress: bars.onProgress,
@@ -115,8 +115,7 @@ export const benchCommand: CliCommand = {
             }),
           );
         }
-        const { trace: _trace, ...rest } = result;
-        const doc = { source: path, ...rest, modes: rest.modes.map(({ frameTimes: _times, ...m }) => m), ...(flags.trace !== undefined ? { traceFile: flags.trace } : {}), ...(profile ? { profile } : {}) };
+        const doc = { source: path, ...benchDocument(result, profile), ...(flags.trace !== undefined ? { traceFile: flags.trace } : {}) };
         if (flags.out !== undefined) writeFileAtomic(flags.out, `${JSON.stringify(doc, jsonReplacer, 2)}\n`);
         if (flags.json) {
           ctx.printJson(doc);
@@ -135,6 +134,17 @@ export const benchCommand: CliCommand = {
 };
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
+
+/**
+ * The bench JSON (`--json`, `-o`; what `tandem report` reads): the result without the trace, each mode's
+ * frame times reduced to `samplesMs` (per-frame latency, µs precision; `--export-times` has the rest), and
+ * the stage profiles where `--profile` ran.
+ */
+export function benchDocument(result: BenchResult, profile?: readonly StageProfile[]): Record<string, unknown> {
+  const { trace: _trace, ...rest } = result;
+  const modes = rest.modes.map(({ frameTimes, ...m }) => (frameTimes === undefined ? m : { ...m, samplesMs: frameTimes.map((t) => Math.round(t.latencyMs * 1000) / 1000) }));
+  return { ...rest, modes, ...(profile ? { profile } : {}) };
+}
 
 /** The result as trtexec-like text lines. */
 export function formatBench(r: BenchResult): string[] {
@@ -160,7 +170,7 @@ export function formatProfile(stages: readonly StageProfile[]): string[] {
   for (const s of stages) {
     const p = s.profile;
     const gpu = p.gpu;
-    lines.push('', `profile of ${s.stage} alone on ${s.engine} (measured, onnxruntime's profiler, ${plural(p.frames, 'frame')} after the warm-up): ${f(s.medianMs)} ms per frame profiled; ${gpu ? `GPU busy ${f(gpu.busyMs, 3)} ms in ${f(gpu.dispatches, 0)} dispatches; ` : ''}CPU inside kernels ${f(p.kernelCpuMs, 3)} ms${gpu ? ' (encoding the GPU work, slowed by the per-dispatch timestamps)' : ''}`);
+    lines.push('', `profile of ${s.stage} alone on ${s.engine}${s.engine === 'dla-emulated' ? ' (INT8 numerics on the CPU, not DLA speed)' : ''} (measured, onnxruntime's profiler, ${plural(p.frames, 'frame')} after the warm-up): ${f(s.medianMs)} ms per frame profiled; ${gpu ? `GPU busy ${f(gpu.busyMs, 3)} ms in ${f(gpu.dispatches, 0)} dispatches; ` : ''}CPU inside kernels ${f(p.kernelCpuMs, 3)} ms${gpu ? ' (encoding the GPU work, slowed by the per-dispatch timestamps)' : ''}`);
     const w = Math.max(7, ...p.ops.slice(0, 10).map((o) => o.op.length));
     lines.push(`  ${'op type'.padEnd(w)} ${gpu ? `${'GPU ms'.padStart(8)} ${'share'.padStart(6)} ${'disp.'.padStart(6)} ` : ''}${'CPU ms'.padStart(8)} ${'share'.padStart(6)} ${'nodes'.padStart(6)}`);
     for (const o of p.ops.slice(0, 10)) {

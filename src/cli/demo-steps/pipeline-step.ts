@@ -4,7 +4,8 @@ import { benchPipeline, type BenchResult } from '../../runtime/pipeline/bench.js
 import { runFrames } from '../../runtime/pipeline/run-frames.js';
 import { openPipeline } from '../../runtime/pipeline/pipeline.js';
 import { writeFileAtomic, writeFolder } from '../../util/fs.js';
-import { formatBench } from '../commands/bench.js';
+import { benchDocument, formatBench, formatProfile } from '../commands/bench.js';
+import { profilePlan } from '../../runtime/pipeline/profile.js';
 import type { CliContext } from '../context.js';
 import { progressBars } from '../progress-events.js';
 
@@ -25,7 +26,7 @@ export interface PipelineStepResult {
 
 /**
  * Demo step: opens the host plan as a pipeline, benches it sequential vs pipelined (measured here),
- * writes the Chrome trace of the pipelined run, then runs a few synthetic frames and writes their
+ * profiles each stage per op type, writes the Chrome trace of the pipelined run, then runs a few synthetic frames and writes their
  * outputs as .npy and colour-mapped PNGs.
  */
 export async function pipelineStep(plan: Plan, ctx: CliContext, options: PipelineStepOptions): Promise<PipelineStepResult> {
@@ -40,18 +41,21 @@ export async function pipelineStep(plan: Plan, ctx: CliContext, options: Pipelin
     durationS: options.durationS ?? 5,
     warmupS: 1,
     trace: true,
+    frameTimes: true,
     what: `measured on this machine: onnxruntime-node ${engines.join(' + ')}${engines.includes('dla-emulated') ? ' (dla-emulated = INT8 Q/DQ numerics on the CPU, not DLA speed)' : ''}`,
   });
   progress.stop();
   for (const line of formatBench(bench)) ctx.print(line === '' ? '' : `  ${line}`);
+  // where each stage's frame goes, per op type (bench --profile): a few frames, each stage alone
+  const profile = await profilePlan(plan, { frames: 8, warmup: 2 });
+  for (const line of formatProfile(profile)) ctx.print(line === '' ? '' : `  ${line}`);
   const benchDir = join(options.workDir, 'bench');
-  const { trace, ...numbers } = bench;
   writeFolder(benchDir, (out) => {
-    if (trace) {
-      writeFileAtomic(out.at('trace.json'), JSON.stringify(trace));
+    if (bench.trace) {
+      writeFileAtomic(out.at('trace.json'), JSON.stringify(bench.trace));
       files.push(out.final('trace.json'));
     }
-    writeFileAtomic(out.at('bench.json'), `${JSON.stringify(numbers, null, 2)}\n`);
+    writeFileAtomic(out.at('bench.json'), `${JSON.stringify(benchDocument(bench, profile), null, 2)}\n`);
     files.push(out.final('bench.json'));
   });
   ctx.print('');
