@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { TandemError } from '../util/errors.js';
+import { assertFolderFree, StagedFolder, type ReadPath } from '../util/fs.js';
 import type { ProgressCallback } from '../util/progress.js';
 import type { Tensor } from '../ir/tensor.js';
 import { tensorValues } from '../ir/tensor-values.js';
@@ -34,7 +33,11 @@ export interface EvaluateOptions {
   readonly shard?: Shard;
   /** Write colour-mapped PNGs of the first N frames of the dataset (those in this shard) to saveDir. @default 0 */
   readonly save?: number;
-  /** Folder for the saved PNGs (required when `save` > 0). @default none */
+  /**
+   * Folder for the saved PNGs (required when `save` > 0): written as one set when the evaluation ends
+   * (nothing final-named after a failure); refused with `FILE_EXISTS` where it is, holds or lies inside
+   * the target, the reference or the dataset folder. @default none
+   */
   readonly saveDir?: string;
   /** How to open the evaluated model or plan (engine, threads). @default { engine: 'cpu' } */
   readonly targetOptions?: OpenTargetOptions;
@@ -173,6 +176,7 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
   }
   const indices = shardIndices(dataset.size, shard);
   let reference: EvalTarget | undefined;
+  let pictures: StagedFolder | undefined;
   try {
     if (options.reference !== undefined) reference = await openEvalTarget(options.reference, options.referenceOptions ?? options.targetOptions);
     const acc = accumulatorsFor(target.tasks);
@@ -183,7 +187,9 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
     const save = options.save ?? 0;
     if (save > 0) {
       if (options.saveDir === undefined) throw new TandemError('USAGE', 'save needs a saveDir');
-      mkdirSync(options.saveDir, { recursive: true });
+      // the pictures are written as one set (nothing final-named after a failure), never into what is read
+      assertFolderFree(options.saveDir, evalInputs(spec, options), { flag: 'save folder' });
+      pictures = StagedFolder.begin(options.saveDir, 'saveDir');
     }
     for (const [k, i] of indices.entries()) {
       const frame = await dataset.read(i);
@@ -204,9 +210,10 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
         if (p.segmentation && r.segmentation) agreement.addSegmentation(p.segmentation, r.segmentation);
         if (p.depth && r.depth) agreement.addDepth(p.depth, r.depth);
       }
-      if (i < save) saved.push(...(await saveFrame(options.saveDir!, frame, p, r, target.tasks)));
+      if (i < save) saved.push(...(await saveFrame(pictures!, frame, p, r, target.tasks)));
       options.onProgress?.({ kind: 'frame', done: k + 1, total: indices.length });
     }
+    pictures?.commit();
     return {
       kind: 'tandem-eval',
       version: 1,
@@ -223,9 +230,24 @@ export async function evaluate(spec: EvalTargetSpec, options: EvaluateOptions): 
       ...(notes.size > 0 ? { notes: [...notes] } : {}),
     };
   } finally {
+    pictures?.discard();
     await target.close();
     await reference?.close();
   }
+}
+
+/** What an evaluation reads from disk: the target and reference (model files or plan folders) and a dataset folder. */
+function evalInputs(spec: EvalTargetSpec, options: EvaluateOptions): ReadPath[] {
+  const out: ReadPath[] = [];
+  const add = (s: EvalTargetSpec | undefined, what: string): void => {
+    if (s === undefined) return;
+    out.push({ path: typeof s === 'string' ? s : s.dir, what });
+  };
+  add(spec, 'the evaluated model or plan');
+  add(options.reference, 'the reference');
+  const m = typeof options.dataset === 'string' ? /^(?:cityscapes|folder):(.+)$/.exec(options.dataset) : null;
+  if (m) out.push({ path: m[1]!, what: 'the dataset' });
+  return out;
 }
 
 /** Depth as turbo colours on a log scale (near = warm), 0 (no depth) black. */
@@ -243,13 +265,13 @@ function classColours(c: Uint8Array): Uint8Array {
   return rgb;
 }
 
-async function saveFrame(dir: string, frame: LabeledFrame, p: Prediction, r: Prediction | undefined, tasks: ModelTasks): Promise<string[]> {
+async function saveFrame(out: StagedFolder, frame: LabeledFrame, p: Prediction, r: Prediction | undefined, tasks: ModelTasks): Promise<string[]> {
   const { width: w, height: h } = frame;
   const files: string[] = [];
   const put = async (suffix: string, rgb: Uint8Array): Promise<void> => {
-    const f = join(dir, `${frame.id}-${suffix}.png`);
-    await writeRgbPng(f, w, h, rgb);
-    files.push(f);
+    const name = `${frame.id}-${suffix}.png`;
+    await writeRgbPng(out.at(name), w, h, rgb);
+    files.push(out.final(name));
   };
   const lo = tasks.depth ? Math.max(0.1, tasks.depth.min) : 1;
   const hi = tasks.depth && Number.isFinite(tasks.depth.max) ? tasks.depth.max : 100;

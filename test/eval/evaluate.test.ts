@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import {
   resolveShard,
   summarizeEval,
   syntheticDataset,
+  writeScenes,
 } from '../../src/eval/index.js';
 import { loadModel } from '../../src/onnx/load-save.js';
 import { isTandemError } from '../../src/util/errors.js';
@@ -83,6 +84,27 @@ describe('the trained reference model', () => {
     assert.equal(s.deltas?.mIoU, 0);
     assert.ok(part.savedFiles.some((f) => f.endsWith('-depth-error.png')));
     assert.ok(part.savedFiles.some((f) => f.endsWith('-segmentation.png')));
+    assert.ok(part.savedFiles.every((f) => existsSync(f)), 'the saved pictures are at their final names');
+  });
+
+  it('saves pictures as one set: never into what it reads, and nothing final-named when a frame fails', async () => {
+    const dir = join(tmp, 'own');
+    mkdirSync(dir);
+    const model = join(dir, 'model.onnx');
+    copyFileSync(MODEL, model);
+    await assert.rejects(evaluate(model, { dataset: 'synthetic:1002,1', save: 1, saveDir: dir }), (e) => isTandemError(e, 'FILE_EXISTS') && /save folder .* holds the evaluated model or plan/.test(e.message));
+    const scenes = join(tmp, 'scenes');
+    await writeScenes(syntheticDataset({ seed: 1002, count: 1, height: 128, width: 256 }), scenes);
+    await assert.rejects(evaluate(model, { dataset: `folder:${scenes}`, save: 1, saveDir: join(scenes, 'frames') }), (e) => isTandemError(e, 'FILE_EXISTS') && /save folder .* lies inside the dataset/.test(e.message));
+    assert.deepEqual(readdirSync(dir), ['model.onnx']);
+    assert.deepEqual(readdirSync(scenes).sort(), ['depth', 'images', 'labels']);
+    // a dataset whose second frame cannot be read: the first frame's pictures must not be left behind
+    const good = syntheticDataset({ seed: 1002, count: 2, height: 128, width: 256 });
+    const broken = { ...good, read: async (i: number) => (i === 0 ? good.read(0) : Promise.reject(new Error('frame 1 is unreadable'))) };
+    const out = join(tmp, 'broken-frames');
+    await assert.rejects(evaluate(MODEL, { dataset: broken, save: 2, saveDir: out, targetOptions: { threads: 2 } }), /frame 1 is unreadable/);
+    assert.equal(existsSync(out), false);
+    assert.deepEqual(readdirSync(tmp).filter((f) => f.includes('broken-frames')), []);
   });
 });
 
