@@ -16,7 +16,7 @@ import { runFrames } from '../../src/runtime/pipeline/run-frames.js';
 import { isTandemError } from '../../src/util/errors.js';
 import { assertFolderFree } from '../../src/util/fs.js';
 import { cli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { fileTree, tempDir } from '../helpers/fixtures.js';
 import { fixturePlan } from '../plan/helpers.js';
 import { smallConvNet } from '../quant/helpers.js';
 
@@ -25,14 +25,7 @@ import { smallConvNet } from '../quant/helpers.js';
 const tmp = tempDir('tandem-folder-outputs-');
 after(tmp.cleanup);
 
-/** Files under a folder (recursive, relative), hidden staging folders included. */
-function tree(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1))
-    .sort();
-}
+const tree = fileTree;
 
 /** Staging folders left anywhere under the test folder. */
 function leftovers(): string[] {

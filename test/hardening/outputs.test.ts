@@ -12,20 +12,13 @@ import { writeQuantizeArtifacts, type StageArtifacts } from '../../src/quant/qua
 import { isTandemError } from '../../src/util/errors.js';
 import { writeFolder, writeFileAtomic } from '../../src/util/fs.js';
 import { cli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { fileTree, tempDir } from '../helpers/fixtures.js';
 import { twoHeadModel } from './helpers.js';
 
 const tmp = tempDir('tandem-outputs-');
 after(tmp.cleanup);
 
-/** Files under a folder (recursive, relative), hidden staging folders included. */
-function tree(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1))
-    .sort();
-}
+const tree = fileTree;
 
 function oneLine(stderr: string): void {
   assert.equal(stderr.trimEnd().split('\n').length, 1, `expected one line, got:\n${stderr}`);
