@@ -19,7 +19,7 @@ import { stageLatency } from './cost/latency.js';
 import { modelWorkload } from './cost/workload.js';
 import { inferShapes } from '../ops/index.js';
 import { hostStream, rankHostAssignments, timeStage, type HostAssignment, type HostEngines, type StageTiming, type TimingOptions } from './host-choice.js';
-import { rewritePlanEnds, type FrameIoCheck } from './frame-io.js';
+import { rewritePlanEnds, type FrameIoCheck, type PlanEndsRewrite } from './frame-io.js';
 import { orinLayout, type OrinStageFacts, type StageAssignment } from './orin-layout.js';
 import { randomFeeds } from './random-feeds.js';
 
@@ -212,7 +212,9 @@ export async function planDeployment(source: PlanSource, options: PlanOptions): 
     }
     const ranked = rankHostAssignments(order.map((s) => s.name), timings, { pins: pins as Record<string, HostEngine>, limit: options.candidates ?? 3 });
     if (engines.measure !== undefined && ranked.length > 1) {
-      selection = await measureCandidates(ranked, doc, modelFor, gpuPrecision, engines.measure, options.onProgress);
+      // candidates run with the plan's ends (pixels in, compact out) when asked: the I/O is part of the frame
+      const ends = (models: Map<string, Model>): Promise<PlanEndsRewrite> => rewritePlanEnds(doc, order, models, { ...(options.input ? { input: options.input } : {}), ...(options.outputs ? { outputs: options.outputs } : {}), verify: false, opener: options.opener }, () => sourceMetadata(source, doc));
+      selection = await measureCandidates(ranked, doc, modelFor, gpuPrecision, engines.measure, options.onProgress, ends);
     } else {
       selection = { how: 'stage-times', candidates: ranked.slice(0, 1).map((a) => ({ engines: a.engines, predictedFps: finite(a.predictedFps) })), chosen: 0 };
     }
@@ -311,27 +313,32 @@ const finite = (x: number): number => (Number.isFinite(x) ? x : 0);
 
 /**
  * Runs each ranked candidate briefly as a pipeline through `measure` (stage models written to a
- * temporary folder: float or FP16 per the engine, the INT8 Q/DQ model for dla-emulated; hand-offs
- * float) and keeps the fastest measured. A candidate that fails to run is recorded with its error.
+ * temporary folder: float or FP16 per the engine, the INT8 Q/DQ model for dla-emulated, with the plan's
+ * ends applied by `ends`; hand-offs float) and keeps the fastest measured. A candidate that fails to run
+ * is recorded with its error.
  */
-async function measureCandidates(ranked: readonly HostAssignment[], doc: SplitDocument, modelFor: (stage: string, engine: HostEngine) => Model, gpuPrecision: 'fp32' | 'fp16', measure: (plan: Plan) => Promise<number>, onProgress: PlanOptions['onProgress']): Promise<PlanSelection> {
+async function measureCandidates(ranked: readonly HostAssignment[], doc: SplitDocument, modelFor: (stage: string, engine: HostEngine) => Model, gpuPrecision: 'fp32' | 'fp16', measure: (plan: Plan) => Promise<number>, onProgress: PlanOptions['onProgress'], ends: (models: Map<string, Model>) => Promise<PlanEndsRewrite>): Promise<PlanSelection> {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-plan-candidates-'));
   try {
-    const files = new Map<string, string>();
+    const files = new Set<string>();
     const candidates: PlanSelection['candidates'][number][] = [];
     for (const [i, a] of ranked.entries()) {
       onProgress?.({ kind: 'candidate', done: i, total: ranked.length });
+      const models = new Map(doc.stages.map((s) => [s.name, modelFor(s.name, a.engines[s.name]!)]));
+      const rewritten = await ends(models);
       const stages: PlanStage[] = doc.stages.map((s) => {
         const engine = a.engines[s.name]!;
+        // a stage's model depends only on its engine (and the ends, the same for every candidate)
         const key = `${s.name}.${engine}.onnx`;
         if (!files.has(key)) {
-          saveModel(modelFor(s.name, engine), join(dir, key));
-          files.set(key, key);
+          saveModel(models.get(s.name)!, join(dir, key));
+          files.add(key);
         }
         const stream = hostStream(engine);
         return { ...s, file: key, engine, precision: engine === 'dla-emulated' ? 'int8' : engine === 'webgpu' ? gpuPrecision : 'fp32', ...(stream !== engine ? { engineOptions: { stream } } : {}), choice: { how: 'measured', reason: 'candidate' } };
       });
-      const plan: Plan = { version: STAGE_FILE_VERSION, kind: 'plan', target: 'host', cut: doc.cut, stages, tensors: doc.tensors, dir };
+      const tensors = doc.tensors.map((t) => ({ ...t, ...rewritten.tensors.get(t.name) }));
+      const plan: Plan = { version: STAGE_FILE_VERSION, kind: 'plan', target: 'host', cut: doc.cut, stages, tensors, dir, ...(rewritten.io !== undefined ? { io: rewritten.io } : {}) };
       try {
         candidates.push({ engines: a.engines, predictedFps: finite(a.predictedFps), measuredFps: await measure(plan) });
       } catch (e) {

@@ -151,6 +151,20 @@ describe('tandem plan: host', () => {
     assert.ok(Math.abs(plan.selection!.candidates[0]!.predictedFps - 1000 / 4.5) < 1e-9);
     assert.match(plan.stages[0]!.choice.reason, /ran fastest pipelined \(300\.0 fps measured; 4 candidates run, predicted 142\.9 fps from the stage times\)/);
   });
+  it('measures the candidates with the plan\'s ends (pixels in, compact out), as the chosen plan will run', async () => {
+    const engines = scriptedEngines(times, ['cpu', 'webgpu']);
+    const ends: string[] = [];
+    const measured = async (plan: import('../../src/io/stage-file/types.js').Plan): Promise<number> => {
+      const image = plan.tensors.find((t) => t.name === 'image')!;
+      const entry = loadModel(join(plan.dir, plan.stages.find((x) => x.inputs.includes('image'))!.file));
+      ends.push(`${plan.io?.input?.encoding} ${image.dtype} ${entry.graph.tensorType('image')?.dtype} ${plan.tensors.find((t) => t.name === 'depth')!.dtype}`);
+      return 100;
+    };
+    const out = join(tmp.dir, 'host-measured-io');
+    await planDeployment({ model }, { ...quick, target: 'host', out, engines: { ...engines, measure: measured }, timing: { iterations: 1 }, candidates: 2, verify: false, input: 'rgba-uint32', outputs: 'compact' });
+    assert.ok(ends.length >= 2);
+    assert.deepEqual([...new Set(ends)], ['rgba-uint32 uint32 uint32 float16']);
+  });
   it('--engine pins a stage; the rest is chosen around it', async () => {
     const engines = scriptedEngines(times, ['cpu', 'webgpu', 'dla-emulated']);
     const d = await planDeployment({ model }, { ...quick, target: 'host', out: join(tmp.dir, 'host-pin'), engines, pins: { 'head-depth': 'cpu' }, timing: { iterations: 1 } });
