@@ -295,6 +295,7 @@ export type { FrameDataset, LabeledFrame } from './eval/datasets/types.js';
 export type { Shard } from './eval/datasets/views.js';
 export { writeScenes } from './eval/datasets/write-scenes.js';
 export type { SceneFormat, WriteScenesOptions, WriteScenesResult } from './eval/datasets/write-scenes.js';
+export type { ReadPath } from './util/fs.js';
 export { readModelTasks } from './eval/model-tasks.js';
 export type { DepthEncoding, DepthTask, ModelTasks, SegmentationTask } from './eval/model-tasks.js';
 export { keepFp16ForSplit, writeKeepFp16Results } from './eval/keep-fp16-split.js';
