@@ -5,6 +5,8 @@ import { Tensor } from '../ir/tensor.js';
 import type { ResolvedImagePreprocess } from '../quant/image-preprocess.js';
 import { packPixels, type PixelEncoding } from '../quant/image-pixels.js';
 import type { LabeledFrame } from './datasets/types.js';
+import { argmaxResampled, nearestAxis } from '../io/resample.js';
+export { resizeBilinear } from '../io/resample.js';
 
 /** A frame's RGB pixels at the input size of `p` (stretched where it differs: ground truth stays aligned). */
 async function framePixels(frame: LabeledFrame, p: ResolvedImagePreprocess): Promise<Uint8Array> {
@@ -39,22 +41,6 @@ export async function frameToInput(frame: LabeledFrame, p: ResolvedImagePreproce
   return new Tensor('float32', p.layout === 'nchw' ? [1, 3, h, w] : [1, h, w, 3], out);
 }
 
-/** Source coordinate and weights of bilinear resampling (align_corners = false, edges clamped), per output index. */
-function axis(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; f: Float32Array } {
-  const i0 = new Int32Array(outSize);
-  const i1 = new Int32Array(outSize);
-  const f = new Float32Array(outSize);
-  const scale = inSize / outSize;
-  for (let o = 0; o < outSize; o++) {
-    const x = Math.min(Math.max((o + 0.5) * scale - 0.5, 0), inSize - 1);
-    const lo = Math.floor(x);
-    i0[o] = lo;
-    i1[o] = Math.min(lo + 1, inSize - 1);
-    f[o] = x - lo;
-  }
-  return { i0, i1, f };
-}
-
 /**
  * Argmax over the classes of logits [C, h, w], upsampled bilinearly (align_corners = false, as PyTorch's
  * F.interpolate and SegFormer's evaluation do) to H x W first.
@@ -63,63 +49,7 @@ export function segmentationArgmax(logits: ArrayLike<number>, classes: number, h
   if (logits.length !== classes * h * w) throw new TandemError('INPUT_MISMATCH', `segmentation output has ${logits.length} values, expected ${classes} x ${h} x ${w}`);
   if (classes > 255) throw new TandemError('MODEL_UNSUITABLE', `segmentation with ${classes} classes does not fit 8-bit label maps`);
   const out = new Uint8Array(H * W);
-  const plane = h * w;
-  if (h === H && w === W) {
-    for (let p = 0; p < plane; p++) {
-      let best = 0;
-      let bestV = logits[p]!;
-      for (let c = 1; c < classes; c++) {
-        const v = logits[c * plane + p]!;
-        if (v > bestV) [best, bestV] = [c, v];
-      }
-      out[p] = best;
-    }
-    return out;
-  }
-  const ay = axis(h, H);
-  const ax = axis(w, W);
-  for (let y = 0; y < H; y++) {
-    const r0 = ay.i0[y]! * w;
-    const r1 = ay.i1[y]! * w;
-    const fy = ay.f[y]!;
-    for (let x = 0; x < W; x++) {
-      const c0 = ax.i0[x]!;
-      const c1 = ax.i1[x]!;
-      const fx = ax.f[x]!;
-      const w00 = (1 - fy) * (1 - fx);
-      const w01 = (1 - fy) * fx;
-      const w10 = fy * (1 - fx);
-      const w11 = fy * fx;
-      let best = 0;
-      let bestV = -Infinity;
-      for (let c = 0; c < classes; c++) {
-        const b = c * plane;
-        const v = w00 * logits[b + r0 + c0]! + w01 * logits[b + r0 + c1]! + w10 * logits[b + r1 + c0]! + w11 * logits[b + r1 + c1]!;
-        if (v > bestV) [best, bestV] = [c, v];
-      }
-      out[y * W + x] = best;
-    }
-  }
-  return out;
-}
-
-/** A single-channel map h x w resampled bilinearly (align_corners = false) to H x W. */
-export function resizeBilinear(values: Float32Array, h: number, w: number, H: number, W: number): Float32Array {
-  if (h === H && w === W) return values;
-  const ay = axis(h, H);
-  const ax = axis(w, W);
-  const out = new Float32Array(H * W);
-  for (let y = 0; y < H; y++) {
-    const r0 = ay.i0[y]! * w;
-    const r1 = ay.i1[y]! * w;
-    const fy = ay.f[y]!;
-    for (let x = 0; x < W; x++) {
-      const c0 = ax.i0[x]!;
-      const c1 = ax.i1[x]!;
-      const fx = ax.f[x]!;
-      out[y * W + x] = (1 - fy) * ((1 - fx) * values[r0 + c0]! + fx * values[r0 + c1]!) + fy * ((1 - fx) * values[r1 + c0]! + fx * values[r1 + c1]!);
-    }
-  }
+  argmaxResampled(logits, classes, h, w, H, W, out);
   return out;
 }
 
@@ -132,8 +62,8 @@ export function segmentationIds(ids: ArrayLike<number>, classes: number, h: numb
   if (ids.length !== h * w) throw new TandemError('INPUT_MISMATCH', `segmentation ids hold ${ids.length} values, expected ${h} x ${w}`);
   if (classes > 255) throw new TandemError('MODEL_UNSUITABLE', `segmentation with ${classes} classes does not fit 8-bit label maps`);
   const out = new Uint8Array(H * W);
-  const ys = Int32Array.from({ length: H }, (_, y) => Math.min(h - 1, Math.floor(((y + 0.5) * h) / H)));
-  const xs = Int32Array.from({ length: W }, (_, x) => Math.min(w - 1, Math.floor(((x + 0.5) * w) / W)));
+  const ys = nearestAxis(h, H);
+  const xs = nearestAxis(w, W);
   for (let y = 0; y < H; y++) {
     const row = ys[y]! * w;
     for (let x = 0; x < W; x++) {

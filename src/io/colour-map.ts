@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { argmaxResampled, nearestAxis, resizeBilinear } from './resample.js';
 import { TandemError } from '../util/errors.js';
 import type { Tensor } from '../ir/tensor.js';
 import { tensorValues } from '../ir/tensor-values.js';
@@ -48,39 +49,46 @@ export function colourMapKind(t: Tensor, form?: 'float' | 'argmax' | 'fp16'): Co
   return undefined;
 }
 
-/** RGB pixels (row-major, 3 bytes each) of an output drawn as `kind`. */
-export function colourMap(t: Tensor, kind: ColourMapKind): { width: number; height: number; rgb: Uint8Array } {
+/** The size to draw an output map at. */
+export interface MapSize {
+  readonly height: number;
+  readonly width: number;
+}
+
+/**
+ * RGB pixels (row-major, 3 bytes each) of an output drawn as `kind`, at its own size or at `size`
+ * (the input image's, for a map the model makes at a stride): class logits upsampled bilinearly before
+ * their argmax, class ids nearest, scalar maps bilinearly (io/resample, as eval scores them).
+ */
+export function colourMap(t: Tensor, kind: ColourMapKind, size?: MapSize): { width: number; height: number; rgb: Uint8Array } {
   const d = t.dims;
   const [h, w] = [d.at(-2)!, d.at(-1)!];
-  const pixels = h * w;
+  const [H, W] = size === undefined ? [h, w] : [size.height, size.width];
+  const pixels = H * W;
   const v = tensorValues(t) as number[];
   const rgb = new Uint8Array(pixels * 3);
   if (kind === 'ids') {
-    for (let p = 0; p < pixels; p++) rgb.set(classColour(Number(v[p]!)), p * 3);
+    const ys = nearestAxis(h, H);
+    const xs = nearestAxis(w, W);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) rgb.set(classColour(Number(v[ys[y]! * w + xs[x]!]!)), (y * W + x) * 3);
   } else if (kind === 'classes') {
-    const classes = d[1]!;
-    for (let p = 0; p < pixels; p++) {
-      let best = 0;
-      let bestV = v[p]!;
-      for (let c = 1; c < classes; c++) {
-        const x = v[c * pixels + p]!;
-        if (x > bestV) [best, bestV] = [c, x];
-      }
-      rgb.set(classColour(best), p * 3);
-    }
+    const ids = new Int32Array(pixels);
+    argmaxResampled(v, d[1]!, h, w, H, W, ids);
+    for (let p = 0; p < pixels; p++) rgb.set(classColour(ids[p]!), p * 3);
   } else {
+    const m = resizeBilinear(v, h, w, H, W);
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
-    for (let p = 0; p < pixels; p++) if (Number.isFinite(v[p]!)) [lo, hi] = [Math.min(lo, v[p]!), Math.max(hi, v[p]!)];
+    for (let p = 0; p < pixels; p++) if (Number.isFinite(m[p]!)) [lo, hi] = [Math.min(lo, m[p]!), Math.max(hi, m[p]!)];
     const span = hi > lo ? hi - lo : 1;
-    for (let p = 0; p < pixels; p++) rgb.set(turbo(Number.isFinite(v[p]!) ? (v[p]! - lo) / span : 0), p * 3);
+    for (let p = 0; p < pixels; p++) rgb.set(turbo(Number.isFinite(m[p]!) ? (m[p]! - lo) / span : 0), p * 3);
   }
-  return { width: w, height: h, rgb };
+  return { width: W, height: H, rgb };
 }
 
-/** A PNG of an output drawn as `kind`. */
-export async function colourMapPng(t: Tensor, kind: ColourMapKind): Promise<Uint8Array> {
-  const { width, height, rgb } = colourMap(t, kind);
+/** A PNG of an output drawn as `kind` (at `size` where given; see colourMap). */
+export async function colourMapPng(t: Tensor, kind: ColourMapKind, size?: MapSize): Promise<Uint8Array> {
+  const { width, height, rgb } = colourMap(t, kind, size);
   try {
     return await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
   } catch (e) {

@@ -28,7 +28,9 @@ describe('tandem run <plan> and tandem bench', () => {
         assert.deepEqual(readNpy(join(out, f, 'segmentation.npy')).dims, [1, 19, 8, 16]);
         const png = await sharp(readFileSync(join(out, f, 'depth.png'))).metadata();
         assert.deepEqual([png.width, png.height, png.channels], [64, 32, 3]);
-        assert.ok(existsSync(join(out, f, 'segmentation.png')));
+        // the class map is made at stride 4 (8x16); its picture is drawn at the 32x64 input, upsampled as eval scores it
+        const seg = await sharp(readFileSync(join(out, f, 'segmentation.png'))).metadata();
+        assert.deepEqual([seg.width, seg.height], [64, 32]);
       }
     } finally {
       rmSync(join(dir, '..', `${basename(dir)}-out`), { recursive: true, force: true });

@@ -7,7 +7,9 @@ import { assertFolderFree, StagedFolder, type ReadPath } from '../../util/fs.js'
 import { printable, quote } from '../../util/text.js';
 import type { ProgressCallback } from '../../util/progress.js';
 import { openFrameSource, type FrameSourceOptions } from './frame-source.js';
-import type { Pipeline, PipelineMode } from './pipeline.js';
+import type { Pipeline, PipelineInput, PipelineMode } from './pipeline.js';
+import type { MapSize } from '../../io/colour-map.js';
+import { pixelFloatShape, type PixelEncoding } from '../../quant/image-pixels.js';
 import { summarize, type SampleStats } from './stats.js';
 
 /** Options of `runFrames`. */
@@ -65,6 +67,7 @@ export async function runFrames(pipeline: Pipeline, options: RunFramesOptions = 
   const pixels = options.pixels ?? pipeline.plan.io?.input;
   const source = openFrameSource(options.input ?? 'synthetic:8', pipeline.inputs, { ...(options.image ? { image: options.image } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(pixels ? { pixels } : {}) });
   const forms = pipeline.plan.io?.outputs ?? {};
+  const imageSize = imageSizeOf(pipeline.inputs, pixels?.encoding);
   const folders = frameFolderNames(source.ids);
   const latencies: number[] = [];
   const files: string[] = [];
@@ -82,7 +85,7 @@ export async function runFrames(pipeline: Pipeline, options: RunFramesOptions = 
       last = Object.fromEntries(Object.entries(r.outputs).map(([k, t]) => [k, { dtype: t.dtype, dims: t.dims }]));
       if (staged !== undefined) {
         const folder = folders[r.frame]!;
-        files.push(...(await writeFrameOutputs(r.outputs, staged.at(folder), forms)).map((f) => staged.final(join(folder, basename(f)))));
+        files.push(...(await writeFrameOutputs(r.outputs, staged.at(folder), forms, imageSize)).map((f) => staged.final(join(folder, basename(f)))));
       }
       options.onProgress?.({ kind: 'frame', done: latencies.length, total: source.ids.length });
     }
@@ -108,4 +111,14 @@ function stageFrameFolder(pipeline: Pipeline, out: string, folders: readonly str
   ];
   assertFolderFree(out, read, { entries: folders });
   return StagedFolder.begin(out, '--out');
+}
+
+/**
+ * The image size of a one-input plan (its [N, C, H, W] input, or the float shape a pixel input stands
+ * for), at which class and depth maps made at a stride are drawn; undefined for other plans.
+ */
+function imageSizeOf(inputs: readonly PipelineInput[], encoding: PixelEncoding | undefined): MapSize | undefined {
+  if (inputs.length !== 1) return undefined;
+  const shape = encoding === undefined ? inputs[0]!.dims : pixelFloatShape(encoding, inputs[0]!.dims);
+  return shape.length === 4 && typeof shape[2] === 'number' && typeof shape[3] === 'number' ? { height: shape[2], width: shape[3] } : undefined;
 }
