@@ -28,6 +28,26 @@ export function bilinearAxis(inSize: number, outSize: number): BilinearAxis {
 }
 
 /**
+ * Calls `at` for each pixel o of an H x W resampling of an h x w map with the four source indices (into
+ * the h x w plane) and their bilinear weights.
+ */
+function eachBilinear(h: number, w: number, H: number, W: number, at: (o: number, i00: number, i01: number, i10: number, i11: number, w00: number, w01: number, w10: number, w11: number) => void): void {
+  const ay = bilinearAxis(h, H);
+  const ax = bilinearAxis(w, W);
+  for (let y = 0; y < H; y++) {
+    const r0 = ay.i0[y]! * w;
+    const r1 = ay.i1[y]! * w;
+    const fy = ay.f[y]!;
+    for (let x = 0; x < W; x++) {
+      const c0 = ax.i0[x]!;
+      const c1 = ax.i1[x]!;
+      const fx = ax.f[x]!;
+      at(y * W + x, r0 + c0, r0 + c1, r1 + c0, r1 + c1, (1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx);
+    }
+  }
+}
+
+/**
  * Writes into `out` (H x W) the argmax over the classes of `logits` [classes, h, w], upsampled bilinearly
  * to H x W first (the plain argmax where the sizes agree).
  */
@@ -45,49 +65,25 @@ export function argmaxResampled(logits: ArrayLike<number>, classes: number, h: n
     }
     return;
   }
-  const ay = bilinearAxis(h, H);
-  const ax = bilinearAxis(w, W);
-  for (let y = 0; y < H; y++) {
-    const r0 = ay.i0[y]! * w;
-    const r1 = ay.i1[y]! * w;
-    const fy = ay.f[y]!;
-    for (let x = 0; x < W; x++) {
-      const c0 = ax.i0[x]!;
-      const c1 = ax.i1[x]!;
-      const fx = ax.f[x]!;
-      const w00 = (1 - fy) * (1 - fx);
-      const w01 = (1 - fy) * fx;
-      const w10 = fy * (1 - fx);
-      const w11 = fy * fx;
-      let best = 0;
-      let bestV = -Infinity;
-      for (let c = 0; c < classes; c++) {
-        const b = c * plane;
-        const v = w00 * logits[b + r0 + c0]! + w01 * logits[b + r0 + c1]! + w10 * logits[b + r1 + c0]! + w11 * logits[b + r1 + c1]!;
-        if (v > bestV) [best, bestV] = [c, v];
-      }
-      out[y * W + x] = best;
+  eachBilinear(h, w, H, W, (o, i00, i01, i10, i11, w00, w01, w10, w11) => {
+    let best = 0;
+    let bestV = -Infinity;
+    for (let c = 0; c < classes; c++) {
+      const b = c * plane;
+      const v = w00 * logits[b + i00]! + w01 * logits[b + i01]! + w10 * logits[b + i10]! + w11 * logits[b + i11]!;
+      if (v > bestV) [best, bestV] = [c, v];
     }
-  }
+    out[o] = best;
+  });
 }
 
 /** A single-channel map h x w resampled bilinearly (align_corners = false) to H x W. */
 export function resizeBilinear(values: ArrayLike<number>, h: number, w: number, H: number, W: number): Float32Array {
   if (h === H && w === W) return values instanceof Float32Array ? values : Float32Array.from(values);
-  const ay = bilinearAxis(h, H);
-  const ax = bilinearAxis(w, W);
   const out = new Float32Array(H * W);
-  for (let y = 0; y < H; y++) {
-    const r0 = ay.i0[y]! * w;
-    const r1 = ay.i1[y]! * w;
-    const fy = ay.f[y]!;
-    for (let x = 0; x < W; x++) {
-      const c0 = ax.i0[x]!;
-      const c1 = ax.i1[x]!;
-      const fx = ax.f[x]!;
-      out[y * W + x] = (1 - fy) * ((1 - fx) * values[r0 + c0]! + fx * values[r0 + c1]!) + fy * ((1 - fx) * values[r1 + c0]! + fx * values[r1 + c1]!);
-    }
-  }
+  eachBilinear(h, w, H, W, (o, i00, i01, i10, i11, w00, w01, w10, w11) => {
+    out[o] = w00 * values[i00]! + w01 * values[i01]! + w10 * values[i10]! + w11 * values[i11]!;
+  });
   return out;
 }
 
