@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRegularFile } from '../../util/fs.js';
 import { summarizeOrtProfile, type OpProfile } from './op-profile.js';
-import type { Engine, EngineName, EngineOptions, ModelInput, ResidentTensor, RunOptions, Session, StageValue } from './types.js';
+import { MAX_PENDING_DISPATCHES, type Engine, type EngineName, type EngineOptions, type ModelInput, type ResidentTensor, type RunOptions, type Session, type StageValue } from './types.js';
 
 /** A profile file larger than this is refused (a frame of a 400-node model writes about 100 kB). */
 const MAX_PROFILE_BYTES = 512 << 20;
@@ -113,7 +113,7 @@ function webgpuContextEntries(options: EngineOptions): Record<string, [string, s
   if (options.robustness !== undefined) out.robustness = ['enableRobustness', options.robustness ? '1' : '0'];
   if (options.maxPendingDispatches !== undefined) {
     const n = options.maxPendingDispatches;
-    if (!Number.isSafeInteger(n) || n < 1 || n > 4096) throw new TandemError('USAGE', `maxPendingDispatches is ${n}; expected an integer from 1 to 4096`);
+    if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PENDING_DISPATCHES) throw new TandemError('USAGE', `maxPendingDispatches is ${n}; expected an integer from 1 to ${MAX_PENDING_DISPATCHES}`);
     out.maxPendingDispatches = ['maxNumPendingDispatches', String(n)];
   }
   return out;

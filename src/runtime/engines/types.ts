@@ -70,6 +70,9 @@ export interface EngineOptions {
   verbose?: boolean;
 }
 
+/** The most dispatches onnxruntime's WebGPU EP takes per queue submit (`EngineOptions.maxPendingDispatches`). */
+export const MAX_PENDING_DISPATCHES = 4096;
+
 /** Where a session leaves an output: host memory, or a GPU buffer (webgpu). */
 export type OutputLocation = 'cpu' | 'gpu-buffer';
 

@@ -6,7 +6,7 @@ import { Tensor } from '../../ir/tensor.js';
 import type { Plan, PlanStage } from '../../io/stage-file/types.js';
 import { getEngine, isEngineName } from '../engines/registry.js';
 import { SessionThread } from '../engines/session-thread.js';
-import type { EngineName, EngineOptions, OutputLocation, Session, StageValue } from '../engines/types.js';
+import { MAX_PENDING_DISPATCHES, type EngineName, type EngineOptions, type OutputLocation, type Session, type StageValue } from '../engines/types.js';
 import { buildScheduleGraph, type ScheduleGraph, type ScheduleStage } from './schedule-graph.js';
 import { Scheduler, type FrameRecord, type StageFrameRecord, type StageRunner } from './scheduler.js';
 import type { ProgressCallback } from '../../util/progress.js';
@@ -88,7 +88,6 @@ export interface Pipeline extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'deviceId', 'stream', 'graphCapture', 'layout', 'validation', 'robustness', 'maxPendingDispatches'] as const;
 
 /**
  * Opens every stage of a host plan on its engine. Each engine instance is a stream (`cpu`, `webgpu`,
@@ -105,24 +104,12 @@ const STAGE_OPTION_KEYS = ['threads', 'interOpThreads', 'graphOptimization', 'de
  * ```
  */
 export async function openPipeline(plan: Plan, options: PipelineOptions = {}): Promise<Pipeline> {
-  const targetStages = plan.stages.filter((s) => !isEngineName(s.engine));
-  if (targetStages.length > 0) {
-    throw new TandemError(
-      'PLAN_TARGET',
-      `plan ${plan.dir} is for target ${quote(plan.target)}: stage${targetStages.length > 1 ? 's' : ''} ${targetStages.map((s) => `${quote(s.name)} (${s.engine})`).join(', ')} run on that device, not here; make a plan for this machine with tandem plan <model> --target host -o <dir>`,
-    );
-  }
+  assertRunsHere(plan);
   const infos = pipelineStages(plan, options);
   const tensorByName = new Map(plan.tensors.map((t) => [t.name, t]));
   const outputs = plan.tensors.filter((t) => t.modelOutput).map((t) => t.name);
   const graph = buildScheduleGraph(infos, outputs);
-  const inputs = graph.inputs.map((name): PipelineInput => {
-    const t = tensorByName.get(name);
-    if (t === undefined || t.dtype === null || t.shape === null || !t.shape.every((d) => typeof d === 'number')) {
-      throw new TandemError('DYNAMIC_SHAPE', `plan input ${quote(name)} has no fixed dtype and shape in ${join(plan.dir, 'plan.json')} (found ${t === undefined ? 'no tensor entry' : `${t.dtype ?? '?'}[${(t.shape ?? []).join(',')}]`}); give the model fixed input dims before splitting (tandem prepare --dims)`);
-    }
-    return { name, dtype: t.dtype, dims: t.shape as number[] };
-  });
+  const inputs = graph.inputs.map((name) => planTensorSpec(plan, tensorByName, name));
 
   const sessions = new Map<string, Session>();
   const threads = new Map<string, SessionThread>();
@@ -267,6 +254,26 @@ export async function* toAsync<T>(frames: AsyncIterable<T> | Iterable<T>): Async
   for await (const f of frames) yield f;
 }
 
+/** Refuses (`PLAN_TARGET`) a plan whose stages run on a target device rather than on this machine's engines. */
+export function assertRunsHere(plan: Plan): void {
+  const targetStages = plan.stages.filter((s) => !isEngineName(s.engine));
+  if (targetStages.length > 0) {
+    throw new TandemError(
+      'PLAN_TARGET',
+      `plan ${plan.dir} is for target ${quote(plan.target)}: stage${targetStages.length > 1 ? 's' : ''} ${targetStages.map((s) => `${quote(s.name)} (${s.engine})`).join(', ')} run on that device, not here; make a plan for this machine with tandem plan <model> --target host -o <dir>`,
+    );
+  }
+}
+
+/** A plan tensor as fed to a stage: its fixed dtype and shape, or `DYNAMIC_SHAPE` where the plan has none. */
+export function planTensorSpec(plan: Plan, tensorByName: ReadonlyMap<string, Plan['tensors'][number]>, name: string): PipelineInput {
+  const t = tensorByName.get(name);
+  if (t === undefined || t.dtype === null || t.shape === null || !t.shape.every((d) => typeof d === 'number')) {
+    throw new TandemError('DYNAMIC_SHAPE', `plan input ${quote(name)} has no fixed dtype and shape in ${join(plan.dir, 'plan.json')} (found ${t === undefined ? 'no tensor entry' : `${t.dtype ?? '?'}[${(t.shape ?? []).join(',')}]`}); give the model fixed input dims before splitting (tandem prepare --dims)`);
+  }
+  return { name, dtype: t.dtype, dims: t.shape as number[] };
+}
+
 /** A stage's model path, refused when it leaves the plan's folder. */
 export function stageFile(plan: Plan, stage: PlanStage): string {
   const path = resolve(plan.dir, stage.file);
@@ -279,48 +286,40 @@ export function stageFile(plan: Plan, stage: PlanStage): string {
 
 type StageOptions = Pick<EngineOptions, 'threads' | 'interOpThreads' | 'graphOptimization' | 'deviceId' | 'graphCapture' | 'layout' | 'validation' | 'robustness' | 'maxPendingDispatches'> & { stream?: string };
 
+/** How a stage's engineOptions value is checked: what it must be (for the message) and the test. */
+interface OptionCheck {
+  readonly expected: string;
+  readonly ok: (value: unknown) => boolean;
+}
+
+const oneOf = (...values: readonly string[]): OptionCheck => ({ expected: values.length > 2 ? `one of ${values.join(', ')}` : values.join(' or '), ok: (v) => values.includes(v as string) });
+const integerIn = (lo: number, hi: number, expected: string): OptionCheck => ({ expected, ok: (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= lo && v <= hi });
+const NON_NEGATIVE: OptionCheck = integerIn(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer');
+const BOOLEAN: OptionCheck = { expected: 'true or false', ok: (v) => typeof v === 'boolean' };
+
+/** Every key a plan stage's engineOptions may hold, in the order messages list them, with its check. */
+const STAGE_OPTIONS: { readonly [K in keyof StageOptions]-?: OptionCheck } = {
+  threads: NON_NEGATIVE,
+  interOpThreads: NON_NEGATIVE,
+  graphOptimization: oneOf('disabled', 'basic', 'extended', 'all'),
+  deviceId: NON_NEGATIVE,
+  stream: { expected: 'a stream name', ok: (v) => typeof v === 'string' && v !== '' },
+  graphCapture: BOOLEAN,
+  layout: oneOf('NCHW', 'NHWC'),
+  validation: oneOf('disabled', 'wgpuOnly', 'basic', 'full'),
+  robustness: BOOLEAN,
+  maxPendingDispatches: integerIn(1, MAX_PENDING_DISPATCHES, `an integer from 1 to ${MAX_PENDING_DISPATCHES}`),
+};
+
 /** A plan stage's engineOptions, checked: known keys with values of the right type. */
 export function stageEngineOptions(stage: PlanStage): StageOptions {
   const raw = stage.engineOptions ?? {};
-  const out: StageOptions = {};
-  const bad = (key: string, expected: string): TandemError =>
-    new TandemError('STAGE_FILE', `stage ${quote(stage.name)}: engineOptions.${key} is ${JSON.stringify(raw[key])}; expected ${expected}`);
+  const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
-    switch (key) {
-      case 'threads':
-      case 'interOpThreads':
-      case 'deviceId':
-        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw bad(key, 'a non-negative integer');
-        out[key] = value;
-        break;
-      case 'graphOptimization':
-        if (value !== 'disabled' && value !== 'basic' && value !== 'extended' && value !== 'all') throw bad(key, 'one of disabled, basic, extended, all');
-        out.graphOptimization = value;
-        break;
-      case 'graphCapture':
-      case 'robustness':
-        if (typeof value !== 'boolean') throw bad(key, 'true or false');
-        out[key] = value;
-        break;
-      case 'layout':
-        if (value !== 'NCHW' && value !== 'NHWC') throw bad(key, 'NCHW or NHWC');
-        out.layout = value;
-        break;
-      case 'validation':
-        if (value !== 'disabled' && value !== 'wgpuOnly' && value !== 'basic' && value !== 'full') throw bad(key, 'one of disabled, wgpuOnly, basic, full');
-        out.validation = value;
-        break;
-      case 'maxPendingDispatches':
-        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > 4096) throw bad(key, 'an integer from 1 to 4096');
-        out.maxPendingDispatches = value;
-        break;
-      case 'stream':
-        if (typeof value !== 'string' || value === '') throw bad(key, 'a stream name');
-        out.stream = value;
-        break;
-      default:
-        throw new TandemError('STAGE_FILE', `stage ${quote(stage.name)} has unknown engineOptions.${key}; known: ${STAGE_OPTION_KEYS.join(', ')}`);
-    }
+    const check = (STAGE_OPTIONS as Readonly<Record<string, OptionCheck>>)[key];
+    if (check === undefined) throw new TandemError('STAGE_FILE', `stage ${quote(stage.name)} has unknown engineOptions.${key}; known: ${Object.keys(STAGE_OPTIONS).join(', ')}`);
+    if (!check.ok(value)) throw new TandemError('STAGE_FILE', `stage ${quote(stage.name)}: engineOptions.${key} is ${JSON.stringify(value)}; expected ${check.expected}`);
+    out[key] = value;
   }
-  return out;
+  return out as StageOptions;
 }

@@ -6,7 +6,7 @@ import { getEngine } from '../engines/registry.js';
 import type { EngineName, EngineOptions } from '../engines/types.js';
 import type { OpProfile } from '../engines/op-profile.js';
 import { syntheticFeeds } from './bench.js';
-import { stageEngineOptions, stageFile, type PipelineInput } from './pipeline.js';
+import { assertRunsHere, planTensorSpec, stageEngineOptions, stageFile } from './pipeline.js';
 
 /** Options of `profilePlan`. */
 export interface ProfilePlanOptions {
@@ -37,8 +37,9 @@ export interface StageProfile {
  * Profiles each stage of a host plan alone, one after the other, on its engine with its engine options
  * and onnxruntime's profiler on: random feeds of the stage's input types, `warmup` runs left out, then
  * `frames` runs summarised per op type (CPU time inside kernels; on webgpu also the GPU time of every
- * dispatch). What trtexec's `--dumpProfile --separateProfileRun` gives, per stage. Throws `USAGE` for an
- * engine that cannot profile, `DYNAMIC_SHAPE` for a stage input without a fixed shape.
+ * dispatch). What trtexec's `--dumpProfile --separateProfileRun` gives, per stage. Throws `PLAN_TARGET` for
+ * a plan for another device, `USAGE` for an engine that cannot profile, `DYNAMIC_SHAPE` for a stage input
+ * without a fixed shape.
  *
  * @example
  * ```ts
@@ -51,17 +52,11 @@ export async function profilePlan(plan: Plan, options: ProfilePlanOptions = {}):
   const warmup = options.warmup ?? 5;
   if (!Number.isSafeInteger(frames) || frames < 1) throw new TandemError('USAGE', `profile frames must be a positive integer, got ${frames}`);
   if (!Number.isSafeInteger(warmup) || warmup < 0) throw new TandemError('USAGE', `profile warm-up must be 0 or more frames, got ${warmup}`);
-  if (plan.target !== 'host') throw new TandemError('PLAN_TARGET', `plan ${plan.dir} is for target ${plan.target}; only a host plan runs (and profiles) here`);
+  assertRunsHere(plan);
   const tensors = new Map(plan.tensors.map((t) => [t.name, t]));
   const out: StageProfile[] = [];
   for (const [i, stage] of plan.stages.entries()) {
-    const inputs: PipelineInput[] = stage.inputs.map((name) => {
-      const t = tensors.get(name);
-      if (t === undefined || t.dtype === null || t.shape === null || !t.shape.every((d) => typeof d === 'number')) {
-        throw new TandemError('DYNAMIC_SHAPE', `stage ${quote(stage.name)} input ${quote(name)} has no fixed dtype and shape in the plan; give the model fixed input dims (tandem prepare --dims)`);
-      }
-      return { name, dtype: t.dtype, dims: t.shape as number[] };
-    });
+    const inputs = stage.inputs.map((name) => planTensorSpec(plan, tensors, name));
     const { stream: _stream, ...stageOptions } = stageEngineOptions(stage);
     const engine = stage.engine as EngineName;
     options.onProgress?.({ kind: 'timing', stage: stage.name, engine, done: i, total: plan.stages.length });
