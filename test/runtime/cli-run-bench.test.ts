@@ -7,7 +7,7 @@ import { writePlan } from '../../src/io/stage-file/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { smallMultitaskPlan } from './plan-helpers.js';
+import { smallMultitaskPlan, withSmallPlan } from './plan-helpers.js';
 import { pipelineStep } from '../../src/cli/demo-steps/pipeline-step.js';
 import { createContext } from '../../src/cli/context.js';
 
@@ -39,9 +39,7 @@ describe('tandem run <plan> and tandem bench', () => {
   });
 
   it('benches both modes: JSON per mode, speed-up, efficiency, trace file', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const { plan } = smallMultitaskPlan(dir, {}, { backbone: 'cpu-a' });
+    await withSmallPlan(async ({ dir, plan }) => {
       const { dir: _d, ...doc } = plan;
       const planFile = writePlan(doc, dir);
       const trace = join(dir, 'trace.json');
@@ -61,15 +59,11 @@ describe('tandem run <plan> and tandem bench', () => {
       assert.equal(text.code, 0, text.stderr);
       assert.match(text.stdout, /pipelined\s+2 /);
       assert.doesNotMatch(text.stdout, /efficiency/);
-    } finally {
-      cleanup();
-    }
+    }, {}, { backbone: 'cpu-a' });
   });
 
   it('a model runs as a one-stage plan; a split.json is refused with what to do', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const { plan } = smallMultitaskPlan(dir);
+    await withSmallPlan(async ({ dir, plan }) => {
       const r = await cli('bench', join(dir, `${plan.stages[0]!.name}.onnx`), '--iterations', '2', '--warmup', '0', '--mode', 'sequential');
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /1 stage on 1 stream \(cpu: model\)/);
@@ -78,15 +72,11 @@ describe('tandem run <plan> and tandem bench', () => {
       assert.match(bad.stderr, /not a plan; make a plan from it with tandem plan/);
       const noN = await cli('run', join(dir, 'split.json').replace('split.json', 'plan.json'), '--input', 'synthetic:x');
       assert.equal(noN.code, 2);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   it('demo step: benches the host plan, writes the trace, bench.json and colour-mapped outputs', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const { plan } = smallMultitaskPlan(dir, {}, { backbone: 'cpu-a' });
+    await withSmallPlan(async ({ dir, plan }) => {
       let out = '';
       const ctx = createContext({ stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true, isTTY: false } });
       const r = await pipelineStep(plan, ctx, { workDir: join(dir, 'demo'), durationS: 0.3, frames: 2 });
@@ -94,8 +84,6 @@ describe('tandem run <plan> and tandem bench', () => {
       assert.ok(r.bench.efficiency! > 0);
       for (const f of ['bench/trace.json', 'bench/bench.json', 'outputs/synthetic-1/depth.png', 'outputs/synthetic-1/segmentation.npy']) assert.ok(existsSync(join(dir, 'demo', f)), f);
       assert.ok(r.files.length >= 2 + 2 * 4);
-    } finally {
-      cleanup();
-    }
+    }, {}, { backbone: 'cpu-a' });
   });
 });

@@ -5,13 +5,11 @@ import { compareTensors, getEngine, openPipeline, randomInputs } from '../../src
 import { pipelineStages } from '../../src/runtime/pipeline/pipeline.js';
 import { isTandemError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { smallMultitaskPlan } from './plan-helpers.js';
+import { smallMultitaskPlan, withSmallPlan } from './plan-helpers.js';
 
 describe('openPipeline over a host plan (cpu engines)', () => {
   it('runs the split multi-task model like the whole model, pipelined and sequential, frames in order', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const { plan, model } = smallMultitaskPlan(dir, {}, { backbone: 'cpu-a' });
+    await withSmallPlan(async ({ plan, model }) => {
       await using pipeline = await openPipeline(plan);
       assert.deepEqual(pipeline.streams, ['cpu-a', 'cpu']);
       // two cpu streams: each on its own worker thread (onnxruntime-node runs a session on the calling thread)
@@ -30,9 +28,7 @@ describe('openPipeline over a host plan (cpu engines)', () => {
       }
       await pipeline.close();
       await pipeline.close();
-    } finally {
-      cleanup();
-    }
+    }, {}, { backbone: 'cpu-a' });
   });
 
   it('keeps every session on the main thread with streamThreads main, and for a single stream', () => {
@@ -63,20 +59,14 @@ describe('openPipeline over a host plan (cpu engines)', () => {
   });
 
   it('refuses an orin plan, names its device stages and says what to do', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const { plan } = smallMultitaskPlan(dir);
+    await withSmallPlan(async ({ plan }) => {
       const orin = { ...plan, target: 'orin' as const, stages: plan.stages.map((s, i) => ({ ...s, engine: i === 0 ? ('gpu' as const) : ('dla0' as const), engineOptions: {} })) };
       await assert.rejects(openPipeline(orin), (e: unknown) => isTandemError(e, 'PLAN_TARGET') && /"backbone" \(gpu\)/.test((e as Error).message) && /--target host/.test((e as Error).message));
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   it('names the frame and stage when a feed does not fit, and keeps the frames before it', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const { plan, model } = smallMultitaskPlan(dir);
+    await withSmallPlan(async ({ plan, model }) => {
       await using pipeline = await openPipeline(plan);
       const good = randomInputs(model, { seed: 1 });
       const wrong = { image: new Tensor('float32', [1, 3, 8, 8], new Float32Array(192)) };
@@ -88,34 +78,24 @@ describe('openPipeline over a host plan (cpu engines)', () => {
         (e: unknown) => isTandemError(e, 'INPUT_MISMATCH') && /frame 2, stage "backbone".*input "image": expected shape \[1,3,\d+,\d+\], given \[1,3,8,8\]/.test((e as Error).message),
       );
       assert.deepEqual(got, [0, 1]);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   it('refuses unknown engineOptions with the known ones listed', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const { plan } = smallMultitaskPlan(dir);
+    await withSmallPlan(async ({ plan }) => {
       const odd = { ...plan, stages: plan.stages.map((s) => ({ ...s, engineOptions: { turbo: true } })) };
       await assert.rejects(openPipeline(odd), (e: unknown) => isTandemError(e, 'STAGE_FILE') && /unknown engineOptions.turbo; known: threads/.test((e as Error).message));
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   it('checks the WebGPU settings in engineOptions, and refuses them on a cpu stage', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const { plan } = smallMultitaskPlan(dir);
+    await withSmallPlan(async ({ plan }) => {
       const withOptions = (o: Record<string, string | number | boolean>) => ({ ...plan, stages: plan.stages.map((s) => ({ ...s, engineOptions: o })) });
       await assert.rejects(openPipeline(withOptions({ layout: 'NHCW' })), (e: unknown) => isTandemError(e, 'STAGE_FILE') && /engineOptions.layout is "NHCW"; expected NCHW or NHWC/.test((e as Error).message));
       await assert.rejects(openPipeline(withOptions({ maxPendingDispatches: 0 })), (e: unknown) => isTandemError(e, 'STAGE_FILE') && /maxPendingDispatches is 0; expected an integer from 1 to 4096/.test((e as Error).message));
       await assert.rejects(openPipeline(withOptions({ validation: 'off' })), (e: unknown) => isTandemError(e, 'STAGE_FILE') && /validation is "off"/.test((e as Error).message));
       // well-formed, but the plan's stages run on cpu
       await assert.rejects(openPipeline(withOptions({ validation: 'disabled', robustness: false })), (e: unknown) => isTandemError(e, 'USAGE') && /validation, robustness are webgpu options, not available on cpu/.test((e as Error).message));
-    } finally {
-      cleanup();
-    }
+    });
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { readPlan } from '../../src/io/stage-file/index.js';
 import { planDeployment, type HostEngines, type PlanOptions } from '../../src/plan/index.js';
 import { getEngine } from '../../src/runtime/engines/registry.js';
+import { tempDir } from '../helpers/fixtures.js';
 
 /**
  * The small multi-task model split into backbone and heads (files in `dir`) and a host plan over them:
@@ -31,6 +32,19 @@ export function smallMultitaskPlan(dir: string, engines: Record<string, PlanEngi
     tensors: m.tensors,
   };
   return { plan, model };
+}
+
+/**
+ * Runs `body` with the small multi-task plan (see smallMultitaskPlan) in a fresh temporary folder,
+ * removed afterwards whatever happens.
+ */
+export async function withSmallPlan(body: (p: { dir: string; plan: Plan; model: Model }) => Promise<void>, engines: Record<string, PlanEngine> = {}, streams: Record<string, string> = {}): Promise<void> {
+  const { dir, cleanup } = tempDir();
+  try {
+    await body({ dir, ...smallMultitaskPlan(dir, engines, streams) });
+  } finally {
+    cleanup();
+  }
 }
 
 /**

@@ -7,8 +7,7 @@ import { getEngine } from '../../src/runtime/engines/registry.js';
 import { profilePlan } from '../../src/runtime/pipeline/profile.js';
 import { isTandemError } from '../../src/util/errors.js';
 import { cli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/fixtures.js';
-import { smallMultitaskPlan } from './plan-helpers.js';
+import { withSmallPlan } from './plan-helpers.js';
 
 /** onnxruntime's event shapes: a model_run per run, kernel events per node, WebGPU dispatches as 'Api'. */
 function fakeProfile(runs: number, withGpu: boolean): string {
@@ -52,9 +51,7 @@ describe('op profiles from onnxruntime', () => {
   });
 
   it('profiles every stage of a plan on its engine (onnxruntime cpu), and bench --profile prints and writes it', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const { plan } = smallMultitaskPlan(dir);
+    await withSmallPlan(async ({ dir, plan }) => {
       const stages = await profilePlan(plan, { frames: 3, warmup: 1 });
       assert.deepEqual(stages.map((s) => [s.stage, s.engine]), plan.stages.map((s) => [s.name, s.engine]));
       for (const s of stages) {
@@ -77,19 +74,13 @@ describe('op profiles from onnxruntime', () => {
       const samples = [...j.modes[0].samplesMs].sort((a: number, b: number) => a - b);
       assert.equal(samples.length, 2);
       assert.ok(Math.abs(samples[Math.floor(samples.length / 2)] - j.modes[0].latencyMs.median) < 0.01 || Math.abs((samples[0] + samples[1]) / 2 - j.modes[0].latencyMs.median) < 0.01);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   it('says what to do when a session was not opened to profile', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const { plan } = smallMultitaskPlan(dir);
+    await withSmallPlan(async ({ plan }) => {
       await using s = await getEngine('cpu').open(join(plan.dir, plan.stages[0]!.file));
       await assert.rejects(s.endProfiling!(), (e: unknown) => isTandemError(e, 'USAGE') && /profile: true/.test((e as Error).message));
-    } finally {
-      cleanup();
-    }
+    });
   });
 });
