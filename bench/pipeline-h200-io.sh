@@ -7,14 +7,8 @@ set -u
 OUT=${OUT:-/tmp/pipeline-h200-io}
 DURATION=${DURATION:-2}
 SIZE=${SIZE:-512x1024}
-mkdir -p "$OUT"
-{ date -u; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; nproc; node --version; python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'; } > "$OUT/machine.txt" 2>&1
+. "$(dirname "$0")/h200-steps.sh"
 common=(--size "$SIZE" --threads 8 --duration "$DURATION" --warmup 1)
-step() { # name, timeout, command...
-  local name=$1 t=$2; shift 2
-  echo "### [$(date -u +%T)] $*" >> "$OUT/$name.log"
-  timeout "$t" "$@" >> "$OUT/$name.log" 2>&1 || echo "### exited with $? ($name)" >> "$OUT/$name.log"
-}
 step webgpu 120 node dist/bench/pipeline.js "${common[@]}" --configs whole-webgpu@fp16,whole-webgpu@fp16+io,webgpu-resident@fp16,webgpu-resident@fp16+io
 step peer 100 python3 bench/pipeline_peer.py --size "$SIZE" --modes eager-fp16,compile-default --duration "$DURATION"
 step capture 90 node dist/bench/pipeline.js "${common[@]}" --configs webgpu-capture@fp16+nocapture,webgpu-capture@fp16

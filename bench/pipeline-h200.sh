@@ -7,8 +7,7 @@ set -u
 OUT=${OUT:-/tmp/pipeline-h200}
 DURATION=${DURATION:-4}
 SIZE=${SIZE:-512x1024}
-mkdir -p "$OUT"
-{ date -u; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; nproc; node --version; python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'; } > "$OUT/machine.txt" 2>&1
+. "$(dirname "$0")/h200-steps.sh"
 common=(--size "$SIZE" --threads 8 --duration "$DURATION" --warmup 1)
 for configs in whole-webgpu@fp32,whole-webgpu@fp16,webgpu-host@fp32,webgpu-host@fp16,webgpu+cpu@fp16 webgpu-resident@fp32,webgpu-resident@fp16 host-plan; do
   echo "### node dist/bench/pipeline.js ${common[*]} --configs $configs" >> "$OUT/tandem.log"

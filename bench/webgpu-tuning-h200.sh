@@ -8,13 +8,7 @@ set -u
 OUT=${OUT:-/tmp/webgpu-tuning}
 DURATION=${DURATION:-2}
 SIZE=${SIZE:-512x1024}
-mkdir -p "$OUT"
-{ date -u; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; nproc; node --version; python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'; } > "$OUT/machine.txt" 2>&1
-step() { # log name, timeout, command...
-  local name=$1 t=$2; shift 2
-  echo "### [$(date -u +%T)] $*" >> "$OUT/$name.log"
-  timeout "$t" "$@" >> "$OUT/$name.log" 2>&1 || echo "### exited with $? ($name)" >> "$OUT/$name.log"
-}
+. "$(dirname "$0")/h200-steps.sh"
 step profile 60 node dist/bench/webgpu-profile.js --size "$SIZE" --io --json "$OUT/profile-default.json"
 step profile 60 node dist/bench/webgpu-profile.js --size "$SIZE" --io --layout NHWC --json "$OUT/profile-nhwc.json"
 step profile 60 node dist/bench/webgpu-profile.js --size "$SIZE" --io --layout NHWC --validation disabled --robustness 0 --pending 128 --json "$OUT/profile-all.json"
