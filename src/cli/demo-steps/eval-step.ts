@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { evaluate, summarizeEval, syntheticDataset } from '../../eval/index.js';
-import { writeFileAtomic, writeFolderAsync } from '../../util/fs.js';
+import { writeFileAtomic } from '../../util/fs.js';
 import type { CliContext } from '../context.js';
 import { progressBars } from '../progress-events.js';
 
@@ -14,16 +14,9 @@ export async function evalStep(modelPath: string, ctx: CliContext, options: { fr
   const dataset = syntheticDataset({ seed: 1000, count: options.frames, height: 128, width: 256 });
   const saveDir = options.workDir === undefined ? undefined : join(options.workDir, 'eval');
   const progress = progressBars(ctx, { label: 'eval' });
-  const run = (dir?: string) => evaluate(modelPath, { dataset, ...(dir === undefined ? {} : { save: 2, saveDir: dir }), onProgress: progress.onProgress });
-  // With a folder, the pictures and eval.json are staged and appear together when the step ends.
-  const s =
-    saveDir === undefined
-      ? summarizeEval(await run())
-      : await writeFolderAsync(saveDir, async (out) => {
-          const summary = summarizeEval(await run(out.staging));
-          writeFileAtomic(out.at('eval.json'), `${JSON.stringify(summary, null, 2)}\n`);
-          return summary;
-        });
+  // evaluate writes the pictures as one staged set; eval.json follows them once the numbers exist
+  const s = summarizeEval(await evaluate(modelPath, { dataset, ...(saveDir === undefined ? {} : { save: 2, saveDir }), onProgress: progress.onProgress }));
+  if (saveDir !== undefined) writeFileAtomic(join(saveDir, 'eval.json'), `${JSON.stringify(s, null, 2)}\n`);
   progress.stop();
   const seg = s.metrics.segmentation;
   const d = s.metrics.depth;
