@@ -5,12 +5,11 @@ import { after, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/main.js';
 import { GraphBuilder, buildModel } from '../../src/ir/builder.js';
 import { Tensor } from '../../src/ir/tensor.js';
-import { encodeNpy } from '../../src/io/npy.js';
 import { loadModel, saveModel } from '../../src/onnx/load-save.js';
 import { readCalibrationCache } from '../../src/quant/calibration-cache.js';
 import type { ScalesDocument } from '../../src/quant/scales.js';
 import { createRng, randomNormal } from '../../src/util/random.js';
-import { samplesFor, smallConvNet, tempDir } from './helpers.js';
+import { smallConvNet, tempDir, writeNpyCalibration } from './helpers.js';
 
 const tmp = tempDir();
 after(tmp.cleanup);
@@ -25,9 +24,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 const model = smallConvNet();
 const modelPath = join(tmp.dir, 'net.onnx');
 saveModel(model, modelPath);
-const calib = join(tmp.dir, 'calib');
-mkdirSync(calib);
-samplesFor(model, 10).forEach((s, i) => writeFileSync(join(calib, `${String(i).padStart(2, '0')}.npy`), encodeNpy(s.input!)));
+const calib = writeNpyCalibration(tmp.dir, model, 10);
 
 describe('tandem quantize', () => {
   it('writes cache, scales.json and Q/DQ model per method, and prints the fidelity table', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GraphBuilder, buildModel } from '../../src/ir/builder.js';
@@ -6,6 +6,7 @@ import type { Model } from '../../src/ir/model.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { getEngine } from '../../src/runtime/engines/registry.js';
 import { randomInputs } from '../../src/runtime/verify.js';
+import { encodeNpy } from '../../src/io/npy.js';
 import { createRng, randomNormal, randomUniform } from '../../src/util/random.js';
 import type { SessionOpener } from '../../src/quant/session.js';
 
@@ -55,4 +56,12 @@ export function smallConvNet(options: { seed?: number; batch?: number | string }
 /** Seeded random feeds (uniform in [-1, 1]). */
 export function samplesFor(model: Model, count: number, seed = 1): Record<string, Tensor>[] {
   return Array.from({ length: count }, (_, i) => randomInputs(model, { seed: seed + 1000 * i }));
+}
+
+/** `count` seeded samples of `model`'s input as .npy files (00.npy, 01.npy, ...) in `dir`/calib; returns that folder. */
+export function writeNpyCalibration(dir: string, model: Model, count: number): string {
+  const calib = join(dir, 'calib');
+  mkdirSync(calib);
+  samplesFor(model, count).forEach((s, i) => writeFileSync(join(calib, `${String(i).padStart(2, '0')}.npy`), encodeNpy(s.input!)));
+  return calib;
 }

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { encodeNpy } from '../../src/io/npy.js';
 import { saveModel } from '../../src/onnx/load-save.js';
 import { compareCalibrators, loadQuantizeStages, methodDir, quantizeStages, writeQuantizeStages } from '../../src/quant/quantize-stages.js';
 import { isTandemError } from '../../src/util/errors.js';
 import type { ProgressEvent } from '../../src/util/progress.js';
-import { cpu, samplesFor, smallConvNet, tempDir } from './helpers.js';
+import { cpu, smallConvNet, tempDir, writeNpyCalibration } from './helpers.js';
 
 const tmp = tempDir();
 after(tmp.cleanup);
@@ -15,9 +14,7 @@ after(tmp.cleanup);
 const model = smallConvNet();
 const modelPath = join(tmp.dir, 'net.onnx');
 saveModel(model, modelPath);
-const calib = join(tmp.dir, 'calib');
-mkdirSync(calib);
-samplesFor(model, 6).forEach((s, i) => writeFileSync(join(calib, `${String(i).padStart(2, '0')}.npy`), encodeNpy(s.input!)));
+const calib = writeNpyCalibration(tmp.dir, model, 6);
 
 describe('quantizeStages', () => {
   it('holds out the last n samples, calibrates on the rest, writes one folder per method and compares on the held-out ones', async () => {
